@@ -1,0 +1,39 @@
+# softpower: set-up and everyday commands. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3.12
+VENV := .venv
+UV := $(PYTHON) -m uv
+BIN := $(VENV)/bin
+export SOLARA_TELEMETRY_MIXPANEL_ENABLE := false
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: help venv demo test lint format bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*## /\t/'
+
+$(BIN)/softpower: pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --extra dev
+	@touch $@
+
+venv: $(BIN)/softpower  ## create .venv with Python 3.12 and install softpower with dev extras
+
+demo: venv  ## run the seed-thesis experiment on bundled data and write out/report.html + out/report.pdf
+	$(BIN)/softpower run scenarios/baseline.yaml --out out/baseline
+
+test: venv  ## run the whole test suite
+	$(BIN)/pytest -q
+
+lint: venv  ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv  ## apply ruff format and fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv  ## print the performance ratios
+	$(BIN)/python benchmarks/kernel.py
+
+clean:  ## remove the virtual environment and outputs
+	rm -rf $(VENV) out .pytest_cache

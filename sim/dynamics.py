@@ -1,0 +1,241 @@
+"""The vectorised perception and credibility kernel (DESIGN §2, steps 1-4).
+
+Arrays always use the axis order (observer i, audience s, actor k, channel d). The kernel takes
+arrays and parameters, not a model, so it can be tested against the plain reference in
+``tests/reference.py``, benchmarked, and swapped alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "AUDIENCES",
+    "CHANNELS",
+    "State",
+    "Inputs",
+    "KernelParameters",
+    "signal_share",
+    "message",
+    "step",
+    "update_credibility",
+    "fixed_point",
+]
+
+AUDIENCES: tuple[str, ...] = ("youth", "public", "elite")
+CHANNELS: tuple[str, ...] = ("culture", "tech", "aid", "diplomacy")
+
+
+@dataclass(frozen=True)
+class State:
+    """The dynamic state.
+
+    Attributes:
+        perception: (observer, audience, actor, channel) in [-1, 1].
+        credibility: (observer, actor) in [0, 1].
+
+    """
+
+    perception: np.ndarray
+    credibility: np.ndarray
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What drives one step; held fixed during it.
+
+    Attributes:
+        capacity: (actor, channel) ≥ 0.
+        exposure: (observer, audience, actor, channel) in [0, 1], restrictions applied.
+        anchor: (observer, audience, actor, channel) structural perception p0 in [-1, 1].
+        ties: (observer, observer) row-stochastic social mix W.
+        valence: (actor, channel) tone of each actor's projection in [-1, 1].
+        cut: (actor, channel) share of capacity withdrawn against the reference, in [0, 1].
+        credibility_target: (observer, actor) structural credibility R̄ in [0, 1].
+        good: (observer, actor) good-event magnitudes this step in [0, 1].
+        bad: (observer, actor) bad-event magnitudes this step in [0, 1].
+
+    """
+
+    capacity: np.ndarray
+    exposure: np.ndarray
+    anchor: np.ndarray
+    ties: np.ndarray
+    valence: np.ndarray
+    cut: np.ndarray
+    credibility_target: np.ndarray
+    good: np.ndarray
+    bad: np.ndarray
+
+
+@dataclass(frozen=True)
+class KernelParameters:
+    """The numbers the kernel needs, already shaped.
+
+    Attributes:
+        stubbornness: θ, scalar or (observer,) in [0, 1].
+        receptivity: ν, (audience, channel) in [0, 1].
+        saturation: κ, (channel,) > 0.
+        loss_aversion: λ_L ≥ 0.
+        credibility_recovery: ε in [0, 1].
+        credibility_gain: r⁺ in [0, 1].
+        credibility_loss: r⁻ in [0, 1].
+
+    """
+
+    stubbornness: np.ndarray | float
+    receptivity: np.ndarray
+    saturation: np.ndarray
+    loss_aversion: float
+    credibility_recovery: float
+    credibility_gain: float
+    credibility_loss: float
+
+
+def signal_share(capacity: np.ndarray, exposure: np.ndarray, saturation: np.ndarray) -> np.ndarray:
+    """Return u[i,s,k,d] = E / (κ_d + Σ_k' E[i,s,k',d]) with E = capacity[k,d] · exposure[i,s,k,d].
+
+    Diminishing returns (κ) and competition between actors for the same audience.
+
+    Args:
+        capacity: (actor, channel).
+        exposure: (observer, audience, actor, channel).
+        saturation: (channel,).
+
+    Returns:
+        (observer, audience, actor, channel) in [0, 1).
+
+    """
+    signal = capacity[None, None, :, :] * exposure
+    return signal / (saturation + signal.sum(axis=2, keepdims=True))
+
+
+def message(
+    credibility: np.ndarray,
+    valence: np.ndarray,
+    cut: np.ndarray,
+    exposure: np.ndarray,
+    loss_aversion: float,
+) -> np.ndarray:
+    """Return m[i,s,k,d] = clip(R[i,k] · valence[k,d] − λ_L · cut[k,d] · exposure[i,s,k,d], −1, 1).
+
+    Args:
+        credibility: (observer, actor).
+        valence: (actor, channel).
+        cut: (actor, channel).
+        exposure: (observer, audience, actor, channel).
+        loss_aversion: λ_L.
+
+    Returns:
+        (observer, audience, actor, channel) in [-1, 1].
+
+    """
+    raw = credibility[:, None, :, None] * valence[None, None, :, :]
+    raw = raw - loss_aversion * cut[None, None, :, :] * exposure
+    return np.clip(raw, -1.0, 1.0)
+
+
+def update_credibility(
+    credibility: np.ndarray,
+    target: np.ndarray,
+    good: np.ndarray,
+    bad: np.ndarray,
+    params: KernelParameters,
+) -> np.ndarray:
+    """Return R + ε(R̄ − R) + r⁺(1 − R)·good − r⁻·R·bad, clipped to [0, 1].
+
+    Trust is lost faster than it is won when r⁻ > r⁺.
+
+    Args:
+        credibility: (observer, actor) current R.
+        target: (observer, actor) structural R̄.
+        good: (observer, actor) good-event magnitudes.
+        bad: (observer, actor) bad-event magnitudes.
+        params: kernel parameters.
+
+    Returns:
+        (observer, actor) in [0, 1].
+
+    """
+    new = (
+        credibility
+        + params.credibility_recovery * (target - credibility)
+        + params.credibility_gain * (1.0 - credibility) * good
+        - params.credibility_loss * credibility * bad
+    )
+    return np.clip(new, 0.0, 1.0)
+
+
+def _theta(stubbornness: np.ndarray | float, n: int) -> np.ndarray:
+    theta = np.broadcast_to(np.asarray(stubbornness, dtype=float), (n,))
+    return theta[:, None, None, None]
+
+
+def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
+    """Advance perception and credibility by one quarter.
+
+    ``p' = θ·p0 + (1 − θ)·[(1 − ν·u)·Σ_j W[i,j]·p[j] + ν·u·m]``, a convex combination of
+    values in [-1, 1], so perception stays in [-1, 1].
+
+    Args:
+        state: perception (observer, audience, actor, channel) and credibility (observer, actor).
+        inputs: the fixed inputs of this step.
+        params: kernel parameters.
+
+    Returns:
+        The new `State`; the arguments are not modified.
+
+    """
+    p = state.perception
+    n = p.shape[0]
+    u = signal_share(inputs.capacity, inputs.exposure, params.saturation)
+    pull = params.receptivity[None, :, None, :] * u
+    m = message(
+        state.credibility, inputs.valence, inputs.cut, inputs.exposure, params.loss_aversion
+    )
+    social = (inputs.ties @ p.reshape(n, -1)).reshape(p.shape)
+    theta = _theta(params.stubbornness, n)
+    new_p = theta * inputs.anchor + (1.0 - theta) * ((1.0 - pull) * social + pull * m)
+    # Round-off can step a hair past ±1; the exact update cannot.
+    np.clip(new_p, -1.0, 1.0, out=new_p)
+    new_r = update_credibility(
+        state.credibility, inputs.credibility_target, inputs.good, inputs.bad, params
+    )
+    return State(perception=new_p, credibility=new_r)
+
+
+def fixed_point(state: State, inputs: Inputs, params: KernelParameters) -> np.ndarray:
+    """Return the closed-form perception fixed point p* = (I − A)⁻¹ b for frozen inputs.
+
+    With credibility held at ``state.credibility`` the update is linear in p, separately for each
+    (audience, actor, channel) slice: ``p' = A p + b`` with
+    ``A = (1 − θ)(1 − ν u) W`` (row-scaled) and ``b = θ p0 + (1 − θ) ν u m``.
+
+    Args:
+        state: supplies the (frozen) credibility.
+        inputs: frozen inputs.
+        params: kernel parameters (θ > 0 somewhere or ν·u > 0 makes I − A invertible).
+
+    Returns:
+        (observer, audience, actor, channel) fixed point.
+
+    """
+    n, n_aud, n_act, n_ch = inputs.anchor.shape
+    u = signal_share(inputs.capacity, inputs.exposure, params.saturation)
+    pull = params.receptivity[None, :, None, :] * u
+    m = message(
+        state.credibility, inputs.valence, inputs.cut, inputs.exposure, params.loss_aversion
+    )
+    theta = _theta(params.stubbornness, n)
+    b = theta * inputs.anchor + (1.0 - theta) * pull * m
+    scale = (1.0 - theta) * (1.0 - pull)
+    out = np.empty_like(b)
+    eye = np.eye(n)
+    for s in range(n_aud):
+        for k in range(n_act):
+            for d in range(n_ch):
+                a = scale[:, s, k, d][:, None] * inputs.ties
+                out[:, s, k, d] = np.linalg.solve(eye - a, b[:, s, k, d])
+    return out

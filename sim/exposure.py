@@ -1,0 +1,143 @@
+"""Exposure, audience reach and the social mix: how each actor's channels reach each audience.
+
+Pure functions from the world's ties (which events change during a run) to the arrays the kernel
+uses. Axes (observer, audience, actor, channel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.dynamics import AUDIENCES, CHANNELS
+from sim.params import Parameters
+
+__all__ = [
+    "BASE_REACH",
+    "audience_weights",
+    "audience_reach",
+    "shared_membership",
+    "exposure",
+    "social_ties",
+]
+
+#: How far each channel reaches each audience before internet use is taken into account:
+#: youth live on culture and tech, elites on diplomacy (rows: youth, public, elite).
+BASE_REACH = np.array(
+    [
+        # culture tech  aid   diplomacy
+        [1.00, 1.00, 0.50, 0.30],
+        [0.80, 0.70, 0.80, 0.60],
+        [0.60, 0.90, 1.00, 1.00],
+    ]
+)
+
+_CULTURE, _TECH, _AID, _DIPLOMACY = (CHANNELS.index(c) for c in CHANNELS)
+
+
+def audience_weights(median_age: np.ndarray, elite_share: float = 0.1) -> np.ndarray:
+    """Return (observer, audience) population weights of youth, public and elite.
+
+    Youth weigh 0.3 × 30 / median age, clipped to [0.1, 0.5] (a younger nation has a larger
+    youth audience); elites a fixed ``elite_share``; the public the rest. A modelling rule, not
+    data: the share aged 15-29 is not in the bundled data (see sim/data/README.md).
+    """
+    youth = np.clip(0.3 * 30.0 / median_age, 0.1, 0.5)
+    elite = np.full_like(youth, elite_share)
+    return np.column_stack([youth, 1.0 - youth - elite, elite])
+
+
+def audience_reach(internet: np.ndarray) -> np.ndarray:
+    """Return (observer, audience, channel) reach: `BASE_REACH`, with culture and tech scaled by
+    0.5 + 0.5 × the share of the population online for youth and public.
+    """
+    reach = np.broadcast_to(BASE_REACH, (len(internet), len(AUDIENCES), len(CHANNELS))).copy()
+    online = 0.5 + 0.5 * np.clip(internet, 0.0, 1.0)
+    for s in (0, 1):
+        reach[:, s, _CULTURE] *= online
+        reach[:, s, _TECH] *= online
+    return reach
+
+
+def shared_membership(members: np.ndarray) -> np.ndarray:
+    """Return (nation, nation) Jaccard similarity of group memberships (zero diagonal)."""
+    both = members @ members.T
+    count = members.sum(axis=1)
+    either = count[:, None] + count[None, :] - both
+    out = np.divide(both, either, out=np.zeros_like(both), where=either > 0)
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def exposure(
+    *,
+    same_region: np.ndarray,
+    trade: np.ndarray,
+    imports: np.ndarray,
+    alliance: np.ndarray,
+    shared: np.ndarray,
+    aid_allocation: np.ndarray,
+    need: np.ndarray,
+    reach: np.ndarray,
+    restriction: np.ndarray,
+    initiative_boost: np.ndarray,
+    params: Parameters,
+) -> np.ndarray:
+    """Return exposure[i,s,k,d] in [0, 1].
+
+    - culture: global reach + region + trade intensity (both directions);
+    - tech: half the global reach + twice i's import share from k;
+    - aid: k's allocation to i × the number of recipients × i's need;
+    - diplomacy: global reach + 0.4 × alliance + 0.6 × shared membership.
+    Then × initiative boost (aid, diplomacy), × audience reach, × restrictions; zero diagonal.
+
+    Args:
+        same_region: (observer, actor) 0/1.
+        trade: (observer, actor) trade share.
+        imports: (observer, actor) import share.
+        alliance: (observer, actor) 0/1.
+        shared: (observer, actor) Jaccard of memberships.
+        aid_allocation: (donor, recipient) shares, rows summing to ≤ 1.
+        need: (observer,) aid need in [0, 1].
+        reach: (observer, audience, channel).
+        restriction: (observer, audience, actor, channel) multipliers in [0, 1].
+        initiative_boost: (observer, actor) ≥ 1, from initiative membership.
+        params: model parameters.
+
+    Returns:
+        (observer, audience, actor, channel).
+
+    """
+    n = trade.shape[0]
+    g = params.exposure_global_reach
+    base = np.empty((n, n, len(CHANNELS)))
+    base[:, :, _CULTURE] = g + params.exposure_region * same_region + (trade + trade.T) / 2.0
+    base[:, :, _TECH] = 0.5 * g + 2.0 * imports
+    recipients = max(int((aid_allocation > 0).sum(axis=1).max(initial=0)), 1)
+    base[:, :, _AID] = aid_allocation.T * recipients * need[:, None]
+    base[:, :, _DIPLOMACY] = g + 0.4 * alliance + 0.6 * shared
+    base[:, :, _AID] *= initiative_boost
+    base[:, :, _DIPLOMACY] *= initiative_boost
+    np.clip(base, 0.0, 1.0, out=base)
+    idx = np.arange(n)
+    base[idx, idx, :] = 0.0
+    return base[:, None, :, :] * reach[:, :, None, :] * restriction
+
+
+def social_ties(
+    trade: np.ndarray, alliance: np.ndarray, shared: np.ndarray, params: Parameters
+) -> np.ndarray:
+    """Return the row-stochastic social mix W (observer, observer) of self, trade, alliance and
+    membership ties.
+    """
+    n = trade.shape[0]
+    sym_trade = (trade + trade.T) / 2.0
+    raw = (
+        params.trade_tie_weight * sym_trade / max(sym_trade.sum(axis=1).max(), 1e-12)
+        + params.alliance_tie_weight * alliance / max(alliance.sum(axis=1).max(), 1.0)
+        + params.membership_tie_weight * shared / max(shared.sum(axis=1).max(), 1e-12)
+    )
+    np.fill_diagonal(raw, 0.0)
+    raw = raw + params.self_tie_weight * np.eye(n)
+    total = raw.sum(axis=1, keepdims=True)
+    # A nation with no ties and no self weight listens to itself alone.
+    return np.where(total > 0, raw / np.where(total > 0, total, 1.0), np.eye(n))

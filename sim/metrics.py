@@ -1,0 +1,91 @@
+"""Outputs of the model: attraction, salience, the soft power index, ranks and leans.
+
+Pure functions over the model's arrays, axes (observer, audience, actor, channel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["attraction", "salience", "soft_power_score", "rank", "lean", "polarisation"]
+
+
+def attraction(
+    perception: np.ndarray, audience_weight: np.ndarray, channel_weight: np.ndarray
+) -> np.ndarray:
+    """Return a[i,k] = Σ_s w[i,s] Σ_d ω_d p[i,s,k,d], the favourability of actor k in observer i.
+
+    Args:
+        perception: (observer, audience, actor, channel) in [-1, 1].
+        audience_weight: (observer, audience), rows summing to 1.
+        channel_weight: (channel,), summing to 1.
+
+    Returns:
+        (observer, actor) in [-1, 1].
+
+    """
+    return np.einsum("iskd,is,d->ik", perception, audience_weight, channel_weight)
+
+
+def salience(capacity: np.ndarray, exposure: np.ndarray, audience_weight: np.ndarray) -> np.ndarray:
+    """Return f[i,k]: actor k's share of observer i's attention, Σ_d capacity·exposure over Σ_k'.
+
+    Args:
+        capacity: (actor, channel).
+        exposure: (observer, audience, actor, channel).
+        audience_weight: (observer, audience).
+
+    Returns:
+        (observer, actor), rows summing to 1 (or 0 for an observer exposed to nobody).
+
+    """
+    signal = np.einsum("kd,iskd,is->ik", capacity, exposure, audience_weight)
+    total = signal.sum(axis=1, keepdims=True)
+    return np.divide(signal, total, out=np.zeros_like(signal), where=total > 0)
+
+
+def soft_power_score(
+    attraction_ik: np.ndarray, salience_ik: np.ndarray, alpha: float
+) -> np.ndarray:
+    """Return score[k] = 100 · F[k]^α · R[k]^(1−α), each factor scaled to the best nation.
+
+    F[k] is the mean over observers of salience; R[k] the mean over observers i ≠ k of
+    (1 + a[i,k]) / 2. Being liked by people who barely know you is not soft power.
+
+    Args:
+        attraction_ik: (observer, actor) attraction in [-1, 1].
+        salience_ik: (observer, actor) salience in [0, 1].
+        alpha: weight α of salience in [0, 1].
+
+    Returns:
+        (actor,) scores in [0, 100].
+
+    """
+    n = attraction_ik.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    familiarity = salience_ik.mean(axis=0)
+    reputation = np.where(off, (1.0 + attraction_ik) / 2.0, 0.0).sum(axis=0) / max(n - 1, 1)
+    f = familiarity / familiarity.max() if familiarity.max() > 0 else familiarity
+    r = reputation / reputation.max() if reputation.max() > 0 else reputation
+    return 100.0 * np.power(f, alpha) * np.power(r, 1.0 - alpha)
+
+
+def rank(score: np.ndarray) -> np.ndarray:
+    """Return 1-based ranks (1 = highest score; ties broken by index, stable)."""
+    order = np.argsort(-score, kind="stable")
+    out = np.empty(len(score), dtype=np.int64)
+    out[order] = np.arange(1, len(score) + 1)
+    return out
+
+
+def lean(attraction_ik: np.ndarray, pole_a: int, pole_b: int) -> np.ndarray:
+    """Return each observer's lean a[i,A] − a[i,B] in [-2, 2] (positive: leans to A)."""
+    return attraction_ik[:, pole_a] - attraction_ik[:, pole_b]
+
+
+def polarisation(perception: np.ndarray, audience_weight: np.ndarray, actor: int) -> float:
+    """Return the weighted spread (sd) of perceptions of ``actor`` over observers and audiences."""
+    values = perception[:, :, actor, :].mean(axis=2)
+    weights = audience_weight / audience_weight.sum()
+    mean = float((values * weights).sum())
+    return float(np.sqrt(((values - mean) ** 2 * weights).sum()))

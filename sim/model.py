@@ -1,0 +1,280 @@
+"""`SoftPowerModel`: the Mesa model that ties world, scenario, nations and the kernel together.
+
+One step is one quarter: due events → nations decide → dynamics kernel → record (DESIGN §1-2).
+The model owns the numpy arrays; `Nation` agents are views that make decisions.
+"""
+
+from __future__ import annotations
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+
+from sim import dynamics, events, exposure, metrics
+from sim.dynamics import AUDIENCES, CHANNELS
+from sim.nation import Nation
+from sim.params import Parameters
+from sim.record import Recorder
+from sim.scenario import Scenario, baseline_scenario
+from sim.world import INITIATIVE_LEADERS, World
+
+__all__ = ["SoftPowerModel"]
+
+_STRATEGIES = ("need", "strategic", "retreat")
+
+
+class SoftPowerModel(mesa.Model):
+    """Nations projecting soft power over a trade-and-alliance network.
+
+    Args:
+        world: The starting world (default: the bundled 60 nations).
+        scenario: What happens when (default: the baseline, no events).
+        parameters: Base parameters; the scenario's overrides are applied on top.
+        rng: Seed, `numpy.random.SeedSequence` or Generator; the same value gives the same run.
+        record_every: Record attraction every K steps (the last step always).
+        steps: Horizon override (default: the scenario's).
+
+    Attributes:
+        capacity: (actor, channel), current.
+        perception: (observer, audience, actor, channel) in [-1, 1].
+        credibility: (observer, actor) in [0, 1].
+        recorder: Per-step outputs.
+
+    """
+
+    def __init__(
+        self,
+        world: World | None = None,
+        scenario: Scenario | None = None,
+        parameters: Parameters | None = None,
+        rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+        record_every: int = 1,
+        steps: int | None = None,
+    ) -> None:
+        if isinstance(rng, np.random.SeedSequence):
+            rng = np.random.default_rng(rng)
+        super().__init__(rng=rng)
+        self.world = world if world is not None else World.load()
+        scenario = scenario if scenario is not None else baseline_scenario()
+        if steps is not None:
+            scenario = scenario.with_steps(steps)
+        self.spec = scenario
+        self.parameters = Parameters.from_mapping(scenario.parameters, base=parameters)
+        self.horizon = scenario.steps
+        w, p = self.world, self.parameters
+        n = w.n
+        self.n = n
+        self.iso3 = w.iso3
+
+        # --- structure that events and decisions change ---
+        self.capacity = w.capacity.copy()
+        self.reference_capacity = w.capacity.copy()
+        self.valence = np.full((n, len(CHANNELS)), p.message_valence)
+        self.trade = w.trade.copy()
+        self.imports = w.imports.copy()
+        self.alliance = w.alliance.copy()
+        self.rivalry = w.rivalry.copy()
+        self.initiatives = sorted(set(w.groups) | {"BRI", "PARIS", "WHO"})
+        self.members = w.membership_matrix(self.initiatives)
+        self.restriction = np.ones((n, len(AUDIENCES), n, len(CHANNELS)))
+        self.aid_strategy = np.array(
+            [_STRATEGIES.index(w.aid_strategy.get(c, "need")) for c in w.iso3]
+        )
+        self.same_region = w.same_region()
+        self.need = w.need()
+        self.audience_weight = exposure.audience_weights(w.median_age)
+        self.reach = exposure.audience_reach(w.internet)
+        self.good = np.zeros((n, n))
+        self.bad = np.zeros((n, n))
+        self.aid_allocation = np.zeros((n, n))
+        for k in np.flatnonzero(self.capacity[:, CHANNELS.index("aid")] > 0):
+            self.aid_allocation[k] = self._aid_target(k, strategy=0)
+        self._pending_ramps: list[events.Ramp] = []
+        self._dirty = True
+        self._refresh()
+
+        # --- initial state from structure, then spin-up with frozen inputs ---
+        self.anchor = self._anchor()
+        self.credibility_target = self._credibility_target()
+        self.perception = self.anchor.copy()
+        self.credibility = self.credibility_target.copy()
+        state = dynamics.State(self.perception, self.credibility)
+        inputs = self._inputs()
+        for _ in range(p.spinup_steps):
+            state = dynamics.step(state, inputs, self.kernel_parameters)
+        self.perception, self.credibility = state.perception, state.credibility
+
+        # --- Mesa agents on a network space with integer node ids ---
+        graph = nx.Graph()
+        graph.add_nodes_from((i, {"iso3": c}) for i, c in enumerate(w.iso3))
+        ties = (self.trade + self.trade.T > 0.02) | (self.alliance > 0)
+        graph.add_edges_from(zip(*np.nonzero(np.triu(ties, 1)), strict=True))
+        layout = {i: (float(w.lon[i]), float(w.lat[i])) for i in range(n)}
+        self.space = Network(graph, random=self.random, layout=layout)
+        Nation.create_agents(self, n, index=list(range(n)), cell=[self.space[i] for i in range(n)])
+        self.nations: list[Nation] = sorted(self.agents_by_type[Nation], key=lambda a: a.index)
+
+        self.current_attraction = self.attraction()
+        self.schedule_events = events.schedule(scenario)
+        self.recorder = Recorder(self, record_every=record_every)
+        self.recorder.record(0)
+
+    # ------------------------------------------------------------------ derived arrays
+    @property
+    def kernel_parameters(self) -> dynamics.KernelParameters:
+        """The parameters in the shapes the kernel needs."""
+        p = self.parameters
+        receptivity = np.array([p.receptivity_youth, p.receptivity_public, p.receptivity_elite])[
+            :, None
+        ] * np.ones(len(CHANNELS))
+        return dynamics.KernelParameters(
+            stubbornness=p.stubbornness,
+            receptivity=receptivity,
+            saturation=np.full(len(CHANNELS), p.saturation),
+            loss_aversion=p.loss_aversion,
+            credibility_recovery=p.credibility_recovery,
+            credibility_gain=p.credibility_gain,
+            credibility_loss=p.credibility_loss,
+        )
+
+    def mark_dirty(self) -> None:
+        """Ask for exposure and ties to be recomputed before the next kernel step."""
+        self._dirty = True
+
+    def _refresh(self) -> None:
+        if not self._dirty:
+            return
+        p = self.parameters
+        self.shared = exposure.shared_membership(self.members)
+        boost = np.ones((self.n, self.n))
+        for initiative, leader in INITIATIVE_LEADERS.items():
+            if leader in self.iso3 and initiative in self.initiatives:
+                k = self.iso3.index(leader)
+                col = self.members[:, self.initiatives.index(initiative)]
+                boost[:, k] += p.initiative_exposure_boost * col
+        self.exposure = exposure.exposure(
+            same_region=self.same_region,
+            trade=self.trade,
+            imports=self.imports,
+            alliance=self.alliance,
+            shared=self.shared,
+            aid_allocation=self.aid_allocation,
+            need=self.need,
+            reach=self.reach,
+            restriction=self.restriction,
+            initiative_boost=boost,
+            params=p,
+        )
+        self.ties = exposure.social_ties(self.trade, self.alliance, self.shared, p)
+        self._dirty = False
+
+    def _anchor(self) -> np.ndarray:
+        """Structural perception p0 from alliances, rivalries, region and trade."""
+        p = self.parameters
+        trade = (self.trade + self.trade.T) / 2.0
+        base = (
+            p.prior_alliance * self.alliance
+            - p.prior_rivalry * self.rivalry
+            + p.prior_region * self.same_region
+            + p.prior_trade * trade
+        )
+        base = np.clip(base, -1.0, 1.0)
+        np.fill_diagonal(base, 1.0)
+        return np.broadcast_to(
+            base[:, None, :, None], (self.n, len(AUDIENCES), self.n, len(CHANNELS))
+        ).copy()
+
+    def _credibility_target(self) -> np.ndarray:
+        p = self.parameters
+        target = (
+            p.credibility_base
+            + p.credibility_alliance * self.alliance
+            - p.credibility_rivalry * self.rivalry
+        )
+        target = np.clip(target, 0.0, 1.0)
+        np.fill_diagonal(target, 1.0)
+        return target
+
+    def _cut(self) -> np.ndarray:
+        ref = self.reference_capacity
+        return np.divide(
+            np.maximum(ref - self.capacity, 0.0), ref, out=np.zeros_like(ref), where=ref > 0
+        )
+
+    def _inputs(self) -> dynamics.Inputs:
+        self._refresh()
+        return dynamics.Inputs(
+            capacity=self.capacity,
+            exposure=self.exposure,
+            anchor=self.anchor,
+            ties=self.ties,
+            valence=self.valence,
+            cut=self._cut(),
+            credibility_target=self.credibility_target,
+            good=self.good,
+            bad=self.bad,
+        )
+
+    def _aid_target(self, donor: int, strategy: int | None = None) -> np.ndarray:
+        """Allocation shares of a donor's aid over recipients under its strategy."""
+        strategy = self.aid_strategy[donor] if strategy is None else strategy
+        weight = self.need.copy()
+        weight[donor] = 0.0
+        if _STRATEGIES[strategy] == "strategic":
+            lean = np.clip(self.current_attraction[:, donor], 0.0, None)
+            weight = weight * (1.0 + self.alliance[donor] + lean)
+        total = weight.sum()
+        share = weight / total if total > 0 else weight
+        if _STRATEGIES[strategy] == "retreat":
+            share = 0.3 * share
+        return share
+
+    # ------------------------------------------------------------------ outputs
+    def attraction(self) -> np.ndarray:
+        """Return a[i,k] (observer, actor) in [-1, 1]."""
+        return metrics.attraction(
+            self.perception, self.audience_weight, np.array(self.parameters.channel_weights)
+        )
+
+    def salience(self) -> np.ndarray:
+        """Return f[i,k] (observer, actor): k's share of i's attention."""
+        self._refresh()
+        return metrics.salience(self.capacity, self.exposure, self.audience_weight)
+
+    def scores(self) -> np.ndarray:
+        """Return the soft power index of each nation, in [0, 100]."""
+        return metrics.soft_power_score(
+            self.attraction(), self.salience(), self.parameters.salience_alpha
+        )
+
+    def member_of(self, initiative: str) -> np.ndarray:
+        """Return the 0/1 membership vector of an initiative or group."""
+        return self.members[:, self.initiatives.index(initiative)]
+
+    # ------------------------------------------------------------------ step
+    def step(self) -> None:
+        """Advance one quarter: due events, nations' decisions, the kernel, recording."""
+        t = self.steps - 1  # Mesa has already counted this step; events at step t act now.
+        events.apply_due(self, t)
+        self.current_attraction = self.attraction()
+        self.agents_by_type[Nation].shuffle_do("decide")
+        state = dynamics.step(
+            dynamics.State(self.perception, self.credibility),
+            self._inputs(),
+            self.kernel_parameters,
+        )
+        self.perception, self.credibility = state.perception, state.credibility
+        rate = self.parameters.reference_adaptation
+        self.reference_capacity += rate * (self.capacity - self.reference_capacity)
+        self.good[:] = 0.0
+        self.bad[:] = 0.0
+        self.recorder.record(self.steps)
+        if self.steps >= self.horizon:
+            self.running = False
+
+    def run(self) -> SoftPowerModel:
+        """Run to the horizon and return self."""
+        while self.running and self.steps < self.horizon:
+            self.step()
+        return self

@@ -1,0 +1,141 @@
+"""`Nation`: a Mesa agent that views the model's arrays and makes a nation's decisions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import FixedAgent
+
+from sim.dynamics import AUDIENCES, CHANNELS
+from sim.world import INITIATIVE_LEADERS
+
+if TYPE_CHECKING:
+    from sim.model import SoftPowerModel
+
+__all__ = ["Nation"]
+
+_ELITE = AUDIENCES.index("elite")
+_CULTURE, _TECH, _AID = CHANNELS.index("culture"), CHANNELS.index("tech"), CHANNELS.index("aid")
+
+
+class Nation(FixedAgent):
+    """One nation, observer and actor at once.
+
+    Args:
+        model: The model.
+        index: Row of this nation in every array.
+        cell: Its cell on the model's `Network` space.
+
+    Attributes:
+        index: Array index.
+        iso3: ISO3 code.
+
+    """
+
+    model: SoftPowerModel
+
+    def __init__(self, model: SoftPowerModel, index: int, cell) -> None:
+        super().__init__(model)
+        self.index = index
+        self.iso3 = model.iso3[index]
+        self.cell = cell
+
+    def __repr__(self) -> str:
+        return f"Nation({self.iso3})"
+
+    # ------------------------------------------------------------------ views
+    @property
+    def capacity(self) -> np.ndarray:
+        """(channel,) view of this nation's capacity."""
+        return self.model.capacity[self.index]
+
+    def perception_of(self, other: Nation | str) -> np.ndarray:
+        """(audience, channel) view of how this nation's audiences see ``other``."""
+        k = other.index if isinstance(other, Nation) else self.model.iso3.index(other)
+        return self.model.perception[self.index, :, k, :]
+
+    def attraction_to(self, other: Nation | str) -> float:
+        """Attraction a[self, other] in [-1, 1]."""
+        k = other.index if isinstance(other, Nation) else self.model.iso3.index(other)
+        return float(self.model.current_attraction[self.index, k])
+
+    def credibility_of(self, other: Nation | str) -> float:
+        """How far this nation believes ``other``, in [0, 1]."""
+        k = other.index if isinstance(other, Nation) else self.model.iso3.index(other)
+        return float(self.model.credibility[self.index, k])
+
+    @property
+    def memberships(self) -> list[str]:
+        """Initiatives and groups this nation belongs to."""
+        m = self.model
+        return [g for j, g in enumerate(m.initiatives) if m.members[self.index, j]]
+
+    # ------------------------------------------------------------------ decisions
+    def decide(self) -> None:
+        """Review, with probability ``decision_rate``, initiatives, restrictions and aid."""
+        m = self.model
+        if m.rng.random() >= m.parameters.decision_rate:
+            return
+        self.review_initiatives()
+        self.review_restrictions()
+        self.allocate_aid()
+
+    def review_initiatives(self) -> None:
+        """Join or leave leader-led initiatives: a threshold on attraction to the leader, relieved
+        by complex contagion among trade partners, with hysteresis between join and leave.
+        """
+        m, p = self.model, self.model.parameters
+        partners = m.trade[self.index] > 0.02
+        for initiative, leader in INITIATIVE_LEADERS.items():
+            if leader not in m.iso3 or leader == self.iso3 or initiative not in m.initiatives:
+                continue
+            j = m.initiatives.index(initiative)
+            member = bool(m.members[self.index, j])
+            share = float(m.members[partners, j].mean()) if partners.any() else 0.0
+            relief = p.contagion_weight if share >= p.contagion_threshold else 0.0
+            a = self.attraction_to(leader)
+            if not member and a > p.join_threshold - relief:
+                m.members[self.index, j] = 1.0
+                m.mark_dirty()
+                m.recorder.log(
+                    "decision_join",
+                    self.iso3,
+                    initiative,
+                    f"attraction {a:.2f}, partners {share:.0%}",
+                )
+            elif member and a < p.leave_threshold - relief:
+                m.members[self.index, j] = 0.0
+                m.mark_dirty()
+                m.recorder.log(
+                    "decision_leave",
+                    self.iso3,
+                    initiative,
+                    f"attraction {a:.2f}, partners {share:.0%}",
+                )
+
+    def review_restrictions(self) -> None:
+        """Restrict a rival's culture and tech channels for youth and public when the elite
+        perceives it as a threat (mean elite perception below the threshold).
+        """
+        m, p = self.model, self.model.parameters
+        for k in np.flatnonzero(m.rivalry[self.index]):
+            threat = float(m.perception[self.index, _ELITE, k, :].mean())
+            already = m.restriction[self.index, 0, k, _CULTURE] < 1.0
+            if threat < p.restriction_threshold and not already:
+                m.restriction[self.index, :_ELITE, k, _CULTURE] *= 1.0 - p.restriction_severity
+                m.restriction[self.index, :_ELITE, k, _TECH] *= 1.0 - p.restriction_severity
+                m.mark_dirty()
+                m.recorder.log(
+                    "decision_restrict", self.iso3, m.iso3[k], f"elite perception {threat:.2f}"
+                )
+
+    def allocate_aid(self) -> None:
+        """Move this donor's aid allocation toward the target of its strategy."""
+        m = self.model
+        if m.capacity[self.index, _AID] <= 0.0:
+            return
+        target = m._aid_target(self.index)
+        current = m.aid_allocation[self.index]
+        current += m.parameters.aid_reallocation_rate * (target - current)
+        m.mark_dirty()

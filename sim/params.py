@@ -1,0 +1,434 @@
+"""The one parameter registry: each model parameter's type, default, range, unit and meaning.
+
+The scenario schema, experiment designs, the app's sliders, calibration and the ODD document all
+read this registry; nothing else lists parameter names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ParameterError, suggest
+
+__all__ = [
+    "Parameter",
+    "Parameters",
+    "REGISTRY",
+    "KEY_PARAMETERS",
+    "parameter",
+    "load_parameter_file",
+]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """Description of one model parameter.
+
+    Attributes:
+        name: Identifier used in scenario and experiment files.
+        type: ``float`` or ``int``.
+        default: Default value (calibrated where `docs/validation.md` says so).
+        low: Smallest valid value (inclusive).
+        high: Largest valid value (inclusive).
+        unit: Unit of measure, or ``"1"`` for dimensionless.
+        meaning: One-line meaning.
+        group: Which submodel uses it (dynamics, credibility, exposure, initial, decisions, output).
+
+    """
+
+    name: str
+    type: type
+    default: float | int
+    low: float | int
+    high: float | int
+    unit: str
+    meaning: str
+    group: str
+
+    def validate(self, value: Any, *, file: str | None = None, line: int | None = None) -> Any:
+        """Return ``value`` converted to this parameter's type, or raise `ParameterError`.
+
+        Args:
+            value: The proposed value.
+            file: File the value came from, for the error message.
+            line: Line in that file.
+
+        Returns:
+            The value as ``int`` or ``float``.
+
+        """
+        expected = f"{self.type.__name__} in [{self.low}, {self.high}] ({self.meaning})"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(
+                f"{value!r} is not a number", file=file, line=line, key=self.name, expected=expected
+            )
+        if self.type is int and float(value) != int(value):
+            raise ParameterError(
+                f"{value!r} is not an integer",
+                file=file,
+                line=line,
+                key=self.name,
+                expected=expected,
+            )
+        if not math.isfinite(float(value)) or not (self.low <= value <= self.high):
+            raise ParameterError(
+                f"{value!r} is out of range", file=file, line=line, key=self.name, expected=expected
+            )
+        return self.type(value)
+
+
+def parameter(
+    default: float | int,
+    low: float | int,
+    high: float | int,
+    unit: str,
+    meaning: str,
+    group: str,
+) -> Any:
+    """Declare a field of `Parameters` together with its registry entry."""
+    return field(
+        default=default,
+        metadata={"low": low, "high": high, "unit": unit, "meaning": meaning, "group": group},
+    )
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """All model parameters. Build with ``Parameters.from_mapping({...})`` to validate overrides."""
+
+    # --- perception dynamics (Friedkin-Johnsen with a channel as external neighbour) ---
+    stubbornness: float = parameter(
+        0.1,
+        0.0,
+        1.0,
+        "1",
+        "weight θ of the structural anchor p0 in each quarterly update",
+        "dynamics",
+    )
+    saturation: float = parameter(
+        0.5, 0.01, 10.0, "capacity units", "κ: signal level at which returns halve", "dynamics"
+    )
+    receptivity_youth: float = parameter(
+        0.7, 0.0, 1.0, "1", "ν for youth: how far youth move toward the channel message", "dynamics"
+    )
+    receptivity_public: float = parameter(
+        0.5, 0.0, 1.0, "1", "ν for the general public", "dynamics"
+    )
+    receptivity_elite: float = parameter(0.4, 0.0, 1.0, "1", "ν for elites", "dynamics")
+    message_valence: float = parameter(
+        0.8,
+        0.0,
+        1.0,
+        "1",
+        "tone of an actor's projection before credibility discounts it",
+        "dynamics",
+    )
+    loss_aversion: float = parameter(
+        1.5,
+        0.0,
+        5.0,
+        "1",
+        "λ_L: penalty per unit of withdrawn capacity, felt where exposure was high",
+        "dynamics",
+    )
+    reference_adaptation: float = parameter(
+        0.05,
+        0.0,
+        1.0,
+        "1/quarter",
+        "rate at which the reference capacity forgets a cut",
+        "dynamics",
+    )
+    self_tie_weight: float = parameter(
+        1.0, 0.0, 10.0, "1", "weight of a nation's own opinion in its social mix W", "dynamics"
+    )
+    trade_tie_weight: float = parameter(
+        1.0, 0.0, 10.0, "1", "weight of trade ties in the social mix W", "dynamics"
+    )
+    alliance_tie_weight: float = parameter(
+        0.5, 0.0, 10.0, "1", "weight of alliance ties in the social mix W", "dynamics"
+    )
+    membership_tie_weight: float = parameter(
+        0.3, 0.0, 10.0, "1", "weight of shared memberships in the social mix W", "dynamics"
+    )
+    # --- credibility ---
+    credibility_recovery: float = parameter(
+        0.04,
+        0.0,
+        1.0,
+        "1/quarter",
+        "ε: pull of credibility back to its structural level",
+        "credibility",
+    )
+    credibility_gain: float = parameter(
+        0.3,
+        0.0,
+        1.0,
+        "1",
+        "r⁺: share of the gap to full credibility closed by a good event",
+        "credibility",
+    )
+    credibility_loss: float = parameter(
+        0.6,
+        0.0,
+        1.0,
+        "1",
+        "r⁻: share of credibility lost by a bad event of magnitude 1",
+        "credibility",
+    )
+    credibility_base: float = parameter(
+        0.55, 0.0, 1.0, "1", "structural credibility between unrelated nations", "credibility"
+    )
+    credibility_alliance: float = parameter(
+        0.3, 0.0, 1.0, "1", "added structural credibility between allies", "credibility"
+    )
+    credibility_rivalry: float = parameter(
+        0.45, 0.0, 1.0, "1", "structural credibility removed between rivals", "credibility"
+    )
+    # --- exposure ---
+    exposure_global_reach: float = parameter(
+        0.3,
+        0.0,
+        1.0,
+        "1",
+        "culture/diplomacy exposure every observer has to every actor",
+        "exposure",
+    )
+    exposure_region: float = parameter(
+        0.3, 0.0, 1.0, "1", "added culture exposure within a UN region", "exposure"
+    )
+    initiative_exposure_boost: float = parameter(
+        0.5,
+        0.0,
+        3.0,
+        "1",
+        "relative rise of the initiator's aid and diplomacy exposure in members",
+        "exposure",
+    )
+    tariff_elasticity: float = parameter(
+        1.0, 0.0, 5.0, "1", "trade ties are divided by 1 + elasticity × tariff rate", "exposure"
+    )
+    # --- initial state ---
+    prior_alliance: float = parameter(0.5, 0.0, 1.0, "1", "anchor perception of an ally", "initial")
+    prior_rivalry: float = parameter(
+        0.6, 0.0, 1.0, "1", "anchor perception removed for a rival", "initial"
+    )
+    prior_region: float = parameter(
+        0.1, 0.0, 1.0, "1", "anchor perception added for a nation of the same UN region", "initial"
+    )
+    prior_trade: float = parameter(
+        0.5, 0.0, 2.0, "1", "anchor perception per unit of trade share", "initial"
+    )
+    spinup_steps: int = parameter(
+        40,
+        0,
+        400,
+        "quarters",
+        "frozen-input quarters run before step 0 to reach the 2024/25 state",
+        "initial",
+    )
+    # --- nation decisions ---
+    decision_rate: float = parameter(
+        0.25,
+        0.0,
+        1.0,
+        "1/quarter",
+        "probability that a nation reviews its choices in a quarter",
+        "decisions",
+    )
+    join_threshold: float = parameter(
+        0.25,
+        -1.0,
+        1.0,
+        "attraction",
+        "attraction to the initiator above which a nation joins",
+        "decisions",
+    )
+    leave_threshold: float = parameter(
+        0.0,
+        -1.0,
+        1.0,
+        "attraction",
+        "attraction below which a member leaves (hysteresis)",
+        "decisions",
+    )
+    contagion_weight: float = parameter(
+        0.2,
+        0.0,
+        1.0,
+        "attraction",
+        "threshold relief when enough partners are members",
+        "decisions",
+    )
+    contagion_threshold: float = parameter(
+        0.4,
+        0.0,
+        1.0,
+        "1",
+        "share of trade partners in the initiative that triggers contagion",
+        "decisions",
+    )
+    restriction_threshold: float = parameter(
+        -0.3,
+        -1.0,
+        0.0,
+        "perception",
+        "elite perception of a rival below which it is restricted",
+        "decisions",
+    )
+    restriction_severity: float = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "1",
+        "share of a rival's culture exposure removed by a restriction",
+        "decisions",
+    )
+    aid_reallocation_rate: float = parameter(
+        0.25,
+        0.0,
+        1.0,
+        "1/quarter",
+        "speed at which donors move aid toward their strategy's target",
+        "decisions",
+    )
+    withdrawal_credibility_cost: float = parameter(
+        0.15,
+        0.0,
+        1.0,
+        "1",
+        "bad-event magnitude among members when an actor leaves an agreement",
+        "decisions",
+    )
+    # --- outputs ---
+    weight_culture: float = parameter(
+        0.3, 0.0, 1.0, "1", "ω: weight of culture in attraction (weights are normalised)", "output"
+    )
+    weight_tech: float = parameter(
+        0.25, 0.0, 1.0, "1", "ω: weight of technology in attraction", "output"
+    )
+    weight_aid: float = parameter(0.2, 0.0, 1.0, "1", "ω: weight of aid in attraction", "output")
+    weight_diplomacy: float = parameter(
+        0.25, 0.0, 1.0, "1", "ω: weight of diplomacy in attraction", "output"
+    )
+    salience_alpha: float = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "1",
+        "α: weight of salience (familiarity) against reputation in the score",
+        "output",
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            REGISTRY[f.name].validate(getattr(self, f.name))
+
+    @classmethod
+    def from_mapping(
+        cls,
+        values: Mapping[str, Any] | None = None,
+        *,
+        base: Parameters | None = None,
+        file: str | None = None,
+        lines: Mapping[str, int] | None = None,
+    ) -> Parameters:
+        """Build parameters from defaults (or ``base``) with validated overrides.
+
+        Args:
+            values: Overrides by name.
+            base: Parameters to start from (defaults when None).
+            file: File the overrides came from, for error messages.
+            lines: Line of each override in that file.
+
+        Returns:
+            A new, validated `Parameters`.
+
+        Raises:
+            ParameterError: An unknown name or a value of the wrong type or out of range.
+
+        """
+        base = base or cls()
+        lines = lines or {}
+        changes = {}
+        for name, value in (values or {}).items():
+            if name not in REGISTRY:
+                raise ParameterError(
+                    "unknown parameter",
+                    file=file,
+                    line=lines.get(name),
+                    key=str(name),
+                    expected="a name from `softpower params`",
+                    suggestion=suggest(str(name), REGISTRY),
+                )
+            changes[name] = REGISTRY[name].validate(value, file=file, line=lines.get(name))
+        return dataclasses.replace(base, **changes)
+
+    def to_dict(self) -> dict[str, float | int]:
+        """Return the parameters as a plain ``{name: value}`` dictionary."""
+        return dataclasses.asdict(self)
+
+    @property
+    def channel_weights(self) -> tuple[float, float, float, float]:
+        """Normalised ω over (culture, tech, aid, diplomacy)."""
+        raw = (self.weight_culture, self.weight_tech, self.weight_aid, self.weight_diplomacy)
+        total = sum(raw) or 1.0
+        return tuple(w / total for w in raw)  # type: ignore[return-value]
+
+
+REGISTRY: dict[str, Parameter] = {
+    f.name: Parameter(
+        name=f.name,
+        type=int if f.type in ("int", int) else float,
+        default=f.default,
+        low=f.metadata["low"],
+        high=f.metadata["high"],
+        unit=f.metadata["unit"],
+        meaning=f.metadata["meaning"],
+        group=f.metadata["group"],
+    )
+    for f in dataclasses.fields(Parameters)
+}
+
+#: Parameters shown as sliders in the app and swept by the default sensitivity design.
+KEY_PARAMETERS: tuple[str, ...] = (
+    "stubbornness",
+    "saturation",
+    "receptivity_youth",
+    "loss_aversion",
+    "credibility_loss",
+    "credibility_recovery",
+    "salience_alpha",
+)
+
+
+def load_parameter_file(path: str | Path) -> Parameters:
+    """Load a YAML or JSON file of ``name: value`` pairs (as written by ``softpower calibrate``).
+
+    A ``parameters:`` mapping at the top level is also accepted.
+
+    Raises:
+        ParameterError: Missing file, bad syntax, unknown name or value out of range.
+
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError("parameter file not found", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"not valid YAML/JSON ({exc})", file=str(path)) from None
+    if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
+        data = data["parameters"]
+    if not isinstance(data, dict):
+        raise ParameterError(
+            "not a mapping", file=str(path), expected="name: value pairs of registry parameters"
+        )
+    return Parameters.from_mapping(data, file=str(path))
