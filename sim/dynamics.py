@@ -82,7 +82,8 @@ class KernelParameters:
         credibility_recovery: ε in [0, 1].
         credibility_gain: r⁺ in [0, 1].
         credibility_loss: r⁻ in [0, 1].
-
+        credibility_weight: c, (channel,) in [0, 1]: how far each channel's message depends on
+            credibility (a film needs less trust than a diplomatic promise).
     """
 
     stubbornness: np.ndarray | float
@@ -92,6 +93,7 @@ class KernelParameters:
     credibility_recovery: float
     credibility_gain: float
     credibility_loss: float
+    credibility_weight: np.ndarray
 
 
 def signal_share(capacity: np.ndarray, exposure: np.ndarray, saturation: np.ndarray) -> np.ndarray:
@@ -118,8 +120,13 @@ def message(
     cut: np.ndarray,
     exposure: np.ndarray,
     loss_aversion: float,
+    credibility_weight: np.ndarray,
 ) -> np.ndarray:
-    """Return m[i,s,k,d] = clip(R[i,k] · valence[k,d] − λ_L · cut[k,d] · exposure[i,s,k,d], −1, 1).
+    """Return the message m[i,s,k,d] in [-1, 1].
+
+    ``m = clip(valence[k,d]·(1 − c_d + c_d·R[i,k]) − λ_L·cut[k,d]·exposure[i,s,k,d], −1, 1)``:
+    credibility discounts a message in proportion c_d to how much its channel relies on trust
+    (c_d = 1 gives DESIGN's ``R · valence``); a withdrawn channel is penalised where it reached.
 
     Args:
         credibility: (observer, actor).
@@ -127,12 +134,13 @@ def message(
         cut: (actor, channel).
         exposure: (observer, audience, actor, channel).
         loss_aversion: λ_L.
+        credibility_weight: (channel,) c_d in [0, 1].
 
     Returns:
         (observer, audience, actor, channel) in [-1, 1].
-
     """
-    raw = credibility[:, None, :, None] * valence[None, None, :, :]
+    trust = 1.0 - credibility_weight + credibility_weight * credibility[:, None, :, None]
+    raw = trust * valence[None, None, :, :]
     raw = raw - loss_aversion * cut[None, None, :, :] * exposure
     return np.clip(raw, -1.0, 1.0)
 
@@ -193,7 +201,12 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     u = signal_share(inputs.capacity, inputs.exposure, params.saturation)
     pull = params.receptivity[None, :, None, :] * u
     m = message(
-        state.credibility, inputs.valence, inputs.cut, inputs.exposure, params.loss_aversion
+        state.credibility,
+        inputs.valence,
+        inputs.cut,
+        inputs.exposure,
+        params.loss_aversion,
+        params.credibility_weight,
     )
     social = (inputs.ties @ p.reshape(n, -1)).reshape(p.shape)
     theta = _theta(params.stubbornness, n)
@@ -226,7 +239,12 @@ def fixed_point(state: State, inputs: Inputs, params: KernelParameters) -> np.nd
     u = signal_share(inputs.capacity, inputs.exposure, params.saturation)
     pull = params.receptivity[None, :, None, :] * u
     m = message(
-        state.credibility, inputs.valence, inputs.cut, inputs.exposure, params.loss_aversion
+        state.credibility,
+        inputs.valence,
+        inputs.cut,
+        inputs.exposure,
+        params.loss_aversion,
+        params.credibility_weight,
     )
     theta = _theta(params.stubbornness, n)
     b = theta * inputs.anchor + (1.0 - theta) * pull * m

@@ -45,29 +45,35 @@ def salience(capacity: np.ndarray, exposure: np.ndarray, audience_weight: np.nda
 
 
 def soft_power_score(
-    attraction_ik: np.ndarray, salience_ik: np.ndarray, alpha: float
+    attraction_ik: np.ndarray,
+    salience_ik: np.ndarray,
+    alpha: float,
+    familiarity_reference: float | None = None,
 ) -> np.ndarray:
-    """Return score[k] = 100 · F[k]^α · R[k]^(1−α), each factor scaled to the best nation.
+    """Return score[k] = 100 · (F[k] / F*)^α · R[k]^(1−α), clipped to [0, 100].
 
-    F[k] is the mean over observers of salience; R[k] the mean over observers i ≠ k of
-    (1 + a[i,k]) / 2. Being liked by people who barely know you is not soft power.
+    F[k] is the mean over observers of salience and F* a reference familiarity (the run's
+    most familiar nation at step 0, so that scores of different steps and scenarios share one
+    scale; the current maximum when not given). R[k] is the mean over observers i ≠ k of
+    (1 + a[i,k]) / 2, already in [0, 1]. Being liked by people who barely know you is not
+    soft power.
 
     Args:
         attraction_ik: (observer, actor) attraction in [-1, 1].
         salience_ik: (observer, actor) salience in [0, 1].
         alpha: weight α of salience in [0, 1].
+        familiarity_reference: F*; None for the current best nation's F.
 
     Returns:
         (actor,) scores in [0, 100].
-
     """
     n = attraction_ik.shape[0]
     off = ~np.eye(n, dtype=bool)
     familiarity = salience_ik.mean(axis=0)
     reputation = np.where(off, (1.0 + attraction_ik) / 2.0, 0.0).sum(axis=0) / max(n - 1, 1)
-    f = familiarity / familiarity.max() if familiarity.max() > 0 else familiarity
-    r = reputation / reputation.max() if reputation.max() > 0 else reputation
-    return 100.0 * np.power(f, alpha) * np.power(r, 1.0 - alpha)
+    top = familiarity.max() if familiarity_reference is None else familiarity_reference
+    f = np.clip(familiarity / top, 0.0, 1.0) if top > 0 else familiarity
+    return np.clip(100.0 * np.power(f, alpha) * np.power(reputation, 1.0 - alpha), 0.0, 100.0)
 
 
 def rank(score: np.ndarray) -> np.ndarray:

@@ -116,6 +116,7 @@ class SoftPowerModel(mesa.Model):
         self.nations: list[Nation] = sorted(self.agents_by_type[Nation], key=lambda a: a.index)
 
         self.current_attraction = self.attraction()
+        self.familiarity_reference = float(self.salience().mean(axis=0).max())
         self.schedule_events = events.schedule(scenario)
         self.recorder = Recorder(self, record_every=record_every)
         self.recorder.record(0)
@@ -136,6 +137,14 @@ class SoftPowerModel(mesa.Model):
             credibility_recovery=p.credibility_recovery,
             credibility_gain=p.credibility_gain,
             credibility_loss=p.credibility_loss,
+            credibility_weight=np.array(
+                [
+                    p.credibility_weight_culture,
+                    p.credibility_weight_tech,
+                    p.credibility_weight_aid,
+                    p.credibility_weight_diplomacy,
+                ]
+            ),
         )
 
     def mark_dirty(self) -> None:
@@ -224,11 +233,11 @@ class SoftPowerModel(mesa.Model):
         if _STRATEGIES[strategy] == "strategic":
             lean = np.clip(self.current_attraction[:, donor], 0.0, None)
             weight = weight * (1.0 + self.alliance[donor] + lean)
+        elif _STRATEGIES[strategy] == "retreat":
+            # What is left goes to allies first (the volume cut itself is a capacity event).
+            weight = weight * (0.25 + self.alliance[donor])
         total = weight.sum()
-        share = weight / total if total > 0 else weight
-        if _STRATEGIES[strategy] == "retreat":
-            share = 0.3 * share
-        return share
+        return weight / total if total > 0 else weight
 
     # ------------------------------------------------------------------ outputs
     def attraction(self) -> np.ndarray:
@@ -245,7 +254,10 @@ class SoftPowerModel(mesa.Model):
     def scores(self) -> np.ndarray:
         """Return the soft power index of each nation, in [0, 100]."""
         return metrics.soft_power_score(
-            self.attraction(), self.salience(), self.parameters.salience_alpha
+            self.attraction(),
+            self.salience(),
+            self.parameters.salience_alpha,
+            self.familiarity_reference,
         )
 
     def member_of(self, initiative: str) -> np.ndarray:

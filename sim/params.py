@@ -181,6 +181,18 @@ class Parameters:
         "r⁻: share of credibility lost by a bad event of magnitude 1",
         "credibility",
     )
+    credibility_weight_culture: float = parameter(
+        0.3, 0.0, 1.0, "1", "c: how far a culture message depends on credibility", "credibility"
+    )
+    credibility_weight_tech: float = parameter(
+        0.5, 0.0, 1.0, "1", "c: how far a technology message depends on credibility", "credibility"
+    )
+    credibility_weight_aid: float = parameter(
+        0.7, 0.0, 1.0, "1", "c: how far an aid message depends on credibility", "credibility"
+    )
+    credibility_weight_diplomacy: float = parameter(
+        1.0, 0.0, 1.0, "1", "c: how far a diplomatic message depends on credibility", "credibility"
+    )
     credibility_base: float = parameter(
         0.55, 0.0, 1.0, "1", "structural credibility between unrelated nations", "credibility"
     )

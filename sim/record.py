@@ -61,7 +61,9 @@ class Recorder:
         """Record the model's outputs for ``step``."""
         m = self.model
         a = m.attraction()
-        score = metrics.soft_power_score(a, m.salience(), m.parameters.salience_alpha)
+        score = metrics.soft_power_score(
+            a, m.salience(), m.parameters.salience_alpha, m.familiarity_reference
+        )
         self.score[step] = score
         self.rank[step] = metrics.rank(score)
         if "BRI" in m.initiatives:
