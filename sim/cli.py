@@ -202,6 +202,109 @@ def scenarios_check(files: tuple[Path, ...]) -> None:
         click.echo(f"ok  {f}  ({s.name}: {len(s.events)} events, {s.steps} steps)")
 
 
+def _print_summary(summary) -> None:
+    names = ", ".join(summary.paths)
+    folder = next(iter(summary.paths.values())).parent if summary.paths else "?"
+    click.echo(f"summary: {folder}/ ({names})")
+    for note in summary.notes:
+        click.echo(f"note: {note}")
+
+
+@cli.command()
+@click.argument("experiment", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Result directory.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    help="Local worker processes (default: all cores; 1 runs in this process). "
+    "With --dask local: the number of Dask workers (default 2).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="ADDRESS|local",
+    help="Run on Dask: `local` starts a LocalCluster; tcp://host:port joins a scheduler.",
+)
+@click.option("--retry-failed", is_flag=True, help="Rerun runs recorded as failed.")
+@click.option("--force", is_flag=True, help="Delete previous results in --out and start anew.")
+@click.option("--no-summary", is_flag=True, help="Do not write DIR/summary/ at the end.")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the difference intervals of the summary.",
+)
+@click.option("--progress/--no-progress", default=True, help="Show the progress bar.")
+@click.pass_context
+def batch(
+    ctx: click.Context,
+    experiment: Path,
+    out: Path,
+    workers,
+    dask_address,
+    retry_failed: bool,
+    force: bool,
+    no_summary: bool,
+    bootstrap: int,
+    progress: bool,
+) -> None:
+    """Run EXPERIMENT (scenarios × design × replications) into --out as Parquet; rerun to resume.
+
+    Exits 1 when some runs failed (their error and traceback are in DIR/runs.parquet).
+    """
+    from sim.experiment import load_experiment
+    from sim.runner import run_batch
+    from sim.summary import summarize
+
+    if dask_address is not None and dask_address != "local" and "://" not in dask_address:
+        raise SoftPowerError(
+            f"bad Dask address {dask_address!r}",
+            key="--dask",
+            expected="local or a scheduler address such as tcp://host:8786",
+        )
+    spec = load_experiment(experiment)
+    out = _out_dir(out)
+    report = run_batch(
+        spec,
+        out,
+        workers=workers,
+        dask=dask_address,
+        retry_failed=retry_failed,
+        force=force,
+        progress=progress,
+    )
+    click.echo(report.summary_line())
+    if report.failed:
+        click.echo(
+            f"{report.failed} runs failed (see error and traceback in {out}/runs.parquet); "
+            "rerun with --retry-failed"
+        )
+    if report.ok and not no_summary:
+        _print_summary(summarize(out, bootstrap=bootstrap))
+    if report.failed:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--baseline", default=None, help="Scenario for differences (default: the first).")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the difference intervals.",
+)
+def summarize(directory: Path, baseline, bootstrap: int) -> None:
+    """Write DIRECTORY/summary/: score and rank statistics, paired differences, sensitivity."""
+    from sim.summary import summarize as write_summary
+
+    _print_summary(write_summary(directory, baseline=baseline, bootstrap=bootstrap))
+
+
 def main() -> None:
     """Entry point of the ``softpower`` console script."""
     cli.main(prog_name="softpower")

@@ -147,13 +147,13 @@ def apply_event(model: SoftPowerModel, ev: Any) -> None:
         k = iso.index(ev.actor)
         tgt = _targets(model, ev.targets, ev.exclude)
         tgt = tgt[tgt != k]
-        factor = 1.0 / (1.0 + model.parameters.tariff_elasticity * ev.rate)
-        for arr in (model.trade, model.imports):
-            arr[k, tgt] *= factor
-            if ev.both_ways:
-                arr[tgt, k] *= factor
-        model.anchor = model._anchor()
-        log("tariff", ev.actor, _names(model, tgt), f"rate {ev.rate:.0%}, trade x{factor:.2f}")
+        # The rate is the level in force from now on (it replaces, not compounds, earlier ones).
+        model.tariff[k, tgt] = ev.rate
+        if ev.both_ways:
+            model.tariff[tgt, k] = ev.rate
+        model.apply_tariffs()
+        way = "both ways" if ev.both_ways else "one way"
+        log("tariff", ev.actor, _names(model, tgt), f"rate {ev.rate:.0%} in force, {way}")
     elif isinstance(ev, MembershipEvent):
         _membership(model, ev)
     elif isinstance(ev, RestrictionEvent):
@@ -217,14 +217,14 @@ def _edge(model: SoftPowerModel, ev: EdgeEvent) -> None:
     tgt = tgt[tgt != s]
     add = ev.action == "add"
     if ev.layer == "trade":
-        for arr in (model.trade, model.imports):
+        for arr in (model.untaxed_trade, model.untaxed_imports):
             if add:
                 arr[tgt, s] = np.minimum(arr[tgt, s] + ev.weight, 1.0)
                 arr[s, tgt] = np.minimum(arr[s, tgt] + ev.weight / 2.0, 1.0)
             else:
                 arr[tgt, s] = 0.0
                 arr[s, tgt] = 0.0
-        model.anchor = model._anchor()
+        model.apply_tariffs()
     elif ev.layer in ("alliance", "rivalry"):
         arr = model.alliance if ev.layer == "alliance" else model.rivalry
         arr[s, tgt] = arr[tgt, s] = 1.0 if add else 0.0

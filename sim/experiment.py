@@ -62,7 +62,7 @@ class RecordSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     every: int = Field(default=1, ge=1, le=400)
-    perception_targets: list[str] = ["USA", "CHN"]
+    perception_targets: list[str] = Field(default=["USA", "CHN"], min_length=1)
 
 
 class ExperimentFile(BaseModel):

@@ -71,6 +71,9 @@ class SoftPowerModel(mesa.Model):
         self.capacity = w.capacity.copy()
         self.reference_capacity = w.capacity.copy()
         self.valence = np.full((n, len(CHANNELS)), p.message_valence)
+        self.untaxed_trade = w.trade.copy()
+        self.untaxed_imports = w.imports.copy()
+        self.tariff = np.zeros((n, n))  # tariff[i, j]: i's tariff rate on imports from j
         self.trade = w.trade.copy()
         self.imports = w.imports.copy()
         self.alliance = w.alliance.copy()
@@ -177,6 +180,18 @@ class SoftPowerModel(mesa.Model):
         )
         self.ties = exposure.social_ties(self.trade, self.alliance, self.shared, p)
         self._dirty = False
+
+    def apply_tariffs(self) -> None:
+        """Recompute trade ties from the untaxed ties and the tariff levels in force.
+
+        Imports of i from j are divided by 1 + elasticity × tariff[i, j]; the two-way trade tie by
+        1 + elasticity × the mean of both directions' tariffs. Then the anchor follows trade.
+        """
+        e = self.parameters.tariff_elasticity
+        self.imports = self.untaxed_imports / (1.0 + e * self.tariff)
+        self.trade = self.untaxed_trade / (1.0 + e * (self.tariff + self.tariff.T) / 2.0)
+        self.anchor = self._anchor()
+        self.mark_dirty()
 
     def _anchor(self) -> np.ndarray:
         """Structural perception p0 from alliances, rivalries, region and trade."""

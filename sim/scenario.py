@@ -144,7 +144,11 @@ class NewsShockEvent(_Event):
 
 
 class TariffEvent(_Event):
-    """Tariffs scale trade ties between the actor and targets by 1 / (1 + elasticity × rate)."""
+    """Set the tariff level in force between the actor and targets (replaces earlier levels).
+
+    Trade ties are the untaxed ties divided by 1 + tariff_elasticity × rate; a later event with a
+    lower rate (or 0) rolls a tariff back.
+    """
 
     kind: Literal["tariff"]
     actor: str

@@ -1,0 +1,581 @@
+"""Run an experiment's runs on an executor and stream their results into a result directory.
+
+Executors: ``serial`` (in this process), local processes (a fork-context
+`concurrent.futures.ProcessPoolExecutor`, ``--workers N``) and Dask distributed (``--dask local``
+starts a `LocalCluster`; ``--dask tcp://host:port`` joins a running scheduler). Each worker loads
+the world once per process and receives the scenarios once; a run depends only on its scenario,
+design point, seed and the record settings, so results are identical whatever the executor.
+
+Test hook: the environment variable ``SOFTPOWER_FAIL_RUN`` (comma-separated run ids) makes those
+runs raise ``RuntimeError`` inside the worker, to exercise failure isolation and ``--retry-failed``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim import __version__
+from sim.dynamics import AUDIENCES
+from sim.errors import ExperimentError
+from sim.experiment import Experiment, RunSpec, seed_label
+from sim.params import Parameters
+from sim.scenario import Scenario
+from sim.store import Store, remove_run_tables, write_run_tables
+from sim.world import World
+
+__all__ = [
+    "FAIL_RUN_ENV",
+    "BatchContext",
+    "BatchReport",
+    "RunTask",
+    "default_workers",
+    "execute",
+    "run_batch",
+    "run_tables",
+]
+
+#: Test hook: comma-separated run ids that raise inside the worker.
+FAIL_RUN_ENV = "SOFTPOWER_FAIL_RUN"
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs to know about one run (small and picklable)."""
+
+    run_id: str
+    scenario: str
+    design_point: int
+    replication: int
+    parameters: dict[str, float | int]
+    entropy: int
+    spawn_key: tuple[int, ...]
+
+    @classmethod
+    def from_spec(cls, spec: RunSpec) -> RunTask:
+        """Build a task from an experiment's `RunSpec`."""
+        return cls(
+            spec.run_id,
+            spec.scenario,
+            spec.design_point,
+            spec.replication,
+            dict(spec.parameters),
+            int(spec.seed.entropy),
+            tuple(spec.seed.spawn_key),
+        )
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        """The run's seed sequence."""
+        return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What every run of a batch shares; sent once to each worker process.
+
+    Attributes:
+        out: The result directory (workers write their runs' table files into it).
+        scenarios: Loaded scenarios by name.
+        steps: Horizon override, or None.
+        record_every: Record attraction every K steps.
+        perception_targets: Targets whose attraction is stored.
+
+    """
+
+    out: str
+    scenarios: dict[str, Scenario]
+    steps: int | None
+    record_every: int
+    perception_targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch invocation did.
+
+    Attributes:
+        total: Runs in the experiment.
+        executed: Runs executed by this invocation.
+        skipped: Runs already finished (ok, or failed without ``--retry-failed``).
+        ok: Runs with status ok in the directory after this invocation.
+        failed: Runs with status failed in the directory after this invocation.
+        workers: Worker processes used.
+        executor: ``serial``, ``processes`` or ``dask <address>``.
+        elapsed: Wall seconds of the execution.
+        run_seconds: Sum of the executed runs' own seconds.
+
+    """
+
+    total: int
+    executed: int
+    skipped: int
+    ok: int
+    failed: int
+    workers: int
+    executor: str
+    elapsed: float
+    run_seconds: float
+
+    @property
+    def seconds_per_run(self) -> float:
+        """Wall seconds per executed run."""
+        return self.elapsed / self.executed if self.executed else 0.0
+
+    def summary_line(self) -> str:
+        """One line for the end of a batch: runs, workers, elapsed, seconds per run."""
+        return (
+            f"runs: {self.total} ({self.ok} ok, {self.failed} failed; {self.executed} run now, "
+            f"{self.skipped} already done) | workers: {self.workers} ({self.executor}) | "
+            f"elapsed: {self.elapsed:.1f} s | {self.seconds_per_run:.3f} s per run "
+            f"({self.run_seconds / max(self.executed, 1):.3f} s in a worker)"
+        )
+
+
+# ---------------------------------------------------------------------- one run
+
+
+@cache
+def _world() -> World:
+    """The bundled world, loaded once per process (models copy what they change)."""
+    return World.load()
+
+
+def _scenario(context: BatchContext, name: str) -> Scenario:
+    scenario = context.scenarios[name]
+    if context.steps is not None:
+        scenario = scenario.with_steps(context.steps)
+    return scenario
+
+
+def _run_model(task: RunTask, context: BatchContext):
+    from sim.model import SoftPowerModel
+
+    scenario = _scenario(context, task.scenario)
+    if task.parameters:
+        # The design point overrides the scenario's own parameters.
+        scenario = dataclasses.replace(
+            scenario, parameters={**scenario.parameters, **task.parameters}
+        )
+    model = SoftPowerModel(
+        world=_world(),
+        scenario=scenario,
+        parameters=Parameters(),
+        rng=task.seed,
+        record_every=context.record_every,
+    )
+    return model.run()
+
+
+def _with_keys(task: RunTask, columns: dict[str, Any], length: int) -> pa.Table:
+    keys = {
+        "run_id": pa.array([task.run_id] * length, pa.string()),
+        "scenario": pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(length, dtype=np.int32)), pa.array([task.scenario])
+        ),
+        "design_point": pa.array(np.full(length, task.design_point, dtype=np.int64)),
+        "replication": pa.array(np.full(length, task.replication, dtype=np.int64)),
+        "seed": pa.array([seed_label(task.seed)] * length, pa.string()),
+    }
+    return pa.table({**keys, **columns})
+
+
+def run_tables(model, task: RunTask, perception_targets: tuple[str, ...]) -> dict[str, pa.Table]:
+    """Return a finished model's tables with the run's keys in front of every row.
+
+    ``perception`` keeps only the given targets (rows in `Recorder.perception_table` order);
+    ``audience`` equals `Recorder.audience_table`, built without per-slice frames.
+
+    Args:
+        model: A run `SoftPowerModel`.
+        task: The run.
+        perception_targets: Targets whose attraction is kept.
+
+    Returns:
+        ``{table name: Arrow table}`` for every table in `sim.store.TABLES`.
+
+    """
+    rec, n, last = model.recorder, model.n, model.steps
+    iso3 = np.array(model.iso3)
+    sp = rec.soft_power_table()
+    tables = {
+        "soft_power": _with_keys(task, {c: sp[c].to_numpy() for c in sp.columns}, len(sp)),
+    }
+
+    slots = [(i, s) for i, s in enumerate(rec.steps) if s <= last]
+    wanted = np.isin(iso3, perception_targets)
+    mask = ~np.eye(n, dtype=bool) & wanted[None, :]
+    obs, tgt = np.nonzero(mask)
+    m = len(obs)
+    tables["perception"] = _with_keys(
+        task,
+        {
+            "step": np.repeat([s for _, s in slots], m).astype(np.int64),
+            "date": np.repeat([model.spec.date(s) for _, s in slots], m),
+            "observer": np.tile(iso3[obs], len(slots)),
+            "target": np.tile(iso3[tgt], len(slots)),
+            "value": np.concatenate([rec.attraction[i][obs, tgt] for i, _ in slots])
+            if slots
+            else np.zeros(0),
+        },
+        m * len(slots),
+    )
+
+    t, a = len(rec.targets), len(AUDIENCES)
+    block = n * a * t  # rows per recorded step: target, then audience, then observer
+    values = rec.audience[[i for i, _ in slots]]  # (slot, observer, audience, target)
+    tables["audience"] = _with_keys(
+        task,
+        {
+            "step": np.repeat([s for _, s in slots], block).astype(np.int64),
+            "date": np.repeat([model.spec.date(s) for _, s in slots], block),
+            "observer": np.tile(iso3, len(slots) * t * a),
+            "audience": np.tile(np.repeat(np.array(AUDIENCES), n), len(slots) * t),
+            "target": np.tile(np.repeat(np.array(rec.targets, dtype=str), a * n), len(slots)),
+            "value": values.transpose(0, 3, 2, 1).ravel(),
+        },
+        block * len(slots),
+    )
+
+    mb = rec.membership_table()
+    tables["membership"] = _with_keys(task, {c: mb[c].to_numpy() for c in mb.columns}, len(mb))
+    ev = rec.events_table()
+    columns = {
+        "step": pa.array(ev["step"].to_numpy(), pa.int64()),
+        **{c: pa.array(ev[c].astype(str).tolist(), pa.string()) for c in ev.columns[1:]},
+    }
+    tables["events"] = _with_keys(task, columns, len(ev))
+    return tables
+
+
+def _row(task: RunTask) -> dict[str, Any]:
+    return {
+        "run_id": task.run_id,
+        "scenario": task.scenario,
+        "design_point": task.design_point,
+        "replication": task.replication,
+        "parameters": json.dumps(task.parameters),
+        "seed": seed_label(task.seed),
+        "status": "ok",
+        "error": "",
+        "traceback": "",
+        "seconds": 0.0,
+    }
+
+
+def execute(task: RunTask, context: BatchContext) -> dict[str, Any]:
+    """Run one task, write its table files and return its row of ``runs.parquet``.
+
+    Never raises for a failing run: the error and traceback go into the row (status
+    ``failed``) and any table files the run wrote are removed.
+
+    Args:
+        task: The run.
+        context: The batch it belongs to.
+
+    Returns:
+        The run's row: run_id, scenario, design_point, replication, parameters, seed, status,
+        error, traceback, seconds.
+
+    """
+    start = time.perf_counter()
+    row = _row(task)
+    try:
+        if task.run_id in os.environ.get(FAIL_RUN_ENV, "").split(","):
+            raise RuntimeError(f"injected failure ({FAIL_RUN_ENV}={task.run_id})")
+        model = _run_model(task, context)
+        tables = run_tables(model, task, context.perception_targets)
+        write_run_tables(context.out, task.scenario, task.run_id, tables)
+    except Exception as exc:  # noqa: BLE001 - a run's failure must not stop the batch
+        remove_run_tables(context.out, task.scenario, task.run_id)
+        message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        row.update(status="failed", error=message, traceback=traceback.format_exc())
+    row["seconds"] = time.perf_counter() - start
+    return row
+
+
+# ---------------------------------------------------------------------- executors
+
+_CONTEXT: BatchContext | None = None
+
+
+def _init_worker(context: BatchContext) -> None:
+    """Initialise a forked worker: keep the context, load the world, die with the parent."""
+    global _CONTEXT
+    _CONTEXT = context
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan keeps running after kill
+        except OSError:  # pragma: no cover - no glibc
+            pass
+    _world()
+
+
+def _execute_in_worker(task: RunTask) -> dict[str, Any]:
+    assert _CONTEXT is not None
+    return execute(task, _CONTEXT)
+
+
+def default_workers() -> int:
+    """Return the number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _serial(tasks: list[RunTask], context: BatchContext) -> Iterator[dict[str, Any]]:
+    _world()
+    for task in tasks:
+        yield execute(task, context)
+
+
+def _processes(
+    tasks: list[RunTask], context: BatchContext, workers: int
+) -> Iterator[dict[str, Any]]:
+    """Start a fork pool now (before any thread exists in this process) and return its results."""
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_init_worker,
+        initargs=(context,),
+    )
+    window = 4 * workers  # bounded in-flight tasks keep the driver's memory flat
+    queue = iter(tasks)
+    # The first submit forks every worker: do it before the progress bar starts its thread.
+    pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
+
+    def results() -> Iterator[dict[str, Any]]:
+        nonlocal pending
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = next(queue, None)
+                    if task is not None:
+                        pending.add(pool.submit(_execute_in_worker, task))
+                    yield future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    return results()
+
+
+def _dask(
+    tasks: list[RunTask], context: BatchContext, address: str, workers: int | None
+) -> Iterator[dict[str, Any]]:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(
+                processes=True,
+                n_workers=workers or 2,
+                threads_per_worker=1,
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout="10s")
+    except OSError as exc:
+        raise ExperimentError(
+            f"cannot reach the Dask scheduler ({exc})",
+            key="--dask",
+            expected="local or the address of a running scheduler, e.g. tcp://host:8786",
+            suggestion="start one with `dask scheduler` and `dask worker ADDRESS`",
+        ) from None
+    try:
+        shared = client.scatter(context, broadcast=True)
+        window = 4 * max(1, len(client.scheduler_info().get("workers", {})))
+        token = uuid.uuid4().hex[:8]
+
+        def submit(task: RunTask):
+            return client.submit(execute, task, shared, key=f"{task.run_id}-{token}", pure=False)
+
+        queue = iter(tasks)
+        running = as_completed([submit(t) for t in itertools.islice(queue, window)])
+        for future in running:
+            task = next(queue, None)
+            if task is not None:
+                running.add(submit(task))
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ---------------------------------------------------------------------- the batch
+
+
+def _manifest(experiment: Experiment, workers: int, executor: str) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    design = experiment.design.to_dict()
+    return {
+        "name": experiment.name,
+        "title": experiment.title,
+        "experiment_file": experiment.path,
+        "experiment_sha256": experiment.sha256,
+        "seed": experiment.seed,
+        "design": design,
+        "replications": experiment.replications,
+        "runs": len(experiment.scenarios) * design["points"] * experiment.replications,
+        "steps": experiment.steps,
+        "record": {
+            "every": experiment.record_every,
+            "perception_targets": list(experiment.perception_targets),
+        },
+        "baseline": experiment.baseline,
+        "scenarios": {
+            name: {
+                "path": experiment.scenario_files[name],
+                "hash": scenario.hash,
+                "scenario": scenario.as_loaded,
+            }
+            for name, scenario in experiment.scenarios.items()
+        },
+        "package_version": __version__,
+        "created": now,
+        "updated": now,
+        "workers": workers,
+        "executor": executor,
+    }
+
+
+def run_batch(
+    experiment: Experiment,
+    out: Path | str,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    retry_failed: bool = False,
+    force: bool = False,
+    progress: bool = True,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> BatchReport:
+    """Run (or resume) an experiment into a result directory.
+
+    Args:
+        experiment: The loaded experiment.
+        out: The result directory.
+        workers: Local worker processes (default: the cores available; 1 runs in this process).
+            With ``dask="local"`` the number of Dask workers (default 2).
+        dask: ``"local"`` for a `LocalCluster`, or a scheduler address such as
+            ``tcp://host:8786``; None for local processes.
+        retry_failed: Rerun runs recorded as failed.
+        force: Delete previous results in ``out`` and start anew.
+        progress: Show a tqdm progress bar (done, failed, ETA) on stderr.
+        on_result: Called with each finished run's row.
+
+    Returns:
+        A `BatchReport`.
+
+    Raises:
+        ExperimentError: ``out`` holds another experiment's results (without ``force``), or a
+            Dask scheduler cannot be reached.
+
+    """
+    specs = experiment.runs()
+    if dask is not None:
+        executor = f"dask {dask}"
+        n_workers = workers or 2
+    else:
+        n_workers = workers or default_workers()
+        executor = "serial" if n_workers == 1 else "processes"
+    store = Store(out)
+    finished = store.open(
+        experiment.path,
+        _manifest(experiment, n_workers, executor),
+        [s.run_id for s in specs],
+        force=force,
+    )
+    keep = {k for k, v in finished.items() if v["status"] == "ok" or not retry_failed}
+    tasks = [RunTask.from_spec(s) for s in specs if s.run_id not in keep]
+    context = BatchContext(
+        out=str(Path(out)),
+        scenarios=dict(experiment.scenarios),
+        steps=experiment.steps,
+        record_every=experiment.record_every,
+        perception_targets=experiment.perception_targets,
+    )
+    if dask is None and n_workers > 1 and len(tasks) > 1:
+        results = _processes(tasks, context, min(n_workers, len(tasks)))
+    elif dask is None:
+        executor, n_workers = "serial", 1
+        results = _serial(tasks, context)
+    else:
+        results = _dask(tasks, context, dask, workers)
+    from tqdm import tqdm
+
+    failed = sum(1 for k in keep if finished[k]["status"] == "failed")
+    start = time.perf_counter()
+    run_seconds = 0.0
+    executed = 0
+    bar = tqdm(
+        total=len(specs),
+        initial=len(keep),
+        unit="run",
+        desc=experiment.name,
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    bar.set_postfix(failed=failed)
+    try:
+        for row in results:
+            store.record(row)
+            executed += 1
+            run_seconds += row["seconds"]
+            if row["status"] != "ok":
+                failed += 1
+            bar.set_postfix(failed=failed, refresh=False)
+            bar.update(1)
+            if on_result is not None:
+                on_result(row)
+    finally:
+        bar.close()
+        store.close()
+    elapsed = time.perf_counter() - start
+    manifest = store.manifest() or {}
+    manifest.update(
+        workers=n_workers,
+        executor=executor,
+        updated=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    store.write_manifest(manifest)
+    statuses = [r["status"] for r in store.rows.values()]
+    return BatchReport(
+        total=len(specs),
+        executed=executed,
+        skipped=len(keep),
+        ok=statuses.count("ok"),
+        failed=statuses.count("failed"),
+        workers=n_workers,
+        executor=executor,
+        elapsed=elapsed,
+        run_seconds=run_seconds,
+    )

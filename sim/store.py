@@ -1,0 +1,350 @@
+"""The result directory of a batch: streaming Parquet parts, the runs table, manifest and resume.
+
+Layout (the contract the report reads; docs/batch.md)::
+
+    DIR/experiment.yaml                      copy of the experiment file
+    DIR/manifest.json                        experiment, design, scenarios, seeds, versions
+    DIR/runs.parquet                         one row per run (status, error, traceback, seconds)
+    DIR/<table>/scenario=<name>/<run_id>.parquet   soft_power, perception, audience, membership,
+                                                  events
+
+Every file is written to a hidden temporary file in the same folder and moved into place with
+`os.replace`, so a reader never sees a partial file. A run's table files are written before its
+row reaches the runs journal (``DIR/runs.jsonl``, one JSON line per finished run, appended);
+``runs.parquet`` is rewritten atomically from the journal. Resume reads the journal: runs whose
+status is ok are skipped, table files of any other run are deleted and rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from sim import __version__
+from sim.errors import ExperimentError
+
+__all__ = [
+    "RUN_COLUMNS",
+    "TABLES",
+    "Store",
+    "atomic_write_bytes",
+    "atomic_write_table",
+    "read_runs",
+    "read_table",
+    "run_file",
+]
+
+#: Per-run tables, each a folder of ``scenario=<name>/<run_id>.parquet`` files.
+TABLES: tuple[str, ...] = ("soft_power", "perception", "audience", "membership", "events")
+
+#: Columns of ``runs.parquet`` in order.
+RUN_COLUMNS: tuple[str, ...] = (
+    "run_id",
+    "scenario",
+    "design_point",
+    "replication",
+    "parameters",
+    "seed",
+    "status",
+    "error",
+    "traceback",
+    "seconds",
+)
+
+_RUNS_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("scenario", pa.string()),
+        ("design_point", pa.int64()),
+        ("replication", pa.int64()),
+        ("parameters", pa.string()),
+        ("seed", pa.string()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("traceback", pa.string()),
+        ("seconds", pa.float64()),
+    ]
+)
+
+_OWNED = ("experiment.yaml", "manifest.json", "runs.parquet", "runs.jsonl", "summary", *TABLES)
+
+
+def _temp_name(path: Path) -> Path:
+    # Hidden (Arrow datasets and pandas skip names starting with "."), unique per process.
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and `os.replace`."""
+    tmp = _temp_name(path)
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write an Arrow table as Parquet to ``path`` atomically."""
+    tmp = _temp_name(path)
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def run_file(root: Path | str, table: str, scenario: str, run_id: str) -> Path:
+    """Return the path of one run's part of ``table``."""
+    return Path(root) / table / f"scenario={scenario}" / f"{run_id}.parquet"
+
+
+def write_run_tables(
+    root: Path | str, scenario: str, run_id: str, tables: Mapping[str, pa.Table]
+) -> None:
+    """Write one run's tables, each atomically, into their scenario partitions."""
+    for name, table in tables.items():
+        path = run_file(root, name, scenario, run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_table(path, table)
+
+
+def remove_run_tables(root: Path | str, scenario: str, run_id: str) -> None:
+    """Delete whatever table files a run left (a failed or interrupted run)."""
+    for name in TABLES:
+        run_file(root, name, scenario, run_id).unlink(missing_ok=True)
+
+
+def _runs_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows), columns=list(RUN_COLUMNS))
+    return frame.astype({"design_point": "int64", "replication": "int64", "seconds": "float64"})
+
+
+def read_runs(root: Path | str) -> pd.DataFrame:
+    """Return ``runs.parquet`` of a result directory (empty frame when no run finished yet)."""
+    path = Path(root) / "runs.parquet"
+    if not path.exists():
+        return _runs_frame([])
+    return pd.read_parquet(path)
+
+
+def read_table(
+    root: Path | str,
+    table: str,
+    columns: list[str] | None = None,
+    runs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Read one table over the runs whose status is ok (never orphans of unfinished runs).
+
+    Args:
+        root: The result directory.
+        table: One of `TABLES`.
+        columns: Columns to read (all when None).
+        runs: The runs table (read from ``root`` when None).
+
+    Returns:
+        The rows of all ok runs, in runs-table order; ``scenario`` is categorical.
+
+    """
+    runs = read_runs(root) if runs is None else runs
+    ok = runs[runs["status"] == "ok"]
+    files = [
+        str(run_file(root, table, s, r)) for s, r in zip(ok["scenario"], ok["run_id"], strict=True)
+    ]
+    if not files:
+        return pd.DataFrame(columns=columns or [])
+    dataset = ds.dataset(files, format="parquet")
+    return dataset.to_table(columns=columns).to_pandas()
+
+
+class Store:
+    """A batch result directory: start, journal finished runs, consolidate, resume.
+
+    Args:
+        root: The directory.
+        min_interval: Least seconds between two rewrites of ``runs.parquet`` while a batch runs
+            (the journal is always current; ``runs.parquet`` is rewritten at the end).
+
+    """
+
+    def __init__(self, root: Path | str, min_interval: float = 2.0) -> None:
+        self.root = Path(root)
+        self.min_interval = min_interval
+        self.rows: dict[str, dict[str, Any]] = {}
+        self._order: dict[str, int] = {}
+        self._last_write = 0.0
+        self._journal = None
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def manifest_path(self) -> Path:
+        """``DIR/manifest.json``."""
+        return self.root / "manifest.json"
+
+    @property
+    def journal_path(self) -> Path:
+        """``DIR/runs.jsonl``: the append-only record of finished runs."""
+        return self.root / "runs.jsonl"
+
+    def manifest(self) -> dict[str, Any] | None:
+        """Return the manifest, or None in a new directory."""
+        if not self.manifest_path.exists():
+            return None
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    # ------------------------------------------------------------------ start / resume
+    def open(
+        self,
+        experiment_file: Path | str,
+        manifest: dict[str, Any],
+        order: Iterable[str],
+        *,
+        force: bool = False,
+    ) -> dict[str, dict[str, Any]]:
+        """Start or resume a batch in this directory and return the runs finished so far.
+
+        Args:
+            experiment_file: The experiment file (copied to ``DIR/experiment.yaml``).
+            manifest: The manifest of this invocation (must hold ``experiment_sha256`` and
+                ``scenarios`` with each ``hash``).
+            order: Every run id of the experiment in canonical order (the row order of
+                ``runs.parquet``).
+            force: Delete previous results and start anew.
+
+        Returns:
+            Finished runs by run id (their journal rows).
+
+        Raises:
+            ExperimentError: The directory holds results of another experiment file or other
+                scenarios (without ``force``), or is a non-empty folder that is no batch.
+
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        old = self.manifest()
+        if force:
+            self.clear()
+            old = None
+        elif old is None and any(p.name not in _OWNED for p in self.root.iterdir()):
+            raise ExperimentError(
+                "output directory is not empty and holds no batch",
+                file=str(self.root),
+                expected="a new or empty directory, or one written by `softpower batch`",
+                suggestion="choose another --out",
+            )
+        elif old is not None:
+            self._check_same(old, manifest, experiment_file)
+        if old is None:
+            self.clear()
+            atomic_write_bytes(self.root / "experiment.yaml", Path(experiment_file).read_bytes())
+        else:
+            manifest = {**manifest, "created": old.get("created", manifest.get("created"))}
+        self.write_manifest(manifest)
+        self._order = {run_id: i for i, run_id in enumerate(order)}
+        self.rows = {k: v for k, v in self._read_journal().items() if k in self._order}
+        self._clean(ok={k for k, v in self.rows.items() if v["status"] == "ok"})
+        # Compact the journal (retries leave several lines per run) before appending to it.
+        atomic_write_bytes(
+            self.journal_path, "".join(json.dumps(r) + "\n" for r in self._sorted()).encode()
+        )
+        if self.rows:
+            self.consolidate()
+        return dict(self.rows)
+
+    def _check_same(self, old: dict[str, Any], new: dict[str, Any], experiment_file) -> None:
+        if old.get("experiment_sha256") != new.get("experiment_sha256"):
+            raise ExperimentError(
+                f"the experiment file changed since {self.root} was started",
+                file=str(experiment_file),
+                expected=f"the file that {self.root}/experiment.yaml copies",
+                suggestion="use --force to start anew, or another --out",
+            )
+        for name, info in new.get("scenarios", {}).items():
+            before = old.get("scenarios", {}).get(name, {}).get("hash")
+            if before != info.get("hash"):
+                raise ExperimentError(
+                    f"scenario {name!r} changed since {self.root} was started",
+                    file=info.get("path"),
+                    expected="the scenario as recorded in manifest.json",
+                    suggestion="use --force to start anew, or another --out",
+                )
+
+    def clear(self) -> None:
+        """Delete every file this store owns (never other files in the directory)."""
+        for name in _OWNED:
+            path = self.root / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+
+    def _clean(self, ok: set[str]) -> None:
+        """Delete temporary files and table files of runs that did not finish ok."""
+        for table in TABLES:
+            folder = self.root / table
+            if not folder.is_dir():
+                continue
+            for part in folder.iterdir():
+                if not part.is_dir():
+                    continue
+                for f in part.iterdir():
+                    if f.name.startswith(".") or f.suffix != ".parquet" or f.stem not in ok:
+                        f.unlink()
+        for f in self.root.glob(".*.tmp"):
+            f.unlink()
+
+    def _read_journal(self) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        if not self.journal_path.exists():
+            return rows
+        with self.journal_path.open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a kill: that run is simply rerun
+                if isinstance(row, dict) and "run_id" in row and "status" in row:
+                    rows[row["run_id"]] = row
+        return rows
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write ``manifest.json`` atomically."""
+        manifest = {"package_version": __version__, **manifest}
+        text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
+        atomic_write_bytes(self.manifest_path, text.encode())
+
+    # ------------------------------------------------------------------ while running
+    def record(self, row: Mapping[str, Any]) -> None:
+        """Journal a finished run (its table files must already be written)."""
+        row = {k: row[k] for k in RUN_COLUMNS}
+        self.rows[row["run_id"]] = row
+        if self._journal is None:
+            self._journal = self.journal_path.open("a", encoding="utf-8")
+        self._journal.write(json.dumps(row) + "\n")
+        self._journal.flush()
+        now = time.monotonic()
+        if now - self._last_write >= self.min_interval:
+            self.consolidate()
+
+    def _sorted(self) -> list[dict[str, Any]]:
+        big = len(self._order)
+        return sorted(self.rows.values(), key=lambda r: self._order.get(r["run_id"], big))
+
+    def consolidate(self) -> None:
+        """Rewrite ``runs.parquet`` atomically from the finished runs, in canonical order."""
+        table = pa.Table.from_pandas(
+            _runs_frame(self._sorted()), schema=_RUNS_SCHEMA, preserve_index=False
+        )
+        atomic_write_table(self.root / "runs.parquet", table)
+        self._last_write = time.monotonic()
+
+    def close(self) -> None:
+        """Consolidate ``runs.parquet`` and close the journal."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        if self.rows:
+            self.consolidate()
