@@ -145,7 +145,7 @@ class Parameters:
         "dynamics",
     )
     self_tie_weight: float = parameter(
-        1.0, 0.0, 10.0, "1", "weight of a nation's own opinion in its social mix W", "dynamics"
+        4.0, 0.0, 10.0, "1", "weight of a nation's own opinion in its social mix W", "dynamics"
     )
     trade_tie_weight: float = parameter(
         1.0, 0.0, 10.0, "1", "weight of trade ties in the social mix W", "dynamics"
