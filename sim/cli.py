@@ -125,13 +125,15 @@ def _top_table(model, n: int = 15) -> str:
 @click.option("--quiet", is_flag=True, help="Do not print the top-15 table.")
 def run(scenario: Path, out: Path, seed: int, steps, record_every: int, params_file, quiet) -> None:
     """Run one SCENARIO file and write soft_power.csv, perception.csv, events.csv, manifest.json."""
-    from sim.model import SoftPowerModel
     from sim.params import load_parameter_file
     from sim.scenario import load_scenario
 
     spec = load_scenario(scenario)
     base = load_parameter_file(params_file) if params_file else None
     out = _out_dir(out)
+    # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
+    from sim.model import SoftPowerModel
+
     start = time.perf_counter()
     model = SoftPowerModel(
         scenario=spec,
@@ -305,8 +307,214 @@ def summarize(directory: Path, baseline, bootstrap: int) -> None:
     _print_summary(write_summary(directory, baseline=baseline, bootstrap=bootstrap))
 
 
+@cli.command()
+@click.option(
+    "--run",
+    "run_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory written by `softpower run`.",
+)
+@click.option(
+    "--target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV: iso3,value (index), iso3,...,metric,value (long) or observer,target,value (poll).",
+)
+@click.option("--step", type=click.IntRange(0), default=None, help="Step compared (default: last).")
+@click.option("--metric", default=None, help="Metric of a long-format target (default: *_score).")
+@click.option("--poles", default=None, help="Poll: the two actors of the lean, e.g. USA,CHN.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(100),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def validate(run_dir: Path, target: Path, step, metric, poles, seed, bootstrap, as_json) -> None:
+    """Compare a run's scores (or attraction, for polls) with a target, beside naive baselines."""
+    from sim.validation import validate_run
+
+    report = validate_run(
+        run_dir,
+        target,
+        step=step,
+        metric=metric,
+        poles=[p.strip().upper() for p in poles.split(",")] if poles else None,
+        reps=bootstrap,
+        seed=seed,
+    )
+    click.echo(report.to_json() if as_json else report.to_text())
+
+
+@cli.command(context_settings={"allow_interspersed_args": True})
+@click.option(
+    "--target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Index CSV to fit (iso3,value or the long format of sim/data/targets).",
+)
+@click.option(
+    "--params",
+    "names",
+    multiple=True,
+    metavar="NAME [NAME ...]",
+    help="Registry parameters to fit (space- or comma-separated).",
+)
+@click.argument("more_names", nargs=-1, metavar="")
+@click.option("--metric", default=None, help="Metric of a long-format target (default: *_score).")
+@click.option(
+    "--budget",
+    type=click.IntRange(5),
+    default=200,
+    show_default=True,
+    help="Model evaluations per fit (the full fit and each fold's).",
+)
+@click.option(
+    "--folds",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="Folds over nations for out-of-sample agreement (0: none).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Root seed.")
+@click.option(
+    "--steps",
+    type=click.IntRange(0, 400),
+    default=0,
+    show_default=True,
+    help="Quarters after the spin-up at which scores are compared (0 = the 2024/25 world).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("params.yaml"),
+    show_default=True,
+    help="Parameter file to write (for `softpower run --params`).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Processes evaluating candidates (the result does not depend on it).",
+)
+def calibrate(
+    target: Path,
+    names,
+    more_names,
+    metric,
+    budget: int,
+    folds: int,
+    seed: int,
+    steps: int,
+    out: Path,
+    workers: int,
+) -> None:
+    """Fit --params NAME ... to maximise rank agreement with --target; write a parameter file.
+
+    Example: softpower calibrate --target sim/data/targets/gspi_2024.csv --metric gspi_rank
+    --params salience_alpha exposure_global_reach --budget 200 --folds 5
+    """
+    from sim.calibration import calibrate as run_calibration
+    from sim.calibration import write_parameter_file
+    from sim.validation import load_target
+    from sim.world import World
+
+    wanted = [n.strip() for item in (*names, *more_names) for n in item.split(",") if n.strip()]
+    world = World.load()
+    tgt = load_target(target, metric=metric, known=world.iso3)
+    result = run_calibration(
+        tgt,
+        wanted,
+        world=world,
+        budget=budget,
+        folds=folds,
+        steps=steps,
+        seed=seed,
+        workers=workers,
+        progress=lambda message: click.echo(f"... {message}", err=True),
+    )
+    path = write_parameter_file(result, out)
+    click.echo(result.to_text())
+    click.echo(f"wrote {path} (use: softpower run SCENARIO --params {path})")
+
+
+@cli.command("report")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file; figures go to figures/ next to it (PNG and SVG).",
+)
+@click.option(
+    "--pdf",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report as a multi-page PDF.",
+)
+@click.option(
+    "--baseline", default=None, help="Scenario to compare against (default: the experiment's)."
+)
+@click.option(
+    "--focus",
+    default=None,
+    help="Comma-separated ISO3 codes of the focus nations (default: the recorded perception "
+    "targets, e.g. USA,CHN).",
+)
+def report_cmd(directory: Path, out: Path, pdf, baseline, focus) -> None:
+    """Write a self-contained HTML report (and a PDF) of the batch result DIRECTORY."""
+    from sim.report import write_report
+
+    codes = [c for c in (focus or "").split(",") if c.strip()] or None
+    files = write_report(directory, out, pdf=pdf, baseline=baseline, focus=codes)
+    size = files.html.stat().st_size / 1e6
+    click.echo(f"wrote {files.html} ({len(files.report.figures)} figures, {size:.1f} MB)")
+    if files.pdf is not None:
+        click.echo(f"wrote {files.pdf} ({len(files.pdf_pages)} pages)")
+    click.echo(f"figures (PNG, SVG) in {files.html.parent / 'figures'}")
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="TCP port (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0 shows the app to the whole network).",
+)
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of scenario files to offer (default: the bundled scenarios/).",
+)
+def app(port: int, host: str, scenarios_dir) -> None:
+    """Serve the visual model in the browser at http://HOST:PORT/ (offline; Ctrl-C stops it)."""
+    from sim.viz.server import serve
+
+    serve(host=host, port=port, scenarios=scenarios_dir)
+
+
 def main() -> None:
-    """Entry point of the ``softpower`` console script."""
+    """Entry point of the ``softpower`` console script.
+
+    BLAS is limited to one thread per process: the kernel's matrices are small, so threads only
+    add overhead (and contention with worker processes, which is where parallelism comes from).
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
     cli.main(prog_name="softpower")
 
 

@@ -52,6 +52,9 @@ class SoftPowerModel(mesa.Model):
         record_every: int = 1,
         steps: int | None = None,
     ) -> None:
+        if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+            # An int means the same run as `softpower run --seed N`: SeedSequence(N).
+            rng = np.random.SeedSequence(int(rng))
         if isinstance(rng, np.random.SeedSequence):
             rng = np.random.default_rng(rng)
         super().__init__(rng=rng)

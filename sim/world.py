@@ -385,6 +385,8 @@ def _load(folder: Path) -> World:
     path = folder / "capitals.csv"
     for line, r in _read(path, ["iso3", "lat", "lon", "source_url"]):
         i = _code(r["iso3"], known, path=path, line=line, key="iso3")
+        if not r["source_url"].strip():
+            raise DataError("coordinates without a source", file=str(path), line=line)
         lat[i] = _number(r["lat"], path=path, line=line, key="lat")
         lon[i] = _number(r["lon"], path=path, line=line, key="lon")
         sources.setdefault("capital", set()).add(r["source_url"])
@@ -396,8 +398,7 @@ def _load(folder: Path) -> World:
     path = folder / "indicators_long.csv"
     latest: dict[tuple[str, str], tuple[int, float]] = {}
     for line, r in _read(path, ["iso3", "year", "indicator", "value", "source_url"]):
-        if r["iso3"] not in known:
-            continue  # aggregates such as DAC
+        _code(r["iso3"], known, path=path, line=line, key="iso3")
         if not r["value"].strip():
             raise DataError(
                 "empty value",

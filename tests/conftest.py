@@ -1,0 +1,81 @@
+"""Shared fixtures: random kernel problems, the bundled world; puts the reference on the path."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.dynamics import AUDIENCES, CHANNELS, Inputs, KernelParameters, State
+
+# `import reference` works whether or not tests/ is a package and whatever pytest's import mode.
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+Problem = tuple[State, Inputs, KernelParameters]
+
+
+def _sparse(rng: np.random.Generator, shape: tuple[int, ...], density: float) -> np.ndarray:
+    """Uniform [0, 1] values, zero outside a random ``density`` share of entries."""
+    return rng.uniform(0.0, 1.0, size=shape) * (rng.random(shape) < density)
+
+
+def random_problem(rng: np.random.Generator, n: int, *, per_observer_theta: bool = True) -> Problem:
+    """Return a random valid (state, inputs, params) for the kernel with ``n`` nations.
+
+    Every input is drawn inside its documented range, with zeros where they matter: some actors
+    with no capacity on a channel, zero self-exposure, withdrawn capacity (cuts), good and bad
+    events, and per-observer stubbornness θ. Axes (observer, audience, actor, channel).
+    """
+    n_aud, n_ch = len(AUDIENCES), len(CHANNELS)
+    capacity = rng.uniform(0.0, 2.0, size=(n, n_ch)) * (rng.random((n, n_ch)) < 0.8)
+    exposure = rng.uniform(0.0, 1.0, size=(n, n_aud, n, n_ch)) * (
+        rng.random((n, n_aud, n, n_ch)) < 0.85
+    )
+    exposure[np.arange(n), :, np.arange(n), :] = 0.0
+    ties = rng.random((n, n)) * (rng.random((n, n)) < 0.6) + np.eye(n) * rng.uniform(0, 1, n)
+    ties /= ties.sum(axis=1, keepdims=True)
+    inputs = Inputs(
+        capacity=capacity,
+        exposure=exposure,
+        anchor=rng.uniform(-1.0, 1.0, size=(n, n_aud, n, n_ch)),
+        ties=ties,
+        valence=rng.uniform(-1.0, 1.0, size=(n, n_ch)),
+        cut=_sparse(rng, (n, n_ch), 0.4),
+        credibility_target=rng.uniform(0.0, 1.0, size=(n, n)),
+        good=_sparse(rng, (n, n), 0.3),
+        bad=_sparse(rng, (n, n), 0.3),
+    )
+    params = KernelParameters(
+        stubbornness=rng.uniform(0.0, 1.0, size=n) if per_observer_theta else rng.uniform(),
+        receptivity=rng.uniform(0.0, 1.0, size=(n_aud, n_ch)),
+        saturation=rng.uniform(0.01, 2.0, size=n_ch),
+        loss_aversion=float(rng.uniform(0.0, 5.0)),
+        credibility_recovery=float(rng.uniform()),
+        credibility_gain=float(rng.uniform()),
+        credibility_loss=float(rng.uniform()),
+        credibility_weight=rng.uniform(0.0, 1.0, size=n_ch),
+    )
+    state = State(
+        perception=rng.uniform(-1.0, 1.0, size=(n, n_aud, n, n_ch)),
+        credibility=rng.uniform(0.0, 1.0, size=(n, n)),
+    )
+    return state, inputs, params
+
+
+@pytest.fixture(scope="session")
+def make_problem() -> Callable[..., Problem]:
+    """Factory ``make_problem(rng, n, per_observer_theta=True)`` of random kernel problems."""
+    return random_problem
+
+
+@pytest.fixture(scope="session")
+def bundled_world():
+    """The bundled 60-nation world (read once per session; treat as read-only)."""
+    from sim.world import World
+
+    return World.load()

@@ -1,0 +1,164 @@
+"""`softpower run`: the four output files of DESIGN §3, determinism, and one-line bad-input errors.
+
+The command runs as a real subprocess through the installed console script, so exit codes and
+stderr are those a user sees.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SOFTPOWER = Path(sys.executable).with_name("softpower")
+STEPS = 40
+NATIONS = 60
+COLUMNS = {
+    "soft_power.csv": ["step", "date", "iso3", "score", "rank"],
+    "perception.csv": ["step", "date", "observer", "target", "value"],
+    "events.csv": ["step", "date", "kind", "actor", "target", "detail"],
+}
+MANIFEST_KEYS = {
+    "scenario",
+    "scenario_hash",
+    "seed",
+    "package_version",
+    "parameters",
+    "wall_time_seconds",
+}
+
+
+def softpower(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SOFTPOWER), *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """Baseline runs: seed 5 twice, and seed 5 with --record-every 7."""
+    base = tmp_path_factory.mktemp("runs")
+    out = {}
+    for key, extra in (("a", ()), ("b", ()), ("thin", ("--record-every", "7"))):
+        out[key] = base / key
+        result = softpower("run", BASELINE, "--out", out[key], "--seed", "5", "--quiet", *extra)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+    return out
+
+
+def test_console_script_is_installed():
+    assert SOFTPOWER.is_file(), f"run `make venv`: {SOFTPOWER} is missing"
+
+
+def test_run_writes_the_four_files_with_the_contract_columns(runs):
+    out = runs["a"]
+    assert {p.name for p in out.iterdir()} == {*COLUMNS, "manifest.json"}
+    for name, columns in COLUMNS.items():
+        header, _ = _read(out / name)
+        assert header == columns, name
+
+
+def test_soft_power_has_every_nation_at_every_step_with_scores_in_range(runs):
+    _, rows = _read(runs["a"] / "soft_power.csv")
+    assert len(rows) == NATIONS * (STEPS + 1)
+    steps = sorted({int(r["step"]) for r in rows})
+    assert steps == list(range(STEPS + 1))
+    for step in (0, STEPS):
+        at = [r for r in rows if int(r["step"]) == step]
+        assert len({r["iso3"] for r in at}) == NATIONS
+        assert sorted(int(r["rank"]) for r in at) == list(range(1, NATIONS + 1))
+    assert all(0.0 <= float(r["score"]) <= 100.0 for r in rows)
+    dates = {int(r["step"]): r["date"] for r in rows}
+    assert dates[0] == "2025-Q1" and dates[1] == "2025-Q2" and dates[STEPS] == "2035-Q1"
+
+
+def test_perception_holds_every_pair_at_every_step(runs):
+    _, rows = _read(runs["a"] / "perception.csv")
+    steps = sorted({int(r["step"]) for r in rows})
+    assert steps == list(range(STEPS + 1))
+    last = [r for r in rows if int(r["step"]) == STEPS]
+    pairs = {(r["observer"], r["target"]) for r in last}
+    assert len(pairs) == len(last) == NATIONS * (NATIONS - 1)
+    assert all(r["observer"] != r["target"] for r in last)
+    assert all(-1.0 <= float(r["value"]) <= 1.0 for r in rows)
+
+
+def test_manifest_describes_the_run(runs):
+    manifest = json.loads((runs["a"] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest.keys() >= MANIFEST_KEYS
+    assert manifest["seed"] == 5
+    assert manifest["scenario"]["name"] == "baseline"
+    assert len(manifest["scenario_hash"]) == 64
+    assert manifest["parameters"]["stubbornness"] == pytest.approx(0.1)
+    assert manifest["wall_time_seconds"] > 0
+
+
+def test_events_are_dated_steps_of_the_run(runs):
+    _, rows = _read(runs["a"] / "events.csv")
+    _, scores = _read(runs["a"] / "soft_power.csv")
+    dates = {r["step"]: r["date"] for r in scores}
+    for r in rows:
+        assert 0 <= int(r["step"]) <= STEPS and r["date"] == dates[r["step"]]
+
+
+def test_record_every_thins_perception_and_keeps_the_last_step(runs):
+    _, rows = _read(runs["thin"] / "perception.csv")
+    assert sorted({int(r["step"]) for r in rows}) == [0, 7, 14, 21, 28, 35, 40]
+    _, scores = _read(runs["thin"] / "soft_power.csv")
+    assert len(scores) == NATIONS * (STEPS + 1)  # scores are still written every step
+
+
+def test_same_seed_gives_byte_identical_files(runs):
+    a, b = runs["a"], runs["b"]
+    for name in COLUMNS:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    ma = json.loads((a / "manifest.json").read_text(encoding="utf-8"))
+    mb = json.loads((b / "manifest.json").read_text(encoding="utf-8"))
+    ma.pop("wall_time_seconds")
+    mb.pop("wall_time_seconds")
+    assert ma == mb
+
+
+def _assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def test_unknown_scenario_path_is_one_line_and_exit_2(tmp_path):
+    result = softpower("run", "scenarios/baseline.yml", "--out", tmp_path / "x")
+    _assert_one_line_error(result, "scenarios/baseline.yml", "not found")
+    assert not (tmp_path / "x").exists()
+
+
+def test_non_integer_seed_is_one_line_and_exit_2(tmp_path):
+    result = softpower("run", BASELINE, "--out", tmp_path / "x", "--seed", "abc")
+    _assert_one_line_error(result, "--seed", "abc")
+
+
+def test_unwritable_out_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = softpower("run", BASELINE, "--out", blocker / "out")
+    _assert_one_line_error(result, str(blocker / "out"), "--out")

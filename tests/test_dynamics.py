@@ -1,0 +1,285 @@
+"""The vectorised kernel against the plain reference, its fixed points, and its bounds."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import reference
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import dynamics
+from sim.dynamics import AUDIENCES, CHANNELS, KernelParameters, State
+from sim.model import SoftPowerModel
+from sim.params import REGISTRY, Parameters
+from sim.world import World
+
+TOLERANCE = 1e-12
+
+
+def _assert_states_close(got: State, want: State, tol: float = TOLERANCE) -> None:
+    assert got.perception.shape == want.perception.shape
+    assert got.credibility.shape == want.credibility.shape
+    np.testing.assert_allclose(got.perception, want.perception, rtol=0.0, atol=tol)
+    np.testing.assert_allclose(got.credibility, want.credibility, rtol=0.0, atol=tol)
+
+
+# ---------------------------------------------------------------------- kernel == reference
+
+
+@pytest.mark.parametrize(
+    ("seed", "n", "per_observer_theta"),
+    [(0, 5, True), (1, 6, True), (2, 7, True), (3, 8, True), (4, 5, False), (5, 8, False)],
+)
+def test_kernel_equals_plain_reference_on_random_worlds(make_problem, seed, n, per_observer_theta):
+    rng = np.random.default_rng(seed)
+    state, inputs, params = make_problem(rng, n, per_observer_theta=per_observer_theta)
+    # Several chained steps, so credibility feeds back into the message and events compound.
+    fast, slow = state, state
+    for _ in range(3):
+        fast = dynamics.step(fast, inputs, params)
+        slow = reference.step(slow, inputs, params)
+        _assert_states_close(fast, slow)
+
+
+def test_random_worlds_exercise_cuts_events_and_clipping(make_problem):
+    """Guard for the test above: its inputs really contain what it claims to cover."""
+    state, inputs, params = make_problem(np.random.default_rng(3), 8)
+    assert (inputs.cut > 0).any() and (inputs.cut == 0).any()
+    assert (inputs.good > 0).any() and (inputs.bad > 0).any()
+    assert np.ndim(params.stubbornness) == 1 and np.ptp(params.stubbornness) > 0
+    c = params.credibility_weight
+    assert ((c > 0) & (c < 1)).all()  # the message mixes trusted and untrusted parts
+    trust = 1.0 - c + c * state.credibility[:, None, :, None]
+    raw = (
+        trust * inputs.valence[None, None, :, :]
+        - params.loss_aversion * inputs.cut[None, None, :, :] * inputs.exposure
+    )
+    assert (raw < -1.0).any(), "the message clip is never active"
+
+
+def test_message_reliance_on_credibility_runs_from_none_to_full(make_problem):
+    state, inputs, params = make_problem(np.random.default_rng(12), 5)
+    r, valence = state.credibility, inputs.valence
+    penalty = params.loss_aversion * inputs.cut[None, None, :, :] * inputs.exposure
+    args = (r, valence, inputs.cut, inputs.exposure, params.loss_aversion)
+    full = dynamics.message(*args, np.ones(len(CHANNELS)))
+    want = np.clip(r[:, None, :, None] * valence[None, None, :, :] - penalty, -1.0, 1.0)
+    np.testing.assert_allclose(full, want, rtol=0, atol=1e-15)  # DESIGN §2: R · valence
+    none = dynamics.message(*args, np.zeros(len(CHANNELS)))
+    np.testing.assert_allclose(none, np.clip(valence[None, None] - penalty, -1.0, 1.0), atol=1e-15)
+
+
+def test_kernel_does_not_modify_its_arguments(make_problem):
+    state, inputs, params = make_problem(np.random.default_rng(11), 6)
+    before = (state.perception.copy(), state.credibility.copy(), inputs.exposure.copy())
+    dynamics.step(state, inputs, params)
+    np.testing.assert_array_equal(state.perception, before[0])
+    np.testing.assert_array_equal(state.credibility, before[1])
+    np.testing.assert_array_equal(inputs.exposure, before[2])
+
+
+def test_kernel_equals_reference_on_inputs_built_by_the_model():
+    world = World.synthetic(7, np.random.default_rng(21))
+    model = SoftPowerModel(world, rng=21, steps=2)
+    state = State(model.perception, model.credibility)
+    inputs = model._inputs()
+    params = model.kernel_parameters
+    _assert_states_close(
+        dynamics.step(state, inputs, params), reference.step(state, inputs, params)
+    )
+
+
+# ---------------------------------------------------------------------- fixed points
+
+
+def _frozen(make_problem, seed: int, n: int):
+    """A random problem with credibility frozen: no events and R̄ = R."""
+    rng = np.random.default_rng(seed)
+    state, inputs, params = make_problem(rng, n)
+    inputs = dataclasses.replace(
+        inputs,
+        good=np.zeros((n, n)),
+        bad=np.zeros((n, n)),
+        credibility_target=state.credibility.copy(),
+    )
+    params = dataclasses.replace(params, stubbornness=rng.uniform(0.1, 0.6, size=n))
+    return state, inputs, params
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 5), (1, 7), (2, 8)])
+def test_frozen_inputs_converge_to_friedkin_johnsen_fixed_point(make_problem, seed, n):
+    state, inputs, params = _frozen(make_problem, seed, n)
+    target = dynamics.fixed_point(state, inputs, params)
+    current = state
+    for _ in range(400):  # contraction factor ≤ 1 − min θ = 0.9: 0.9^400 ≈ 5e-19
+        current = dynamics.step(current, inputs, params)
+    np.testing.assert_allclose(current.credibility, state.credibility, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(current.perception, target, rtol=0, atol=1e-10)
+    # The closed form is itself a fixed point of the update.
+    again = dynamics.step(State(target, state.credibility), inputs, params)
+    np.testing.assert_allclose(again.perception, target, rtol=0, atol=1e-12)
+
+
+def test_fixed_point_depends_on_the_anchor(make_problem):
+    """Guard: the fixed point is not a constant the iteration could hit by accident."""
+    state, inputs, params = _frozen(make_problem, 4, 6)
+    moved = dataclasses.replace(inputs, anchor=-inputs.anchor)
+    a = dynamics.fixed_point(state, inputs, params)
+    b = dynamics.fixed_point(state, moved, params)
+    assert np.abs(a - b).max() > 0.1
+
+
+def _strongly_connected_ties(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Row-stochastic W: a directed ring (strongly connected) with self-loops (aperiodic)."""
+    w = np.eye(n) * rng.uniform(0.2, 1.0, size=n)
+    w[np.arange(n), (np.arange(n) + 1) % n] = rng.uniform(0.2, 1.0, size=n)
+    w += rng.random((n, n)) * (rng.random((n, n)) < 0.3)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 5), (1, 6), (2, 8)])
+def test_degroot_consensus_without_stubbornness_or_channels(make_problem, seed, n):
+    rng = np.random.default_rng(seed)
+    state, inputs, params = make_problem(rng, n)
+    ties = _strongly_connected_ties(rng, n)
+    inputs = dataclasses.replace(inputs, ties=ties)
+    params = dataclasses.replace(
+        params,
+        stubbornness=0.0,
+        receptivity=np.zeros((len(AUDIENCES), len(CHANNELS))),
+    )
+    current = state
+    for _ in range(1500):
+        current = dynamics.step(current, inputs, params)
+    p = current.perception
+    spread = p.max(axis=0) - p.min(axis=0)  # over observers, per (audience, actor, channel)
+    assert spread.max() < 1e-9
+    # The consensus is the stationary-distribution average of the starting opinions.
+    values, vectors = np.linalg.eig(ties.T)
+    pi = np.real(vectors[:, np.argmin(np.abs(values - 1.0))])
+    pi = pi / pi.sum()
+    expected = np.einsum("j,jskd->skd", pi, state.perception)
+    np.testing.assert_allclose(p[0], expected, rtol=0, atol=1e-9)
+    assert np.ptp(expected) > 0.1  # different (s, k, d) keep different consensus values
+
+
+def test_no_consensus_across_disconnected_groups(make_problem):
+    """Guard for the consensus test: without a path between groups, opinions stay apart."""
+    rng = np.random.default_rng(9)
+    n = 6
+    state, inputs, params = make_problem(rng, n)
+    ties = np.zeros((n, n))
+    ties[:3, :3] = _strongly_connected_ties(rng, 3)
+    ties[3:, 3:] = _strongly_connected_ties(rng, 3)
+    inputs = dataclasses.replace(inputs, ties=ties)
+    params = dataclasses.replace(
+        params, stubbornness=0.0, receptivity=np.zeros((len(AUDIENCES), len(CHANNELS)))
+    )
+    current = state
+    for _ in range(1500):
+        current = dynamics.step(current, inputs, params)
+    p = current.perception
+    assert np.ptp(p[:3], axis=0).max() < 1e-9 and np.ptp(p[3:], axis=0).max() < 1e-9
+    assert np.abs(p[0] - p[3]).max() > 1e-3
+
+
+# ---------------------------------------------------------------------- bounds for any parameters
+
+
+def _parameter_strategy() -> st.SearchStrategy[Parameters]:
+    fields = {}
+    for name, spec in REGISTRY.items():
+        if spec.type is int:
+            fields[name] = st.integers(int(spec.low), int(spec.high))
+        else:
+            fields[name] = st.floats(float(spec.low), float(spec.high), allow_nan=False)
+    return st.fixed_dictionaries(fields).map(lambda values: Parameters(**values))
+
+
+def _assert_bounded(model: SoftPowerModel) -> None:
+    assert np.isfinite(model.perception).all()
+    assert (np.abs(model.perception) <= 1.0).all()
+    assert np.isfinite(model.credibility).all()
+    assert ((model.credibility >= 0.0) & (model.credibility <= 1.0)).all()
+    attraction = model.attraction()
+    assert np.isfinite(attraction).all() and (np.abs(attraction) <= 1.0 + 1e-12).all()
+    scores = model.recorder.score[: model.steps + 1]
+    assert np.isfinite(scores).all()
+    assert ((scores >= 0.0) & (scores <= 100.0 + 1e-9)).all()
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(parameters=_parameter_strategy(), seed=st.integers(0, 2**32 - 1))
+def test_perception_stays_bounded_for_any_valid_parameters(parameters, seed, make_problem):
+    world = World.synthetic(6, np.random.default_rng(seed))
+    model = SoftPowerModel(world, parameters=parameters, rng=seed, steps=3)
+    _assert_bounded(model)  # after the spin-up
+    model.run()
+    _assert_bounded(model)
+    # The same parameters on extreme random inputs: large cuts, events, any starting state.
+    state, inputs, _ = make_problem(np.random.default_rng(seed), 5)
+    state = dynamics.step(state, inputs, model.kernel_parameters)
+    for _ in range(5):
+        state = dynamics.step(state, inputs, model.kernel_parameters)
+    assert np.isfinite(state.perception).all() and (np.abs(state.perception) <= 1.0).all()
+    assert np.isfinite(state.credibility).all()
+    assert ((state.credibility >= 0.0) & (state.credibility <= 1.0)).all()
+
+
+# ---------------------------------------------------------------------- credibility
+
+
+def _credibility_params(gain: float, loss: float, recovery: float = 0.0) -> KernelParameters:
+    return KernelParameters(
+        stubbornness=0.1,
+        receptivity=np.full((len(AUDIENCES), len(CHANNELS)), 0.5),
+        saturation=np.full(len(CHANNELS), 0.5),
+        loss_aversion=1.0,
+        credibility_recovery=recovery,
+        credibility_gain=gain,
+        credibility_loss=loss,
+        credibility_weight=np.ones(len(CHANNELS)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("gain", "loss", "magnitude"), [(0.3, 0.6, 1.0), (0.1, 0.2, 0.5), (0.05, 0.9, 0.3)]
+)
+def test_bad_events_cost_more_credibility_than_good_events_earn(gain, loss, magnitude):
+    r = np.full((1, 2), 0.5)  # at R = 1/2 the room to rise equals the room to fall
+    target = r.copy()
+    params = _credibility_params(gain, loss)
+    good = np.array([[magnitude, 0.0]])
+    bad = np.array([[0.0, magnitude]])
+    new = dynamics.update_credibility(r, target, good, bad, params)
+    rise = new[0, 0] - 0.5
+    fall = 0.5 - new[0, 1]
+    assert rise > 0 and fall > rise
+    assert fall / rise == pytest.approx(loss / gain)
+
+
+def test_a_bad_then_good_event_of_equal_size_leaves_credibility_lower():
+    defaults = Parameters()
+    assert defaults.credibility_loss > defaults.credibility_gain
+    params = _credibility_params(defaults.credibility_gain, defaults.credibility_loss)
+    start = np.array([[0.6]])
+    one, zero = np.ones((1, 1)), np.zeros((1, 1))
+    after_bad = dynamics.update_credibility(start, start, zero, one, params)
+    after_both = dynamics.update_credibility(after_bad, start, one, zero, params)
+    assert after_both[0, 0] < start[0, 0]
+
+
+def test_credibility_recovers_toward_its_structural_level():
+    params = _credibility_params(0.3, 0.6, recovery=0.1)
+    r, target = np.array([[0.2]]), np.array([[0.8]])
+    zero = np.zeros((1, 1))
+    for _ in range(200):
+        r = dynamics.update_credibility(r, target, zero, zero, params)
+    assert r[0, 0] == pytest.approx(0.8, abs=1e-8)

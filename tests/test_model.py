@@ -1,0 +1,184 @@
+"""`SoftPowerModel`: determinism, randomness only where it is used, Mesa structure and bounds."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mesa.discrete_space import FixedAgent, Network
+
+from sim.dynamics import AUDIENCES, CHANNELS
+from sim.model import SoftPowerModel
+from sim.nation import Nation
+from sim.params import Parameters
+from sim.scenario import load_scenario
+from sim.world import World
+
+STEPS = 8
+
+
+def _outputs(model: SoftPowerModel) -> dict[str, np.ndarray]:
+    rec = model.recorder
+    return {
+        "perception": model.perception,
+        "credibility": model.credibility,
+        "capacity": model.capacity,
+        "members": model.members,
+        "aid_allocation": model.aid_allocation,
+        "score": rec.score,
+        "rank": rec.rank,
+        "attraction": rec.attraction,
+    }
+
+
+def _assert_identical(a: SoftPowerModel, b: SoftPowerModel) -> None:
+    for name, value in _outputs(a).items():
+        np.testing.assert_array_equal(value, _outputs(b)[name], err_msg=name)
+    assert a.recorder.events == b.recorder.events
+
+
+def _differs(a: SoftPowerModel, b: SoftPowerModel) -> bool:
+    out_a, out_b = _outputs(a), _outputs(b)
+    return any(not np.array_equal(out_a[k], out_b[k]) for k in out_a)
+
+
+@pytest.fixture(scope="module")
+def bundled_runs(bundled_world):
+    """Three 8-quarter runs of the bundled world: seed 1 twice, seed 2 once (default parameters)."""
+    return {
+        key: SoftPowerModel(bundled_world, rng=np.random.SeedSequence(seed), steps=STEPS).run()
+        for key, seed in (("a", 1), ("b", 1), ("c", 2))
+    }
+
+
+# ---------------------------------------------------------------------- determinism
+
+
+def test_same_seed_gives_identical_arrays(bundled_runs):
+    _assert_identical(bundled_runs["a"], bundled_runs["b"])
+
+
+def test_different_seeds_differ_where_nations_decide(bundled_runs):
+    a, c = bundled_runs["a"], bundled_runs["c"]
+    assert a.parameters.decision_rate > 0
+    assert a.recorder.events and c.recorder.events
+    assert a.recorder.events != c.recorder.events
+    assert _differs(a, c)
+
+
+def test_without_decisions_or_random_events_the_seed_does_not_matter(bundled_world):
+    still = Parameters(decision_rate=0.0)
+    a = SoftPowerModel(bundled_world, parameters=still, rng=1, steps=STEPS).run()
+    b = SoftPowerModel(bundled_world, parameters=still, rng=2, steps=STEPS).run()
+    _assert_identical(a, b)
+    assert not a.recorder.events
+
+
+def _random_event_scenario(tmp_path: Path, world: World):
+    path = tmp_path / "random.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            name: random-only
+            title: Random credibility shocks, no decisions
+            start: 2025-Q1
+            steps: {STEPS}
+            parameters: {{decision_rate: 0.0}}
+            events:
+              - at: 2025-Q1
+                kind: random
+                hazard: 0.5
+                magnitude: {{distribution: uniform, low: 0.1, high: 0.5}}
+                event: {{kind: credibility_shock, actor: {world.iso3[0]}, observers: all}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    return load_scenario(path, world)
+
+
+def test_random_events_follow_the_seed(tmp_path):
+    world = World.synthetic(10, np.random.default_rng(5))
+    scenario = _random_event_scenario(tmp_path, world)
+    a = SoftPowerModel(world, scenario=scenario, rng=1).run()
+    b = SoftPowerModel(world, scenario=scenario, rng=1).run()
+    c = SoftPowerModel(world, scenario=scenario, rng=2).run()
+    _assert_identical(a, b)
+    assert a.recorder.events, "a hazard of 0.5 over 8 quarters fired no event"
+    assert a.recorder.events != c.recorder.events and _differs(a, c)
+
+
+# ---------------------------------------------------------------------- Mesa structure
+
+
+def test_nations_are_fixed_agents_on_a_network_with_integer_nodes(bundled_runs):
+    model = bundled_runs["a"]
+    assert isinstance(model.space, Network)
+    assert sorted(model.space.G.nodes) == list(range(model.n))
+    nations = list(model.agents_by_type[Nation])
+    assert len(nations) == model.n == 60
+    for nation in nations:
+        assert isinstance(nation, FixedAgent)
+        node = nation.cell.coordinate
+        assert isinstance(node, int) and node == nation.index
+        assert model.space.G.nodes[node]["iso3"] == nation.iso3 == model.iso3[nation.index]
+        assert nation in nation.cell.agents
+    assert model.nations[model.iso3.index("CHN")].iso3 == "CHN"
+    assert model.space.G.number_of_edges() > 0
+
+
+def test_nation_views_read_the_model_arrays(bundled_runs):
+    model = bundled_runs["a"]
+    usa, chn = (model.nations[model.iso3.index(c)] for c in ("USA", "CHN"))
+    np.testing.assert_array_equal(usa.capacity, model.capacity[usa.index])
+    view = usa.perception_of("CHN")
+    assert view.shape == (len(AUDIENCES), len(CHANNELS))
+    np.testing.assert_array_equal(view, model.perception[usa.index, :, chn.index, :])
+    assert usa.credibility_of(chn) == model.credibility[usa.index, chn.index]
+    assert "NATO" in usa.memberships
+
+
+def test_time_advances_by_one_per_step():
+    model = SoftPowerModel(World.synthetic(8, np.random.default_rng(0)), rng=0, steps=5)
+    assert model.time == 0 and model.steps == 0
+    for expected in range(1, 6):
+        model.step()
+        assert model.time == expected and model.steps == expected
+    assert not model.running
+    model.run()  # already at the horizon: no further steps
+    assert model.steps == 5
+
+
+def test_run_stops_at_the_horizon(bundled_runs):
+    model = bundled_runs["a"]
+    assert model.steps == STEPS and model.time == STEPS and not model.running
+
+
+# ---------------------------------------------------------------------- bounds
+
+
+@pytest.mark.parametrize("key", ["a", "c"])
+def test_perception_credibility_and_scores_stay_in_range(bundled_runs, key):
+    model = bundled_runs[key]
+    assert np.isfinite(model.perception).all() and (np.abs(model.perception) <= 1.0).all()
+    assert ((model.credibility >= 0) & (model.credibility <= 1)).all()
+    scores = model.recorder.score[: STEPS + 1]
+    assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 100)).all()
+    assert scores.max() > 50  # not a degenerate all-zero index
+    ranks = model.recorder.rank[: STEPS + 1]
+    for row in ranks:
+        assert sorted(row) == list(range(1, model.n + 1))
+
+
+def test_scores_method_matches_the_recorded_last_step(bundled_runs):
+    model = bundled_runs["a"]
+    np.testing.assert_allclose(model.scores(), model.recorder.score[model.steps], rtol=0, atol=1e-9)
+
+
+def test_int_seed_gives_the_same_run_as_the_cli_seed_sequence(bundled_world):
+    a = SoftPowerModel(bundled_world, rng=3, steps=6).run()
+    b = SoftPowerModel(bundled_world, rng=np.random.SeedSequence(3), steps=6).run()
+    np.testing.assert_array_equal(a.perception, b.perception)
+    assert a.recorder.events == b.recorder.events
