@@ -20,6 +20,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
+    StrictStr,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -48,7 +50,8 @@ __all__ = [
 
 Channel = Literal["culture", "tech", "aid", "diplomacy"]
 Audience = Literal["youth", "public", "elite"]
-TimeSpec = Annotated[str | int, Field(description="YYYY-Qn or a step number")]
+# Strict, so that `at: true` is refused rather than read as step 1.
+TimeSpec = Annotated[StrictStr | StrictInt, Field(description="YYYY-Qn or a step number")]
 Targets = str | list[str]
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -116,7 +119,8 @@ class CapacityEvent(_Event):
     def _one_change(self) -> CapacityEvent:
         given = [k for k in ("scale", "add", "set") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of scale, add, set")
+            gave = " and ".join(given) if given else "none of them"
+            raise ValueError(f"got {gave}; expected exactly one of scale, add, set")
         return self
 
 
@@ -215,9 +219,12 @@ class Distribution(BaseModel):
         need = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "fixed": ("value",)}
         missing = [k for k in need[self.distribution] if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"{self.distribution} needs {', '.join(missing)}")
+            raise ValueError(
+                f"{self.distribution} needs {', '.join(missing)}; expected uniform with low and "
+                "high, normal with mean and sd, or fixed with value"
+            )
         if self.distribution == "uniform" and self.low > self.high:  # type: ignore[operator]
-            raise ValueError("low must not exceed high")
+            raise ValueError("low exceeds high; expected low ≤ high")
         return self
 
 
@@ -240,9 +247,15 @@ class RandomEvent(_Event):
     def _inner(cls, value: dict[str, Any]) -> dict[str, Any]:
         kind = value.get("kind")
         if kind not in _RANDOMISABLE:
-            raise ValueError(f"inner event kind must be one of {', '.join(sorted(_RANDOMISABLE))}")
+            raise ValueError(
+                f"inner event kind {kind!r} cannot be random; expected one of "
+                f"{', '.join(sorted(_RANDOMISABLE))}"
+            )
         if "at" in value or "magnitude" in value or "scale" in value:
-            raise ValueError("the inner event takes no at, magnitude or scale (they are drawn)")
+            raise ValueError(
+                "the inner event has at, magnitude or scale; expected none of them (the time "
+                "comes from the hazard, the size from magnitude)"
+            )
         return value
 
 
@@ -271,6 +284,19 @@ EVENT_KINDS: tuple[str, ...] = (
     "aid_policy",
     "random",
 )
+
+_EVENT_CLASSES: dict[str, type[BaseModel]] = {
+    "capacity": CapacityEvent,
+    "credibility_shock": CredibilityShockEvent,
+    "news_shock": NewsShockEvent,
+    "tariff": TariffEvent,
+    "join": MembershipEvent,
+    "leave": MembershipEvent,
+    "restriction": RestrictionEvent,
+    "edge": EdgeEvent,
+    "aid_policy": AidPolicyEvent,
+    "random": RandomEvent,
+}
 
 
 class ScenarioFile(BaseModel):
@@ -417,11 +443,24 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        # Safe loading refuses tags such as !!python/object: they could run code.
+        mark = exc.problem_mark or exc.context_mark
+        raise ScenarioError(
+            f"YAML tag refused ({exc.problem})",
+            file=str(path),
+            line=mark.line + 1 if mark else None,
+            expected="plain YAML without !!python or other custom tags (files load as safe YAML)",
+            suggestion="remove the tag and write the value itself",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark.line != getattr(mark, "line", -1):
+            problem += f" {exc.context} that starts at line {exc.context_mark.line + 1}"
         raise ScenarioError(
-            f"YAML syntax error: {exc.problem or exc}",
+            f"YAML syntax error: {problem}",
             file=str(path),
             line=line,
             expected="valid YAML (check indentation and colons)",
@@ -444,85 +483,172 @@ def _suggest_file(path: Path) -> str | None:
     return hint.replace("did you mean ", f"did you mean {folder}/") if hint else None
 
 
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop the parts of a pydantic location that are not keys: event kinds (the discriminator
+    tag), union members such as ``str`` or ``list[str]``, and validator names.
+    """
+    return tuple(
+        p
+        for p in loc
+        if isinstance(p, int)
+        or (
+            p not in EVENT_KINDS
+            and p not in _UNION_MEMBERS
+            and "[" not in str(p)
+            and not str(p).startswith("function")
+        )
+    )
+
+
+_UNION_MEMBERS = {"str", "int", "float", "bool"}
+
+
+def _suggest_include(written: str, child: Path) -> str | None:
+    """Suggest a YAML file next to the missing ``child``, spelt relative like ``written``."""
+    if not child.parent.is_dir():
+        return None
+    hint = suggest(child.name, [p.name for p in child.parent.glob("*.yaml")])
+    prefix = str(Path(written).parent)
+    if hint and prefix != ".":
+        return hint.replace("did you mean ", f"did you mean {prefix}/")
+    return hint
+
+
 def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
     """Return the line of the deepest known prefix of a pydantic error location."""
-    clean = tuple(p for p in loc if p not in EVENT_KINDS and not str(p).startswith("function"))
+    clean = _clean_loc(loc)
     for end in range(len(clean), -1, -1):
         if clean[:end] in lines:
             return lines[clean[:end]]
     return None
 
 
-_FIELDS_OF: dict[str, list[str]] = {}
+_TARGETS_EXPECTED = "an ISO3 code, a group, a UN region or all, or a list of them"
+_TIME_EXPECTED = "YYYY-Qn such as 2025-Q3, or a step number"
+
+#: What a field accepts, for fields whose type is a union (pydantic reports each member apart).
+_FIELD_EXPECTED: dict[str, str] = {
+    "observers": _TARGETS_EXPECTED,
+    "targets": _TARGETS_EXPECTED,
+    "nations": _TARGETS_EXPECTED,
+    "exclude": "a list of ISO3 codes, groups or UN regions",
+    "audiences": "all or a list of youth, public, elite",
+    "at": _TIME_EXPECTED,
+    "until": _TIME_EXPECTED,
+}
+
+_TYPE_NAMES = {
+    "int": "an integer",
+    "float": "a number",
+    "string": "text",
+    "list": "a list",
+    "dict": "a mapping",
+    "bool": "true or false",
+    "model attributes": "a mapping of keys",
+}
 
 
-def _expected_for(loc: tuple, err: dict[str, Any]) -> str | None:
-    kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
+def _explain(
+    errors: list[dict[str, Any]], model_title: str | None
+) -> tuple[dict[str, Any], str, str | None, str | None]:
+    """Pick the most telling of pydantic's errors and say it plainly.
+
+    An unknown key is reported before the missing key it was probably meant to be; of the errors
+    pydantic gives for each member of a union, the deepest one, with the choices of all members.
+
+    Returns:
+        The chosen error, the message, what was expected and a suggestion.
+
+    """
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    where = _clean_loc(tuple(err["loc"]))
+    related = [e for e in errors if _clean_loc(tuple(e["loc"]))[: len(where)] == where]
+    deepest = max(related, key=lambda e: len(_clean_loc(tuple(e["loc"]))))
+    if len(_clean_loc(tuple(deepest["loc"]))) > len(where):
+        err, where = deepest, _clean_loc(tuple(deepest["loc"]))
+    siblings = [e for e in errors if _clean_loc(tuple(e["loc"])) == where]
+    field = next((str(p) for p in reversed(where) if isinstance(p, str)), "")
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    message = err["msg"].replace("Value error, ", "")
+    expected: str | None = None
+    suggestion: str | None = None
     if kind == "extra_forbidden":
-        return "one of the documented keys (docs/scenarios.md)"
-    if kind == "literal_error":
-        return str(ctx.get("expected", "")).replace("'", "")
-    if kind == "union_tag_invalid":
-        return ", ".join(EVENT_KINDS)
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bounds = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">"}
-        sign = bounds.get(kind, "<")
+        model = _model_at(tuple(err["loc"]), model_title)
+        message = f"unknown key {field!r}"
+        if model is not None:
+            expected = f"one of {', '.join(model.model_fields)}"
+            suggestion = suggest(field, model.model_fields)
+        else:
+            expected = "one of the documented keys (docs/scenarios.md)"
+    elif kind == "missing":
+        message = "required key is missing"
+        expected = f"a value for {field}" if field else "this key to be present"
+    elif kind == "union_tag_invalid":
+        tag = ctx.get("tag", "")
+        message = f"unknown event kind {tag!r}"
+        expected = ", ".join(EVENT_KINDS)
+        suggestion = suggest(str(tag), EVENT_KINDS)
+    elif kind == "union_tag_not_found":
+        message = "event without a kind"
+        expected = f"kind: one of {', '.join(EVENT_KINDS)}"
+    elif all(e["type"] == "literal_error" for e in siblings):
+        choices = [c for e in siblings for c in re.findall(r"'([^']+)'", e["msg"])]
+        message = f"{value!r} is not allowed"
+        expected = f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+        suggestion = suggest(str(value), choices)
+    elif field in _FIELD_EXPECTED and len(siblings) > 1:
+        message = f"{value!r} is not valid here"
+        expected = _FIELD_EXPECTED[field]
+        choices = [c for e in siblings for c in re.findall(r"'([^']+)'", e["msg"])]
+        if field == "audiences":
+            choices += ["youth", "public", "elite"]
+        suggestion = suggest(str(value), choices) if choices else None
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        sign = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">"}
         limit = next(iter(ctx.values()), "")
-        return f"a number {sign} {limit}"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return kind.replace("_parsing", "").replace("_type", "").replace("_", " ")
-    if kind == "missing":
-        return "this key to be present"
-    return None
+        message = f"{value!r} is out of range"
+        expected = f"a number {sign.get(kind, '<')} {limit}"
+    elif kind.endswith(("_type", "_parsing")) or kind == "int_from_float":
+        wanted = re.match(r"Input should be (a valid [\w ]+)", err["msg"])
+        message = f"{value!r} is not {wanted.group(1)}" if wanted else message
+        name = kind.replace("_parsing", "").replace("_type", "").replace("_", " ")
+        name = "int" if kind == "int_from_float" else name
+        expected = _FIELD_EXPECTED.get(field) or _TYPE_NAMES.get(name, name)
+        if where and where[0] == "events" and len(where) == 2:
+            expected = "a mapping with at, kind and the keys of that kind (docs/scenarios.md)"
+    elif kind == "string_pattern_mismatch":
+        message = f"{value!r} is not a valid {field or 'value'}"
+        expected = "lower-case letters, digits, - and _"
+        slug = re.sub(r"[^a-z0-9_\-]+", "_", str(value).lower()).strip("_")
+        suggestion = f"did you mean {slug}?" if slug else None
+    if expected is None and "; expected " in message:
+        message, expected = message.split("; expected ", 1)
+    return err, message, expected or "see docs/scenarios.md", suggestion
 
 
 def _pydantic_error(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> ScenarioError:
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    key_path = [p for p in loc if p not in EVENT_KINDS and not str(p).startswith("function")]
+    err, message, expected, suggestion = _explain(exc.errors(), exc.title)
+    key_path = _clean_loc(tuple(err["loc"]))
     key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in key_path).lstrip(".")
-    suggestion = None
-    message = err["msg"].replace("Value error, ", "")
-    if err["type"] == "extra_forbidden" and key_path:
-        bad = str(key_path[-1])
-        model = _model_at(loc)
-        if model is not None:
-            suggestion = suggest(bad, model.model_fields)
-        message = f"unknown key {bad!r}"
-    if err["type"] == "union_tag_invalid":
-        tag = (err.get("ctx") or {}).get("tag", "")
-        message = f"unknown event kind {tag!r}"
-        suggestion = suggest(str(tag), EVENT_KINDS)
-    if err["type"] == "literal_error":
-        suggestion = suggest(str(err.get("input")), re.findall(r"'([^']+)'", err["msg"]))
-    line = _line_for(lines, tuple(key_path))
     return ScenarioError(
         message,
         file=str(path),
-        line=line,
+        line=_line_for(lines, key_path),
         key=key or None,
-        expected=_expected_for(loc, err),
+        expected=expected,
         suggestion=suggestion,
     )
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    if loc and loc[0] == "events" and len(loc) >= 3:
-        kinds = {
-            "capacity": CapacityEvent,
-            "credibility_shock": CredibilityShockEvent,
-            "news_shock": NewsShockEvent,
-            "tariff": TariffEvent,
-            "join": MembershipEvent,
-            "leave": MembershipEvent,
-            "restriction": RestrictionEvent,
-            "edge": EdgeEvent,
-            "aid_policy": AidPolicyEvent,
-            "random": RandomEvent,
-        }
-        return kinds.get(str(loc[2]))
-    return ScenarioFile if len(loc) == 1 else None
+def _model_at(loc: tuple, model_title: str | None = "ScenarioFile") -> type[BaseModel] | None:
+    """Return the schema class whose keys are valid at the parent of ``loc``."""
+    kinds = [p for p in loc[:-1] if p in _EVENT_CLASSES]
+    if kinds:
+        model = _EVENT_CLASSES[kinds[0]]
+        if model is RandomEvent and "magnitude" in loc[loc.index(kinds[0]) : -1]:
+            return Distribution
+        return model
+    return ScenarioFile if len(loc) == 1 and model_title == "ScenarioFile" else None
 
 
 # ---------------------------------------------------------------------- targets
@@ -545,6 +671,7 @@ def resolve_targets(
     file: str | None = None,
     line: int | None = None,
     key: str = "observers",
+    exclude_line: int | None = None,
 ) -> tuple[int, ...]:
     """Resolve ISO3 codes, group names, UN regions and ``all`` (minus exclusions) to indices.
 
@@ -555,6 +682,7 @@ def resolve_targets(
         file: For error messages.
         line: For error messages.
         key: For error messages.
+        exclude_line: Line of ``exclude`` for error messages (default ``line``).
 
     Returns:
         Sorted nation indices.
@@ -566,7 +694,7 @@ def resolve_targets(
     groups = group_names(world)
     regions = set(world.region)
 
-    def one(item: str, which: str) -> set[int]:
+    def one(item: str, which: str, line: int | None) -> set[int]:
         item = str(item)
         if item.lower() == "all":
             return set(range(world.n))
@@ -591,9 +719,9 @@ def resolve_targets(
     items = [targets] if isinstance(targets, str) else list(targets)
     chosen: set[int] = set()
     for item in items:
-        chosen |= one(item, key)
+        chosen |= one(item, key, line)
     for item in exclude:
-        chosen -= one(item, "exclude")
+        chosen -= one(item, "exclude", exclude_line or line)
     return tuple(sorted(chosen))
 
 
@@ -630,7 +758,7 @@ def _merge(
                 line=line,
                 key=f"include[{i}]",
                 expected="a path relative to this file",
-                suggestion=_suggest_file(child),
+                suggestion=_suggest_include(inc, child),
             )
         _, child_params, child_events, _ = _merge(child, world, (*stack, path.resolve()))
         params.update(child_params)
@@ -761,16 +889,19 @@ def _check_nations(ev: Any, world: World, file: str, lines: dict[str, int]) -> N
                 inner_data["scale"] = 1.0
             inner = _EVENT_ADAPTER.validate_python(inner_data)
         except ValidationError as exc:
-            err = exc.errors()[0]
+            err, message, expected, suggestion = _explain(exc.errors(), None)
+            where = _clean_loc(tuple(err["loc"]))
             raise ScenarioError(
-                err["msg"].replace("Value error, ", ""),
+                message,
                 file=file,
                 line=lines.get("event"),
-                key="event." + ".".join(str(p) for p in err["loc"][1:]),
-                expected=_expected_for(tuple(err["loc"]), err),
+                key=".".join(["event", *(str(p) for p in where)]),
+                expected=expected,
+                suggestion=suggestion,
             ) from None
+        inner_line = lines.get("event")
         _check_nations(
-            inner, world, file, {k: lines.get("event", 0) for k in ("actor", "observers")}
+            inner, world, file, {k: inner_line for k in ("actor", "observers", "exclude")}
         )
         return
     for key in ("actor", "source"):
@@ -787,7 +918,15 @@ def _check_nations(ev: Any, world: World, file: str, lines: dict[str, int]) -> N
     for key in ("observers", "targets", "nations"):
         value = getattr(ev, key, None)
         if value is not None:
-            resolve_targets(value, ev.exclude, world, file=file, line=lines.get(key), key=key)
+            resolve_targets(
+                value,
+                ev.exclude,
+                world,
+                file=file,
+                line=lines.get(key),
+                key=key,
+                exclude_line=lines.get("exclude"),
+            )
     if isinstance(ev, MembershipEvent):
         known = set(group_names(world)) | {"BRI", "PARIS", "WHO"}
         if ev.initiative.upper() not in known:
