@@ -329,7 +329,7 @@ class Parameters:
         0.25, 0.0, 1.0, "1", "ω: weight of diplomacy in attraction", "output"
     )
     salience_alpha: float = parameter(
-        0.5,
+        0.9165,
         0.0,
         1.0,
         "1",

@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
 
 from sim.dynamics import CHANNELS
 from sim.errors import DataError, suggest
-from sim.params import Parameters
+from sim.params import REGISTRY, Parameters
 from sim.world import CAPACITY_INDICATORS, DATA_DIR, START_DATA_YEAR, World
 
 __all__ = [
@@ -67,7 +66,7 @@ ISO3_CODES: frozenset[str] = frozenset(
     SDN SEN SGP SGS SHN SJM SLB SLE SLV SMR SOM SPM SRB SSD STP SUR SVK SVN SWE SWZ SXM SYC SYR TCA
     TCD TGO THA TJK TKL TKM TLS TON TTO TUN TUR TUV TWN TZA UGA UKR UMI URY USA UZB VAT VCT VEN VGB
     VIR VNM VUT WLF WSM YEM ZAF ZMB ZWE XKX
-    """.split()
+    """.split()  # noqa: SIM905 - a block of codes reads better than 250 quoted strings
 )
 
 #: Readable names of the indicators behind the capacities (see `sim.world.CAPACITY_INDICATORS`).
@@ -162,7 +161,7 @@ def _check_code(text: str, *, path: str, line: int, key: str, known: Sequence[st
     return code
 
 
-def _value(text: str, *, path: str, line: int, key: str) -> float:
+def _value(text: str, *, path: str, line: int | None, key: str) -> float:
     try:
         value = float(text)
     except (TypeError, ValueError):
@@ -316,8 +315,22 @@ def load_target(path: str | Path, metric: str | None = None, known: Sequence[str
 
 
 def _average_ranks(a: np.ndarray) -> np.ndarray:
-    """Average ranks along the last axis (ties share the mean of their positions)."""
-    return rankdata(a, method="average", axis=-1)
+    """Average ranks (1-based) along the last axis; ties share the mean of their positions."""
+    a = np.asarray(a, dtype=float)
+    flat = a.reshape(-1, a.shape[-1])
+    n = flat.shape[1]
+    order = np.argsort(flat, axis=1, kind="stable")
+    ordered = np.take_along_axis(flat, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), flat.shape)
+    starts = np.ones(flat.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ends = np.ones(flat.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, pos, n)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(flat.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=1)
+    return ranks.reshape(a.shape)
 
 
 def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -558,6 +571,8 @@ def index_baselines(world: World, data_dir: str | Path | None = None) -> dict[st
         dtype=float,
     )
     for channel in CHANNELS:
+        if len(CAPACITY_INDICATORS[channel]) == 1:
+            continue  # the channel is a monotone transform of its one indicator: same ranking
         for name in CAPACITY_INDICATORS[channel]:
             label = INDICATOR_LABELS.get(name, name)
             if name in raw and label not in out:
@@ -720,7 +735,10 @@ class ValidationReport:
         """Return the report as a plain-text table for a terminal."""
         b = self.bootstrap
         unit = "observers" if self.kind == "poll" else "nations"
-        orient = "higher = more soft power" if self.higher_is_better else "1 = the most"
+        if self.kind == "poll":
+            orient = "favourability"
+        else:
+            orient = "higher = more soft power" if self.higher_is_better else "1 = the most"
         lines = [
             f"target: {self.target} (metric {self.metric}, {orient})",
             f"model: {self.subject}" + (f" of run {self.run}" if self.run else ""),
@@ -847,7 +865,7 @@ def validate_scores(
             target,
             len(codes),
             "nations",
-            "add nations of the model to the target (see `softpower params` and sim/data)",
+            "the modelled nations are listed in sim/data/countries.csv",
         )
     oriented = target.oriented
     observed = np.array([oriented[c] for c in codes])
@@ -856,7 +874,9 @@ def validate_scores(
     predictors = {"model": model}
     for name, values in index_baselines(world).items():
         predictors[name] = values[rows]
-    agreements = bootstrap_agreement(observed, predictors, reps=reps, seed=seed, level=level)
+    agreements = bootstrap_agreement(
+        observed, _ranking(predictors), reps=reps, seed=seed, level=level
+    )
     agreements = [agreements[0], *sorted(agreements[1:], key=lambda a: -_finite(a.spearman))]
     return ValidationReport(
         target=target.path,
@@ -871,6 +891,11 @@ def validate_scores(
         bootstrap={"reps": reps, "seed": seed, "level": level},
         run=run,
     )
+
+
+def _ranking(predictors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The model and every baseline that ranks the compared units (a constant one cannot)."""
+    return {name: v for name, v in predictors.items() if name == "model" or np.ptp(v) > 0}
 
 
 def _finite(v: float) -> float:
@@ -981,7 +1006,7 @@ def validate_leans(
     for name, lean in poll_baselines(world, a, b, parameters).items():
         predictors[name] = lean[rows]
     agreements = bootstrap_agreement(
-        observed, predictors, reps=reps, seed=seed, level=level, signed=True
+        observed, _ranking(predictors), reps=reps, seed=seed, level=level, signed=True
     )
     agreements = [agreements[0], *sorted(agreements[1:], key=lambda x: -_finite(x.spearman))]
     return ValidationReport(
@@ -1016,9 +1041,10 @@ class RunOutputs:
     path: Path
     manifest: dict[str, Any]
 
-    def _table(self, name: str, columns: Sequence[str]):
-        import pandas as pd
-
+    def _rows(
+        self, name: str, columns: Sequence[str], step: int | None
+    ) -> tuple[int, str, list[dict[str, str]]]:
+        """Return (step, date, rows at that step) of a run table; the last step by default."""
         file = self.path / name
         if not file.is_file():
             raise DataError(
@@ -1027,56 +1053,73 @@ class RunOutputs:
                 expected=f"the output of `softpower run` ({name})",
                 suggestion="run `softpower run SCENARIO --out DIR` first",
             )
+        by_step: dict[int, list[dict[str, str]]] = {}
         try:
-            table = pd.read_csv(file)
-        except (ValueError, OSError) as exc:
-            raise DataError(f"unreadable CSV ({exc})".replace("\n", " "), file=str(file)) from None
-        missing = [c for c in columns if c not in table.columns]
-        if missing:
-            raise DataError(
-                f"missing column(s) {', '.join(missing)}",
-                file=str(file),
-                line=1,
-                expected=f"columns {', '.join(columns)}",
-            )
-        if table.empty:
+            with file.open(newline="", encoding="utf-8") as fh:
+                reader = csv.DictReader(fh)
+                missing = [c for c in columns if c not in (reader.fieldnames or [])]
+                if missing:
+                    raise DataError(
+                        f"missing column(s) {', '.join(missing)}",
+                        file=str(file),
+                        line=1,
+                        expected=f"columns {', '.join(columns)}",
+                    )
+                for row in reader:
+                    try:
+                        key = int(row["step"])
+                    except (TypeError, ValueError):
+                        raise DataError(
+                            f"step {row['step']!r} is not an integer",
+                            file=str(file),
+                            line=reader.line_num,
+                            key="step",
+                        ) from None
+                    by_step.setdefault(key, []).append(row)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(f"unreadable CSV ({exc})", file=str(file)) from None
+        if not by_step:
             raise DataError("no rows", file=str(file), expected="the output of `softpower run`")
-        return table
-
-    def _at(self, table, step: int | None, name: str):
-        steps = sorted(int(s) for s in table["step"].unique())
+        steps = sorted(by_step)
         chosen = steps[-1] if step is None else step
-        if chosen not in steps:
+        if chosen not in by_step:
             raise DataError(
                 f"step {step} is not in the run",
-                file=str(self.path / name),
+                file=str(file),
                 key="--step",
                 expected=f"a recorded step from {steps[0]} to {steps[-1]}",
                 suggestion=f"use --step {steps[-1]} (the last)",
             )
-        rows = table[table["step"] == chosen]
-        date = str(rows["date"].iloc[0]) if "date" in rows.columns else ""
-        return chosen, date, rows
+        rows = by_step[chosen]
+        return chosen, rows[0].get("date") or "", rows
+
+    def _number(self, row: dict[str, str], key: str, name: str) -> float:
+        return _value(row[key], path=str(self.path / name), line=None, key=key)
 
     def scores(self, step: int | None = None) -> tuple[int, str, dict[str, float]]:
         """Return (step, date, ``{iso3: score}``) at ``step`` (default: the last)."""
-        table = self._table("soft_power.csv", ["step", "iso3", "score"])
-        chosen, date, rows = self._at(table, step, "soft_power.csv")
-        return chosen, date, dict(zip(rows["iso3"], rows["score"].astype(float), strict=True))
+        name = "soft_power.csv"
+        chosen, date, rows = self._rows(name, ["step", "iso3", "score"], step)
+        return chosen, date, {r["iso3"]: self._number(r, "score", name) for r in rows}
 
     def attraction(self, step: int | None = None) -> tuple[int, str, dict[tuple[str, str], float]]:
         """Return (step, date, ``{(observer, target): a}``) at ``step`` (default: the last)."""
-        table = self._table("perception.csv", ["step", "observer", "target", "value"])
-        chosen, date, rows = self._at(table, step, "perception.csv")
-        pairs = zip(rows["observer"], rows["target"], rows["value"].astype(float), strict=True)
-        return chosen, date, {(o, t): v for o, t, v in pairs}
+        name = "perception.csv"
+        chosen, date, rows = self._rows(name, ["step", "observer", "target", "value"], step)
+        return (
+            chosen,
+            date,
+            {(r["observer"], r["target"]): self._number(r, "value", name) for r in rows},
+        )
 
     def parameters(self) -> Parameters | None:
         """The run's parameters from its manifest, if recorded."""
         values = self.manifest.get("parameters")
         if not isinstance(values, dict):
             return None
-        return Parameters.from_mapping(values, file=str(self.path / "manifest.json"))
+        # A run written by another version may name parameters this registry no longer has.
+        known = {k: v for k, v in values.items() if k in REGISTRY}
+        return Parameters.from_mapping(known, file=str(self.path / "manifest.json"))
 
 
 def load_run(path: str | Path) -> RunOutputs:

@@ -1,0 +1,92 @@
+"""docs/ODD.md describes every registry parameter, and its parameter table is the registry's.
+
+Regenerate the table after changing `sim.params.REGISTRY`:
+``.venv/bin/python tests/test_docs_odd.py --write``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from sim.params import REGISTRY
+
+ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+BEGIN = "<!-- parameter-table:begin (generated from sim.params.REGISTRY; do not edit by hand) -->"
+END = "<!-- parameter-table:end -->"
+GROUP_TITLES = {
+    "dynamics": "Perception dynamics",
+    "credibility": "Credibility",
+    "exposure": "Exposure",
+    "initial": "Initial state and spin-up",
+    "decisions": "Nation decisions",
+    "output": "Outputs and the score",
+}
+
+
+def parameter_table() -> str:
+    """Return the Markdown parameter table generated from the registry, grouped by submodel."""
+    lines = []
+    groups = list(dict.fromkeys(p.group for p in REGISTRY.values()))
+    for group in groups:
+        lines.append(f"**{GROUP_TITLES.get(group, group)}** (`{group}`)")
+        lines.append("")
+        lines.append("| Parameter | Default | Range | Unit | Meaning |")
+        lines.append("|---|---|---|---|---|")
+        for p in REGISTRY.values():
+            if p.group != group:
+                continue
+            meaning = p.meaning.replace("|", "\\|")
+            lines.append(
+                f"| `{p.name}` | {p.default} | [{p.low}, {p.high}] | {p.unit} | {meaning} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def generated_block(text: str) -> str:
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    return text[start:end].strip("\n") + "\n"
+
+
+def write() -> None:
+    text = ODD.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    ODD.write_text(text[:start] + "\n" + parameter_table() + text[end:], encoding="utf-8")
+
+
+def test_every_registry_parameter_is_named_in_backticks_in_the_odd():
+    text = ODD.read_text(encoding="utf-8")
+    missing = [name for name in REGISTRY if f"`{name}`" not in text]
+    assert not missing, f"docs/ODD.md does not describe: {', '.join(missing)}"
+
+
+def test_every_registry_parameter_appears_in_the_submodel_text_not_only_the_table():
+    text = ODD.read_text(encoding="utf-8")
+    prose = text[: text.index(BEGIN)]
+    missing = [name for name in REGISTRY if not re.search(rf"\b{name}\b", prose)]
+    assert not missing, f"docs/ODD.md submodels do not mention: {', '.join(missing)}"
+
+
+def test_odd_parameter_table_matches_the_registry():
+    text = ODD.read_text(encoding="utf-8")
+    assert generated_block(text) == parameter_table(), (
+        "docs/ODD.md parameter table is out of date; run "
+        "`.venv/bin/python tests/test_docs_odd.py --write`"
+    )
+
+
+def test_odd_names_no_parameter_that_is_not_in_the_registry():
+    text = ODD.read_text(encoding="utf-8")
+    table = generated_block(text)
+    named = set(re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE))
+    assert named == set(REGISTRY)
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv:
+        write()
+        print(f"wrote the parameter table into {ODD}")
+    else:
+        print(parameter_table())
