@@ -1,0 +1,364 @@
+"""The report of a batch: self-contained HTML, PDF, figure files, numbers traceable to tables.
+
+A tiny real batch (two scenarios, two replications, four quarters) is run once through the real
+``softpower batch`` command and reported once through the real ``softpower report`` command; the
+tests then read the files it wrote.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from sim.errors import ExperimentError, SoftPowerError
+from sim.experiment import load_experiment
+from sim.report import FigureBlock, Table, build_report, load_batch, write_report
+from sim.runner import run_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+KEY_COLUMNS = ("scenario", "baseline", "step", "iso3", "initiative")
+
+
+def softpower(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the real ``softpower`` command line in a subprocess."""
+    cmd = [sys.executable, "-c", "from sim.cli import main; main()", *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({done.returncode}):\n{done.stderr}")
+    return done
+
+
+def experiment(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "experiment.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_batch(tmp_path_factory) -> Path:
+    """Two scenarios × two replications × four quarters, grid design (no sensitivity)."""
+    base = tmp_path_factory.mktemp("tiny")
+    exp = experiment(
+        base / "exp",
+        f"""name: tiny
+title: Tiny report test
+scenarios: [{SCENARIOS / "baseline.yaml"}, {SCENARIOS / "us_aid_cuts.yaml"}]
+replications: 2
+seed: 11
+steps: 4
+""",
+    )
+    out = base / "batch"
+    softpower("batch", exp, "--out", out, "--workers", "1", "--no-progress")
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(tiny_batch: Path) -> dict:
+    """The tiny batch reported through the CLI, to HTML and PDF."""
+    out = tiny_batch.parent / "report"
+    done = softpower(
+        "report", tiny_batch, "--out", out / "report.html", "--pdf", out / "report.pdf"
+    )
+    html = (out / "report.html").read_text(encoding="utf-8")
+    parser = ReportParser()
+    parser.feed(html)
+    return {
+        "dir": out,
+        "html": html,
+        "parsed": parser,
+        "pdf": PdfReader(out / "report.pdf"),
+        "stdout": done.stdout,
+        "tables": {
+            name: pd.read_parquet(tiny_batch / "summary" / f"{name}.parquet")
+            for name in ("scores", "ranks", "differences", "membership")
+        },
+    }
+
+
+class ReportParser(HTMLParser):
+    """Collects every tag's attributes, the sections, and the numbers of the summary section."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.sections: list[str] = []
+        self.numbers: list[tuple[dict[str, str], str]] = []
+        self.summary_text: list[str] = []  # text of the summary section outside numbers
+        self.findings: list[int] = []  # numbers per key finding
+        self._section: str | None = None
+        self._span: dict[str, str] | None = None
+        self._span_text = ""
+        self._in_finding = False
+        self._time_or_code = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, attrs))
+        if tag == "section":
+            self._section = attrs.get("id")
+            self.sections.append(self._section)
+        if self._section == "summary":
+            if tag == "span" and "num" in attrs.get("class", "").split():
+                self._span, self._span_text = attrs, ""
+                if self._in_finding:
+                    self.findings[-1] += 1
+            if tag == "li":
+                self._in_finding = True
+                self.findings.append(0)
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self._section = None
+        if tag == "span" and self._span is not None:
+            self.numbers.append((self._span, self._span_text))
+            self._span = None
+        if tag == "li":
+            self._in_finding = False
+
+    def handle_data(self, data):
+        if self._span is not None:
+            self._span_text += data
+        elif self._section == "summary":
+            self.summary_text.append(data)
+
+
+def table_value(tables: dict[str, pd.DataFrame], attrs: dict[str, str]) -> float:
+    frame = tables[attrs["data-table"]]
+    mask = pd.Series(True, index=frame.index)
+    for col in KEY_COLUMNS:
+        key = f"data-{col}"
+        if key in attrs:
+            value = int(attrs[key]) if col == "step" else attrs[key]
+            mask &= frame[col].astype(type(value)) == value
+    rows = frame[mask]
+    assert len(rows) == 1, f"{attrs} matches {len(rows)} rows"
+    return float(rows.iloc[0][attrs["data-column"]])
+
+
+# ---------------------------------------------------------------------- files
+
+
+def test_report_writes_html_pdf_and_each_figure_as_png_and_svg(report):
+    folder = report["dir"] / "figures"
+    png = sorted(p.stem for p in folder.glob("*.png"))
+    svg = sorted(p.stem for p in folder.glob("*.svg"))
+    assert png == svg
+    # focus scores, top 10, a bump chart per scenario, lean map, perception heatmap, alignment
+    assert len(png) == 7
+    assert any("ranks-baseline" in s for s in png) and any("ranks-us_aid_cuts" in s for s in png)
+    assert "report.html" in report["stdout"] and "report.pdf" in report["stdout"]
+
+
+def test_all_images_decode_embedded_and_on_disk(report):
+    sources = [a["src"] for tag, a in report["parsed"].tags if tag == "img"]
+    assert len(sources) == len(list((report["dir"] / "figures").glob("*.png")))
+    for src in sources:
+        assert src.startswith("data:image/png;base64,")
+        image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1], validate=True)))
+        image.load()
+        assert image.format == "PNG" and image.width >= 800 and image.height >= 300
+    for path in (report["dir"] / "figures").glob("*.png"):
+        with Image.open(path) as image:
+            image.load()
+    for path in (report["dir"] / "figures").glob("*.svg"):
+        assert ET.parse(path).getroot().tag.endswith("svg")
+
+
+def test_html_references_no_external_resource(report):
+    html = report["html"]
+    for tag, attrs in report["parsed"].tags:
+        assert tag not in ("script", "link", "iframe", "object", "embed")
+        for name in ("src", "href", "srcset", "data", "poster", "action"):
+            value = attrs.get(name)
+            if value is not None:
+                assert value.startswith(("data:", "#")), f"<{tag} {name}={value[:60]}>"
+    assert "@import" not in html
+    for target in re.findall(r"url\(\s*['\"]?([^'\")]*)", html):
+        assert target.startswith("data:"), target
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+
+
+# ---------------------------------------------------------------------- executive summary
+
+
+def test_every_number_in_the_executive_summary_equals_the_summary_tables(report):
+    numbers = report["parsed"].numbers
+    # 2 scenarios × 2 focus nations × (score, 2 bounds, rank, 2 bounds) + 2 × 3 differences
+    assert len(numbers) >= 2 * 2 * 6 + 2 * 3
+    tables = report["tables"]
+    for attrs, text in numbers:
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        value = table_value(tables, attrs)
+        assert abs(float(text) - value) <= 0.5 * 10**-decimals + 1e-9, (attrs, text, value)
+    # No statistic is printed without its table cell: no decimal number outside the spans.
+    loose = re.findall(r"\d+\.\d+", " ".join(report["parsed"].summary_text))
+    assert loose == []
+
+
+def test_executive_summary_has_three_key_findings_with_numbers(report):
+    findings = report["parsed"].findings
+    assert len(findings) == 3
+    assert all(n >= 1 for n in findings)
+
+
+def test_summary_shows_each_scenario_and_focus_nation_with_the_paired_change(report):
+    numbers = report["parsed"].numbers
+    cells = {
+        (a["data-table"], a["data-scenario"], a.get("data-iso3"), a["data-column"])
+        for a, _ in numbers
+    }
+    for scenario in ("baseline", "us_aid_cuts"):
+        for code in ("USA", "CHN"):
+            for column in ("mean", "q05", "q95"):
+                assert ("scores", scenario, code, column) in cells
+            for column in ("q50", "q05", "q95"):
+                assert ("ranks", scenario, code, column) in cells
+    for code in ("USA", "CHN"):
+        for column in ("mean_diff", "ci_low", "ci_high"):
+            assert ("differences", "us_aid_cuts", code, column) in cells
+    assert not any(t == "differences" and s == "baseline" for t, s, _, _ in cells)
+    diffs = [a for a, _ in numbers if a["data-table"] == "differences"]
+    assert {a["data-baseline"] for a in diffs} == {"baseline"}
+    assert {int(a["data-step"]) for a in diffs} == {4}
+
+
+# ---------------------------------------------------------------------- sections and PDF
+
+
+def test_batch_without_sensitivity_design_has_no_sensitivity_section(report, tiny_batch):
+    assert not (tiny_batch / "summary" / "sensitivity.parquet").exists()
+    sections = report["parsed"].sections
+    assert sections[0] == "summary" and sections[-1] == "methods"
+    assert {"trajectories", "ranks", "lean", "perception", "alignment"} <= set(sections)
+    assert "sensitivity" not in sections
+    text = " ".join(page.extract_text() for page in report["pdf"].pages)
+    assert "Sensitivity analysis" not in text and "Sensitivity (" not in text
+
+
+def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
+    pages = [page.extract_text() for page in report["pdf"].pages]
+    n_figures = len(list((report["dir"] / "figures").glob("*.png")))
+    assert "Executive summary" in pages[0] and "Key findings" in pages[0]
+    figure_pages = [i for i, t in enumerate(pages) if re.search(r"Figure \d+\. ", t)]
+    assert len(figure_pages) == n_figures
+    numbers = [int(re.search(r"Figure (\d+)\. ", pages[i]).group(1)) for i in figure_pages]
+    assert numbers == list(range(1, n_figures + 1))
+    methods = [i for i, t in enumerate(pages) if "Methods appendix" in t]
+    assert methods and min(methods) > max(figure_pages)
+    appendix = " ".join(pages[min(methods) :])
+    for heading in ("Scenarios as loaded", "Parameters", "Seeds", "Software and data versions"):
+        assert heading in appendix
+    assert "Reproducibility" in pages[-1] and "softpower batch" in pages[-1]
+    assert len(pages) == 1 + n_figures + len(methods)
+
+
+def test_methods_appendix_lists_events_seeds_versions_sources_and_commands(report, tiny_batch):
+    html = report["html"]
+    methods = html[html.index('<section id="methods">') :]
+    assert "Events of us_aid_cuts" in methods and "aid_policy" in methods
+    runs = pd.read_parquet(tiny_batch / "runs.parquet")
+    for seed in set(runs["seed"]):
+        assert f"<td>{seed}</td>" in methods
+    for name in ("numpy", "mesa", "Python", "Bundled data (sim/data)"):
+        assert name in methods
+    assert "cia.gov" in methods  # capital coordinates source, as text
+    assert f"softpower batch {tiny_batch.parent / 'exp' / 'experiment.yaml'}" in methods
+
+
+# ---------------------------------------------------------------------- options and bad input
+
+
+def not_a_batch(tmp_path: Path, kind: str) -> Path:
+    target = tmp_path / "target"
+    if kind == "empty":
+        target.mkdir()
+    elif kind == "file":
+        target.write_text("not a folder")
+    elif kind == "bad-manifest":
+        target.mkdir()
+        (target / "manifest.json").write_text("{ not json")
+    elif kind == "no-runs":
+        target.mkdir()
+        (target / "manifest.json").write_text('{"scenarios": {"baseline": {}}}')
+    return target
+
+
+def test_a_directory_that_is_not_a_batch_is_a_one_line_error_with_exit_2(tmp_path):
+    target = not_a_batch(tmp_path, "empty")
+    done = softpower("report", target, "--out", tmp_path / "r.html", check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("softpower: error: ")
+    assert str(target) in lines[0] and "Traceback" not in done.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("kind", ["missing", "file", "bad-manifest", "no-runs"])
+def test_other_non_batches_raise_an_experiment_error_naming_the_path(tmp_path, kind):
+    target = not_a_batch(tmp_path, kind)
+    with pytest.raises(ExperimentError) as caught:
+        write_report(target, tmp_path / "r.html")
+    line = caught.value.one_line()
+    assert str(target) in line and "\n" not in line and "softpower batch" in line
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_unknown_focus_nation_is_an_error_with_a_suggestion(tiny_batch, tmp_path):
+    with pytest.raises(SoftPowerError, match="did you mean CHN"):
+        write_report(tiny_batch, tmp_path / "r.html", focus=["USA", "CHM"])
+
+
+def test_another_baseline_rewrites_the_differences_against_it(tiny_batch, tmp_path):
+    copy = tmp_path / "batch"
+    shutil.copytree(tiny_batch, copy)
+    batch = load_batch(copy, baseline="us_aid_cuts")
+    assert batch.scenarios[0] == "us_aid_cuts"
+    diffs = pd.read_parquet(copy / "summary" / "differences.parquet")
+    assert set(diffs["baseline"]) == {"us_aid_cuts"} and set(diffs["scenario"]) == {"baseline"}
+    assert batch.tables["differences"].equals(diffs)
+
+
+@pytest.mark.slow
+def test_sensitivity_batch_adds_the_sensitivity_section(tmp_path):
+    exp = experiment(
+        tmp_path,
+        f"""name: tiny-morris
+scenarios: [{SCENARIOS / "baseline.yaml"}]
+replications: 1
+seed: 3
+steps: 2
+design:
+  method: morris
+  samples: 2
+  parameters: {{stubbornness: [0.05, 0.3]}}
+""",
+    )
+    run_batch(load_experiment(exp), tmp_path / "batch", workers=1, progress=False)
+    report = build_report(load_batch(tmp_path / "batch"))  # summarizes: no summary yet
+    table = pd.read_parquet(tmp_path / "batch" / "summary" / "sensitivity.parquet")
+    section = report.section("sensitivity")
+    assert section is not None and report.sections[-1].id == "methods"
+    (figure,) = [b for b in section.blocks if isinstance(b, FigureBlock)]
+    (shown,) = [b for b in section.blocks if isinstance(b, Table)]
+    assert {row[1] for row in shown.rows} == {"stubbornness"}
+    assert {row[0] for row in shown.rows} == set(table["output"])
+    values = sorted(float(row[2]) for row in shown.rows)
+    assert values == pytest.approx(sorted(table["mu_star"]), abs=5e-4)
+    buffer = io.BytesIO()
+    figure.figure.savefig(buffer, format="png")
+    assert Image.open(buffer).width > 800
