@@ -1,23 +1,26 @@
 """What the app shows, as data and matplotlib figures, independent of Solara.
 
 Every function reads a running model (`sim.model.SoftPowerModel` or the app's subclass) and
-returns plain data or a `matplotlib.figure.Figure` (no pyplot, so figures can be drawn from the
-threads Solara plays the model in). Array axes follow the model: (observer, audience, actor,
-channel).
+returns plain data or an SVG image drawn with matplotlib's object interface (no pyplot, so
+figures can be drawn from the threads Solara plays the model in). Array axes follow the model:
+(observer, audience, actor, channel).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib import colormaps, rc_context
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import Normalize, to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.dynamics import AUDIENCES, CHANNELS
 from sim.model import SoftPowerModel
@@ -28,20 +31,26 @@ __all__ = [
     "LEAN_LIMIT",
     "Hotspot",
     "MapImage",
+    "NetworkMap",
+    "ScoreChart",
     "TopRow",
     "FeedItem",
     "NationView",
     "layer_edges",
     "lean",
+    "lean_change",
+    "change_limit",
     "network_map",
     "map_html",
+    "layer_style",
+    "lean_gradient",
     "score_figure",
     "perception_by_region",
-    "perception_figure",
     "top_table",
     "event_feed",
     "inspect_nation",
-    "png",
+    "svg",
+    "data_uri",
 ]
 
 #: Edge layers of the network view, in the order of the toggles.
@@ -54,32 +63,80 @@ LEAN_CMAP = "RdBu"
 LEAN_LIMIT = 0.6
 
 # Okabe-Ito colours (colour-blind safe) with distinct dash patterns, so no layer relies on hue.
+# "css" is the matching border style of the HTML legend.
 _LAYER_STYLE = {
-    "trade": {"color": "#7f7f7f", "linestyle": "solid", "label": "trade (≥ 10% of trade)"},
-    "alliance": {"color": "#009E73", "linestyle": "solid", "label": "alliance"},
-    "rivalry": {"color": "#D55E00", "linestyle": (0, (4, 2)), "label": "rivalry"},
-    "aid": {"color": "#E69F00", "linestyle": "solid", "label": "aid flow"},
-    "BRI": {"color": "#CC79A7", "linestyle": (0, (1, 1.5)), "label": "BRI membership"},
+    "trade": {"color": "#7f7f7f", "linestyle": "solid", "css": "solid", "label": "trade (≥ 10%)"},
+    "alliance": {"color": "#009E73", "linestyle": "solid", "css": "solid", "label": "alliance"},
+    "rivalry": {"color": "#D55E00", "linestyle": (0, (4, 2)), "css": "dashed", "label": "rivalry"},
+    "aid": {"color": "#E69F00", "linestyle": "solid", "css": "solid", "label": "aid flow"},
+    "BRI": {
+        "color": "#CC79A7",
+        "linestyle": (0, (1, 1.2)),
+        "css": "dotted",
+        "label": "BRI membership",
+    },
 }
 _LINE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 _LINE_STYLES = ("solid", "dashed", "dashdot", "dotted")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 _TRADE_MIN = 0.10  # share of either partner's trade
-_AID_MIN = 0.004  # aid capacity × allocation share
+_AID_MIN = 0.015  # aid capacity × allocation share (about 90 flows in the 2024 world)
 
 
-def png(fig: Figure, dpi: int = 100) -> bytes:
-    """Return the figure as PNG bytes at ``dpi`` (the figure's own size, no tight cropping)."""
+def data_uri(image: bytes) -> str:
+    """Return SVG bytes as a ``data:`` URI for an ``<img>`` (the app embeds its figures)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
+
+
+def svg(fig: Figure, extra: str = "") -> bytes:
+    """Return the figure as SVG bytes, text kept as text (no glyph outlines, no raster).
+
+    Smaller and quicker to make than a PNG of the same figure, and sharp at any zoom.
+
+    Args:
+        fig: The figure.
+        extra: SVG elements to add on top, in points from the top left corner.
+
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "softpower"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    image = buf.getvalue()
+    if extra:
+        end = image.rindex(b"</svg>")
+        image = image[:end] + extra.encode() + image[end:]
+    return image
+
+
+def _svg_label(
+    text: str, x: float, y: float, *, size: float = 6.5, bold: bool = False, anchor="middle"
+) -> str:
+    weight = ' font-weight="bold"' if bold else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{weight} '
+        f'font-family="DejaVu Sans, Arial, sans-serif" fill="#222222">{html.escape(text)}</text>'
+    )
 
 
 def lean(model: SoftPowerModel, pole_a: str, pole_b: str) -> np.ndarray:
     """Return each nation's lean a[i,A] − a[i,B] in [-2, 2] (positive: toward ``pole_a``)."""
     a = model.attraction()
     return a[:, model.iso3.index(pole_a)] - a[:, model.iso3.index(pole_b)]
+
+
+def lean_change(model: SoftPowerModel, pole_a: str, pole_b: str) -> np.ndarray:
+    """Return how far each nation's lean moved since step 0 (positive: toward ``pole_a``)."""
+    a0 = model.recorder.attraction[0]  # step 0 is always recorded
+    start = a0[:, model.iso3.index(pole_a)] - a0[:, model.iso3.index(pole_b)]
+    return lean(model, pole_a, pole_b) - start
+
+
+def change_limit(change: np.ndarray, floor: float = 0.02) -> float:
+    """Return a round colour-scale limit that covers ``change`` (at least ``floor``)."""
+    top = max(float(np.max(np.abs(change))), floor)
+    scale = 10.0 ** np.floor(np.log10(top))
+    return float(np.ceil(top / scale * 2.0) / 2.0 * scale)
 
 
 def layer_edges(model: SoftPowerModel, layer: str) -> list[tuple[int, int, float]]:
@@ -89,7 +146,7 @@ def layer_edges(model: SoftPowerModel, layer: str) -> list[tuple[int, int, float
         model: The model.
         layer: One of `LAYERS`: ``trade`` (pairs where either partner sends ≥ 10% of its trade
             to the other; weight = the larger share), ``alliance`` and ``rivalry`` (weight 1),
-            ``aid`` (donor → recipient flows of aid capacity × allocation share ≥ 0.004) or
+            ``aid`` (donor → recipient flows of aid capacity × allocation share ≥ 0.015) or
             ``BRI`` (CHN → each BRI member).
 
     Returns:
@@ -134,173 +191,231 @@ class Hotspot:
 
 @dataclass(frozen=True)
 class MapImage:
-    """The network map as a PNG with the nations' positions for tooltips."""
+    """The network map as an SVG image, with the nations' positions (in image pixels) for
+    tooltips and the number of edges drawn per layer.
+    """
 
-    png: bytes
+    image: bytes
     width: int
     height: int
     hotspots: tuple[Hotspot, ...]
+    edge_counts: dict[str, int]
     alt: str
+    colour: str = "lean"  # what the colour shows: "lean" now or its "change" since step 0
+    limit: float = LEAN_LIMIT  # values beyond ± this get the full colour
 
 
 def _sizes(score: np.ndarray) -> np.ndarray:
     return 12.0 + 3.2 * np.asarray(score)
 
 
+class NetworkMap:
+    """The world network view: built once per session, redrawn for each step.
+
+    Nations sit at their capitals (longitude, latitude), coloured by their lean between two
+    poles and sized by their soft power score; edges are drawn per layer. Building a figure's
+    axes costs more than drawing it, so the figure is kept and only its data change.
+
+    Args:
+        width: Image width in pixels.
+        height: Image height in pixels.
+        dpi: Pixels per inch: the image is ``width`` × ``height`` pixels at this resolution.
+        labels: How many of the highest-ranked nations get a code label (poles always do).
+
+    Example:
+        >>> drawer = NetworkMap()
+        >>> image = drawer.draw(model, "USA", "CHN", ("alliance", "aid"))  # doctest: +SKIP
+
+    """
+
+    def __init__(self, width: int = 860, height: int = 390, dpi: int = 100, labels: int = 15):
+        self.width, self.height, self.dpi, self.labels = width, height, dpi, labels
+        self.figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+        ax = self.figure.add_axes((0.0, 0.0, 1.0, 1.0))
+        ax.set_xlim(-180.0, 180.0)
+        ax.set_ylim(-58.0, 75.0)
+        ax.set_facecolor("#f4f7fa")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        graticule = [((x, -90.0), (x, 90.0)) for x in range(-150, 181, 30)]
+        graticule += [((-180.0, y), (180.0, y)) for y in range(-30, 61, 30)]
+        ax.add_collection(LineCollection(graticule, colors="#dde3ea", linewidths=0.6, zorder=0))
+        self.ax = ax
+        self._nations: tuple[str, ...] = ()
+        self._points = None
+        self._poles = None
+        self._edges: list[LineCollection] = []
+
+    def _place(self, model: SoftPowerModel) -> None:
+        """Create the nation artists for ``model``'s world (again only if the nations change)."""
+        if self._nations == tuple(model.iso3):
+            return
+        for artist in [self._points, self._poles]:
+            if artist is not None:
+                artist.remove()
+        w = model.world
+        xy = np.column_stack([np.asarray(w.lon, float), np.asarray(w.lat, float)])
+        self._xy = xy
+        kwargs = {"cmap": LEAN_CMAP, "norm": Normalize(-1.0, 1.0, clip=True), "zorder": 3}
+        self._points = self.ax.scatter(
+            xy[:, 0], xy[:, 1], c=np.zeros(len(xy)), edgecolors="#404040", linewidths=0.4, **kwargs
+        )
+        self._poles = self.ax.scatter(
+            xy[:2, 0], xy[:2, 1], c=np.zeros(2), edgecolors="black", linewidths=2.0, **kwargs
+        )
+        self._nations = tuple(model.iso3)
+
+    def draw(
+        self,
+        model: SoftPowerModel,
+        pole_a: str = "USA",
+        pole_b: str = "CHN",
+        layers: tuple[str, ...] | frozenset[str] = ("rivalry", "aid", "BRI"),
+        colour: str = "lean",
+    ) -> MapImage:
+        """Draw the model's current step.
+
+        Args:
+            model: The model.
+            pole_a: Nation whose side of the lean is blue.
+            pole_b: Nation whose side of the lean is red.
+            layers: Edge layers to draw (see `layer_edges`).
+            colour: ``"lean"`` (the lean now, on a fixed ±`LEAN_LIMIT` scale) or ``"change"``
+                (how far the lean moved since step 0, on a scale that fits the largest move).
+
+        Returns:
+            The `MapImage`.
+
+        """
+        if colour not in ("lean", "change"):
+            raise ValueError(f"unknown colour {colour!r}; expected lean or change")
+        self._place(model)
+        w, xy, step = model.world, self._xy, model.steps
+        score, rank = model.recorder.score[step], model.recorder.rank[step]
+        leans = lean(model, pole_a, pole_b)
+        moved = lean_change(model, pole_a, pole_b)
+        values, limit = (leans, LEAN_LIMIT) if colour == "lean" else (moved, change_limit(moved))
+        sizes = _sizes(score)
+        ends = [model.iso3.index(pole_a), model.iso3.index(pole_b)]
+        for points, chosen in ((self._points, slice(None)), (self._poles, ends)):
+            points.set_sizes(sizes[chosen])
+            points.set_array(values[chosen])
+            points.set_clim(-limit, limit)
+        self._poles.set_offsets(xy[ends])
+
+        for collection in self._edges:
+            collection.remove()
+        self._edges = []
+        counts = {}
+        for layer in LAYERS:
+            if layer not in layers:
+                continue
+            edges = layer_edges(model, layer)
+            counts[layer] = len(edges)
+            if not edges:
+                continue
+            weights = np.array([wt for *_, wt in edges])
+            scale = {"aid": 60.0, "trade": 4.0}.get(layer)
+            # A few width classes, one collection each: per-segment widths are slow to draw.
+            widths = (
+                np.round(np.clip(weights * scale, 0.5, 2.5) * 2.0) / 2.0
+                if scale
+                else np.full(len(edges), 1.2 if layer == "BRI" else 0.8)
+            )
+            style = _LAYER_STYLE[layer]
+            for width in np.unique(widths):
+                segments = [
+                    (xy[i], xy[j])
+                    for (i, j, _), keep in zip(edges, widths == width, strict=True)
+                    if keep
+                ]
+                collection = LineCollection(
+                    segments,
+                    colors=style["color"],
+                    linestyles=style["linestyle"],
+                    linewidths=float(width),
+                    alpha=0.8 if layer == "BRI" else 0.55,
+                    zorder=1,
+                )
+                self.ax.add_collection(collection)
+                self._edges.append(collection)
+
+        pixels = self.ax.transData.transform(xy)
+        # Labels go into the SVG as plain <text>: laying text out is what matplotlib is slowest
+        # at. The poles and the leaders get one; the tooltips name every nation.
+        pt = 72.0 / self.dpi  # the SVG's user unit is the point
+        labels = [
+            _svg_label(
+                model.iso3[i],
+                pixels[i, 0] * pt,
+                (self.height - pixels[i, 1]) * pt - 2.5 - np.sqrt(sizes[i]) / 2.0,
+                bold=i in ends,
+            )
+            for i in sorted(set(np.argsort(rank)[: self.labels].tolist()) | set(ends))
+        ]
+        labels.append(
+            _svg_label(f"{model.spec.date(step)} · step {step}", 4, 12, size=9, anchor="start")
+        )
+        image = svg(self.figure, extra="".join(labels))
+        radius = np.maximum(np.sqrt(sizes) / 2.0 * self.dpi / 72.0, 5.0)
+        hotspots = tuple(
+            Hotspot(
+                iso3=code,
+                x=float(pixels[i, 0]),
+                y=float(self.height - pixels[i, 1]),
+                r=float(radius[i]),
+                title=(
+                    f"{w.name[i]} ({code}): score {score[i]:.1f}, rank {rank[i]}; "
+                    f"lean {leans[i]:+.2f} toward {pole_a if leans[i] >= 0 else pole_b} "
+                    f"({moved[i]:+.3f} since the start)"
+                ),
+            )
+            for i, code in enumerate(model.iso3)
+        )
+        toward_a = int((leans > 0).sum())
+        alt = (
+            f"Map of {model.n} nations at their capitals, {model.spec.date(step)}: "
+            f"{toward_a} lean toward {pole_a}, {model.n - toward_a} toward {pole_b}; "
+            f"{int((moved < 0).sum())} moved toward {pole_b} since the start; "
+            f"edges: {', '.join(counts) or 'none'}."
+        )
+        return MapImage(image, self.width, self.height, hotspots, counts, alt, colour, limit)
+
+
 def network_map(
     model: SoftPowerModel,
     pole_a: str = "USA",
     pole_b: str = "CHN",
-    layers: tuple[str, ...] | frozenset[str] = ("alliance", "rivalry", "aid"),
-    *,
-    width: int = 960,
-    height: int = 470,
-    dpi: int = 100,
+    layers: tuple[str, ...] | frozenset[str] = ("rivalry", "aid", "BRI"),
+    colour: str = "lean",
 ) -> MapImage:
-    """Draw nations at their capitals, coloured by lean, sized by score, with edge layers.
+    """Draw the network view of ``model`` once (see `NetworkMap` to redraw step after step)."""
+    return NetworkMap().draw(model, pole_a, pole_b, layers, colour)
 
-    Args:
-        model: The model (its current step is drawn).
-        pole_a: Nation whose side of the lean is blue.
-        pole_b: Nation whose side of the lean is red.
-        layers: Edge layers to draw (see `layer_edges`).
-        width: Image width in pixels.
-        height: Image height in pixels.
-        dpi: Resolution used to lay the figure out.
 
-    Returns:
-        The `MapImage`.
+def layer_style(layer: str) -> dict[str, str]:
+    """Return the legend of a layer: its colour, CSS dash style and label."""
+    style = _LAYER_STYLE[layer]
+    return {"color": style["color"], "dash": style["css"], "label": style["label"]}
 
-    """
-    w = model.world
-    lon, lat = np.asarray(w.lon, float), np.asarray(w.lat, float)
-    step = model.steps
-    score = model.recorder.score[step]
-    rank = model.recorder.rank[step]
-    leans = lean(model, pole_a, pole_b)
 
-    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-    ax = fig.add_axes((0.005, 0.13, 0.99, 0.86))
-    ax.set_xlim(-180.0, 180.0)
-    ax.set_ylim(-58.0, 75.0)
-    ax.set_facecolor("#f4f7fa")
-    for x in range(-150, 181, 30):
-        ax.axvline(x, color="#dde3ea", lw=0.6, zorder=0)
-    for y in range(-30, 61, 30):
-        ax.axhline(y, color="#c9d2dc" if y == 0 else "#dde3ea", lw=0.6, zorder=0)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-    handles = []
-    for layer in LAYERS:
-        if layer not in layers:
-            continue
-        edges = layer_edges(model, layer)
-        style = _LAYER_STYLE[layer]
-        if edges:
-            segments = [((lon[i], lat[i]), (lon[j], lat[j])) for i, j, _ in edges]
-            weights = np.array([wt for *_, wt in edges])
-            if layer == "aid":
-                widths = np.clip(weights * 60.0, 0.3, 2.5)
-            elif layer == "trade":
-                widths = np.clip(weights * 4.0, 0.4, 2.0)
-            else:
-                widths = np.full(len(edges), 0.8)
-            ax.add_collection(
-                LineCollection(
-                    segments,
-                    colors=style["color"],
-                    linestyles=style["linestyle"],
-                    linewidths=widths,
-                    alpha=0.55,
-                    zorder=1,
-                )
-            )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=style["color"],
-                linestyle=style["linestyle"],
-                label=f"{style['label']} ({len(edges)})",
-            )
-        )
-
-    norm = Normalize(-LEAN_LIMIT, LEAN_LIMIT, clip=True)
-    poles = np.array([c in (pole_a, pole_b) for c in model.iso3])
-    sizes = _sizes(score)
-    points = ax.scatter(
-        lon,
-        lat,
-        s=sizes,
-        c=leans,
-        cmap=LEAN_CMAP,
-        norm=norm,
-        edgecolors=np.where(poles, "black", "#404040"),
-        linewidths=np.where(poles, 2.0, 0.4),
-        zorder=3,
-    )
-    for i, code in enumerate(model.iso3):
-        ax.annotate(
-            code,
-            (lon[i], lat[i]),
-            xytext=(0, 4 + np.sqrt(sizes[i]) / 2),
-            textcoords="offset points",
-            ha="center",
-            fontsize=6.5,
-            fontweight="bold" if poles[i] else "normal",
-            color="#222222",
-            zorder=4,
-        )
-    ax.text(
-        -177,
-        72,
-        f"{model.spec.date(step)} · step {step}",
-        fontsize=9,
-        va="top",
-        color="#333333",
-    )
-    if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85, title_fontsize=7)
-    cax = fig.add_axes((0.30, 0.06, 0.40, 0.025))
-    bar = fig.colorbar(points, cax=cax, orientation="horizontal", extend="both")
-    bar.ax.tick_params(labelsize=7)
-    bar.set_label(f"lean: ← toward {pole_b}   |   toward {pole_a} →   (size: soft power)", size=8)
-
-    xy = ax.transData.transform(np.column_stack([lon, lat]))
-    radius = np.maximum(np.sqrt(sizes) / 2.0 * dpi / 72.0, 5.0)
-    hotspots = tuple(
-        Hotspot(
-            iso3=code,
-            x=float(xy[i, 0]),
-            y=float(height - xy[i, 1]),
-            r=float(radius[i]),
-            title=(
-                f"{w.name[i]} ({code}): score {score[i]:.1f}, rank {rank[i]}; "
-                f"lean {leans[i]:+.2f} toward {pole_a if leans[i] >= 0 else pole_b}"
-            ),
-        )
-        for i, code in enumerate(model.iso3)
-    )
-    toward_a = int((leans > 0).sum())
-    alt = (
-        f"Map of {model.n} nations at their capitals, {model.spec.date(step)}: "
-        f"{toward_a} lean toward {pole_a}, {model.n - toward_a} toward {pole_b}; "
-        f"edges: {', '.join(layer for layer in LAYERS if layer in layers) or 'none'}."
-    )
-    return MapImage(png(fig, dpi), width, height, hotspots, alt)
+@functools.cache
+def lean_gradient(stops: int = 9) -> str:
+    """Return a CSS ``linear-gradient`` of the lean colours, pole B (left) to pole A (right)."""
+    cmap = colormaps[LEAN_CMAP]
+    colours = [to_hex(cmap(x)) for x in np.linspace(0.0, 1.0, stops)]
+    return f"linear-gradient(to right, {', '.join(colours)})"
 
 
 def map_html(image: MapImage, name: str = "softpower-map") -> str:
     """Return HTML showing the map with a native tooltip (``<area title>``) over each nation."""
-    data = base64.b64encode(image.png).decode("ascii")
     areas = "".join(
         f'<area shape="circle" coords="{h.x:.0f},{h.y:.0f},{h.r:.0f}" '
         f'title="{html.escape(h.title)}" alt="{html.escape(h.title)}" data-iso3="{h.iso3}">'
         for h in image.hotspots
     )
     return (
-        f'<img src="data:image/png;base64,{data}" usemap="#{name}" width="{image.width}" '
+        f'<img src="{data_uri(image.image)}" usemap="#{name}" width="{image.width}" '
         f'height="{image.height}" alt="{html.escape(image.alt)}" class="softpower-map" '
         f'style="max-width:none">'
         f'<map name="{name}">{areas}</map>'
@@ -314,40 +429,93 @@ def _year_ticks(model: SoftPowerModel) -> tuple[list[int], list[str]]:
     return ticks, [model.spec.date(t)[:4] for t in ticks]
 
 
-def score_figure(
-    model: SoftPowerModel, nations: tuple[str, ...] | list[str], *, dpi: int = 100
-) -> Figure:
-    """Plot the soft power score of ``nations`` from step 0 to now (x axis: the whole horizon)."""
-    fig = Figure(figsize=(6.4, 3.4), dpi=dpi, layout="constrained")
-    ax = fig.add_subplot()
-    steps = np.arange(model.steps + 1)
-    scores = model.recorder.score[: model.steps + 1]
-    for n, code in enumerate(nations):
-        if code not in model.iso3:
-            continue
-        k = model.iso3.index(code)
-        ax.plot(
-            steps,
-            scores[:, k],
-            color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
-            linestyle=_LINE_STYLES[(n // len(_LINE_COLOURS)) % len(_LINE_STYLES)],
-            marker=_MARKERS[n % len(_MARKERS)],
-            markevery=[len(steps) - 1],
-            markersize=4,
-            lw=1.6,
-            label=f"{code} {scores[-1, k]:.1f}",
-        )
-    ax.axvline(model.steps, color="#999999", lw=0.8, linestyle="dotted")
-    ax.set_xlim(0, model.horizon)
-    ticks, labels = _year_ticks(model)
-    ax.set_xticks(ticks, labels, fontsize=7)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.set_ylabel("soft power score (0–100)", fontsize=8)
-    ax.set_title(f"Soft power over time — {model.spec.date(model.steps)}", fontsize=9)
-    ax.grid(True, color="#e5e5e5", lw=0.6)
-    if nations:
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return fig
+class ScoreChart:
+    """Soft power score over time for chosen nations: built once, redrawn for each step.
+
+    Args:
+        dpi: Resolution.
+
+    """
+
+    def __init__(self, dpi: int = 100):
+        self.dpi = dpi
+        self.size = (6.4, 3.3)  # inches
+        self.figure = Figure(figsize=self.size, dpi=dpi)
+        # Fixed axes: a layout engine costs more than the drawing itself.
+        self.box = (0.09, 0.09, 0.74, 0.82)
+        self.ax = self.figure.add_axes(self.box)
+        self.ax.grid(True, color="#e5e5e5", lw=0.6)
+        self.ax.tick_params(labelsize=7)
+        self.ax.set_ylabel("soft power score (0–100)", fontsize=8)
+        self.ax.yaxis.set_major_locator(MaxNLocator(5))
+        self._now = self.ax.axvline(0, color="#999999", lw=0.8, linestyle="dotted")
+        self._key: tuple = ()
+        self._lines: dict[str, Line2D] = {}
+
+    def draw(self, model: SoftPowerModel, nations: tuple[str, ...] | list[str]) -> bytes:
+        """Draw the scores of ``nations`` from step 0 to now; return SVG bytes."""
+        ax = self.ax
+        nations = [code for code in nations if code in model.iso3]
+        key = (id(model.spec), model.horizon, tuple(nations))
+        if key != self._key:
+            for line in self._lines.values():
+                line.remove()
+            self._lines = {}
+            for n, code in enumerate(nations):
+                (self._lines[code],) = ax.plot(
+                    [],
+                    [],
+                    color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
+                    linestyle=_LINE_STYLES[(n // len(_LINE_COLOURS)) % len(_LINE_STYLES)],
+                    marker=_MARKERS[n % len(_MARKERS)],
+                    markersize=4,
+                    lw=1.6,
+                )
+            ax.set_xlim(0, model.horizon)
+            ticks, labels = _year_ticks(model)
+            every = max(1, len(ticks) // 6)  # tick labels are the costliest part of the chart
+            ax.set_xticks(ticks[::every], labels[::every])
+            self._key = key
+        steps = np.arange(model.steps + 1)
+        scores = model.recorder.score[: model.steps + 1]
+        for code, line in self._lines.items():
+            line.set_data(steps, scores[:, model.iso3.index(code)])
+            line.set_markevery([len(steps) - 1])
+        if self._lines:
+            shown = scores[:, [model.iso3.index(c) for c in self._lines]]
+            low, high = float(shown.min()), float(shown.max())
+            pad = max(2.0, 0.08 * (high - low))
+            ax.set_ylim(max(0.0, low - pad), min(100.0, high + pad))
+        self._now.set_xdata([model.steps, model.steps])
+        return svg(self.figure, extra=self._legend(model, scores[-1]))
+
+    def _legend(self, model: SoftPowerModel, now: np.ndarray) -> str:
+        """Title and legend as SVG text in points (cheaper than matplotlib's text layout)."""
+        width, height = (72.0 * x for x in self.size)
+        left, bottom, w, h = self.box
+        top = height * (1.0 - bottom - h)
+        parts = [
+            _svg_label(
+                model.spec.date(model.steps), width * (left + w / 2), top - 5, size=9, bold=True
+            )
+        ]
+        x = width * (left + w) + 8.0
+        for n, (code, line) in enumerate(self._lines.items()):
+            y = top + 10.0 + 13.0 * n
+            dash = {"-": "", "--": "4,2", "-.": "4,2,1,2", ":": "1,2"}
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{y - 2.5:.1f}" x2="{x + 14:.1f}" y2="{y - 2.5:.1f}" '
+                f'stroke="{line.get_color()}" stroke-width="1.6" '
+                f'stroke-dasharray="{dash.get(line.get_linestyle(), "")}"/>'
+            )
+            score = float(now[model.iso3.index(code)])
+            parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=7, anchor="start"))
+        return "".join(parts)
+
+
+def score_figure(model: SoftPowerModel, nations: tuple[str, ...] | list[str]) -> bytes:
+    """Draw the score chart once as SVG bytes (see `ScoreChart` to redraw step after step)."""
+    return ScoreChart().draw(model, nations)
 
 
 def perception_by_region(
@@ -373,36 +541,6 @@ def perception_by_region(
     values = np.array([now[keep & (region == r)].mean(axis=0) for r in regions])
     change = np.array([(now - before)[keep & (region == r)].mean(axis=0) for r in regions])
     return regions, values, change
-
-
-def perception_figure(model: SoftPowerModel, actor: str, *, dpi: int = 100) -> Figure:
-    """Heatmap: perception of ``actor`` by region (rows) and audience segment (columns)."""
-    regions, values, change = perception_by_region(model, actor)
-    fig = Figure(figsize=(5.6, 0.22 * len(regions) + 1.2), dpi=dpi, layout="constrained")
-    ax = fig.add_subplot()
-    image = ax.imshow(values, cmap=LEAN_CMAP, vmin=-1.0, vmax=1.0, aspect="auto")
-    for r in range(len(regions)):
-        for s in range(len(AUDIENCES)):
-            v, d = values[r, s], change[r, s]
-            ax.text(
-                s,
-                r,
-                f"{v:+.2f} ({d:+.2f})",
-                ha="center",
-                va="center",
-                fontsize=6.5,
-                color="white" if abs(v) > 0.55 else "black",
-            )
-    ax.set_xticks(range(len(AUDIENCES)), AUDIENCES, fontsize=7)
-    ax.set_yticks(range(len(regions)), regions, fontsize=7)
-    ax.xaxis.set_ticks_position("top")
-    ax.set_title(
-        f"How each region sees {actor} — {model.spec.date(model.steps)} (change since start)",
-        fontsize=8,
-    )
-    bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.ax.tick_params(labelsize=7)
-    return fig
 
 
 @dataclass(frozen=True)

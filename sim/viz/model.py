@@ -8,6 +8,7 @@ parameters) and builds a `SoftPowerModel` from the shared world and scenario lib
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,7 @@ class AppModel(SoftPowerModel):
         overrides = {
             name: REGISTRY[name].type(value)
             for name, value in parameters.items()
-            if value != REGISTRY[name].default
+            if not math.isclose(value, REGISTRY[name].default, rel_tol=1e-9, abs_tol=1e-12)
         }
         if overrides:
             merged = {**spec.parameters, **overrides}
@@ -75,13 +76,23 @@ class AppModel(SoftPowerModel):
 
 
 def slider_step(name: str) -> float | int:
-    """Return a slider step for a registry parameter: about 1/100 of its range."""
+    """Return a slider step for a registry parameter: about 1/100 of its range, fine enough that
+    the default lies on a step (a browser slider snaps its value to a step, which would change a
+    calibrated default such as 0.9165 to 0.92 without anyone touching the slider).
+    """
     p = REGISTRY[name]
     if p.type is int:
-        return max(1, int((p.high - p.low) // 100))
-    span = float(p.high - p.low)
-    step = 10 ** np.floor(np.log10(span / 100.0))
-    return float(step)
+        step = max(1, int((p.high - p.low) // 100))
+        while (p.default - p.low) % step:
+            step -= 1
+        return step
+    step = 10.0 ** np.floor(np.log10(float(p.high - p.low) / 100.0))
+    for _ in range(8):
+        units = (p.default - p.low) / step
+        if abs(units - round(units)) < 1e-6:
+            break
+        step /= 10.0
+    return float(f"{step:.10g}")
 
 
 def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, Any]]:

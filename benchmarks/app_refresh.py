@@ -1,0 +1,86 @@
+"""Benchmark how long one step of the app takes to refresh the page, without a browser.
+
+Renders the whole app headless with ``solara.render`` (as the component tests do), clicks Step
+``--steps`` times and prints, per step, the wall and CPU time from the click until every view has
+been redrawn (model step, map, score chart, tables and the widget updates Solara sends). It also
+times the parts on their own: the model's step, the network map and the score chart.
+
+Target (issue 6): a step refreshes the page in well under half a second at 60 nations. The
+browser adds the websocket round trip and its own drawing: ``benchmarks/screenshot_app.py``
+measures that end to end. On a shared machine times vary with its load: the load average is
+printed next to them.
+
+Run with ``.venv/bin/python benchmarks/app_refresh.py [--steps N] [--scenario NAME]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+
+import ipyvuetify as v  # noqa: E402
+import solara  # noqa: E402
+
+from sim.viz.app import Page  # noqa: E402
+from sim.viz.figures import NetworkMap, ScoreChart  # noqa: E402
+from sim.viz.model import AppModel  # noqa: E402
+
+BUDGET = 0.5  # seconds
+
+
+def timed(action, repeat: int) -> tuple[list[float], list[float]]:
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        action()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus
+
+
+def report(label: str, walls: list[float], cpus: list[float]) -> None:
+    ms = [1000 * x for x in walls]
+    print(
+        f"{label:<34} wall median {statistics.median(ms):6.0f} ms  max {max(ms):6.0f} ms   "
+        f"CPU median {1000 * statistics.median(cpus):6.0f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20, help="steps to time (default 20)")
+    parser.add_argument("--scenario", default="us_aid_cuts", help="scenario (default us_aid_cuts)")
+    args = parser.parse_args()
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} CPUs"
+    )
+
+    model = AppModel(args.scenario)
+    report("model step alone", *timed(model.step, args.steps))
+    drawer, chart = NetworkMap(), ScoreChart()
+    nations = ["USA", "CHN", "DEU", "GBR", "JPN", "IND"]
+    report("network map (SVG)", *timed(lambda: drawer.draw(model), args.steps))
+    report("score chart (SVG)", *timed(lambda: chart.draw(model, nations), args.steps))
+
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    rc.find(v.Select, label="Scenario").widget.v_model = args.scenario
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    step = rc.find(v.Btn, children=["Step"]).widget
+    walls, cpus = timed(step.click, args.steps)
+    report(f"whole page, Step → redrawn (×{args.steps})", walls, cpus)
+    rc.close()
+    print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    median = statistics.median(walls)
+    print(
+        f"page refresh per step: {1000 * median:.0f} ms median = {median / BUDGET:.2f} × the "
+        f"{1000 * BUDGET:.0f} ms budget"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,433 @@
+"""The Solara app without a browser: its scenario library, its model, what its views show, and the
+whole page rendered headless with ``solara.render`` (Mesa's own approach), driven through the same
+widgets a student clicks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import ipyvuetify as v
+import numpy as np
+import pandas as pd
+import pytest
+import solara
+import solara.widgets
+from click.testing import CliRunner
+from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+from sim.cli import cli
+from sim.errors import ParameterError, ScenarioError
+from sim.params import KEY_PARAMETERS, REGISTRY
+from sim.scenario import resolve_targets
+from sim.viz import figures
+from sim.viz.components import Dashboard, ViewSettings
+from sim.viz.library import BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
+from sim.viz.model import AppModel, model_params
+
+REPO = Path(__file__).resolve().parents[1]
+
+SCENARIO = """\
+name: {name}
+title: {title}
+description: A test scenario.
+sources: ["test"]
+start: 2025-Q1
+steps: 8
+parameters: {parameters}
+events: []
+"""
+
+
+def write_scenario(folder: Path, name: str, parameters: str = "{}", title: str = "T") -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(SCENARIO.format(name=name, title=title, parameters=parameters))
+    return path
+
+
+# Models take a moment to build (40 spin-up quarters): tests share these two and do not step them.
+
+
+@pytest.fixture(scope="module")
+def fresh() -> AppModel:
+    """The US aid cuts at step 0."""
+    return AppModel("us_aid_cuts", seed=1)
+
+
+@pytest.fixture(scope="module")
+def stepped() -> AppModel:
+    """The US aid cuts, 6 quarters in."""
+    model = AppModel("us_aid_cuts", seed=1)
+    for _ in range(6):
+        model.step()
+    return model
+
+
+# ---------------------------------------------------------------------- library
+
+
+def test_library_offers_every_bundled_scenario_file_with_the_baseline_first():
+    library = scenario_library()
+    stems = {p.stem for p in (REPO / "scenarios").glob("*.yaml")}
+    assert library.folder == REPO / "scenarios"
+    assert library.names[0] == BASELINE
+    assert set(library.names) | {f.split(".")[0] for f in library.errors} >= stems
+    assert "us_aid_cuts" in library.names
+
+
+def test_library_lists_a_broken_file_as_an_error_instead_of_failing(tmp_path, monkeypatch):
+    write_scenario(tmp_path, "good")
+    (tmp_path / "broken.yaml").write_text("name: broken\nsteps: many\n")
+    monkeypatch.setenv(SCENARIOS_ENV, str(tmp_path))
+    library = scenario_library()
+    assert library.names == [BASELINE, "good"]  # no baseline file: the built-in one
+    assert list(library.errors) == ["broken.yaml"]
+    assert "broken.yaml" in library.errors["broken.yaml"]
+    assert library.load(BASELINE).name == "baseline"
+
+
+def test_library_folder_without_scenarios_is_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setenv(SCENARIOS_ENV, str(tmp_path))
+    with pytest.raises(ScenarioError) as err:
+        scenario_folder()
+    assert str(tmp_path) in err.value.one_line() and "\n" not in err.value.one_line()
+
+
+def test_unknown_scenario_name_suggests_the_closest_one():
+    with pytest.raises(ScenarioError, match="did you mean us_aid_cuts"):
+        scenario_library().load("us_aid_cut")
+
+
+def test_app_command_with_a_busy_port_prints_one_line_and_exits_2():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["app", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"softpower: error: --port: cannot listen on 127.0.0.1:{port}")
+
+
+def test_app_command_with_an_empty_scenario_folder_prints_one_line_and_exits_2(tmp_path):
+    result = CliRunner().invoke(cli, ["app", "--scenarios", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"softpower: error: {tmp_path}: --scenarios: no scenario files in this folder; "
+        "expected a folder of *.yaml scenario files; "
+        "leave out --scenarios to use the bundled scenarios\n"
+    )
+
+
+# ---------------------------------------------------------------------- model
+
+
+def test_app_model_runs_as_softpower_run_with_the_same_scenario_and_seed(tmp_path):
+    scenario = REPO / "scenarios" / "us_aid_cuts.yaml"
+    args = ["run", str(scenario), "--out", str(tmp_path), "--seed", "3", "--steps", "5", "--quiet"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    written = pd.read_csv(tmp_path / "soft_power.csv")
+    app = AppModel("us_aid_cuts", seed=3)
+    for _ in range(5):
+        app.step()
+    shown = app.recorder.soft_power_table()
+    assert list(shown["iso3"]) == list(written["iso3"])
+    np.testing.assert_allclose(shown["score"], written["score"], rtol=1e-9)  # CSV: 10 digits
+    assert list(shown["rank"]) == list(written["rank"])
+    events = pd.read_csv(tmp_path / "events.csv", keep_default_na=False)
+    assert list(events["kind"]) == [e[1] for e in app.recorder.events]
+
+
+def test_a_moved_slider_overrides_the_scenario_and_an_unmoved_one_keeps_it(tmp_path):
+    write_scenario(tmp_path, "stubborn", parameters="{stubbornness: 0.3}")
+    library = dataclasses.replace(
+        scenario_library(), files={"stubborn": tmp_path / "stubborn.yaml"}
+    )
+    default = REGISTRY["stubbornness"].default
+    kept = AppModel("stubborn", library=library, stubbornness=default)
+    moved = AppModel("stubborn", library=library, stubbornness=0.5)
+    assert kept.parameters.stubbornness == 0.3 and kept.overrides == {}
+    assert moved.parameters.stubbornness == 0.5 and moved.overrides == {"stubbornness": 0.5}
+
+
+def test_app_model_rejects_an_unknown_parameter_with_a_suggestion():
+    with pytest.raises(ParameterError, match="stubbornness"):
+        AppModel(stubborness=0.2)
+
+
+def test_mesa_reset_rebuilds_the_model_from_the_inputs(fresh):
+    model = fresh
+    inputs = {name: spec["value"] for name, spec in model_params().items()}
+    inputs.update(scenario_name="us_aid_cuts", seed=7, stubbornness=0.25)
+    kwargs = _build_model_init_kwargs(
+        model, inputs, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
+    rebuilt = type(model)(**kwargs)
+    assert rebuilt.spec.name == "us_aid_cuts"
+    assert rebuilt.seed == 7 and rebuilt.parameters.stubbornness == 0.25
+
+
+def test_sliders_are_the_key_parameters_with_their_registry_ranges():
+    params = model_params()
+    assert list(params)[:2] == ["scenario_name", "seed"]
+    assert params["scenario_name"]["values"] == scenario_library().names
+    for name in KEY_PARAMETERS:
+        p = REGISTRY[name]
+        assert (params[name]["min"], params[name]["max"], params[name]["value"]) == (
+            p.low,
+            p.high,
+            p.default,
+        )
+        assert 0 < params[name]["step"] <= (p.high - p.low) / 50
+        # a browser slider snaps to its steps: a default between two would change on its own
+        units = (p.default - p.low) / params[name]["step"]
+        assert units == pytest.approx(round(units), abs=1e-6), name
+
+
+# ---------------------------------------------------------------------- what the views show
+
+
+def test_us_aid_edges_thin_out_after_the_aid_cut(fresh, stepped):
+    before = fresh
+    usa = before.iso3.index("USA")
+
+    def us_flows(model):
+        return sum(1 for i, _, _ in figures.layer_edges(model, "aid") if i == usa)
+
+    assert us_flows(before) > 10
+    assert us_flows(stepped) < us_flows(before) / 2
+
+
+def test_bri_edges_join_china_to_each_member(stepped):
+    edges = figures.layer_edges(stepped, "BRI")
+    china = stepped.iso3.index("CHN")
+    members = {int(j) for j in np.flatnonzero(stepped.member_of("BRI"))} - {china}
+    assert {i for i, _, _ in edges} == {china}
+    assert {j for _, j, _ in edges} == members
+
+
+def test_layer_edges_rejects_an_unknown_layer(stepped):
+    with pytest.raises(ValueError, match="trade, alliance"):
+        figures.layer_edges(stepped, "friendship")
+
+
+def test_us_lean_fades_most_where_the_aid_cut_hit(fresh, stepped):
+    # the observers of the scenario's credibility shock: the main former US aid recipients
+    shock = next(e.event for e in stepped.spec.events if e.event.kind == "credibility_shock")
+    hit = list(resolve_targets(shock.observers, [shock.actor], stepped.world))
+    rest = [i for i, c in enumerate(stepped.iso3) if i not in hit and c not in ("USA", "CHN")]
+    assert np.all(figures.lean_change(fresh, "USA", "CHN") == 0)
+    moved = figures.lean_change(stepped, "USA", "CHN")
+    assert moved[hit].mean() < min(moved[rest].mean(), 0)
+    image = figures.NetworkMap().draw(stepped, "USA", "CHN", (), colour="change")
+    assert image.colour == "change" and np.max(np.abs(moved)) <= image.limit
+    assert image.limit < figures.LEAN_LIMIT  # the scale fits the moves, not the leans
+
+
+def test_lean_swaps_sign_when_the_poles_swap(stepped):
+    np.testing.assert_allclose(
+        figures.lean(stepped, "USA", "CHN"), -figures.lean(stepped, "CHN", "USA")
+    )
+
+
+def test_map_tooltips_sit_on_the_nations_and_name_score_and_rank(stepped):
+    image = figures.NetworkMap(width=720, height=266).draw(stepped, "USA", "CHN", ("aid",))
+    root = ET.fromstring(image.image)
+    assert root.tag.endswith("svg")
+    spot = {h.iso3: h for h in image.hotspots}["KEN"]
+    k = stepped.iso3.index("KEN")
+    # the axes fill the image: longitude -180..180 and latitude -58..75 map linearly to pixels
+    assert spot.x == pytest.approx((stepped.world.lon[k] + 180) / 360 * 720, abs=1)
+    assert spot.y == pytest.approx((75 - stepped.world.lat[k]) / 133 * 266, abs=1)
+    rank = stepped.recorder.rank[stepped.steps, k]
+    assert spot.title.startswith("Kenya (KEN): score ") and f"rank {rank};" in spot.title
+    assert image.edge_counts == {"aid": len(figures.layer_edges(stepped, "aid"))}
+    html = figures.map_html(image)
+    assert html.count("<area ") == stepped.n and 'usemap="#softpower-map"' in html
+
+
+def test_map_redraw_follows_the_poles(stepped):
+    drawer = figures.NetworkMap()
+    first = drawer.draw(stepped, "USA", "CHN")
+    other = drawer.draw(stepped, "DEU", "RUS")
+    assert first.image != other.image
+    assert "toward DEU" in other.alt or "toward RUS" in other.alt
+    assert drawer.draw(stepped, "USA", "CHN").image == first.image  # redraw is repeatable
+
+
+def test_score_chart_shows_the_steps_so_far(fresh, stepped):
+    chart = figures.ScoreChart()
+    start = chart.draw(fresh, ["USA", "CHN"])
+    later = chart.draw(stepped, ["USA", "CHN"])
+    assert later != start
+    assert b"2026-Q3" in later and b"2025-Q1" in start  # the date of the step drawn
+    assert chart.draw(fresh, ["USA", "CHN"]) == start
+
+
+def test_perception_by_region_covers_every_region_and_starts_unchanged(fresh, stepped):
+    model = fresh
+    regions, now, change = figures.perception_by_region(model, "USA")
+    assert regions == sorted(set(model.world.region))
+    assert now.shape == change.shape == (len(regions), 3)
+    assert np.all(change == 0) and np.all(np.abs(now) <= 1)
+    _, later, moved = figures.perception_by_region(stepped, "USA")
+    np.testing.assert_allclose(later - now, moved)
+
+
+def test_top_table_lists_ten_nations_in_rank_order(stepped):
+    rows = figures.top_table(stepped)
+    assert [r.rank for r in rows] == list(range(1, 11))
+    assert rows[0].score >= rows[-1].score
+    usa = next(r for r in rows if r.iso3 == "USA")
+    k = stepped.iso3.index("USA")
+    assert usa.score_change == pytest.approx(
+        stepped.recorder.score[6, k] - stepped.recorder.score[0, k]
+    )
+
+
+def test_event_feed_is_newest_first_and_marks_decisions(stepped):
+    feed = figures.event_feed(stepped, limit=None)
+    assert len(feed) == len(stepped.recorder.events)
+    assert [e.step for e in feed] == sorted((e.step for e in feed), reverse=True)
+    assert any(e.kind == "capacity" and e.actor == "USA" for e in feed)
+    assert all(e.is_decision == e.kind.startswith("decision_") for e in feed)
+
+
+def test_inspector_reads_the_nation_agent(stepped):
+    view = figures.inspect_nation(stepped, "KEN")
+    nation = stepped.nations[stepped.iso3.index("KEN")]
+    assert view.memberships == nation.memberships
+    assert [now for now, _ in view.capacity.values()] == list(nation.capacity)
+    assert view.leans_to[0][1] >= view.leans_to[-1][1] and "KEN" not in dict(view.leans_to)
+    assert set(view.audiences) == {"youth", "public", "elite"}
+    assert view.credibility["USA"] == nation.credibility_of("USA")
+
+
+def test_view_settings_fall_back_to_nations_of_the_world():
+    fitted = ViewSettings(pole_a="XXX", nations=("YYY",)).fitted(["AAA", "BBB", "CCC"])
+    assert (fitted.pole_a, fitted.pole_b, fitted.nations) == ("AAA", "BBB", ("AAA", "BBB", "CCC"))
+
+
+# ---------------------------------------------------------------------- the page, headless
+
+
+def html_of(rc, css_class: str) -> str:
+    """Inner HTML of the one solara.HTML widget with ``css_class``."""
+    found = [
+        w.unsafe_innerHTML
+        for w in rc.find(solara.widgets.HTML).widgets
+        if css_class in w.attributes.get("class", "").split()
+    ]
+    assert len(found) == 1, f"{len(found)} HTML widgets with class {css_class}"
+    return found[0]
+
+
+@pytest.fixture
+def page():
+    from sim.viz.app import Page
+
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def set_value(found, value) -> None:
+    """Set the value of the one widget ``found`` (as the browser does when a student picks)."""
+    found.assert_single()
+    found.widget.v_model = value
+
+
+def click(rc, label: str) -> None:
+    button = rc.find(v.Btn, children=[label])
+    button.assert_single()
+    button.widget.click()
+
+
+def test_step_advances_the_model_and_redraws_map_and_chart(page):
+    map_before = html_of(page, "softpower-map-box")
+    chart_before = html_of(page, "softpower-scores-box")
+    assert "step 0 of 40" in html_of(page, "softpower-header")
+    click(page, "Step")
+    click(page, "Step")
+    assert "step 2 of 40" in html_of(page, "softpower-header")
+    page.find(v.Html, children=["Time: 2.0"]).assert_single()  # Mesa's step counter
+    assert html_of(page, "softpower-map-box") != map_before
+    assert html_of(page, "softpower-scores-box") != chart_before
+
+
+def test_reset_loads_the_selected_scenario_seed_and_slider_values(page):
+    set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
+    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    click(page, "Step")
+    assert "Baseline" in html_of(page, "softpower-header")  # not before Reset
+    click(page, "Reset")
+    header = html_of(page, "softpower-header")
+    assert "US foreign aid cuts" in header and "step 0 of 40" in header
+    assert "<b>stubbornness</b> 0.3" in header
+    click(page, "Step")
+    events = html_of(page, "softpower-events")
+    assert "capacity" in events and "USA" in events
+
+
+@pytest.fixture(scope="module")
+def dashboard_page(stepped):
+    view = solara.reactive(ViewSettings())
+    box, rc = solara.render(Dashboard(stepped, view), handle_error=False)
+    yield rc, view
+    rc.close()
+
+
+@pytest.fixture
+def dashboard(dashboard_page):
+    """The views of one model, rendered once; each test starts from the default view."""
+    rc, view = dashboard_page
+    view.set(ViewSettings())
+    return rc, view
+
+
+def test_pole_selector_recolours_the_map_and_relabels_the_legend(dashboard):
+    rc, view = dashboard
+    before = html_of(rc, "softpower-map-box")
+    set_value(rc.find(v.Select, label="Pole A (blue)"), "Germany (DEU)")
+    assert view.value.pole_a == "DEU"
+    assert html_of(rc, "softpower-map-box") != before
+    assert "<b>DEU</b>" in html_of(rc, "softpower-map-legend")
+
+
+def test_layer_toggles_add_and_remove_edges(dashboard):
+    rc, view = dashboard
+    assert "trade" not in html_of(rc, "softpower-map-legend")
+    set_value(rc.find(v.Checkbox, label="trade"), True)
+    assert "trade" in view.value.layers
+    assert "trade (≥ 10%)" in html_of(rc, "softpower-map-legend")
+    set_value(rc.find(v.Checkbox, label="aid"), False)
+    assert "aid flow" not in html_of(rc, "softpower-map-legend")
+
+
+def test_perception_and_inspector_follow_their_selectors(dashboard):
+    rc, _ = dashboard
+    assert "Perception of USA" in html_of(rc, "softpower-perception")
+    set_value(rc.find(v.Select, label="Perception of"), "China (CHN)")
+    assert "Perception of CHN" in html_of(rc, "softpower-perception")
+    set_value(rc.find(v.Select, label="Nation"), "Brazil (BRA)")
+    inspector = html_of(rc, "softpower-inspector")
+    assert "Brazil (BRA)" in inspector and "Member of:" in inspector
+
+
+def test_colour_toggle_shows_the_change_since_the_start(dashboard):
+    rc, view = dashboard
+    assert "← lean →" in html_of(rc, "softpower-map-legend")
+    rc.find(v.Btn, children=["change since start"]).assert_single()
+    set_value(rc.find(v.BtnToggle), 1)  # the second button, as a click in the browser does
+    assert view.value.colour == "change"
+    assert "change in lean since the start" in html_of(rc, "softpower-map-legend")
+
+
+def test_top_ten_table_shows_ten_rows(dashboard):
+    rc, _ = dashboard
+    table = html_of(rc, "softpower-top10")
+    assert table.count("<tr>") == 11  # header and ten nations
+    assert "<b>USA</b>" in table
