@@ -256,6 +256,7 @@ class Design:
         return {
             "method": self.method,
             "parameters": {k: [float(v) for v in vals] for k, vals in self.parameters.items()},
+            "names": self.names,  # design order (JSON writers may sort the mapping's keys)
             "N": self.samples if self.samples is not None else len(self.sample()),
             "samples": self.samples,
             "levels": self.levels,
@@ -267,9 +268,10 @@ class Design:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Design:
         """Rebuild a design written by `to_dict`."""
+        names = data.get("names") or list(data["parameters"])
         return cls(
             method=data["method"],
-            parameters={k: tuple(v) for k, v in data["parameters"].items()},
+            parameters={k: tuple(data["parameters"][k]) for k in names},
             samples=data.get("samples"),
             levels=int(data.get("levels") or 4),
             second_order=bool(data.get("second_order")),
@@ -409,20 +411,30 @@ def _design(doc: ExperimentFile, file: str, lines: dict[tuple, int]) -> Design:
         return lines.get(("design",))
 
     def fail(message: str, key: tuple, expected: str, suggestion: str | None = None):
-        dotted = "design." + ".".join(str(k) for k in key)
+        dotted = "design" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in key)
         raise ExperimentError(
             message,
             file=file,
             line=where(*key),
-            key=dotted.replace(".[", "["),
+            key=dotted,
             expected=expected,
             suggestion=suggestion,
         )
 
     if method != "morris" and spec.levels is not None:
-        fail("levels applies to morris designs only", ("levels",), "no levels for " + method)
+        fail(
+            "levels applies to morris designs only",
+            ("levels",),
+            f"no levels in a {method} design",
+            "remove levels or use method: morris",
+        )
     if method != "sobol" and spec.second_order is not None:
-        fail("second_order applies to sobol designs only", ("second_order",), "no second_order")
+        fail(
+            "second_order applies to sobol designs only",
+            ("second_order",),
+            f"no second_order in a {method} design",
+            "remove second_order or use method: sobol",
+        )
     if method == "grid" and spec.samples is not None:
         fail(
             "samples does not apply to a grid",

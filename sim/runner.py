@@ -12,7 +12,9 @@ runs raise ``RuntimeError`` inside the worker, to exercise failure isolation and
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import gc
 import itertools
 import json
 import os
@@ -21,6 +23,7 @@ import sys
 import time
 import traceback
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -31,11 +34,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from tqdm import tqdm
 
 from sim import __version__
 from sim.dynamics import AUDIENCES
 from sim.errors import ExperimentError
 from sim.experiment import Experiment, RunSpec, seed_label
+from sim.model import SoftPowerModel
 from sim.params import Parameters
 from sim.scenario import Scenario
 from sim.store import Store, remove_run_tables, write_run_tables
@@ -46,6 +51,7 @@ __all__ = [
     "BatchContext",
     "BatchReport",
     "RunTask",
+    "blas_threads",
     "default_workers",
     "execute",
     "run_batch",
@@ -165,9 +171,7 @@ def _scenario(context: BatchContext, name: str) -> Scenario:
     return scenario
 
 
-def _run_model(task: RunTask, context: BatchContext):
-    from sim.model import SoftPowerModel
-
+def _run_model(task: RunTask, context: BatchContext) -> SoftPowerModel:
     scenario = _scenario(context, task.scenario)
     if task.parameters:
         # The design point overrides the scenario's own parameters.
@@ -185,14 +189,14 @@ def _run_model(task: RunTask, context: BatchContext):
 
 
 def _with_keys(task: RunTask, columns: dict[str, Any], length: int) -> pa.Table:
+    zeros = pa.array(np.zeros(length, dtype=np.int32))
     keys = {
-        "run_id": pa.array([task.run_id] * length, pa.string()),
-        "scenario": pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(length, dtype=np.int32)), pa.array([task.scenario])
-        ),
+        "run_id": pa.array([task.run_id], pa.string()).take(zeros),
+        # Dictionary-encoded, as the hive partition key it repeats: the folder then reads whole.
+        "scenario": pa.DictionaryArray.from_arrays(zeros, pa.array([task.scenario])),
         "design_point": pa.array(np.full(length, task.design_point, dtype=np.int64)),
         "replication": pa.array(np.full(length, task.replication, dtype=np.int64)),
-        "seed": pa.array([seed_label(task.seed)] * length, pa.string()),
+        "seed": pa.array([seed_label(task.seed)], pa.string()).take(zeros),
     }
     return pa.table({**keys, **columns})
 
@@ -256,12 +260,17 @@ def run_tables(model, task: RunTask, perception_targets: tuple[str, ...]) -> dic
 
     mb = rec.membership_table()
     tables["membership"] = _with_keys(task, {c: mb[c].to_numpy() for c in mb.columns}, len(mb))
-    ev = rec.events_table()
+    # As `Recorder.events_table`, without its pandas round trip.
+    steps, kinds, actors, targets, details = list(zip(*rec.events, strict=True)) or [()] * 5
     columns = {
-        "step": pa.array(ev["step"].to_numpy(), pa.int64()),
-        **{c: pa.array(ev[c].astype(str).tolist(), pa.string()) for c in ev.columns[1:]},
+        "step": pa.array(steps, pa.int64()),
+        "date": pa.array([model.spec.date(s) for s in steps], pa.string()),
+        "kind": pa.array([str(v) for v in kinds], pa.string()),
+        "actor": pa.array([str(v) for v in actors], pa.string()),
+        "target": pa.array([str(v) for v in targets], pa.string()),
+        "detail": pa.array([str(v) for v in details], pa.string()),
     }
-    tables["events"] = _with_keys(task, columns, len(ev))
+    tables["events"] = _with_keys(task, columns, len(steps))
     return tables
 
 
@@ -315,6 +324,74 @@ def execute(task: RunTask, context: BatchContext) -> dict[str, Any]:
 
 _CONTEXT: BatchContext | None = None
 
+_BLAS_SETTERS = (
+    "scipy_openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "openblas_set_num_threads64_",
+    "openblas_set_num_threads",
+)
+_BLAS_GETTERS = tuple(name.replace("set_", "get_") for name in _BLAS_SETTERS)
+
+
+def blas_threads(n: int | None) -> int | None:
+    """Set the threads of every OpenBLAS loaded in this process; return the previous number.
+
+    A run's matrix products are small: BLAS threads only compete with the other workers (on two
+    cores, a run costs about six times more CPU with OpenBLAS's default threads). Workers
+    therefore use one thread, unless ``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS`` is set.
+
+    Args:
+        n: Threads to use; None leaves them as they are.
+
+    Returns:
+        The previous number of threads, or None when no OpenBLAS was found or it was left alone.
+
+    """
+    if n is None or os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS"):
+        return None
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    libraries = {
+        line.split()[-1]
+        for line in maps.splitlines()
+        if "openblas" in line.lower() and line.split()[-1].startswith("/")
+    }
+    previous = None
+    for library in sorted(libraries):
+        try:
+            handle = ctypes.CDLL(library)
+        except OSError:  # pragma: no cover - unreadable library
+            continue
+        for setter, getter in zip(_BLAS_SETTERS, _BLAS_GETTERS, strict=True):
+            if hasattr(handle, setter):
+                if previous is None and hasattr(handle, getter):
+                    previous = int(getattr(handle, getter)())
+                getattr(handle, setter)(int(n))
+                break
+    return previous
+
+
+@cache
+def _worker_setup() -> None:
+    """Once per worker process: one BLAS thread, the world in memory, long-lived objects frozen.
+
+    Mesa models hold reference cycles (agents ↔ model), freed only by the cyclic garbage
+    collector, which otherwise lets several runs' arrays pile up between its rare full passes.
+    Freezing what exists now makes the full pass after each run cheap (it scans only the run's
+    objects), so a worker's memory stays flat.
+    """
+    blas_threads(1)
+    _world()
+    gc.collect()
+    gc.freeze()
+
+
+def _collect(row: dict[str, Any]) -> dict[str, Any]:
+    gc.collect()
+    return row
+
 
 def _init_worker(context: BatchContext) -> None:
     """Initialise a forked worker: keep the context, load the world, die with the parent."""
@@ -322,18 +399,16 @@ def _init_worker(context: BatchContext) -> None:
     _CONTEXT = context
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan keeps running after kill
         except OSError:  # pragma: no cover - no glibc
             pass
-    _world()
+    _worker_setup()
 
 
 def _execute_in_worker(task: RunTask) -> dict[str, Any]:
     assert _CONTEXT is not None
-    return execute(task, _CONTEXT)
+    return _collect(execute(task, _CONTEXT))
 
 
 def default_workers() -> int:
@@ -346,8 +421,20 @@ def default_workers() -> int:
 
 def _serial(tasks: list[RunTask], context: BatchContext) -> Iterator[dict[str, Any]]:
     _world()
-    for task in tasks:
-        yield execute(task, context)
+    previous = blas_threads(1)
+    gc.collect()
+    gc.freeze()  # see _worker_setup; undone at the end, this process lives on
+    try:
+        for task in tasks:
+            yield _collect(execute(task, context))
+    finally:
+        gc.unfreeze()
+        blas_threads(previous)
+
+
+def _execute_on_dask(task: RunTask, context: BatchContext) -> dict[str, Any]:
+    _worker_setup()
+    return _collect(execute(task, context))
 
 
 def _processes(
@@ -365,7 +452,11 @@ def _processes(
     window = 4 * workers  # bounded in-flight tasks keep the driver's memory flat
     queue = iter(tasks)
     # The first submit forks every worker: do it before the progress bar starts its thread.
-    pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
+    # Python warns about any thread at fork; the only ones here are Arrow's and OpenBLAS's idle
+    # pools, which register at-fork handlers, so the warning does not apply.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+        pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
 
     def results() -> Iterator[dict[str, Any]]:
         nonlocal pending
@@ -384,7 +475,11 @@ def _processes(
 
 
 def _dask(
-    tasks: list[RunTask], context: BatchContext, address: str, workers: int | None
+    tasks: list[RunTask],
+    context: BatchContext,
+    address: str,
+    workers: int | None,
+    info: dict[str, Any],
 ) -> Iterator[dict[str, Any]]:
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -409,11 +504,13 @@ def _dask(
         ) from None
     try:
         shared = client.scatter(context, broadcast=True)
-        window = 4 * max(1, len(client.scheduler_info().get("workers", {})))
+        info["workers"] = len(client.scheduler_info().get("workers", {}))
+        window = 4 * max(1, info["workers"])
         token = uuid.uuid4().hex[:8]
 
         def submit(task: RunTask):
-            return client.submit(execute, task, shared, key=f"{task.run_id}-{token}", pure=False)
+            key = f"{task.run_id}-{token}"
+            return client.submit(_execute_on_dask, task, shared, key=key, pure=False)
 
         queue = iter(tasks)
         running = as_completed([submit(t) for t in itertools.islice(queue, window)])
@@ -513,60 +610,64 @@ def run_batch(
         [s.run_id for s in specs],
         force=force,
     )
-    keep = {k for k, v in finished.items() if v["status"] == "ok" or not retry_failed}
-    tasks = [RunTask.from_spec(s) for s in specs if s.run_id not in keep]
-    context = BatchContext(
-        out=str(Path(out)),
-        scenarios=dict(experiment.scenarios),
-        steps=experiment.steps,
-        record_every=experiment.record_every,
-        perception_targets=experiment.perception_targets,
-    )
-    if dask is None and n_workers > 1 and len(tasks) > 1:
-        results = _processes(tasks, context, min(n_workers, len(tasks)))
-    elif dask is None:
-        executor, n_workers = "serial", 1
-        results = _serial(tasks, context)
-    else:
-        results = _dask(tasks, context, dask, workers)
-    from tqdm import tqdm
-
-    failed = sum(1 for k in keep if finished[k]["status"] == "failed")
-    start = time.perf_counter()
-    run_seconds = 0.0
-    executed = 0
-    bar = tqdm(
-        total=len(specs),
-        initial=len(keep),
-        unit="run",
-        desc=experiment.name,
-        disable=not progress,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
-    bar.set_postfix(failed=failed)
-    try:
-        for row in results:
-            store.record(row)
-            executed += 1
-            run_seconds += row["seconds"]
-            if row["status"] != "ok":
-                failed += 1
-            bar.set_postfix(failed=failed, refresh=False)
-            bar.update(1)
-            if on_result is not None:
-                on_result(row)
+    try:  # the store holds the directory's lock until closed
+        keep = {k for k, v in finished.items() if v["status"] == "ok" or not retry_failed}
+        tasks = [RunTask.from_spec(s) for s in specs if s.run_id not in keep]
+        context = BatchContext(
+            out=str(Path(out)),
+            scenarios=dict(experiment.scenarios),
+            steps=experiment.steps,
+            record_every=experiment.record_every,
+            perception_targets=experiment.perception_targets,
+        )
+        info: dict[str, Any] = {}  # what the Dask executor learns of its cluster
+        _world()  # loaded once here; forked workers inherit it
+        if dask is None and n_workers > 1 and len(tasks) > 1:
+            results = _processes(tasks, context, min(n_workers, len(tasks)))
+        elif dask is None:
+            executor, n_workers = "serial", 1
+            results = _serial(tasks, context)
+        else:
+            results = _dask(tasks, context, dask, workers, info)
+        failed = sum(1 for k in keep if finished[k]["status"] == "failed")
+        start = time.perf_counter()
+        run_seconds = 0.0
+        executed = 0
+        bar = tqdm(
+            total=len(specs),
+            initial=len(keep),
+            unit="run",
+            desc=experiment.name,
+            disable=not progress,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+        bar.set_postfix(failed=failed)
+        try:
+            for row in results:
+                store.record(row)
+                executed += 1
+                run_seconds += row["seconds"]
+                if row["status"] != "ok":
+                    failed += 1
+                bar.set_postfix(failed=failed, refresh=False)
+                bar.update(1)
+                if on_result is not None:
+                    on_result(row)
+        finally:
+            bar.close()
+            results.close()  # stop the executor now, even on an error or Ctrl-C
+        elapsed = time.perf_counter() - start
+        n_workers = info.get("workers") or n_workers
+        manifest = store.manifest() or {}
+        manifest.update(
+            workers=n_workers,
+            executor=executor,
+            updated=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        store.write_manifest(manifest)
     finally:
-        bar.close()
         store.close()
-    elapsed = time.perf_counter() - start
-    manifest = store.manifest() or {}
-    manifest.update(
-        workers=n_workers,
-        executor=executor,
-        updated=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    store.write_manifest(manifest)
     statuses = [r["status"] for r in store.rows.values()]
     return BatchReport(
         total=len(specs),

@@ -12,11 +12,13 @@ Every file is written to a hidden temporary file in the same folder and moved in
 `os.replace`, so a reader never sees a partial file. A run's table files are written before its
 row reaches the runs journal (``DIR/runs.jsonl``, one JSON line per finished run, appended);
 ``runs.parquet`` is rewritten atomically from the journal. Resume reads the journal: runs whose
-status is ok are skipped, table files of any other run are deleted and rewritten.
+status is ok are skipped, table files of any other run are deleted and rewritten. A running
+batch holds an exclusive lock on ``DIR/.lock``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -77,6 +79,7 @@ _RUNS_SCHEMA = pa.schema(
 )
 
 _OWNED = ("experiment.yaml", "manifest.json", "runs.parquet", "runs.jsonl", "summary", *TABLES)
+_LOCK = ".lock"  # held by the running batch (flock); never deleted, so the lock stays unique
 
 
 def _temp_name(path: Path) -> Path:
@@ -114,9 +117,11 @@ def write_run_tables(
 
 
 def remove_run_tables(root: Path | str, scenario: str, run_id: str) -> None:
-    """Delete whatever table files a run left (a failed or interrupted run)."""
+    """Delete whatever table files a run left (a failed or interrupted run); best effort."""
     for name in TABLES:
-        run_file(root, name, scenario, run_id).unlink(missing_ok=True)
+        # OSError: nothing was written there (e.g. the folder could not be created).
+        with contextlib.suppress(OSError):
+            run_file(root, name, scenario, run_id).unlink(missing_ok=True)
 
 
 def _runs_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -178,6 +183,7 @@ class Store:
         self._order: dict[str, int] = {}
         self._last_write = 0.0
         self._journal = None
+        self._lock_file = None
 
     # ------------------------------------------------------------------ paths
     @property
@@ -224,11 +230,19 @@ class Store:
 
         """
         self.root.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        try:
+            return self._open(experiment_file, manifest, order, force)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, experiment_file, manifest, order, force) -> dict[str, dict[str, Any]]:
         old = self.manifest()
         if force:
             self.clear()
             old = None
-        elif old is None and any(p.name not in _OWNED for p in self.root.iterdir()):
+        elif old is None and any(p.name not in (*_OWNED, _LOCK) for p in self.root.iterdir()):
             raise ExperimentError(
                 "output directory is not empty and holds no batch",
                 file=str(self.root),
@@ -253,6 +267,23 @@ class Store:
         if self.rows:
             self.consolidate()
         return dict(self.rows)
+
+    def _lock(self) -> None:
+        """Hold an exclusive lock on ``DIR/.lock`` until `close` (or the process ends)."""
+        import fcntl
+
+        self._lock_file = (self.root / _LOCK).open("a")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            self._lock_file = None
+            raise ExperimentError(
+                "another batch is writing to this directory",
+                file=str(self.root),
+                expected="one batch per result directory at a time",
+                suggestion="wait for it to finish, or choose another --out",
+            ) from None
 
     def _check_same(self, old: dict[str, Any], new: dict[str, Any], experiment_file) -> None:
         if old.get("experiment_sha256") != new.get("experiment_sha256"):
@@ -342,9 +373,12 @@ class Store:
         self._last_write = time.monotonic()
 
     def close(self) -> None:
-        """Consolidate ``runs.parquet`` and close the journal."""
+        """Consolidate ``runs.parquet``, close the journal and release the directory."""
         if self._journal is not None:
             self._journal.close()
             self._journal = None
         if self.rows:
             self.consolidate()
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing releases the lock
+            self._lock_file = None

@@ -1,0 +1,257 @@
+"""Benchmark the batch runner: scaling, memory, Mesa's batch_run, and a 1,000-run ensemble.
+
+Prints (targets from DESIGN §6 and issue 4):
+
+1. runs/s of the same runs at 1 and 2 local workers, and the ratio (target ≥ 1.8×);
+2. peak RSS of the runner (driver) process, and of its largest worker, at 100 and at 2,000 runs
+   (target: flat). Each size runs in a fresh child process. To keep the time reasonable these
+   runs use a reduced horizon (4 quarters) and spin-up (5 quarters): memory is what is measured,
+   and what the driver holds per run (one row) does not depend on the horizon;
+3. runs/s of our runner (writing Parquet) against `mesa.batch_run` (keeping its DataCollector
+   rows in memory) on the same model, the same runs and 2 processes, each in its own child
+   process because `batch_run` forces the spawn start method (target: ahead). Mesa's workers
+   get ``OPENBLAS_NUM_THREADS=1`` so that both compare runners, not BLAS settings;
+4. the wall time of a 1,000-run ensemble of the full model (60 nations, 40 quarters, score every
+   quarter, attraction every 4) on 2 workers (target < 60 s on 2 cores), including the summary.
+
+Times are wall clock of the batch itself (imports and process start-up of the child excluded,
+pool start-up included). On a shared machine they vary with its load: the script prints the load
+average next to them.
+
+Run with ``.venv/bin/python benchmarks/batch.py [--quick]`` (``--quick`` divides every size by
+10, for a smoke test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def experiment_file(
+    folder: Path,
+    runs: int,
+    *,
+    steps: int | None = None,
+    spinup: int | None = None,
+    record_every: int = 1,
+) -> Path:
+    """Write an experiment of ``runs`` runs (baseline and us_aid_cuts, half each)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"name: bench-{runs}",
+        f"scenarios: [{SCENARIOS / 'baseline.yaml'}, {SCENARIOS / 'us_aid_cuts.yaml'}]",
+        f"replications: {max(1, runs // 2)}",
+        "seed: 2025",
+        f"record: {{every: {record_every}}}",
+    ]
+    if steps is not None:
+        lines.append(f"steps: {steps}")
+    if spinup is not None:
+        lines.append(f"design: {{method: grid, parameters: {{spinup_steps: [{spinup}]}}}}")
+    path = folder / f"bench-{runs}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _child(args: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run this script in a child process with ``args``; return the JSON it prints last."""
+    result = subprocess.run(
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------- child tasks
+
+
+def child_batch(path: str, out: str, workers: int, summary: bool) -> None:
+    """Run one batch and print its timing and peak RSS as JSON."""
+    from sim.experiment import load_experiment
+    from sim.runner import run_batch
+    from sim.summary import summarize
+
+    experiment = load_experiment(path)
+    start = time.perf_counter()
+    report = run_batch(experiment, out, workers=workers, force=True, progress=False)
+    batch_seconds = time.perf_counter() - start
+    if summary:
+        summarize(out, bootstrap=1000)
+    wall = time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "runs": report.executed,
+                "failed": report.failed,
+                "batch_seconds": batch_seconds,
+                "wall": wall,
+                "driver_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+try:
+    from sim.model import SoftPowerModel as _Base
+except ImportError:  # pragma: no cover - the benchmark needs the package installed
+    _Base = object  # type: ignore[assignment,misc]
+
+
+@cache
+def _world():
+    from sim.world import World
+
+    return World.load()
+
+
+@cache
+def _scenario(name: str):
+    from sim.scenario import load_scenario
+
+    return load_scenario(SCENARIOS / f"{name}.yaml", _world())
+
+
+class MesaBatchModel(_Base):  # type: ignore[misc,valid-type]
+    """The same model for `mesa.batch_run`: world and scenarios loaded once per process, score
+    and rank of every nation collected every step by a Mesa DataCollector.
+    """
+
+    def __init__(self, scenario: str = "baseline", rng=None) -> None:
+        import mesa
+
+        super().__init__(world=_world(), scenario=_scenario(scenario), rng=rng)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"steps": "steps"},
+            agent_reporters={
+                "score": lambda a: float(a.model.recorder.score[a.model.steps, a.index]),
+                "rank": lambda a: int(a.model.recorder.rank[a.model.steps, a.index]),
+            },
+        )
+        self.datacollector.collect(self)
+
+    def step(self) -> None:
+        super().step()
+        self.datacollector.collect(self)
+
+
+def child_mesa(runs: int, processes: int) -> None:
+    """Time `mesa.batch_run` on the benchmark's runs and print JSON."""
+    import numpy as np
+    from mesa.batchrunner import batch_run
+
+    seeds = np.random.SeedSequence(2025).spawn(max(1, runs // 2))
+    start = time.perf_counter()
+    rows = batch_run(
+        MesaBatchModel,
+        parameters={"scenario": ["baseline", "us_aid_cuts"]},
+        number_processes=processes,
+        rng=[int(s.generate_state(1)[0]) for s in seeds],
+        data_collection_period=1,
+        max_steps=1000,
+        display_progress=False,
+    )
+    seconds = time.perf_counter() - start
+    print(json.dumps({"runs": 2 * len(seeds), "rows": len(rows), "batch_seconds": seconds}))
+
+
+# ---------------------------------------------------------------------- the report
+
+
+def main() -> None:
+    """Run the four measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="divide every size by 10")
+    parser.add_argument("--child-batch", nargs=4, metavar=("EXP", "OUT", "WORKERS", "SUMMARY"))
+    parser.add_argument("--child-mesa", nargs=2, type=int, metavar=("RUNS", "PROCESSES"))
+    args = parser.parse_args()
+    if args.child_batch:
+        path, out, workers, summary = args.child_batch
+        child_batch(path, out, int(workers), summary == "1")
+        return
+    if args.child_mesa:
+        child_mesa(*args.child_mesa)
+        return
+
+    scale = 10 if args.quick else 1
+    print(f"batch runner benchmark ({os.cpu_count()} cores, {_load()})")
+    with tempfile.TemporaryDirectory(prefix="softpower-bench-") as tmp:
+        folder = Path(tmp)
+
+        # 1. scaling from 1 to 2 workers on the same full-horizon runs.
+        n = max(4, 40 // scale)
+        path = experiment_file(folder, n)
+        one = _child(["--child-batch", str(path), str(folder / "w1"), "1", "0"])
+        two = _child(["--child-batch", str(path), str(folder / "w2"), "2", "0"])
+        r1, r2 = one["runs"] / one["batch_seconds"], two["runs"] / two["batch_seconds"]
+        print(f"\n1. scaling, {n} runs of 40 quarters ({_load()})")
+        print(f"   1 worker : {r1:6.2f} runs/s")
+        print(f"   2 workers: {r2:6.2f} runs/s")
+        print(f"   speed-up : {r2 / r1:6.2f}x   (target >= 1.8x)")
+
+        # 2. peak RSS at 100 and 2,000 runs (reduced horizon, see the docstring).
+        print(f"\n2. peak RSS, 2 workers, 4 quarters and 5 spin-up quarters per run ({_load()})")
+        rss = {}
+        for size in (max(10, 100 // scale), 2000 // scale):
+            path = experiment_file(folder, size, steps=4, spinup=5)
+            res = _child(["--child-batch", str(path), str(folder / f"rss{size}"), "2", "0"])
+            rss[size] = res
+            print(
+                f"   {res['runs']:5d} runs: runner {res['driver_rss_mb']:7.1f} MB, "
+                f"largest worker {res['worker_rss_mb']:7.1f} MB "
+                f"({res['runs'] / res['batch_seconds']:.1f} runs/s)"
+            )
+        small, large = rss[min(rss)], rss[max(rss)]
+        print(
+            f"   runner RSS ratio {large['driver_rss_mb'] / small['driver_rss_mb']:.2f}, "
+            f"worker RSS ratio {large['worker_rss_mb'] / small['worker_rss_mb']:.2f} "
+            "(target: flat, about 1.0)"
+        )
+
+        # 3. against mesa.batch_run on the same model and runs, 2 processes each.
+        n = max(4, 40 // scale)
+        path = experiment_file(folder, n)
+        ours = _child(["--child-batch", str(path), str(folder / "ours"), "2", "0"])
+        mesa = _child(["--child-mesa", str(n), "2"], env={"OPENBLAS_NUM_THREADS": "1"})
+        ro, rm = ours["runs"] / ours["batch_seconds"], mesa["runs"] / mesa["batch_seconds"]
+        print(f"\n3. against mesa.batch_run, {n} runs of 40 quarters, 2 processes ({_load()})")
+        print(f"   softpower batch (Parquet on disk): {ro:6.2f} runs/s")
+        print(f"   mesa.batch_run (rows in memory)  : {rm:6.2f} runs/s ({mesa['rows']} rows)")
+        print(f"   ratio: {ro / rm:.2f}x   (target: ahead, > 1)")
+
+        # 4. a 1,000-run ensemble of the full model.
+        n = 1000 // scale
+        path = experiment_file(folder, n, record_every=4)
+        res = _child(["--child-batch", str(path), str(folder / "ensemble"), "2", "1"])
+        print(
+            f"\n4. ensemble, {res['runs']} runs x 60 nations x 40 quarters, 2 workers ({_load()})"
+        )
+        print(
+            f"   batch {res['batch_seconds']:.1f} s, with summary {res['wall']:.1f} s "
+            f"({res['runs'] / res['batch_seconds']:.1f} runs/s; target < 60 s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

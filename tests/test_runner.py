@@ -1,0 +1,247 @@
+"""Executors and runs: the same tables whatever the executor, failure isolation, resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.experiment import load_experiment
+from sim.model import SoftPowerModel
+from sim.runner import FAIL_RUN_ENV, BatchContext, RunTask, execute, run_batch
+from sim.store import TABLES, read_runs, read_table, run_file
+
+BASE = """\
+name: base
+title: Base
+start: 2025-Q1
+steps: 5
+parameters: {spinup_steps: 4}
+"""
+
+SHOCK = """\
+name: shock
+title: Shock
+start: 2025-Q1
+steps: 5
+parameters: {spinup_steps: 4}
+events:
+  - at: 2025-Q1
+    kind: capacity
+    actor: USA
+    channel: aid
+    scale: 0.4
+  - at: 2025-Q2
+    kind: credibility_shock
+    actor: USA
+    observers: all
+    magnitude: 0.4
+"""
+
+
+def write_experiment(folder: Path, replications: int = 4, design: str = "") -> Path:
+    """Write base.yaml, shock.yaml and exp.yaml into ``folder`` and return exp.yaml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "base.yaml").write_text(BASE)
+    (folder / "shock.yaml").write_text(SHOCK)
+    design = design or "design:\n  method: grid\n  parameters: {stubbornness: [0.1, 0.3]}\n"
+    path = folder / "exp.yaml"
+    path.write_text(
+        "name: tiny\n"
+        "scenarios: [base.yaml, shock.yaml]\n"
+        f"replications: {replications}\n"
+        "seed: 11\n"
+        f"{design}"
+        "record: {every: 2, perception_targets: [USA, CHN]}\n"
+    )
+    return path
+
+
+def all_tables(out: Path) -> dict[str, pd.DataFrame]:
+    """Every table of a result directory, plus runs without the timing column."""
+    tables = {name: read_table(out, name) for name in TABLES}
+    tables["runs"] = read_runs(out).drop(columns=["seconds"])
+    return tables
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    left, right = all_tables(a), all_tables(b)
+    for name in left:
+        pd.testing.assert_frame_equal(left[name], right[name], check_exact=True, obj=name)
+
+
+@pytest.fixture(scope="module")
+def experiment_file(tmp_path_factory) -> Path:
+    return write_experiment(tmp_path_factory.mktemp("exp"))
+
+
+@pytest.fixture(scope="module")
+def reference(experiment_file, tmp_path_factory) -> Path:
+    """An uninterrupted serial batch of the module's experiment."""
+    out = tmp_path_factory.mktemp("reference") / "out"
+    run_batch(load_experiment(experiment_file), out, workers=1, progress=False)
+    return out
+
+
+def test_run_tables_equal_the_recorder_tables_of_the_same_run(experiment_file, tmp_path):
+    experiment = load_experiment(experiment_file)
+    spec = next(r for r in experiment.runs() if r.scenario == "shock" and r.design_point == 1)
+    context = BatchContext(str(tmp_path), dict(experiment.scenarios), None, 2, ("USA", "CHN"))
+    row = execute(RunTask.from_spec(spec), context)
+    assert row["status"] == "ok", row["traceback"]
+
+    # The same run built directly: the design point overrides the scenario's parameters.
+    scenario = experiment.scenarios["shock"]
+    scenario = dataclasses.replace(
+        scenario, parameters={**scenario.parameters, "stubbornness": 0.3}
+    )
+    model = SoftPowerModel(scenario=scenario, rng=spec.seed, record_every=2).run()
+    rec = model.recorder
+    perception = rec.perception_table()
+    expected = {
+        "soft_power": rec.soft_power_table(),
+        "perception": perception[perception["target"].isin(["USA", "CHN"])],
+        "audience": rec.audience_table(),
+        "membership": rec.membership_table(),
+        "events": rec.events_table(),
+    }
+    keys = ["run_id", "scenario", "design_point", "replication", "seed"]
+    for name, want in expected.items():
+        got = pd.read_parquet(run_file(tmp_path, name, "shock", spec.run_id))
+        assert (got["run_id"] == spec.run_id).all()
+        assert (got["seed"] == "11:" + str(spec.replication)).all()
+        pd.testing.assert_frame_equal(
+            got.drop(columns=keys).reset_index(drop=True),
+            want.reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
+        )
+    assert len(expected["events"]) > 0
+
+
+def test_one_and_two_worker_processes_give_identical_tables(experiment_file, reference, tmp_path):
+    report = run_batch(
+        load_experiment(experiment_file), tmp_path / "two", workers=2, progress=False
+    )
+    assert (report.executor, report.workers, report.ok, report.failed) == ("processes", 2, 16, 0)
+    assert_same_results(reference, tmp_path / "two")
+    manifest = json.loads((tmp_path / "two" / "manifest.json").read_text())
+    assert (manifest["workers"], manifest["executor"]) == (2, "processes")
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_same_tables_as_one_worker(
+    experiment_file, reference, tmp_path
+):
+    report = run_batch(
+        load_experiment(experiment_file), tmp_path / "dask", dask="local", progress=False
+    )
+    assert (report.executor, report.ok) == ("dask local", 16)
+    assert_same_results(reference, tmp_path / "dask")
+
+
+def test_failing_run_is_recorded_batch_continues_and_retry_reruns_it(
+    experiment_file, reference, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    experiment = load_experiment(experiment_file)
+    monkeypatch.setenv(FAIL_RUN_ENV, "shock-d1-r2")
+    report = run_batch(experiment, out, workers=2, progress=False)
+    assert (report.ok, report.failed) == (15, 1)
+    runs = read_runs(out).set_index("run_id")
+    failed = runs.loc["shock-d1-r2"]
+    assert failed["status"] == "failed"
+    assert failed["error"] == "RuntimeError: injected failure (SOFTPOWER_FAIL_RUN=shock-d1-r2)"
+    assert "Traceback" in failed["traceback"] and "RuntimeError" in failed["traceback"]
+    assert not any(run_file(out, t, "shock", "shock-d1-r2").exists() for t in TABLES)
+    assert (runs.drop(index="shock-d1-r2")["status"] == "ok").all()
+
+    again = run_batch(experiment, out, workers=2, progress=False)  # plain rerun: kept as failed
+    assert (again.executed, again.failed) == (0, 1)
+
+    monkeypatch.delenv(FAIL_RUN_ENV)
+    retried = run_batch(experiment, out, workers=2, retry_failed=True, progress=False)
+    assert (retried.executed, retried.ok, retried.failed) == (1, 16, 0)
+    assert_same_results(reference, out)
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            state = (proc / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            pids.append(int(proc.name))
+    return pids
+
+
+def test_resume_after_sigkill_gives_exactly_the_uninterrupted_results(
+    experiment_file, reference, tmp_path
+):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "batch", str(experiment_file), "--out", str(out)]
+        + ["--workers", "2", "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    journal = out / "runs.jsonl"
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            if journal.exists() and len(journal.read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "the batch ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert len(read_runs(out)) >= 1  # runs.parquet is readable mid-batch
+        done_before = len(journal.read_text().splitlines())
+        assert done_before < 16, "every run had finished: the kill came too late"
+        # The worker processes die with their parent (no orphan keeps writing).
+        deadline = time.monotonic() + 10
+        while _processes_mentioning(str(out)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_mentioning(str(out)) == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    report = run_batch(load_experiment(experiment_file), out, workers=2, progress=False)
+    assert report.skipped >= 3 and report.skipped + report.executed == 16
+    assert_same_results(reference, out)
+    runs = read_runs(out)
+    assert len(runs) == 16 and runs["run_id"].is_unique
+    for name in TABLES:
+        files = sorted(p.name for p in (out / name).rglob("*") if p.is_file())
+        assert files == sorted(f"{r}.parquet" for r in runs["run_id"]), name
+    frame = read_table(out, "soft_power")
+    assert not frame.duplicated(["run_id", "step", "iso3"]).any()
+
+
+def test_same_replication_uses_the_same_seed_in_every_scenario_and_design_point(reference):
+    runs = read_runs(reference)
+    per_replication = runs.groupby("replication")["seed"].nunique()
+    assert (per_replication == 1).all()
+    seeds = runs.groupby("replication")["seed"].first()
+    children = np.random.SeedSequence(11).spawn(4)
+    assert list(seeds) == [f"{c.entropy}:{c.spawn_key[0]}" for c in children]
+    scores = read_table(reference, "soft_power")
+    r0 = scores[(scores["replication"] == 0) & (scores["scenario"] == "base")]
+    r1 = scores[(scores["replication"] == 1) & (scores["scenario"] == "base")]
+    assert not np.array_equal(r0["score"].to_numpy(), r1["score"].to_numpy())

@@ -1,0 +1,170 @@
+"""The result directory: atomic parts, the runs table, manifest, resume and refusal of changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import cli
+from sim.errors import ExperimentError
+from sim.experiment import load_experiment
+from sim.runner import run_batch
+from sim.store import RUN_COLUMNS, TABLES, Store, read_runs, read_table, run_file
+
+SCENARIO = """\
+name: {name}
+title: {name}
+start: 2025-Q1
+steps: 4
+parameters: {{spinup_steps: 3}}
+"""
+
+
+def write(folder: Path, replications: int = 2) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("base", "other"):
+        (folder / f"{name}.yaml").write_text(SCENARIO.format(name=name))
+    path = folder / "exp.yaml"
+    path.write_text(
+        f"name: s\nscenarios: [base.yaml, other.yaml]\nreplications: {replications}\nseed: 5\n"
+    )
+    return path
+
+
+@pytest.fixture
+def batch(tmp_path) -> tuple[Path, Path]:
+    path = write(tmp_path / "exp")
+    out = tmp_path / "out"
+    run_batch(load_experiment(path), out, workers=1, progress=False)
+    return path, out
+
+
+def test_directory_holds_the_contract_files(batch):
+    path, out = batch
+    assert (out / "experiment.yaml").read_bytes() == path.read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["name"] == "s" and manifest["seed"] == 5 and manifest["replications"] == 2
+    assert manifest["design"]["method"] == "grid" and manifest["design"]["points"] == 1
+    assert set(manifest["scenarios"]) == {"base", "other"}
+    assert manifest["scenarios"]["base"]["scenario"]["name"] == "base"
+    assert len(manifest["scenarios"]["base"]["hash"]) == 64
+    for key in ("experiment_sha256", "package_version", "created", "workers", "executor"):
+        assert key in manifest
+    runs = read_runs(out)
+    assert list(runs.columns) == list(RUN_COLUMNS)
+    assert list(runs["run_id"]) == ["base-d0-r0", "base-d0-r1", "other-d0-r0", "other-d0-r1"]
+    assert runs["parameters"].tolist() == ["{}"] * 4
+    for table in TABLES:
+        for scenario, run_id in zip(runs["scenario"], runs["run_id"], strict=True):
+            assert run_file(out, table, scenario, run_id).is_file()
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_whole_table_folders_read_as_hive_datasets(batch):
+    _, out = batch
+    frame = pd.read_parquet(out / "soft_power")
+    assert len(frame) == 4 * 5 * 60
+    assert set(frame["scenario"].astype(str)) == {"base", "other"}
+    assert list(frame.columns[:5]) == ["run_id", "scenario", "design_point", "replication", "seed"]
+    assert list(frame.columns[5:]) == ["step", "date", "iso3", "score", "rank"]
+    events = pd.read_parquet(out / "events")
+    assert list(events.columns[5:]) == ["step", "date", "kind", "actor", "target", "detail"]
+
+
+def test_runs_table_is_readable_after_the_first_run(tmp_path):
+    path = write(tmp_path / "exp")
+    out = tmp_path / "out"
+    seen = []
+    run_batch(
+        load_experiment(path),
+        out,
+        workers=1,
+        progress=False,
+        on_result=lambda row: seen.append(len(read_runs(out))),
+    )
+    assert seen[0] == 1 and all(n >= 1 for n in seen)
+
+
+def test_resume_deletes_orphans_and_temporary_files_and_keeps_finished_runs(batch):
+    path, out = batch
+    journal = out / "runs.jsonl"
+    lines = journal.read_text().splitlines()
+    # Simulate a kill: the last run's row never reached the journal, half a line did.
+    journal.write_text("\n".join(lines[:-1]) + '\n{"run_id": "other-d0-r1", "sta')
+    orphan = run_file(out, "soft_power", "other", "other-d0-r1")
+    before = pd.read_parquet(orphan)
+    temp = orphan.with_name(".other-d0-r1.parquet.999.tmp")
+    temp.write_bytes(b"partial")
+    kept = run_file(out, "soft_power", "base", "base-d0-r0")
+    mtime = kept.stat().st_mtime_ns
+
+    report = run_batch(load_experiment(path), out, workers=1, progress=False)
+    assert (report.skipped, report.executed) == (3, 1)
+    assert not temp.exists()
+    assert kept.stat().st_mtime_ns == mtime
+    pd.testing.assert_frame_equal(pd.read_parquet(orphan), before)
+    assert len(journal.read_text().splitlines()) == 4
+
+
+def test_changed_experiment_file_is_refused_with_one_line_and_force_starts_anew(batch):
+    path, out = batch
+    path.write_text(path.read_text().replace("replications: 2", "replications: 3"))
+    result = CliRunner().invoke(cli, ["batch", str(path), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "experiment file changed since" in lines[0] and "--force" in lines[0]
+    assert len(read_runs(out)) == 4  # untouched
+
+    result = CliRunner().invoke(
+        cli, ["batch", str(path), "--out", str(out), "--force", "--no-progress", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(read_runs(out)) == 6
+    assert "runs: 6 (6 ok, 0 failed; 6 run now, 0 already done)" in result.stdout
+    assert (out / "experiment.yaml").read_bytes() == path.read_bytes()
+
+
+def test_changed_scenario_file_is_refused(batch):
+    path, out = batch
+    scenario = path.parent / "other.yaml"
+    scenario.write_text(scenario.read_text().replace("steps: 4", "steps: 5"))
+    with pytest.raises(ExperimentError, match="scenario 'other' changed since"):
+        run_batch(load_experiment(path), out, workers=1, progress=False)
+
+
+def test_non_empty_folder_that_is_no_batch_is_refused(tmp_path):
+    path = write(tmp_path / "exp")
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(ExperimentError, match="not empty and holds no batch"):
+        run_batch(load_experiment(path), out, workers=1, progress=False)
+    assert (out / "thesis.docx").read_text() == "precious"
+
+
+def test_read_table_reads_only_runs_that_finished_ok(batch):
+    _, out = batch
+    store = Store(out)
+    runs = read_runs(out)
+    runs.loc[runs["run_id"] == "base-d0-r1", "status"] = "failed"
+    frame = read_table(out, "membership", runs=runs)
+    assert sorted(set(frame["run_id"])) == ["base-d0-r0", "other-d0-r0", "other-d0-r1"]
+    assert store.manifest()["name"] == "s"
+
+
+def test_a_second_batch_cannot_write_into_a_directory_in_use(batch):
+    path, out = batch
+    holder = Store(out)
+    holder._lock()
+    try:
+        with pytest.raises(ExperimentError, match="another batch is writing to this directory"):
+            run_batch(load_experiment(path), out, workers=1, progress=False)
+    finally:
+        holder.close()
+    report = run_batch(load_experiment(path), out, workers=1, progress=False)
+    assert report.skipped == 4
