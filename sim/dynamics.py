@@ -111,7 +111,10 @@ def signal_share(capacity: np.ndarray, exposure: np.ndarray, saturation: np.ndar
 
     """
     signal = capacity[None, None, :, :] * exposure
-    return signal / (saturation + signal.sum(axis=2, keepdims=True))
+    total = signal.sum(axis=2, keepdims=True)
+    total += saturation
+    signal /= total
+    return signal
 
 
 def message(
@@ -140,9 +143,9 @@ def message(
         (observer, audience, actor, channel) in [-1, 1].
     """
     trust = 1.0 - credibility_weight + credibility_weight * credibility[:, None, :, None]
-    raw = trust * valence[None, None, :, :]
-    raw = raw - loss_aversion * cut[None, None, :, :] * exposure
-    return np.clip(raw, -1.0, 1.0)
+    raw = exposure * (-loss_aversion * cut)[None, None, :, :]
+    raw += trust * valence[None, None, :, :]
+    return np.clip(raw, -1.0, 1.0, out=raw)
 
 
 def update_credibility(
@@ -198,8 +201,8 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     """
     p = state.perception
     n = p.shape[0]
-    u = signal_share(inputs.capacity, inputs.exposure, params.saturation)
-    pull = params.receptivity[None, :, None, :] * u
+    pull = signal_share(inputs.capacity, inputs.exposure, params.saturation)
+    pull *= params.receptivity[None, :, None, :]
     m = message(
         state.credibility,
         inputs.valence,
@@ -210,7 +213,13 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     )
     social = (inputs.ties @ p.reshape(n, -1)).reshape(p.shape)
     theta = _theta(params.stubbornness, n)
-    new_p = theta * inputs.anchor + (1.0 - theta) * ((1.0 - pull) * social + pull * m)
+    # (1 − pull)·social + pull·m, computed in place as social + pull·(m − social).
+    new_p = m
+    new_p -= social
+    new_p *= pull
+    new_p += social
+    new_p *= 1.0 - theta
+    new_p += theta * inputs.anchor
     # Round-off can step a hair past ±1; the exact update cannot.
     np.clip(new_p, -1.0, 1.0, out=new_p)
     new_r = update_credibility(

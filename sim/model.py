@@ -6,6 +6,8 @@ The model owns the numpy arrays; `Nation` agents are views that make decisions.
 
 from __future__ import annotations
 
+import weakref
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -22,6 +24,32 @@ from sim.world import INITIATIVE_LEADERS, World
 __all__ = ["SoftPowerModel"]
 
 _STRATEGIES = ("need", "strategic", "retreat")
+
+
+# Spin-up depends only on the world and the parameters (no randomness, no events), so its result
+# is reused by later models of the same world and parameters in this process, such as the
+# replications and scenarios of a batch. Bounded; entries of a collected world are dropped.
+_SPIN_UP_CACHE: dict[tuple[int, Parameters], tuple[weakref.ref, np.ndarray, np.ndarray]] = {}
+_SPIN_UP_CACHE_SIZE = 8
+
+
+def _spin_up(model: SoftPowerModel) -> tuple[np.ndarray, np.ndarray]:
+    """Return (perception, credibility) after ``spinup_steps`` frozen-input kernel steps."""
+    key = (id(model.world), model.parameters)
+    hit = _SPIN_UP_CACHE.get(key)
+    if hit is not None and hit[0]() is model.world:
+        return hit[1].copy(), hit[2].copy()
+    state = dynamics.State(model.anchor.copy(), model.credibility_target.copy())
+    inputs = model._inputs()
+    kernel = model.kernel_parameters
+    for _ in range(model.parameters.spinup_steps):
+        state = dynamics.step(state, inputs, kernel)
+    for k in [k for k, v in _SPIN_UP_CACHE.items() if v[0]() is None]:
+        del _SPIN_UP_CACHE[k]
+    while len(_SPIN_UP_CACHE) >= _SPIN_UP_CACHE_SIZE:
+        del _SPIN_UP_CACHE[next(iter(_SPIN_UP_CACHE))]
+    _SPIN_UP_CACHE[key] = (weakref.ref(model.world), state.perception, state.credibility)
+    return state.perception.copy(), state.credibility.copy()
 
 
 class SoftPowerModel(mesa.Model):
@@ -103,13 +131,7 @@ class SoftPowerModel(mesa.Model):
         # --- initial state from structure, then spin-up with frozen inputs ---
         self.anchor = self._anchor()
         self.credibility_target = self._credibility_target()
-        self.perception = self.anchor.copy()
-        self.credibility = self.credibility_target.copy()
-        state = dynamics.State(self.perception, self.credibility)
-        inputs = self._inputs()
-        for _ in range(p.spinup_steps):
-            state = dynamics.step(state, inputs, self.kernel_parameters)
-        self.perception, self.credibility = state.perception, state.credibility
+        self.perception, self.credibility = _spin_up(self)
 
         # --- Mesa agents on a network space with integer node ids ---
         graph = nx.Graph()

@@ -182,3 +182,17 @@ def test_int_seed_gives_the_same_run_as_the_cli_seed_sequence(bundled_world):
     b = SoftPowerModel(bundled_world, rng=np.random.SeedSequence(3), steps=6).run()
     np.testing.assert_array_equal(a.perception, b.perception)
     assert a.recorder.events == b.recorder.events
+
+
+def test_cached_spin_up_gives_the_same_run_as_a_fresh_one(bundled_world):
+    import sim.model
+
+    first = SoftPowerModel(bundled_world, rng=5, steps=4).run()
+    cached = SoftPowerModel(bundled_world, rng=5, steps=4).run()
+    sim.model._SPIN_UP_CACHE.clear()
+    fresh = SoftPowerModel(bundled_world, rng=5, steps=4).run()
+    np.testing.assert_array_equal(first.recorder.score, cached.recorder.score)
+    np.testing.assert_array_equal(first.recorder.score, fresh.recorder.score)
+    np.testing.assert_array_equal(first.perception, fresh.perception)
+    # A cached spin-up hands out copies: running one model leaves the cache untouched.
+    assert cached.perception is not fresh.perception
