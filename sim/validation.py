@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.csvfile import number, read_rows
 from sim.dynamics import CHANNELS
 from sim.errors import DataError, suggest
 from sim.params import REGISTRY, Parameters
@@ -161,49 +162,13 @@ def _check_code(text: str, *, path: str, line: int, key: str, known: Sequence[st
     return code
 
 
-def _value(text: str, *, path: str, line: int | None, key: str) -> float:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"{text!r} is not a number", file=path, line=line, key=key, expected="a number"
-        ) from None
-    if not math.isfinite(value):
-        raise DataError(f"{text!r} is not finite", file=path, line=line, key=key)
-    return value
-
-
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    if not path.is_file():
-        raise DataError(
-            "target file not found",
-            file=str(path),
-            expected="a CSV file with columns iso3,value or observer,target,value",
-            suggestion="see sim/data/targets/ for an example",
-        )
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            reader.fieldnames = header
-            rows = []
-            for row in reader:
-                if None in row or any(v is None for v in row.values()):
-                    raise DataError(
-                        "row has the wrong number of fields",
-                        file=str(path),
-                        line=reader.line_num,
-                        expected=f"{len(header)} comma-separated fields",
-                        suggestion="quote fields that contain commas",
-                    )
-                if not any((v or "").strip() for v in row.values()):
-                    continue
-                rows.append((reader.line_num, row))
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", file=str(path)) from None
-    return header, rows
+    return read_rows(
+        path,
+        missing="target file not found",
+        expected="a CSV file with columns iso3,value or observer,target,value",
+        suggestion="see sim/data/targets/ for an example",
+    )
 
 
 def _is_rank(metric: str) -> bool:
@@ -292,7 +257,7 @@ def load_target(path: str | Path, metric: str | None = None, known: Sequence[str
             _check_code(row[c], path=file, line=line, key=c, known=known) for c in key_cols
         )
         key = codes if kind == "poll" else codes[0]
-        value = _value(row[value_col], path=file, line=line, key=value_col)
+        value = number(row[value_col], path=file, line=line, key=value_col)
         if key in values and values[key] != value:
             label = "/".join(codes)
             raise DataError(
@@ -1094,7 +1059,7 @@ class RunOutputs:
         return chosen, rows[0].get("date") or "", rows
 
     def _number(self, row: dict[str, str], key: str, name: str) -> float:
-        return _value(row[key], path=str(self.path / name), line=None, key=key)
+        return number(row[key], path=str(self.path / name), line=None, key=key)
 
     def scores(self, step: int | None = None) -> tuple[int, str, dict[str, float]]:
         """Return (step, date, ``{iso3: score}``) at ``step`` (default: the last)."""

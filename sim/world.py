@@ -7,8 +7,6 @@ size for tests and scaling studies.
 
 from __future__ import annotations
 
-import csv
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from sim.csvfile import number, read_rows
 from sim.dynamics import CHANNELS
 from sim.errors import DataError, suggest
 
@@ -294,54 +293,14 @@ class World:
 
 
 def _read(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
-    """Read a CSV file into (line number, row) pairs, checking the header."""
-    if not path.is_file():
-        raise DataError(
-            "data file not found",
-            file=str(path),
-            expected="the bundled CSV files of sim/data",
-            suggestion="reinstall softpower or pass the folder that holds them",
-        )
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise DataError(
-                    f"missing column(s) {', '.join(missing)}",
-                    file=str(path),
-                    line=1,
-                    expected=f"columns {', '.join(required)}",
-                )
-            rows = []
-            for row in reader:
-                if None in row or any(v is None for v in row.values()):
-                    raise DataError(
-                        "row has the wrong number of fields",
-                        file=str(path),
-                        line=reader.line_num,
-                        expected=f"{len(header)} comma-separated fields",
-                        suggestion="quote fields that contain commas",
-                    )
-                rows.append((reader.line_num, row))
-            return rows
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    except csv.Error as exc:
-        raise DataError(f"malformed CSV ({exc})", file=str(path)) from None
-
-
-def _number(text: str, *, path: Path, line: int, key: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise DataError(
-            f"{text!r} is not a number", file=str(path), line=line, key=key, expected="a number"
-        ) from None
-    if not math.isfinite(value):
-        raise DataError(f"{text!r} is not finite", file=str(path), line=line, key=key)
-    return value
+    """Read a bundled CSV file into (line number, row) pairs, checking the header."""
+    return read_rows(
+        path,
+        required,
+        missing="data file not found",
+        expected="the bundled CSV files of sim/data",
+        suggestion="reinstall softpower or pass the folder that holds them",
+    )[1]
 
 
 def _code(text: str, known: Mapping[str, int], *, path: Path, line: int, key: str) -> int:
@@ -387,8 +346,8 @@ def _load(folder: Path) -> World:
         i = _code(r["iso3"], known, path=path, line=line, key="iso3")
         if not r["source_url"].strip():
             raise DataError("coordinates without a source", file=str(path), line=line)
-        lat[i] = _number(r["lat"], path=path, line=line, key="lat")
-        lon[i] = _number(r["lon"], path=path, line=line, key="lon")
+        lat[i] = number(r["lat"], path=path, line=line, key="lat")
+        lon[i] = number(r["lon"], path=path, line=line, key="lon")
         sources.setdefault("capital", set()).add(r["source_url"])
     if np.isnan(lat).any():
         missing = [iso3[i] for i in np.flatnonzero(np.isnan(lat))]
@@ -407,8 +366,8 @@ def _load(folder: Path) -> World:
                 key="value",
                 expected="a number (leave missing values out of the file)",
             )
-        year = int(_number(r["year"], path=path, line=line, key="year"))
-        value = _number(r["value"], path=path, line=line, key="value")
+        year = int(number(r["year"], path=path, line=line, key="year"))
+        value = number(r["value"], path=path, line=line, key="value")
         key = (r["iso3"], r["indicator"])
         # Prefer the latest year ≤ START_DATA_YEAR; otherwise the earliest later year.
         if key not in latest:
@@ -509,7 +468,7 @@ def _load(folder: Path) -> World:
     path = folder / "aid_context.csv"
     for line, r in _read(path, ["iso3", "indicator", "value", "source_url"]):
         if r["iso3"] == "CHN" and r["indicator"] == "aiddata_annual_oda_oof_commitments_approx":
-            value = _number(r["value"], path=path, line=line, key="value")
+            value = number(r["value"], path=path, line=line, key="value")
             aid_usd[known["CHN"]] = value * LOAN_AID_EQUIVALENCE
             flags.append(
                 ImputationFlag(
@@ -555,7 +514,7 @@ def _load(folder: Path) -> World:
                 key="flow",
                 expected="exports or imports",
             )
-        share = _number(r["share_pct"], path=path, line=line, key="share_pct") / 100.0
+        share = number(r["share_pct"], path=path, line=line, key="share_pct") / 100.0
         if not 0.0 <= share <= 1.0:
             raise DataError(
                 f"share {share * 100:g}% out of range",
