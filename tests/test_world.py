@@ -21,6 +21,7 @@ SOURCED = {
     "bri_members_full.csv": "source_url",
     "bri_status.csv": "source_url",
     "capitals.csv": "source_url",
+    "countries.csv": "source",
     "indicator_dictionary.csv": "primary_source",
     "indicator_dictionary_additions.csv": "primary_source",
     "indicators_long.csv": "source_url",
@@ -33,7 +34,6 @@ SOURCED = {
 # Files without a per-row source, and the only numeric columns they may hold (sim/data/README.md
 # gives their provenance): identifiers and classifications, and caveats on other files' values.
 UNSOURCED = {
-    "countries.csv": {"in_lowy_gdi_2024"},
     "value_flags.csv": {"year"},
     "value_flags_additions.csv": {"year"},
 }
