@@ -75,6 +75,8 @@ def apply_due(model: SoftPowerModel, t: int) -> None:
     """Apply the events due at step ``t`` (in file order) and advance capacity ramps."""
     for ev in model.schedule_events.get(t, ()):
         apply_event(model, ev.event)
+    if not model._pending_ramps:
+        return
     still = []
     for ramp in model._pending_ramps:
         ramp.done += 1

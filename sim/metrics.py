@@ -24,7 +24,9 @@ def attraction(
         (observer, actor) in [-1, 1].
 
     """
-    return np.einsum("iskd,is,d->ik", perception, audience_weight, channel_weight)
+    # Contract the channel axis first (a BLAS matrix-vector product), then the audience axis.
+    by_audience = perception @ channel_weight
+    return np.einsum("isk,is->ik", by_audience, audience_weight)
 
 
 def salience(capacity: np.ndarray, exposure: np.ndarray, audience_weight: np.ndarray) -> np.ndarray:
@@ -39,7 +41,8 @@ def salience(capacity: np.ndarray, exposure: np.ndarray, audience_weight: np.nda
         (observer, actor), rows summing to 1 (or 0 for an observer exposed to nobody).
 
     """
-    signal = np.einsum("kd,iskd,is->ik", capacity, exposure, audience_weight)
+    weighted = np.einsum("iskd,kd->isk", exposure, capacity)
+    signal = np.einsum("isk,is->ik", weighted, audience_weight)
     total = signal.sum(axis=1, keepdims=True)
     return np.divide(signal, total, out=np.zeros_like(signal), where=total > 0)
 
