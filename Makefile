@@ -18,7 +18,8 @@ $(BIN)/softpower: pyproject.toml uv.lock
 
 venv: $(BIN)/softpower  ## create .venv with Python 3.12 and install softpower with dev extras
 
-demo: venv  ## run the seed-thesis experiment on bundled data and write out/report.html + out/report.pdf
+demo: venv  ## run the baseline and the seed-thesis experiment; write out/report.html + out/report.pdf
+	$(BIN)/softpower run scenarios/baseline.yaml --out out/baseline
 	$(BIN)/softpower batch experiments/demo.yaml --out out/demo
 	$(BIN)/softpower report out/demo --out out/report.html --pdf out/report.pdf
 	@echo "report: $(CURDIR)/out/report.html and $(CURDIR)/out/report.pdf (figures: $(CURDIR)/out/figures/)"
