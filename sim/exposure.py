@@ -17,6 +17,7 @@ __all__ = [
     "audience_reach",
     "shared_membership",
     "exposure",
+    "aid_exposure",
     "social_ties",
 ]
 
@@ -112,15 +113,45 @@ def exposure(
     base = np.empty((n, n, len(CHANNELS)))
     base[:, :, _CULTURE] = g + params.exposure_region * same_region + (trade + trade.T) / 2.0
     base[:, :, _TECH] = 0.5 * g + 2.0 * imports
-    recipients = max(int((aid_allocation > 0).sum(axis=1).max(initial=0)), 1)
-    base[:, :, _AID] = aid_allocation.T * recipients * need[:, None]
+    base[:, :, _AID] = 0.0
     base[:, :, _DIPLOMACY] = g + 0.4 * alliance + 0.6 * shared
-    base[:, :, _AID] *= initiative_boost
     base[:, :, _DIPLOMACY] *= initiative_boost
     np.clip(base, 0.0, 1.0, out=base)
     idx = np.arange(n)
     base[idx, idx, :] = 0.0
-    return base[:, None, :, :] * reach[:, :, None, :] * restriction
+    out = base[:, None, :, :] * reach[:, :, None, :] * restriction
+    out[:, :, :, _AID] = aid_exposure(aid_allocation, need, initiative_boost, reach, restriction)
+    return out
+
+
+def aid_exposure(
+    aid_allocation: np.ndarray,
+    need: np.ndarray,
+    initiative_boost: np.ndarray,
+    reach: np.ndarray,
+    restriction: np.ndarray,
+) -> np.ndarray:
+    """Return the aid slice exposure[i,s,k,aid] (see `exposure`).
+
+    Donors reallocate aid every quarter, so the model refreshes this slice alone when nothing
+    else changed.
+
+    Args:
+        aid_allocation: (donor, recipient) shares.
+        need: (observer,) aid need.
+        initiative_boost: (observer, actor) ≥ 1.
+        reach: (observer, audience, channel).
+        restriction: (observer, audience, actor, channel).
+
+    Returns:
+        (observer, audience, actor).
+    """
+    recipients = max(int((aid_allocation > 0).sum(axis=1).max(initial=0)), 1)
+    base = aid_allocation.T * recipients * need[:, None]
+    base *= initiative_boost
+    np.clip(base, 0.0, 1.0, out=base)
+    np.fill_diagonal(base, 0.0)
+    return base[:, None, :] * reach[:, :, None, _AID] * restriction[:, :, :, _AID]
 
 
 def social_ties(

@@ -126,6 +126,7 @@ class SoftPowerModel(mesa.Model):
             self.aid_allocation[k] = self._aid_target(k, strategy=0)
         self._pending_ramps: list[events.Ramp] = []
         self._dirty = True
+        self._aid_dirty = False
         self._refresh()
 
         # --- initial state from structure, then spin-up with frozen inputs ---
@@ -179,8 +180,17 @@ class SoftPowerModel(mesa.Model):
         """Ask for exposure and ties to be recomputed before the next kernel step."""
         self._dirty = True
 
+    def mark_aid_dirty(self) -> None:
+        """Ask for the aid slice of exposure to be recomputed (aid allocations changed)."""
+        self._aid_dirty = True
+
     def _refresh(self) -> None:
         if not self._dirty:
+            if self._aid_dirty:
+                self.exposure[:, :, :, CHANNELS.index("aid")] = exposure.aid_exposure(
+                    self.aid_allocation, self.need, self._boost, self.reach, self.restriction
+                )
+                self._aid_dirty = False
             return
         p = self.parameters
         self.shared = exposure.shared_membership(self.members)
@@ -203,8 +213,10 @@ class SoftPowerModel(mesa.Model):
             initiative_boost=boost,
             params=p,
         )
+        self._boost = boost
         self.ties = exposure.social_ties(self.trade, self.alliance, self.shared, p)
         self._dirty = False
+        self._aid_dirty = False
 
     def apply_tariffs(self) -> None:
         """Recompute trade ties from the untaxed ties and the tariff levels in force.

@@ -92,7 +92,9 @@ class Nation(FixedAgent):
                 continue
             j = m.initiatives.index(initiative)
             member = bool(m.members[self.index, j])
-            share = float(m.members[partners, j].mean()) if partners.any() else 0.0
+            count = int(partners.sum())
+            # Share of trade partners in the initiative (np.mean is slow on this hot path).
+            share = float(np.dot(m.members[:, j], partners)) / count if count else 0.0
             relief = p.contagion_weight if share >= p.contagion_threshold else 0.0
             a = self.attraction_to(leader)
             if not member and a > p.join_threshold - relief:
@@ -120,7 +122,7 @@ class Nation(FixedAgent):
         """
         m, p = self.model, self.model.parameters
         for k in np.flatnonzero(m.rivalry[self.index]):
-            threat = float(m.perception[self.index, _ELITE, k, :].mean())
+            threat = float(m.perception[self.index, _ELITE, k, :].sum()) / len(CHANNELS)
             already = m.restriction[self.index, 0, k, _CULTURE] < 1.0
             if threat < p.restriction_threshold and not already:
                 m.restriction[self.index, :_ELITE, k, _CULTURE] *= 1.0 - p.restriction_severity
@@ -138,4 +140,4 @@ class Nation(FixedAgent):
         target = m._aid_target(self.index)
         current = m.aid_allocation[self.index]
         current += m.parameters.aid_reallocation_rate * (target - current)
-        m.mark_dirty()
+        m.mark_aid_dirty()
