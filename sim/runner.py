@@ -201,11 +201,17 @@ def _with_keys(task: RunTask, columns: dict[str, Any], length: int) -> pa.Table:
     return pa.table({**keys, **columns})
 
 
+def _labels(labels, index: np.ndarray) -> pa.Array:
+    """Return the string column ``labels[index]``, built in Arrow (numpy strings convert slowly)."""
+    return pa.array([str(v) for v in labels], pa.string()).take(pa.array(index, pa.int64()))
+
+
 def run_tables(model, task: RunTask, perception_targets: tuple[str, ...]) -> dict[str, pa.Table]:
     """Return a finished model's tables with the run's keys in front of every row.
 
-    ``perception`` keeps only the given targets (rows in `Recorder.perception_table` order);
-    ``audience`` equals `Recorder.audience_table`, built without per-slice frames.
+    ``soft_power`` equals `Recorder.soft_power_table`; ``perception`` keeps only the given
+    targets (rows in `Recorder.perception_table` order); ``audience`` equals
+    `Recorder.audience_table`; all built without per-slice frames.
 
     Args:
         model: A run `SoftPowerModel`.
@@ -218,12 +224,23 @@ def run_tables(model, task: RunTask, perception_targets: tuple[str, ...]) -> dic
     """
     rec, n, last = model.recorder, model.n, model.steps
     iso3 = np.array(model.iso3)
-    sp = rec.soft_power_table()
+    every = np.arange(last + 1)
     tables = {
-        "soft_power": _with_keys(task, {c: sp[c].to_numpy() for c in sp.columns}, len(sp)),
+        "soft_power": _with_keys(
+            task,
+            {
+                "step": np.repeat(every, n).astype(np.int64),
+                "date": _labels([model.spec.date(s) for s in every], np.repeat(every, n)),
+                "iso3": _labels(model.iso3, np.tile(np.arange(n), last + 1)),
+                "score": rec.score[: last + 1].ravel(),
+                "rank": rec.rank[: last + 1].ravel(),
+            },
+            n * (last + 1),
+        )
     }
 
     slots = [(i, s) for i, s in enumerate(rec.steps) if s <= last]
+    slot_dates = [model.spec.date(s) for _, s in slots]
     wanted = np.isin(iso3, perception_targets)
     mask = ~np.eye(n, dtype=bool) & wanted[None, :]
     obs, tgt = np.nonzero(mask)
@@ -232,9 +249,9 @@ def run_tables(model, task: RunTask, perception_targets: tuple[str, ...]) -> dic
         task,
         {
             "step": np.repeat([s for _, s in slots], m).astype(np.int64),
-            "date": np.repeat([model.spec.date(s) for _, s in slots], m),
-            "observer": np.tile(iso3[obs], len(slots)),
-            "target": np.tile(iso3[tgt], len(slots)),
+            "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), m)),
+            "observer": _labels(model.iso3, np.tile(obs, len(slots))),
+            "target": _labels(model.iso3, np.tile(tgt, len(slots))),
             "value": np.concatenate([rec.attraction[i][obs, tgt] for i, _ in slots])
             if slots
             else np.zeros(0),
@@ -249,10 +266,10 @@ def run_tables(model, task: RunTask, perception_targets: tuple[str, ...]) -> dic
         task,
         {
             "step": np.repeat([s for _, s in slots], block).astype(np.int64),
-            "date": np.repeat([model.spec.date(s) for _, s in slots], block),
-            "observer": np.tile(iso3, len(slots) * t * a),
-            "audience": np.tile(np.repeat(np.array(AUDIENCES), n), len(slots) * t),
-            "target": np.tile(np.repeat(np.array(rec.targets, dtype=str), a * n), len(slots)),
+            "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), block)),
+            "observer": _labels(model.iso3, np.tile(np.arange(n), len(slots) * t * a)),
+            "audience": _labels(AUDIENCES, np.tile(np.repeat(np.arange(a), n), len(slots) * t)),
+            "target": _labels(rec.targets, np.tile(np.repeat(np.arange(t), a * n), len(slots))),
             "value": values.transpose(0, 3, 2, 1).ravel(),
         },
         block * len(slots),
