@@ -184,6 +184,25 @@ def _theta(stubbornness: np.ndarray | float, n: int) -> np.ndarray:
     return theta[:, None, None, None]
 
 
+def _pull_and_message(
+    state: State, inputs: Inputs, params: KernelParameters
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ν·u and m, both (observer, audience, actor, channel), shared by `step` and
+    `fixed_point`.
+    """
+    pull = signal_share(inputs.capacity, inputs.exposure, params.saturation)
+    pull *= params.receptivity[None, :, None, :]
+    m = message(
+        state.credibility,
+        inputs.valence,
+        inputs.cut,
+        inputs.exposure,
+        params.loss_aversion,
+        params.credibility_weight,
+    )
+    return pull, m
+
+
 def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     """Advance perception and credibility by one quarter.
 
@@ -201,16 +220,7 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     """
     p = state.perception
     n = p.shape[0]
-    pull = signal_share(inputs.capacity, inputs.exposure, params.saturation)
-    pull *= params.receptivity[None, :, None, :]
-    m = message(
-        state.credibility,
-        inputs.valence,
-        inputs.cut,
-        inputs.exposure,
-        params.loss_aversion,
-        params.credibility_weight,
-    )
+    pull, m = _pull_and_message(state, inputs, params)
     social = (inputs.ties @ p.reshape(n, -1)).reshape(p.shape)
     theta = _theta(params.stubbornness, n)
     # (1 − pull)·social + pull·m, computed in place as social + pull·(m − social).
@@ -245,16 +255,7 @@ def fixed_point(state: State, inputs: Inputs, params: KernelParameters) -> np.nd
 
     """
     n, n_aud, n_act, n_ch = inputs.anchor.shape
-    u = signal_share(inputs.capacity, inputs.exposure, params.saturation)
-    pull = params.receptivity[None, :, None, :] * u
-    m = message(
-        state.credibility,
-        inputs.valence,
-        inputs.cut,
-        inputs.exposure,
-        params.loss_aversion,
-        params.credibility_weight,
-    )
+    pull, m = _pull_and_message(state, inputs, params)
     theta = _theta(params.stubbornness, n)
     b = theta * inputs.anchor + (1.0 - theta) * pull * m
     scale = (1.0 - theta) * (1.0 - pull)
