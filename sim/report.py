@@ -200,7 +200,7 @@ def load_batch(root: str | Path, baseline: str | None = None) -> Batch:
         ExperimentError: Not a batch result directory, no finished run, or an unknown baseline.
 
     """
-    from sim.summary import summarize
+    from sim.summary import choose_baseline, summarize
 
     root = Path(root)
     manifest = _read_manifest(root)
@@ -212,14 +212,7 @@ def load_batch(root: str | Path, baseline: str | None = None) -> Batch:
             key="scenarios",
             expected="at least one scenario",
         )
-    chosen = baseline or manifest.get("baseline") or names[0]
-    if chosen not in names:
-        raise SoftPowerError(
-            f"unknown baseline scenario {chosen!r}",
-            key="--baseline",
-            expected="one of " + ", ".join(names),
-            suggestion=suggest(chosen, names),
-        )
+    chosen = choose_baseline(manifest, baseline)
     if not _summary_is_current(root, chosen, names):
         summarize(root, baseline=chosen)
     tables = {

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ __all__ = [
     "SENSITIVITY_OUTPUTS",
     "Summary",
     "analyze_outputs",
+    "choose_baseline",
     "describe",
     "paired_differences",
     "sensitivity",
@@ -251,6 +253,24 @@ def _write(path: Path, frame: pd.DataFrame) -> Path:
     return path
 
 
+def choose_baseline(manifest: Mapping[str, Any], baseline: str | None = None) -> str:
+    """Return the baseline scenario: ``baseline``, else the experiment's, else its first.
+
+    Raises:
+        ExperimentError: ``baseline`` names no scenario of the batch (with a suggestion).
+    """
+    names = list(manifest["scenarios"])
+    chosen = baseline or manifest.get("baseline") or names[0]
+    if chosen not in names:
+        raise ExperimentError(
+            f"unknown baseline scenario {chosen!r}",
+            key="--baseline",
+            expected="one of " + ", ".join(names),
+            suggestion=suggest(chosen, names),
+        )
+    return chosen
+
+
 def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 1000) -> Summary:
     """Write the summary tables of a batch result directory into ``DIR/summary/``.
 
@@ -276,14 +296,7 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
             suggestion="run `softpower batch EXPERIMENT.yaml --out DIR` first",
         )
     names = list(manifest["scenarios"])
-    baseline = baseline or manifest.get("baseline") or names[0]
-    if baseline not in names:
-        raise ExperimentError(
-            f"unknown baseline scenario {baseline!r}",
-            key="--baseline",
-            expected="one of " + ", ".join(names),
-            suggestion=suggest(baseline, names),
-        )
+    baseline = choose_baseline(manifest, baseline)
     runs = read_runs(root)
     if not (runs["status"] == "ok").any():
         raise ExperimentError(
