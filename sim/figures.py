@@ -123,6 +123,17 @@ def _end_labels(ax, x: float, items: Sequence[tuple[float, str, str, bool]], gap
         )
 
 
+def _band_lines(ax, frame: pd.DataFrame, scenarios, titles) -> None:
+    """Draw each scenario's mean line over its 5–95% band (one colour and dash per scenario)."""
+    for j, name in enumerate(scenarios):
+        s = frame[frame["scenario"] == name].sort_values("step")
+        if s.empty:
+            continue
+        colour, style = _colour(j), _LINESTYLES[j % len(_LINESTYLES)]
+        ax.fill_between(s["step"], s["q05"], s["q95"], color=colour, alpha=0.15, lw=0)
+        ax.plot(s["step"], s["mean"], color=colour, ls=style, lw=1.8, label=titles[name])
+
+
 def _steps_dates(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     sd = frame[["step", "date"]].drop_duplicates().sort_values("step")
     return sd["step"].to_numpy(), sd["date"].astype(str).tolist()
@@ -152,13 +163,7 @@ def focus_trajectories(
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False, sharex=True)).ravel()
     for ax, code in zip(axes, focus, strict=False):
         sub = scores[scores["iso3"] == code]
-        for j, name in enumerate(scenarios):
-            s = sub[sub["scenario"] == name].sort_values("step")
-            if s.empty:
-                continue
-            colour, style = _colour(j), _LINESTYLES[j % len(_LINESTYLES)]
-            ax.fill_between(s["step"], s["q05"], s["q95"], color=colour, alpha=0.15, lw=0)
-            ax.plot(s["step"], s["mean"], color=colour, ls=style, lw=1.8, label=titles[name])
+        _band_lines(ax, sub, scenarios, titles)
         steps, dates = _steps_dates(sub)
         _quarter_axis(ax, steps, dates)
         ax.set_title(code)
@@ -486,13 +491,7 @@ def alignment_and_membership(
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, max(1, len(panels)), squeeze=False)).ravel()
     for ax, (title, frame, ylabel, _) in zip(axes, panels, strict=False):
-        for j, name in enumerate(scenarios):
-            s = frame[frame["scenario"] == name].sort_values("step")
-            if s.empty:
-                continue
-            colour, style = _colour(j), _LINESTYLES[j % len(_LINESTYLES)]
-            ax.fill_between(s["step"], s["q05"], s["q95"], color=colour, alpha=0.15, lw=0)
-            ax.plot(s["step"], s["mean"], color=colour, ls=style, lw=1.8, label=titles[name])
+        _band_lines(ax, frame, scenarios, titles)
         steps, dates = _steps_dates(frame)
         _quarter_axis(ax, steps, dates)
         ax.set_title(title)
