@@ -1019,30 +1019,14 @@ class RunOutputs:
                 suggestion="run `softpower run SCENARIO --out DIR` first",
             )
         by_step: dict[int, list[dict[str, str]]] = {}
-        try:
-            with file.open(newline="", encoding="utf-8") as fh:
-                reader = csv.DictReader(fh)
-                missing = [c for c in columns if c not in (reader.fieldnames or [])]
-                if missing:
-                    raise DataError(
-                        f"missing column(s) {', '.join(missing)}",
-                        file=str(file),
-                        line=1,
-                        expected=f"columns {', '.join(columns)}",
-                    )
-                for row in reader:
-                    try:
-                        key = int(row["step"])
-                    except (TypeError, ValueError):
-                        raise DataError(
-                            f"step {row['step']!r} is not an integer",
-                            file=str(file),
-                            line=reader.line_num,
-                            key="step",
-                        ) from None
-                    by_step.setdefault(key, []).append(row)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise DataError(f"unreadable CSV ({exc})", file=str(file)) from None
+        for line, row in read_rows(file, columns)[1]:
+            try:
+                key = int(row["step"])
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"step {row['step']!r} is not an integer", file=str(file), line=line, key="step"
+                ) from None
+            by_step.setdefault(key, []).append(row)
         if not by_step:
             raise DataError("no rows", file=str(file), expected="the output of `softpower run`")
         steps = sorted(by_step)
