@@ -71,9 +71,10 @@ def soft_power_score(
         (actor,) scores in [0, 100].
     """
     n = attraction_ik.shape[0]
-    off = ~np.eye(n, dtype=bool)
     familiarity = salience_ik.mean(axis=0)
-    reputation = np.where(off, (1.0 + attraction_ik) / 2.0, 0.0).sum(axis=0) / max(n - 1, 1)
+    liking = (1.0 + attraction_ik) / 2.0
+    np.fill_diagonal(liking, 0.0)  # a nation's view of itself does not count
+    reputation = liking.sum(axis=0) / max(n - 1, 1)
     top = familiarity.max() if familiarity_reference is None else familiarity_reference
     f = np.clip(familiarity / top, 0.0, 1.0) if top > 0 else familiarity
     return np.clip(100.0 * np.power(f, alpha) * np.power(reputation, 1.0 - alpha), 0.0, 100.0)

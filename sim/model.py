@@ -15,7 +15,7 @@ from mesa.discrete_space import Network
 
 from sim import dynamics, events, exposure, metrics
 from sim.dynamics import AUDIENCES, CHANNELS
-from sim.nation import Nation
+from sim.nation import DecisionContext, Nation
 from sim.params import Parameters
 from sim.record import Recorder
 from sim.scenario import Scenario, baseline_scenario
@@ -67,6 +67,9 @@ class SoftPowerModel(mesa.Model):
         capacity: (actor, channel), current.
         perception: (observer, audience, actor, channel) in [-1, 1].
         credibility: (observer, actor) in [0, 1].
+        current_attraction: (observer, actor) attraction when this step's decisions are made.
+        current_elite_perception: (observer, actor) elite perception averaged over channels,
+            when this step's decisions are made.
         recorder: Per-step outputs.
 
     """
@@ -127,6 +130,8 @@ class SoftPowerModel(mesa.Model):
         self._pending_ramps: list[events.Ramp] = []
         self._dirty = True
         self._aid_dirty = False
+        self._decision_context: DecisionContext | None = None
+        self._kernel_parameters: tuple[Parameters, dynamics.KernelParameters] | None = None
         self._refresh()
 
         # --- initial state from structure, then spin-up with frozen inputs ---
@@ -145,6 +150,7 @@ class SoftPowerModel(mesa.Model):
         self.nations: list[Nation] = sorted(self.agents_by_type[Nation], key=lambda a: a.index)
 
         self.current_attraction = self.attraction()
+        self.current_elite_perception = self.elite_perception()
         self.familiarity_reference = float(self.salience().mean(axis=0).max())
         self.schedule_events = events.schedule(scenario)
         self.recorder = Recorder(self, record_every=record_every)
@@ -153,8 +159,16 @@ class SoftPowerModel(mesa.Model):
     # ------------------------------------------------------------------ derived arrays
     @property
     def kernel_parameters(self) -> dynamics.KernelParameters:
-        """The parameters in the shapes the kernel needs."""
-        p = self.parameters
+        """The parameters in the shapes the kernel needs (rebuilt when `parameters` changes)."""
+        cached = self._kernel_parameters
+        if cached is not None and cached[0] is self.parameters:
+            return cached[1]
+        kernel = self._shape_kernel_parameters(self.parameters)
+        self._kernel_parameters = (self.parameters, kernel)
+        return kernel
+
+    @staticmethod
+    def _shape_kernel_parameters(p: Parameters) -> dynamics.KernelParameters:
         receptivity = np.array([p.receptivity_youth, p.receptivity_public, p.receptivity_elite])[
             :, None
         ] * np.ones(len(CHANNELS))
@@ -177,8 +191,16 @@ class SoftPowerModel(mesa.Model):
         )
 
     def mark_dirty(self) -> None:
-        """Ask for exposure and ties to be recomputed before the next kernel step."""
+        """Ask for exposure, ties and the decision context to be recomputed before next use."""
         self._dirty = True
+        self._decision_context = None
+
+    @property
+    def decision_context(self) -> DecisionContext:
+        """Partners, rivals and initiative leaders as nations' decisions read them."""
+        if self._decision_context is None:
+            self._decision_context = DecisionContext.of(self)
+        return self._decision_context
 
     def mark_aid_dirty(self) -> None:
         """Ask for the aid slice of exposure to be recomputed (aid allocations changed)."""
@@ -298,6 +320,15 @@ class SoftPowerModel(mesa.Model):
             self.perception, self.audience_weight, np.array(self.parameters.channel_weights)
         )
 
+    def elite_perception(self) -> np.ndarray:
+        """Return (observer, actor): the elite's perception averaged over channels."""
+        elite = self.perception[:, AUDIENCES.index("elite")]
+        # Channel by channel: a reduction over the short last axis is slow in NumPy.
+        total = elite[:, :, 0].copy()
+        for d in range(1, len(CHANNELS)):
+            total += elite[:, :, d]
+        return total / len(CHANNELS)
+
     def salience(self) -> np.ndarray:
         """Return f[i,k] (observer, actor): k's share of i's attention."""
         self._refresh()
@@ -321,7 +352,11 @@ class SoftPowerModel(mesa.Model):
         """Advance one quarter: due events, nations' decisions, the kernel, recording."""
         t = self.steps - 1  # Mesa has already counted this step; events at step t act now.
         events.apply_due(self, t)
-        self.current_attraction = self.attraction()
+        if t in self.schedule_events:  # an event (a news shock) may have moved perception
+            self.current_attraction = self.attraction()
+        else:  # perception is as the recorder saw it at the end of the last step
+            self.current_attraction = self.recorder.last_attraction
+        self.current_elite_perception = self.elite_perception()
         self.agents_by_type[Nation].shuffle_do("decide")
         state = dynamics.step(
             dynamics.State(self.perception, self.credibility),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,7 +14,10 @@ from sim.world import INITIATIVE_LEADERS
 if TYPE_CHECKING:
     from sim.model import SoftPowerModel
 
-__all__ = ["Nation"]
+__all__ = ["PARTNER_THRESHOLD", "DecisionContext", "Nation"]
+
+#: Two-way trade tie above which two nations count as trade partners for contagion.
+PARTNER_THRESHOLD = 0.02
 
 _ELITE = AUDIENCES.index("elite")
 _CULTURE, _TECH, _AID = CHANNELS.index("culture"), CHANNELS.index("tech"), CHANNELS.index("aid")
@@ -86,19 +90,20 @@ class Nation(FixedAgent):
         by complex contagion among trade partners, with hysteresis between join and leave.
         """
         m, p = self.model, self.model.parameters
-        partners = m.trade[self.index] > 0.02
-        for initiative, leader in INITIATIVE_LEADERS.items():
-            if leader not in m.iso3 or leader == self.iso3 or initiative not in m.initiatives:
+        context = m.decision_context
+        i = self.index
+        partners = context.partners[i]
+        count = context.partner_count[i]
+        for initiative, j, leader in context.led_initiatives:
+            if leader == i:
                 continue
-            j = m.initiatives.index(initiative)
-            member = bool(m.members[self.index, j])
-            count = int(partners.sum())
+            member = bool(m.members[i, j])
             # Share of trade partners in the initiative (np.mean is slow on this hot path).
             share = float(np.dot(m.members[:, j], partners)) / count if count else 0.0
             relief = p.contagion_weight if share >= p.contagion_threshold else 0.0
-            a = self.attraction_to(leader)
+            a = float(m.current_attraction[i, leader])
             if not member and a > p.join_threshold - relief:
-                m.members[self.index, j] = 1.0
+                m.members[i, j] = 1.0
                 m.mark_dirty()
                 m.recorder.log(
                     "decision_join",
@@ -107,7 +112,7 @@ class Nation(FixedAgent):
                     f"attraction {a:.2f}, partners {share:.0%}",
                 )
             elif member and a < p.leave_threshold - relief:
-                m.members[self.index, j] = 0.0
+                m.members[i, j] = 0.0
                 m.mark_dirty()
                 m.recorder.log(
                     "decision_leave",
@@ -121,8 +126,8 @@ class Nation(FixedAgent):
         perceives it as a threat (mean elite perception below the threshold).
         """
         m, p = self.model, self.model.parameters
-        for k in np.flatnonzero(m.rivalry[self.index]):
-            threat = float(m.perception[self.index, _ELITE, k, :].sum()) / len(CHANNELS)
+        for k in m.decision_context.rivals[self.index]:
+            threat = float(m.current_elite_perception[self.index, k])
             already = m.restriction[self.index, 0, k, _CULTURE] < 1.0
             if threat < p.restriction_threshold and not already:
                 m.restriction[self.index, :_ELITE, k, _CULTURE] *= 1.0 - p.restriction_severity
@@ -141,3 +146,42 @@ class Nation(FixedAgent):
         current = m.aid_allocation[self.index]
         current += m.parameters.aid_reallocation_rate * (target - current)
         m.mark_aid_dirty()
+
+
+@dataclass(frozen=True)
+class DecisionContext:
+    """What nations' decisions read of the network, computed once per change of structure.
+
+    Decisions change memberships, restrictions and aid, never trade or rivalry, so the model
+    keeps one context until `SoftPowerModel.mark_dirty` (called after every event and every
+    change of structure) drops it.
+
+    Attributes:
+        partners: (nation, nation) bool, trade tie above the partner threshold.
+        partner_count: Trade partners of each nation.
+        rivals: Indices of each nation's rivals.
+        led_initiatives: (initiative, membership column, leader index) of every leader-led
+            initiative whose leader is in the world.
+
+    """
+
+    partners: np.ndarray
+    partner_count: tuple[int, ...]
+    rivals: tuple[tuple[int, ...], ...]
+    led_initiatives: tuple[tuple[str, int, int], ...]
+
+    @classmethod
+    def of(cls, model: SoftPowerModel) -> DecisionContext:
+        """Build the context of the model's current structure."""
+        partners = model.trade > PARTNER_THRESHOLD
+        led = tuple(
+            (initiative, model.initiatives.index(initiative), model.iso3.index(leader))
+            for initiative, leader in INITIATIVE_LEADERS.items()
+            if leader in model.iso3 and initiative in model.initiatives
+        )
+        return cls(
+            partners=partners,
+            partner_count=tuple(int(c) for c in partners.sum(axis=1)),
+            rivals=tuple(tuple(int(k) for k in np.flatnonzero(row)) for row in model.rivalry),
+            led_initiatives=led,
+        )

@@ -52,6 +52,8 @@ class Recorder:
         self.audience = np.zeros((len(self.steps), n, len(AUDIENCES), len(self.targets)))
         self.members = np.zeros((horizon + 1, n), dtype=np.int8)
         self.events: list[tuple[int, str, str, str, str]] = []
+        #: (observer, actor) attraction at the last recorded step.
+        self.last_attraction: np.ndarray | None = None
 
     def log(self, kind: str, actor: str, target: str, detail: str) -> None:
         """Record an event or decision at the current step."""
@@ -61,6 +63,7 @@ class Recorder:
         """Record the model's outputs for ``step``."""
         m = self.model
         a = m.attraction()
+        self.last_attraction = a
         score = metrics.soft_power_score(
             a, m.salience(), m.parameters.salience_alpha, m.familiarity_reference
         )

@@ -163,10 +163,11 @@ class World:
         """Return the (nation, group) 0/1 membership matrix for ``names`` (all groups if None)."""
         names = list(self.groups) if names is None else list(names)
         out = np.zeros((self.n, len(names)))
+        position = {code: i for i, code in enumerate(self.iso3)}
         for j, g in enumerate(names):
             for code in self.groups.get(g, ()):
-                if code in self.iso3:
-                    out[self.iso3.index(code), j] = 1.0
+                if code in position:
+                    out[position[code], j] = 1.0
         return out
 
     def graph(self) -> nx.MultiDiGraph:
