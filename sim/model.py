@@ -357,7 +357,8 @@ class SoftPowerModel(mesa.Model):
         else:  # perception is as the recorder saw it at the end of the last step
             self.current_attraction = self.recorder.last_attraction
         self.current_elite_perception = self.elite_perception()
-        self.agents_by_type[Nation].shuffle_do("decide")
+        draws = iter(self.rng.random(len(self.nations)).tolist())
+        self.agents_by_type[Nation].shuffle_do(lambda nation: nation.decide(next(draws)))
         state = dynamics.step(
             dynamics.State(self.perception, self.credibility),
             self._inputs(),

@@ -76,10 +76,19 @@ class Nation(FixedAgent):
         return [g for j, g in enumerate(m.initiatives) if m.members[self.index, j]]
 
     # ------------------------------------------------------------------ decisions
-    def decide(self) -> None:
-        """Review, with probability ``decision_rate``, initiatives, restrictions and aid."""
+    def decide(self, draw: float | None = None) -> None:
+        """Review, with probability ``decision_rate``, initiatives, restrictions and aid.
+
+        Args:
+            draw: A uniform draw in [0, 1) that decides whether this nation reviews now; drawn
+                from the model's ``rng`` when None. The model draws all nations' at once, in
+                the order they act, which is the same stream as one draw per call.
+
+        """
         m = self.model
-        if m.rng.random() >= m.parameters.decision_rate:
+        if draw is None:
+            draw = m.rng.random()
+        if draw >= m.parameters.decision_rate:
             return
         self.review_initiatives()
         self.review_restrictions()
@@ -157,7 +166,7 @@ class DecisionContext:
     change of structure) drops it.
 
     Attributes:
-        partners: (nation, nation) bool, trade tie above the partner threshold.
+        partners: (nation, nation) 1.0 where the trade tie is above the partner threshold.
         partner_count: Trade partners of each nation.
         rivals: Indices of each nation's rivals.
         led_initiatives: (initiative, membership column, leader index) of every leader-led
@@ -173,7 +182,7 @@ class DecisionContext:
     @classmethod
     def of(cls, model: SoftPowerModel) -> DecisionContext:
         """Build the context of the model's current structure."""
-        partners = model.trade > PARTNER_THRESHOLD
+        partners = (model.trade > PARTNER_THRESHOLD).astype(float)
         led = tuple(
             (initiative, model.initiatives.index(initiative), model.iso3.index(leader))
             for initiative, leader in INITIATIVE_LEADERS.items()
@@ -181,7 +190,7 @@ class DecisionContext:
         )
         return cls(
             partners=partners,
-            partner_count=tuple(int(c) for c in partners.sum(axis=1)),
+            partner_count=tuple(int(c) for c in (partners > 0).sum(axis=1)),
             rivals=tuple(tuple(int(k) for k in np.flatnonzero(row)) for row in model.rivalry),
             led_initiatives=led,
         )

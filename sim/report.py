@@ -33,7 +33,7 @@ import pyarrow.dataset as ds
 from sim import __version__
 from sim.errors import ExperimentError, SoftPowerError, suggest
 from sim.params import REGISTRY
-from sim.store import read_runs, run_file
+from sim.store import part_file, read_runs, read_table
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     from matplotlib.backends.backend_pdf import PdfPages
@@ -123,15 +123,12 @@ class Batch:
     ) -> pd.DataFrame:
         """Read a per-run table over the ok runs (``scenario`` as str)."""
         ok = self.ok_runs
-        files = [
-            str(run_file(self.root, table, s, r))
-            for s, r in zip(ok["scenario"], ok["run_id"], strict=True)
+        # A directory from an older version may lack a table: read the runs that have it.
+        present = [
+            part_file(self.root, table, scenario, part).exists()
+            for scenario, part in zip(ok["scenario"], ok["part"], strict=True)
         ]
-        files = [f for f in files if Path(f).exists()]
-        if not files:
-            return pd.DataFrame(columns=columns)
-        frame = ds.dataset(files, format="parquet").to_table(columns=columns, filter=filter)
-        frame = frame.to_pandas()
+        frame = read_table(self.root, table, columns=columns, runs=ok[present], filter=filter)
         return frame.astype({"scenario": str}) if "scenario" in frame else frame
 
 

@@ -43,7 +43,7 @@ from sim.experiment import Experiment, RunSpec, seed_label
 from sim.model import SoftPowerModel
 from sim.params import Parameters
 from sim.scenario import Scenario
-from sim.store import Store, remove_run_tables, write_run_tables
+from sim.store import Store, remove_part_tables, write_part_tables
 from sim.world import World
 
 __all__ = [
@@ -54,9 +54,14 @@ __all__ = [
     "blas_threads",
     "default_workers",
     "execute",
+    "execute_part",
+    "runs_per_part",
     "run_batch",
     "run_tables",
 ]
+
+#: Most runs one task runs and writes as one part (one file per table and scenario).
+MAX_RUNS_PER_PART = 10
 
 #: Test hook: comma-separated run ids that raise inside the worker.
 FAIL_RUN_ENV = "SOFTPOWER_FAIL_RUN"
@@ -303,38 +308,76 @@ def _row(task: RunTask) -> dict[str, Any]:
         "error": "",
         "traceback": "",
         "seconds": 0.0,
+        "part": "",
     }
 
 
-def execute(task: RunTask, context: BatchContext) -> dict[str, Any]:
-    """Run one task, write its table files and return its row of ``runs.parquet``.
+def _fail(row: dict[str, Any], exc: BaseException) -> None:
+    message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    row.update(status="failed", error=message, traceback=traceback.format_exc(), part="")
 
-    Never raises for a failing run: the error and traceback go into the row (status
-    ``failed``) and any table files the run wrote are removed.
+
+def execute_part(tasks: list[RunTask], context: BatchContext) -> list[dict[str, Any]]:
+    """Run tasks one after the other, write the ok runs' tables as parts and return their rows.
+
+    The ok runs of each scenario become one part (one file per table), named after the first of
+    them. Never raises for a failing run: its error and traceback go into its row (status
+    ``failed``) and the other runs go on; if writing a part fails, its runs are failed.
 
     Args:
-        task: The run.
-        context: The batch it belongs to.
+        tasks: The runs, in canonical order.
+        context: The batch they belong to.
 
     Returns:
-        The run's row: run_id, scenario, design_point, replication, parameters, seed, status,
-        error, traceback, seconds.
+        One row of ``runs.parquet`` per task, in the order of ``tasks``: run_id, scenario,
+        design_point, replication, parameters, seed, status, error, traceback, seconds, part.
 
     """
-    start = time.perf_counter()
-    row = _row(task)
-    try:
-        if task.run_id in os.environ.get(FAIL_RUN_ENV, "").split(","):
-            raise RuntimeError(f"injected failure ({FAIL_RUN_ENV}={task.run_id})")
-        model = _run_model(task, context)
-        tables = run_tables(model, task, context.perception_targets)
-        write_run_tables(context.out, task.scenario, task.run_id, tables)
-    except Exception as exc:  # noqa: BLE001 - a run's failure must not stop the batch
-        remove_run_tables(context.out, task.scenario, task.run_id)
-        message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-        row.update(status="failed", error=message, traceback=traceback.format_exc())
-    row["seconds"] = time.perf_counter() - start
-    return row
+    rows: list[dict[str, Any]] = []
+    done: dict[str, list[tuple[dict[str, Any], dict[str, pa.Table]]]] = {}
+    for task in tasks:
+        start = time.perf_counter()
+        row = _row(task)
+        try:
+            if task.run_id in os.environ.get(FAIL_RUN_ENV, "").split(","):
+                raise RuntimeError(f"injected failure ({FAIL_RUN_ENV}={task.run_id})")
+            model = _run_model(task, context)
+            done.setdefault(task.scenario, []).append(
+                (row, run_tables(model, task, context.perception_targets))
+            )
+        except Exception as exc:  # noqa: BLE001 - a run's failure must not stop the batch
+            _fail(row, exc)
+        row["seconds"] = time.perf_counter() - start
+        rows.append(row)
+    for scenario, runs in done.items():
+        start = time.perf_counter()
+        part = runs[0][0]["run_id"]
+        try:
+            tables = {name: pa.concat_tables([t[name] for _, t in runs]) for name in runs[0][1]}
+            write_part_tables(context.out, scenario, part, tables)
+        except Exception as exc:  # noqa: BLE001 - e.g. a full disk: these runs failed
+            remove_part_tables(context.out, scenario, part)
+            for row, _ in runs:
+                _fail(row, exc)
+        else:
+            for row, _ in runs:
+                row["part"] = part
+        share = (time.perf_counter() - start) / len(runs)
+        for row, _ in runs:
+            row["seconds"] += share
+    return rows
+
+
+def execute(task: RunTask, context: BatchContext) -> dict[str, Any]:
+    """Run one task as its own part (see `execute_part`) and return its row."""
+    return execute_part([task], context)[0]
+
+
+def runs_per_part(runs: int, workers: int) -> int:
+    """Return how many runs one task runs: at least 4 tasks per worker, at most
+    `MAX_RUNS_PER_PART` runs per task (a part's runs are journalled when it is written).
+    """
+    return max(1, min(MAX_RUNS_PER_PART, -(-runs // (4 * max(workers, 1)))))
 
 
 # ---------------------------------------------------------------------- executors
@@ -405,9 +448,9 @@ def _worker_setup() -> None:
     gc.freeze()
 
 
-def _collect(row: dict[str, Any]) -> dict[str, Any]:
+def _collect(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     gc.collect()
-    return row
+    return rows
 
 
 def _init_worker(context: BatchContext) -> None:
@@ -423,9 +466,9 @@ def _init_worker(context: BatchContext) -> None:
     _worker_setup()
 
 
-def _execute_in_worker(task: RunTask) -> dict[str, Any]:
+def _execute_in_worker(tasks: list[RunTask]) -> list[dict[str, Any]]:
     assert _CONTEXT is not None
-    return _collect(execute(task, _CONTEXT))
+    return _collect(execute_part(tasks, _CONTEXT))
 
 
 def default_workers() -> int:
@@ -436,27 +479,27 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _serial(tasks: list[RunTask], context: BatchContext) -> Iterator[dict[str, Any]]:
+def _serial(parts: list[list[RunTask]], context: BatchContext) -> Iterator[list[dict[str, Any]]]:
     _world()
     previous = blas_threads(1)
     gc.collect()
     gc.freeze()  # see _worker_setup; undone at the end, this process lives on
     try:
-        for task in tasks:
-            yield _collect(execute(task, context))
+        for tasks in parts:
+            yield _collect(execute_part(tasks, context))
     finally:
         gc.unfreeze()
         blas_threads(previous)
 
 
-def _execute_on_dask(task: RunTask, context: BatchContext) -> dict[str, Any]:
+def _execute_on_dask(tasks: list[RunTask], context: BatchContext) -> list[dict[str, Any]]:
     _worker_setup()
-    return _collect(execute(task, context))
+    return _collect(execute_part(tasks, context))
 
 
 def _processes(
-    tasks: list[RunTask], context: BatchContext, workers: int
-) -> Iterator[dict[str, Any]]:
+    parts: list[list[RunTask]], context: BatchContext, workers: int
+) -> Iterator[list[dict[str, Any]]]:
     """Start a fork pool now (before any thread exists in this process) and return its results."""
     import multiprocessing
 
@@ -467,7 +510,7 @@ def _processes(
         initargs=(context,),
     )
     window = 4 * workers  # bounded in-flight tasks keep the driver's memory flat
-    queue = iter(tasks)
+    queue = iter(parts)
     # The first submit forks every worker: do it before the progress bar starts its thread.
     # Python warns about any thread at fork; the only ones here are Arrow's and OpenBLAS's idle
     # pools, which register at-fork handlers, so the warning does not apply.
@@ -475,15 +518,15 @@ def _processes(
         warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
         pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
 
-    def results() -> Iterator[dict[str, Any]]:
+    def results() -> Iterator[list[dict[str, Any]]]:
         nonlocal pending
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    task = next(queue, None)
-                    if task is not None:
-                        pending.add(pool.submit(_execute_in_worker, task))
+                    part = next(queue, None)
+                    if part is not None:
+                        pending.add(pool.submit(_execute_in_worker, part))
                     yield future.result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -492,12 +535,12 @@ def _processes(
 
 
 def _dask(
-    tasks: list[RunTask],
+    parts: list[list[RunTask]],
     context: BatchContext,
     address: str,
     workers: int | None,
     info: dict[str, Any],
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[list[dict[str, Any]]]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -525,11 +568,11 @@ def _dask(
         window = 4 * max(1, info["workers"])
         token = uuid.uuid4().hex[:8]
 
-        def submit(task: RunTask):
-            key = f"{task.run_id}-{token}"
-            return client.submit(_execute_on_dask, task, shared, key=key, pure=False)
+        def submit(tasks: list[RunTask]):
+            key = f"{tasks[0].run_id}-{token}"
+            return client.submit(_execute_on_dask, tasks, shared, key=key, pure=False)
 
-        queue = iter(tasks)
+        queue = iter(parts)
         running = as_completed([submit(t) for t in itertools.islice(queue, window)])
         for future in running:
             task = next(queue, None)
@@ -639,13 +682,15 @@ def run_batch(
         )
         info: dict[str, Any] = {}  # what the Dask executor learns of its cluster
         _world()  # loaded once here; forked workers inherit it
-        if dask is None and n_workers > 1 and len(tasks) > 1:
-            results = _processes(tasks, context, min(n_workers, len(tasks)))
+        size = runs_per_part(len(tasks), n_workers)
+        parts = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+        if dask is None and n_workers > 1 and len(parts) > 1:
+            results = _processes(parts, context, min(n_workers, len(parts)))
         elif dask is None:
             executor, n_workers = "serial", 1
-            results = _serial(tasks, context)
+            results = _serial(parts, context)
         else:
-            results = _dask(tasks, context, dask, workers, info)
+            results = _dask(parts, context, dask, workers, info)
         failed = sum(1 for k in keep if finished[k]["status"] == "failed")
         start = time.perf_counter()
         run_seconds = 0.0
@@ -661,16 +706,17 @@ def run_batch(
         )
         bar.set_postfix(failed=failed)
         try:
-            for row in results:
-                store.record(row)
-                executed += 1
-                run_seconds += row["seconds"]
-                if row["status"] != "ok":
-                    failed += 1
+            for rows in results:
+                for row in rows:
+                    store.record(row)
+                    executed += 1
+                    run_seconds += row["seconds"]
+                    if row["status"] != "ok":
+                        failed += 1
+                    if on_result is not None:
+                        on_result(row)
                 bar.set_postfix(failed=failed, refresh=False)
-                bar.update(1)
-                if on_result is not None:
-                    on_result(row)
+                bar.update(len(rows))
         finally:
             bar.close()
             results.close()  # stop the executor now, even on an error or Ctrl-C

@@ -4,16 +4,20 @@ Layout (the contract the report reads; docs/batch.md)::
 
     DIR/experiment.yaml                      copy of the experiment file
     DIR/manifest.json                        experiment, design, scenarios, seeds, versions
-    DIR/runs.parquet                         one row per run (status, error, traceback, seconds)
-    DIR/<table>/scenario=<name>/<run_id>.parquet   soft_power, perception, audience, membership,
+    DIR/runs.parquet                         one row per run (status, error, traceback, seconds,
+                                             part)
+    DIR/<table>/scenario=<name>/<part>.parquet     soft_power, perception, audience, membership,
                                                   events
 
-Every file is written to a hidden temporary file in the same folder and moved into place with
-`os.replace`, so a reader never sees a partial file. A run's table files are written before its
-row reaches the runs journal (``DIR/runs.jsonl``, one JSON line per finished run, appended);
-``runs.parquet`` is rewritten atomically from the journal. Resume reads the journal: runs whose
-status is ok are skipped, table files of any other run are deleted and rewritten. A running
-batch holds an exclusive lock on ``DIR/.lock``.
+A *part* holds the rows of one or more runs of one scenario that finished ok together (a
+worker writes the runs of one task at once: fewer, larger files). It is named after its first
+run, so a part of one run is ``<run_id>.parquet``; each ok run's row in ``runs.parquet`` names
+its part. Every file is written to a hidden temporary file in the same folder and moved into
+place with `os.replace`, so a reader never sees a partial file. A part's files are written
+before its runs' rows reach the runs journal (``DIR/runs.jsonl``, one JSON line per finished run,
+appended); ``runs.parquet`` is rewritten atomically from the journal. Resume reads the journal:
+runs whose status is ok are skipped, files of parts that no ok run names are deleted and their
+runs rerun. A running batch holds an exclusive lock on ``DIR/.lock``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -41,12 +46,15 @@ __all__ = [
     "Store",
     "atomic_write_bytes",
     "atomic_write_table",
+    "part_file",
+    "part_files",
     "read_runs",
     "read_table",
-    "run_file",
+    "remove_part_tables",
+    "write_part_tables",
 ]
 
-#: Per-run tables, each a folder of ``scenario=<name>/<run_id>.parquet`` files.
+#: Per-run tables, each a folder of ``scenario=<name>/<part>.parquet`` files.
 TABLES: tuple[str, ...] = ("soft_power", "perception", "audience", "membership", "events")
 
 #: Columns of ``runs.parquet`` in order.
@@ -61,6 +69,7 @@ RUN_COLUMNS: tuple[str, ...] = (
     "error",
     "traceback",
     "seconds",
+    "part",
 )
 
 _RUNS_SCHEMA = pa.schema(
@@ -75,6 +84,7 @@ _RUNS_SCHEMA = pa.schema(
         ("error", pa.string()),
         ("traceback", pa.string()),
         ("seconds", pa.float64()),
+        ("part", pa.string()),
     ]
 )
 
@@ -101,27 +111,27 @@ def atomic_write_table(path: Path, table: pa.Table) -> None:
     os.replace(tmp, path)
 
 
-def run_file(root: Path | str, table: str, scenario: str, run_id: str) -> Path:
-    """Return the path of one run's part of ``table``."""
-    return Path(root) / table / f"scenario={scenario}" / f"{run_id}.parquet"
+def part_file(root: Path | str, table: str, scenario: str, part: str) -> Path:
+    """Return the path of one part of ``table`` (``part``: the name of its first run)."""
+    return Path(root) / table / f"scenario={scenario}" / f"{part}.parquet"
 
 
-def write_run_tables(
-    root: Path | str, scenario: str, run_id: str, tables: Mapping[str, pa.Table]
+def write_part_tables(
+    root: Path | str, scenario: str, part: str, tables: Mapping[str, pa.Table]
 ) -> None:
-    """Write one run's tables, each atomically, into their scenario partitions."""
+    """Write one part's tables, each atomically, into their scenario partitions."""
     for name, table in tables.items():
-        path = run_file(root, name, scenario, run_id)
+        path = part_file(root, name, scenario, part)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_table(path, table)
 
 
-def remove_run_tables(root: Path | str, scenario: str, run_id: str) -> None:
-    """Delete whatever table files a run left (a failed or interrupted run); best effort."""
+def remove_part_tables(root: Path | str, scenario: str, part: str) -> None:
+    """Delete whatever files a part left (its writing failed); best effort."""
     for name in TABLES:
         # OSError: nothing was written there (e.g. the folder could not be created).
         with contextlib.suppress(OSError):
-            run_file(root, name, scenario, run_id).unlink(missing_ok=True)
+            part_file(root, name, scenario, part).unlink(missing_ok=True)
 
 
 def _runs_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -130,11 +140,27 @@ def _runs_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def read_runs(root: Path | str) -> pd.DataFrame:
-    """Return ``runs.parquet`` of a result directory (empty frame when no run finished yet)."""
+    """Return ``runs.parquet`` of a result directory (empty frame when no run finished yet).
+
+    A directory written before runs were grouped into parts (no ``part`` column) reads with
+    each ok run as its own part, which is how those directories were laid out.
+    """
     path = Path(root) / "runs.parquet"
     if not path.exists():
         return _runs_frame([])
-    return pd.read_parquet(path)
+    runs = pd.read_parquet(path)
+    if "part" not in runs:
+        runs["part"] = runs["run_id"].where(runs["status"] == "ok", "")
+    return runs
+
+
+def part_files(root: Path | str, table: str, runs: pd.DataFrame) -> list[Path]:
+    """Return the part files of ``table`` that hold the ok runs of ``runs``, each once, in the
+    order their first run appears.
+    """
+    ok = runs[runs["status"] == "ok"]
+    parts = dict.fromkeys(zip(ok["scenario"], ok["part"], strict=True))
+    return [part_file(root, table, scenario, part) for scenario, part in parts]
 
 
 def read_table(
@@ -142,6 +168,7 @@ def read_table(
     table: str,
     columns: list[str] | None = None,
     runs: pd.DataFrame | None = None,
+    filter: ds.Expression | None = None,
 ) -> pd.DataFrame:
     """Read one table over the runs whose status is ok (never orphans of unfinished runs).
 
@@ -150,20 +177,30 @@ def read_table(
         table: One of `TABLES`.
         columns: Columns to read (all when None).
         runs: The runs table (read from ``root`` when None).
+        filter: An Arrow dataset filter on the rows.
 
     Returns:
-        The rows of all ok runs, in runs-table order; ``scenario`` is categorical.
+        The rows of all ok runs, in runs-table order (each run's rows in the order it wrote
+        them); ``scenario`` is categorical.
 
     """
     runs = read_runs(root) if runs is None else runs
     ok = runs[runs["status"] == "ok"]
-    files = [
-        str(run_file(root, table, s, r)) for s, r in zip(ok["scenario"], ok["run_id"], strict=True)
-    ]
+    files = [str(f) for f in part_files(root, table, ok)]
     if not files:
         return pd.DataFrame(columns=columns or [])
-    dataset = ds.dataset(files, format="parquet")
-    return dataset.to_table(columns=columns).to_pandas()
+    wanted = None if columns is None else list(dict.fromkeys([*columns, "run_id"]))
+    data = ds.dataset(files, format="parquet").to_table(columns=wanted, filter=filter)
+    # Keep ok runs only, in runs-table order: a part may hold several runs.
+    position = pc.index_in(data["run_id"], value_set=pa.array(ok["run_id"].astype(str)))
+    keep = pc.is_valid(position)
+    if not pc.all(keep).as_py():
+        data, position = data.filter(keep), position.filter(keep)
+    if len(position) > 1 and not pc.all(pc.greater_equal(position[1:], position[:-1])).as_py():
+        data = data.take(pc.sort_indices(position))  # a stable sort
+    if columns is not None and "run_id" not in columns:
+        data = data.drop_columns(["run_id"])
+    return data.to_pandas()
 
 
 class Store:
@@ -259,7 +296,7 @@ class Store:
         self.write_manifest(manifest)
         self._order = {run_id: i for i, run_id in enumerate(order)}
         self.rows = {k: v for k, v in self._read_journal().items() if k in self._order}
-        self._clean(ok={k for k, v in self.rows.items() if v["status"] == "ok"})
+        self._clean({(v["scenario"], v["part"]) for v in self.rows.values() if v["status"] == "ok"})
         # Compact the journal (retries leave several lines per run) before appending to it.
         atomic_write_bytes(
             self.journal_path, "".join(json.dumps(r) + "\n" for r in self._sorted()).encode()
@@ -312,17 +349,19 @@ class Store:
             elif path.exists():
                 path.unlink()
 
-    def _clean(self, ok: set[str]) -> None:
-        """Delete temporary files and table files of runs that did not finish ok."""
+    def _clean(self, parts: set[tuple[str, str]]) -> None:
+        """Delete temporary files and part files that no ok run names."""
         for table in TABLES:
             folder = self.root / table
             if not folder.is_dir():
                 continue
-            for part in folder.iterdir():
-                if not part.is_dir():
+            for partition in folder.iterdir():
+                if not partition.is_dir():
                     continue
-                for f in part.iterdir():
-                    if f.name.startswith(".") or f.suffix != ".parquet" or f.stem not in ok:
+                scenario = partition.name.removeprefix("scenario=")
+                for f in partition.iterdir():
+                    named = f.suffix == ".parquet" and (scenario, f.stem) in parts
+                    if f.name.startswith(".") or not named:
                         f.unlink()
         for f in self.root.glob(".*.tmp"):
             f.unlink()
@@ -338,6 +377,9 @@ class Store:
                 except json.JSONDecodeError:
                     continue  # a line cut short by a kill: that run is simply rerun
                 if isinstance(row, dict) and "run_id" in row and "status" in row:
+                    # Journals written before parts: an ok run was its own part.
+                    ok = row["status"] == "ok"
+                    row.setdefault("part", row["run_id"] if ok else "")
                     rows[row["run_id"]] = row
         return rows
 
@@ -349,7 +391,7 @@ class Store:
 
     # ------------------------------------------------------------------ while running
     def record(self, row: Mapping[str, Any]) -> None:
-        """Journal a finished run (its table files must already be written)."""
+        """Journal a finished run (its part's files must already be written)."""
         row = {k: row[k] for k in RUN_COLUMNS}
         self.rows[row["run_id"]] = row
         if self._journal is None:

@@ -17,8 +17,16 @@ import pytest
 
 from sim.experiment import load_experiment
 from sim.model import SoftPowerModel
-from sim.runner import FAIL_RUN_ENV, BatchContext, RunTask, execute, run_batch
-from sim.store import TABLES, read_runs, read_table, run_file
+from sim.runner import (
+    FAIL_RUN_ENV,
+    MAX_RUNS_PER_PART,
+    BatchContext,
+    RunTask,
+    execute,
+    run_batch,
+    runs_per_part,
+)
+from sim.store import TABLES, part_file, read_runs, read_table
 
 BASE = """\
 name: base
@@ -67,9 +75,11 @@ def write_experiment(folder: Path, replications: int = 4, design: str = "") -> P
 
 
 def all_tables(out: Path) -> dict[str, pd.DataFrame]:
-    """Every table of a result directory, plus runs without the timing column."""
+    """Every table of a result directory, plus runs without the timing and part columns (where
+    a run was run and stored, not what it gave).
+    """
     tables = {name: read_table(out, name) for name in TABLES}
-    tables["runs"] = read_runs(out).drop(columns=["seconds"])
+    tables["runs"] = read_runs(out).drop(columns=["seconds", "part"])
     return tables
 
 
@@ -98,6 +108,7 @@ def test_run_tables_equal_the_recorder_tables_of_the_same_run(experiment_file, t
     context = BatchContext(str(tmp_path), dict(experiment.scenarios), None, 2, ("USA", "CHN"))
     row = execute(RunTask.from_spec(spec), context)
     assert row["status"] == "ok", row["traceback"]
+    assert row["part"] == spec.run_id
 
     # The same run built directly: the design point overrides the scenario's parameters.
     scenario = experiment.scenarios["shock"]
@@ -116,7 +127,7 @@ def test_run_tables_equal_the_recorder_tables_of_the_same_run(experiment_file, t
     }
     keys = ["run_id", "scenario", "design_point", "replication", "seed"]
     for name, want in expected.items():
-        got = pd.read_parquet(run_file(tmp_path, name, "shock", spec.run_id))
+        got = pd.read_parquet(part_file(tmp_path, name, "shock", spec.run_id))
         assert (got["run_id"] == spec.run_id).all()
         assert (got["seed"] == "11:" + str(spec.replication)).all()
         pd.testing.assert_frame_equal(
@@ -162,7 +173,9 @@ def test_failing_run_is_recorded_batch_continues_and_retry_reruns_it(
     assert failed["status"] == "failed"
     assert failed["error"] == "RuntimeError: injected failure (SOFTPOWER_FAIL_RUN=shock-d1-r2)"
     assert "Traceback" in failed["traceback"] and "RuntimeError" in failed["traceback"]
-    assert not any(run_file(out, t, "shock", "shock-d1-r2").exists() for t in TABLES)
+    assert failed["part"] == ""
+    for table in TABLES:  # no part holds a row of the failed run
+        assert "shock-d1-r2" not in set(pd.read_parquet(out / table)["run_id"])
     assert (runs.drop(index="shock-d1-r2")["status"] == "ok").all()
 
     again = run_batch(experiment, out, workers=2, progress=False)  # plain rerun: kept as failed
@@ -227,9 +240,9 @@ def test_resume_after_sigkill_gives_exactly_the_uninterrupted_results(
     assert_same_results(reference, out)
     runs = read_runs(out)
     assert len(runs) == 16 and runs["run_id"].is_unique
-    for name in TABLES:
+    for name in TABLES:  # exactly the parts the runs name: no orphan, no temporary file
         files = sorted(p.name for p in (out / name).rglob("*") if p.is_file())
-        assert files == sorted(f"{r}.parquet" for r in runs["run_id"]), name
+        assert files == sorted({f"{p}.parquet" for p in runs["part"]}), name
     frame = read_table(out, "soft_power")
     assert not frame.duplicated(["run_id", "step", "iso3"]).any()
 
@@ -245,3 +258,32 @@ def test_same_replication_uses_the_same_seed_in_every_scenario_and_design_point(
     r0 = scores[(scores["replication"] == 0) & (scores["scenario"] == "base")]
     r1 = scores[(scores["replication"] == 1) & (scores["scenario"] == "base")]
     assert not np.array_equal(r0["score"].to_numpy(), r1["score"].to_numpy())
+
+
+def test_runs_per_part_gives_each_worker_several_tasks_of_at_most_ten_runs():
+    assert runs_per_part(4, 1) == 1
+    assert runs_per_part(16, 2) == 2
+    assert runs_per_part(16, 1) == 4
+    assert runs_per_part(1000, 2) == MAX_RUNS_PER_PART == 10
+    assert runs_per_part(0, 2) == 1
+
+
+def test_a_part_whose_writing_fails_fails_its_runs_and_leaves_no_file(
+    experiment_file, tmp_path, monkeypatch
+):
+    import sim.runner
+
+    experiment = load_experiment(experiment_file)
+    specs = [s for s in experiment.runs() if s.scenario == "base"][:3]
+    context = BatchContext(str(tmp_path), dict(experiment.scenarios), None, 2, ("USA", "CHN"))
+
+    def full_disk(root, scenario, part, tables):
+        part_file(root, "soft_power", scenario, part).parent.mkdir(parents=True, exist_ok=True)
+        part_file(root, "soft_power", scenario, part).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sim.runner, "write_part_tables", full_disk)
+    rows = sim.runner.execute_part([RunTask.from_spec(s) for s in specs], context)
+    assert [r["status"] for r in rows] == ["failed"] * 3
+    assert all("No space left on device" in r["error"] and r["part"] == "" for r in rows)
+    assert not list(tmp_path.rglob("*.parquet"))

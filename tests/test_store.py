@@ -13,7 +13,7 @@ from sim.cli import cli
 from sim.errors import ExperimentError
 from sim.experiment import load_experiment
 from sim.runner import run_batch
-from sim.store import RUN_COLUMNS, TABLES, Store, read_runs, read_table, run_file
+from sim.store import RUN_COLUMNS, TABLES, Store, part_file, read_runs, read_table
 
 SCENARIO = """\
 name: {name}
@@ -58,9 +58,11 @@ def test_directory_holds_the_contract_files(batch):
     assert list(runs.columns) == list(RUN_COLUMNS)
     assert list(runs["run_id"]) == ["base-d0-r0", "base-d0-r1", "other-d0-r0", "other-d0-r1"]
     assert runs["parameters"].tolist() == ["{}"] * 4
+    # Four runs on one worker: one run per task, so each run is its own part.
+    assert runs["part"].tolist() == runs["run_id"].tolist()
     for table in TABLES:
         for scenario, run_id in zip(runs["scenario"], runs["run_id"], strict=True):
-            assert run_file(out, table, scenario, run_id).is_file()
+            assert part_file(out, table, scenario, run_id).is_file()
     assert not list(out.rglob(".*.tmp"))
 
 
@@ -95,11 +97,11 @@ def test_resume_deletes_orphans_and_temporary_files_and_keeps_finished_runs(batc
     lines = journal.read_text().splitlines()
     # Simulate a kill: the last run's row never reached the journal, half a line did.
     journal.write_text("\n".join(lines[:-1]) + '\n{"run_id": "other-d0-r1", "sta')
-    orphan = run_file(out, "soft_power", "other", "other-d0-r1")
+    orphan = part_file(out, "soft_power", "other", "other-d0-r1")
     before = pd.read_parquet(orphan)
     temp = orphan.with_name(".other-d0-r1.parquet.999.tmp")
     temp.write_bytes(b"partial")
-    kept = run_file(out, "soft_power", "base", "base-d0-r0")
+    kept = part_file(out, "soft_power", "base", "base-d0-r0")
     mtime = kept.stat().st_mtime_ns
 
     report = run_batch(load_experiment(path), out, workers=1, progress=False)
@@ -168,3 +170,42 @@ def test_a_second_batch_cannot_write_into_a_directory_in_use(batch):
         holder.close()
     report = run_batch(load_experiment(path), out, workers=1, progress=False)
     assert report.skipped == 4
+
+
+def test_parts_of_several_runs_read_in_runs_order_and_as_whole_folders(tmp_path):
+    path = write(tmp_path / "exp", replications=8)  # 16 runs on one worker: 4 runs per part
+    out = tmp_path / "out"
+    run_batch(load_experiment(path), out, workers=1, progress=False)
+    runs = read_runs(out)
+    assert runs["part"].nunique() == 4
+    for (scenario, part), group in runs.groupby(["scenario", "part"]):
+        assert part == group["run_id"].iloc[0]  # a part is named after its first run
+        held = pd.read_parquet(part_file(out, "soft_power", scenario, part))
+        assert list(dict.fromkeys(held["run_id"])) == group["run_id"].tolist()
+    frame = read_table(out, "soft_power", columns=["step", "iso3", "score"], runs=runs)
+    assert list(frame.columns) == ["step", "iso3", "score"] and len(frame) == 16 * 5 * 60
+    # Runs read back in runs-table order even when the runs table lists parts out of order.
+    shuffled = runs.iloc[[4, 5, 0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]]
+    ordered = read_table(out, "membership", runs=shuffled)
+    assert list(dict.fromkeys(ordered["run_id"])) == shuffled["run_id"].tolist()
+    assert len(pd.read_parquet(out / "soft_power")) == 16 * 5 * 60
+
+
+def test_a_directory_from_before_parts_reads_and_resumes(batch):
+    """Older directories had one file per run and no ``part`` column or journal field."""
+    path, out = batch
+    runs = read_runs(out)
+    runs.drop(columns=["part"]).to_parquet(out / "runs.parquet", index=False)
+    journal = out / "runs.jsonl"
+    rows = [json.loads(line) for line in journal.read_text().splitlines()]
+    journal.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k != "part"}) + "\n" for r in rows)
+    )
+    assert read_runs(out)["part"].tolist() == runs["run_id"].tolist()
+    assert len(read_table(out, "soft_power")) == 4 * 5 * 60
+    report = run_batch(load_experiment(path), out, workers=1, progress=False)
+    assert (report.skipped, report.executed) == (4, 0)
+    assert all(
+        part_file(out, "events", s, r).is_file()
+        for s, r in zip(runs["scenario"], runs["run_id"], strict=True)
+    )
