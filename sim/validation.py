@@ -12,7 +12,6 @@ nothing here feeds the model.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,7 @@ from sim.csvfile import number, read_rows
 from sim.dynamics import CHANNELS
 from sim.errors import DataError, suggest
 from sim.params import REGISTRY, Parameters
-from sim.world import CAPACITY_INDICATORS, DATA_DIR, START_DATA_YEAR, World
+from sim.world import CAPACITY_INDICATORS, World
 
 __all__ = [
     "ISO3_CODES",
@@ -457,53 +456,7 @@ def bootstrap_agreement(
 # ---------------------------------------------------------------------- baselines
 
 
-def _indicator_values(world: World, data_dir: Path) -> dict[str, np.ndarray]:
-    """The indicators behind the capacities, as the model uses them: the latest reported value
-    up to `START_DATA_YEAR` (else the earliest later one), and the world's imputed value where
-    nothing was reported (`World.flags`).
-    """
-    wanted = {
-        "unesco_world_heritage_sites",
-        "international_tourist_arrivals",
-        "inbound_mobile_students_uis",
-        "arwu_universities_top500",
-        "rnd_expenditure_pct_gdp",
-        "patent_applications_residents",
-        "diplomatic_posts_lowy",
-    }
-    where = {c: i for i, c in enumerate(world.iso3)}
-    latest: dict[tuple[str, str], tuple[int, float]] = {}
-    path = data_dir / "indicators_long.csv"
-    if path.is_file():
-        with path.open(newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                key = (row["iso3"], row["indicator"])
-                if key[0] not in where or key[1] not in wanted:
-                    continue
-                year, value = int(float(row["year"])), float(row["value"])
-                old = latest.get(key)
-                if old is None:
-                    latest[key] = (year, value)
-                    continue
-                better = (
-                    year <= START_DATA_YEAR and (old[0] > START_DATA_YEAR or year > old[0])
-                ) or (year > START_DATA_YEAR and old[0] > START_DATA_YEAR and year < old[0])
-                if better:
-                    latest[key] = (year, value)
-    imputed = {(f.iso3, f.indicator): f.value for f in world.flags}
-    out: dict[str, np.ndarray] = {}
-    for name in sorted(wanted):
-        col = np.array(
-            [latest.get((c, name), (0, imputed.get((c, name), math.nan)))[1] for c in world.iso3]
-        )
-        if np.isfinite(col).all():
-            out[name] = col
-    if "rnd_expenditure_pct_gdp" in out:
-        out["rnd_usd"] = out.pop("rnd_expenditure_pct_gdp") / 100.0 * world.gdp
-    return out
-
-
-def index_baselines(world: World, data_dir: str | Path | None = None) -> dict[str, np.ndarray]:
+def index_baselines(world: World) -> dict[str, np.ndarray]:
     """Return naive predictors of each nation's soft power built from the model's own inputs.
 
     The equal-weight composite of the four capacity channels, each channel, GDP, population and
@@ -511,9 +464,8 @@ def index_baselines(world: World, data_dir: str | Path | None = None) -> dict[st
     no parameters.
 
     Args:
-        world: The world the model starts from.
-        data_dir: Folder of ``indicators_long.csv`` (default: the bundled data) — only used for the
-            bundled world; a synthetic world has only its capacities, GDP and population.
+        world: The world the model starts from (its `World.indicators`: a synthetic world
+            has none, only its capacities, GDP and population).
 
     Returns:
         Baseline name → (nation,) values, higher meaning more soft power.
@@ -526,15 +478,7 @@ def index_baselines(world: World, data_dir: str | Path | None = None) -> dict[st
         out[f"capacity: {channel}"] = world.capacity[:, d]
     out["GDP"] = np.asarray(world.gdp, dtype=float)
     out["population"] = np.asarray(world.population, dtype=float)
-    raw = _indicator_values(world, Path(data_dir) if data_dir else DATA_DIR)
-    raw["aid_usd"] = np.asarray(world.aid_usd, dtype=float)
-    raw["membership_count"] = np.array(
-        [
-            sum(c in members for g, members in world.groups.items() if g not in ("PARIS", "WHO"))
-            for c in world.iso3
-        ],
-        dtype=float,
-    )
+    raw = dict(world.indicators)
     for channel in CHANNELS:
         if len(CAPACITY_INDICATORS[channel]) == 1:
             continue  # the channel is a monotone transform of its one indicator: same ranking

@@ -102,6 +102,9 @@ class World:
         aid_strategy: Starting aid allocation strategy of each donor: need | strategic | retreat.
         flags: Imputed values.
         sources: Indicator name → sources used.
+        indicators: The indicators behind the capacities (`CAPACITY_INDICATORS`), one value per
+            nation as the loader used it (imputed where `flags` says so); empty for a synthetic
+            world.
 
     """
 
@@ -124,6 +127,7 @@ class World:
     aid_strategy: dict[str, str]
     flags: tuple[ImputationFlag, ...] = ()
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    indicators: dict[str, np.ndarray] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -597,4 +601,5 @@ def _load(folder: Path) -> World:
         aid_strategy=strategy,
         flags=tuple(flags),
         sources={k: tuple(sorted(v)) for k, v in sources.items()},
+        indicators=indicators,
     )
