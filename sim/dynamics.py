@@ -170,8 +170,15 @@ def message(
     """
     # (observer, actor, channel), contiguous: broadcasting over a short innermost axis is slow.
     trust = 1.0 - credibility_weight + credibility_weight * credibility[:, :, None]
-    raw = exposure * (-loss_aversion * cut)[None, None, :, :]
-    raw += (trust * valence[None, :, :])[:, None, :, :]
+    raw = np.empty_like(exposure)
+    raw[...] = (trust * valence[None, :, :])[:, None, :, :]
+    penalty = -loss_aversion * cut
+    cut_channels = np.nonzero(penalty)
+    if len(cut_channels[0]) > penalty.size // 8:
+        raw += exposure * penalty[None, None, :, :]
+    else:  # few actors cut a channel: only their columns need the exposure (same sums)
+        for k, d in zip(*cut_channels, strict=True):
+            raw[:, :, k, d] += exposure[:, :, k, d] * penalty[k, d]
     return np.clip(raw, -1.0, 1.0, out=raw)
 
 
