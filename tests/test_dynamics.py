@@ -44,6 +44,38 @@ def test_kernel_equals_plain_reference_on_random_worlds(make_problem, seed, n, p
         _assert_states_close(fast, slow)
 
 
+@pytest.mark.parametrize("cuts", [0, 1, 3])
+def test_kernel_equals_reference_when_few_actors_cut_a_channel(make_problem, cuts):
+    """The message takes a shortcut when few (actor, channel) pairs are cut: same result."""
+    rng = np.random.default_rng(40 + cuts)
+    state, inputs, params = make_problem(rng, 9)
+    cut = np.zeros_like(inputs.cut)
+    cut.flat[rng.choice(cut.size, size=cuts, replace=False)] = rng.uniform(0.2, 1.0, size=cuts)
+    inputs = dataclasses.replace(inputs, cut=cut)
+    assert np.count_nonzero(cut) <= cut.size // 8  # the shortcut's case
+    fast, slow = state, state
+    for _ in range(3):
+        fast = dynamics.step(fast, inputs, params)
+        slow = reference.step(slow, inputs, params)
+        _assert_states_close(fast, slow)
+    # And bit for bit the same message as the full product over every column.
+    c = params.credibility_weight
+    trust = 1.0 - c + c * state.credibility[:, :, None]
+    full = inputs.exposure * (-params.loss_aversion * cut)[None, None, :, :]
+    full += (trust * inputs.valence[None, :, :])[:, None, :, :]
+    np.testing.assert_array_equal(
+        dynamics.message(
+            state.credibility,
+            inputs.valence,
+            cut,
+            inputs.exposure,
+            params.loss_aversion,
+            params.credibility_weight,
+        ),
+        np.clip(full, -1.0, 1.0),
+    )
+
+
 def test_random_worlds_exercise_cuts_events_and_clipping(make_problem):
     """Guard for the test above: its inputs really contain what it claims to cover."""
     state, inputs, params = make_problem(np.random.default_rng(3), 8)
