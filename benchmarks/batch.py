@@ -199,8 +199,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="softpower-bench-") as tmp:
         folder = Path(tmp)
 
-        # 1. scaling from 1 to 2 workers on the same full-horizon runs.
-        n = max(4, 40 // scale)
+        # 1. scaling from 1 to 2 workers on the same full-horizon runs (enough of them that
+        # starting the pool and waiting for the last task do not dominate).
+        n = max(4, 100 // scale)
         path = experiment_file(folder, n)
         one = _child(["--child-batch", str(path), str(folder / "w1"), "1", "0"])
         two = _child(["--child-batch", str(path), str(folder / "w2"), "2", "0"])
