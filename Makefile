@@ -11,9 +11,11 @@ export UV_PYTHON := $(PYTHON)
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*## /\t/'
 
+# Bytecode is compiled once at install: with PYTHONDONTWRITEBYTECODE set (as on CI machines)
+# every command would otherwise recompile the stack's sources, about 4 s per process.
 $(BIN)/softpower: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen --extra dev
+	$(UV) sync --frozen --extra dev --compile-bytecode
 	@touch $@
 
 venv: $(BIN)/softpower  ## create .venv with Python 3.12 and install softpower with dev extras
