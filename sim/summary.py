@@ -311,58 +311,85 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
     out.mkdir(exist_ok=True)
     paths: dict[str, Path] = {}
 
-    def load(table: str, columns: list[str]) -> pd.DataFrame:
-        frame = read_table(root, table, columns=columns, runs=runs)
+    ok = runs[runs["status"] == "ok"]
+
+    def load(table: str, columns: list[str], scenario: str) -> pd.DataFrame:
+        frame = read_table(root, table, columns=columns, runs=ok[ok["scenario"] == scenario])
         return frame.astype({"scenario": str})
 
-    scores = load(
-        "soft_power",
-        ["scenario", "design_point", "replication", "step", "date", "iso3", "score", "rank"],
-    )
+    # One scenario at a time (and the baseline, for the paired differences): memory grows with
+    # the runs of two scenarios, not of the whole batch. Scenarios in sorted order give the same
+    # tables as describing all at once.
+    score_columns = ["scenario", "design_point", "replication", "step", "date", "iso3"]
+    score_columns += ["score", "rank"]
     cell = ["scenario", "step", "date", "iso3"]
-    paths["scores"] = _write(out / "scores.parquet", describe(scores, cell, "score"))
-    paths["ranks"] = _write(out / "ranks.parquet", describe(scores, cell, "rank"))
-    if baseline in set(scores["scenario"].unique()):
-        diffs = paired_differences(
-            scores, baseline, resamples=bootstrap, seed=int(manifest.get("seed", 0))
-        )
-    else:
-        diffs = paired_differences(scores.iloc[:0], baseline)
+    present = sorted(set(ok["scenario"].unique()))
+    base = load("soft_power", score_columns, baseline) if baseline in present else None
+    if base is None:
         notes.append(f"no ok run of baseline {baseline!r}: differences are empty")
-    paths["differences"] = _write(out / "differences.parquet", diffs)
-
-    perception = load("perception", ["scenario", "step", "date", "observer", "target", "value"])
-    attraction = describe(
-        perception,
-        ["scenario", "step", "date", "observer", "target"],
-        "value",
-        {"q05": 0.05, "q95": 0.95},
-        n=False,
-        sd=False,
-    )
-    paths["attraction"] = _write(out / "attraction.parquet", attraction)
-
-    members = load("membership", ["scenario", "step", "date", "initiative", "members"])
-    membership = describe(
-        members,
-        ["scenario", "step", "date", "initiative"],
-        "members",
-        {"q05": 0.05, "q95": 0.95},
-        n=False,
-        sd=False,
-    )
-    paths["membership"] = _write(out / "membership.parquet", membership)
-
+    seed = int(manifest.get("seed", 0))
     design = Design.from_dict(manifest["design"])
+    points = int(manifest["design"]["points"])
+    parts: dict[str, list[pd.DataFrame]] = {
+        "scores": [],
+        "ranks": [],
+        "differences": [],
+        "attraction": [],
+        "membership": [],
+    }
+    outputs: dict[str, dict[str, np.ndarray] | None] = {}
+    for name in present:
+        scores = base if name == baseline else load("soft_power", score_columns, name)
+        parts["scores"].append(describe(scores, cell, "score"))
+        parts["ranks"].append(describe(scores, cell, "rank"))
+        if base is not None and name != baseline:
+            pair = pd.concat([base, scores], ignore_index=True)
+            parts["differences"].append(
+                paired_differences(pair, baseline, resamples=bootstrap, seed=seed)
+            )
+        if design.method in ("sobol", "morris"):
+            outputs[name] = _last_step_outputs(scores, points)
+        del scores
+        perception = load(
+            "perception", ["scenario", "step", "date", "observer", "target", "value"], name
+        )
+        parts["attraction"].append(
+            describe(
+                perception,
+                ["scenario", "step", "date", "observer", "target"],
+                "value",
+                {"q05": 0.05, "q95": 0.95},
+                n=False,
+                sd=False,
+            )
+        )
+        del perception
+        members = load("membership", ["scenario", "step", "date", "initiative", "members"], name)
+        parts["membership"].append(
+            describe(
+                members,
+                ["scenario", "step", "date", "initiative"],
+                "members",
+                {"q05": 0.05, "q95": 0.95},
+                n=False,
+                sd=False,
+            )
+        )
+    if not parts["differences"]:
+        parts["differences"].append(
+            paired_differences(pd.DataFrame(columns=score_columns), baseline)
+        )
+    for table, frames in parts.items():
+        paths[table] = _write(out / f"{table}.parquet", pd.concat(frames, ignore_index=True))
+
     if design.method in ("sobol", "morris"):
         frames = []
-        points = int(manifest["design"]["points"])
         for name in names:
-            outputs = _last_step_outputs(scores[scores["scenario"] == name], points)
-            if outputs is None:
+            result = outputs.get(name)
+            if result is None:
                 notes.append(f"sensitivity of {name!r} skipped: some design points have no ok run")
                 continue
-            table = sensitivity(design, lambda _x, o=outputs: o)
+            table = sensitivity(design, lambda _x, o=result: o)
             table.insert(0, "scenario", name)
             frames.append(table)
         table = (
