@@ -5,6 +5,8 @@ Executors: ``serial`` (in this process), local processes (a fork-context
 starts a `LocalCluster`; ``--dask tcp://host:port`` joins a running scheduler). Each worker loads
 the world once per process and receives the scenarios once; a run depends only on its scenario,
 design point, seed and the record settings, so results are identical whatever the executor.
+Workers get runs in tasks of up to `MAX_RUNS_PER_PART` consecutive runs (`runs_per_part`) and
+write each task's ok runs as one part per table and scenario (`sim.store`).
 
 Test hook: the environment variable ``SOFTPOWER_FAIL_RUN`` (comma-separated run ids) makes those
 runs raise ``RuntimeError`` inside the worker, to exercise failure isolation and ``--retry-failed``.
@@ -330,7 +332,8 @@ def execute_part(tasks: list[RunTask], context: BatchContext) -> list[dict[str, 
 
     Returns:
         One row of ``runs.parquet`` per task, in the order of ``tasks``: run_id, scenario,
-        design_point, replication, parameters, seed, status, error, traceback, seconds, part.
+        design_point, replication, parameters, seed, status, error, traceback, seconds, part;
+        ok rows also hold ``part_size`` (runs in their part), which the journal keeps.
 
     """
     rows: list[dict[str, Any]] = []
@@ -361,7 +364,7 @@ def execute_part(tasks: list[RunTask], context: BatchContext) -> list[dict[str, 
                 _fail(row, exc)
         else:
             for row, _ in runs:
-                row["part"] = part
+                row.update(part=part, part_size=len(runs))
         share = (time.perf_counter() - start) / len(runs)
         for row, _ in runs:
             row["seconds"] += share
@@ -575,9 +578,9 @@ def _dask(
         queue = iter(parts)
         running = as_completed([submit(t) for t in itertools.islice(queue, window)])
         for future in running:
-            task = next(queue, None)
-            if task is not None:
-                running.add(submit(task))
+            part = next(queue, None)
+            if part is not None:
+                running.add(submit(part))
             yield future.result()
             future.release()
     finally:

@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,22 @@ def read_table(
     return data.to_pandas()
 
 
+def _whole_parts(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Drop the ok rows of parts not all of whose runs reached the journal.
+
+    A worker writes a part's runs together and the driver journals them one line each; a kill
+    between those lines leaves a part file holding runs the journal does not know. Such a part
+    counts as unfinished: its runs are run again and its file is deleted, so no run is read
+    twice. Rows without ``part_size`` (journals from before parts) are parts of one run.
+    """
+    named = Counter((r["scenario"], r["part"]) for r in rows.values() if r["status"] == "ok")
+    return {
+        k: r
+        for k, r in rows.items()
+        if r["status"] != "ok" or named[(r["scenario"], r["part"])] == r.get("part_size", 1)
+    }
+
+
 class Store:
     """A batch result directory: start, journal finished runs, consolidate, resume.
 
@@ -295,7 +312,8 @@ class Store:
             manifest = {**manifest, "created": old.get("created", manifest.get("created"))}
         self.write_manifest(manifest)
         self._order = {run_id: i for i, run_id in enumerate(order)}
-        self.rows = {k: v for k, v in self._read_journal().items() if k in self._order}
+        rows = {k: v for k, v in self._read_journal().items() if k in self._order}
+        self.rows = _whole_parts(rows)
         self._clean({(v["scenario"], v["part"]) for v in self.rows.values() if v["status"] == "ok"})
         # Compact the journal (retries leave several lines per run) before appending to it.
         atomic_write_bytes(
@@ -391,8 +409,12 @@ class Store:
 
     # ------------------------------------------------------------------ while running
     def record(self, row: Mapping[str, Any]) -> None:
-        """Journal a finished run (its part's files must already be written)."""
-        row = {k: row[k] for k in RUN_COLUMNS}
+        """Journal a finished run (its part's files must already be written).
+
+        The journal line also holds ``part_size``, the number of runs in the run's part, so that
+        resume can tell a part whose rows were all journalled from one cut short by a kill.
+        """
+        row = {k: row[k] for k in (*RUN_COLUMNS, "part_size") if k in row}
         self.rows[row["run_id"]] = row
         if self._journal is None:
             self._journal = self.journal_path.open("a", encoding="utf-8")

@@ -209,3 +209,26 @@ def test_a_directory_from_before_parts_reads_and_resumes(batch):
         part_file(out, "events", s, r).is_file()
         for s, r in zip(runs["scenario"], runs["run_id"], strict=True)
     )
+
+
+def test_a_part_whose_rows_were_not_all_journalled_is_rerun_and_read_once(tmp_path):
+    """A kill between the journal lines of one part's runs: that part counts as unfinished."""
+    path = write(tmp_path / "exp", replications=8)  # 16 runs on one worker: 4 runs per part
+    reference = tmp_path / "reference"
+    run_batch(load_experiment(path), reference, workers=1, progress=False)
+    out = tmp_path / "out"
+    run_batch(load_experiment(path), out, workers=1, progress=False)
+    journal = out / "runs.jsonl"
+    lines = journal.read_text().splitlines()
+    last = json.loads(lines[-1])
+    assert last["part_size"] == 4 and last["part"] != last["run_id"]
+    journal.write_text("\n".join(lines[:-1]) + "\n")  # the part's last run never journalled
+
+    report = run_batch(load_experiment(path), out, workers=1, progress=False)
+    assert (report.skipped, report.executed) == (12, 4)  # the whole part ran again
+    frame = read_table(out, "soft_power")
+    assert not frame.duplicated(["run_id", "step", "iso3"]).any()
+    pd.testing.assert_frame_equal(frame, read_table(reference, "soft_power"), check_exact=True)
+    runs = read_runs(out)
+    files = sorted(f.name for f in (out / "soft_power").rglob("*.parquet"))
+    assert files == sorted({f"{p}.parquet" for p in runs["part"]})
