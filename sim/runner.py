@@ -5,8 +5,8 @@ Executors: ``serial`` (in this process), local processes (a fork-context
 starts a `LocalCluster`; ``--dask tcp://host:port`` joins a running scheduler). Each worker loads
 the world once per process and receives the scenarios once; a run depends only on its scenario,
 design point, seed and the record settings, so results are identical whatever the executor.
-Workers get runs in tasks of up to `MAX_RUNS_PER_PART` consecutive runs (`runs_per_part`) and
-write each task's ok runs as one part per table and scenario (`sim.store`).
+Workers get runs in tasks of up to `MAX_RUNS_PER_PART` consecutive runs, shrinking toward the end
+(`plan_parts`), and write each task's ok runs as one part per table and scenario (`sim.store`).
 
 Test hook: the environment variable ``SOFTPOWER_FAIL_RUN`` (comma-separated run ids) makes those
 runs raise ``RuntimeError`` inside the worker, to exercise failure isolation and ``--retry-failed``.
@@ -57,6 +57,7 @@ __all__ = [
     "default_workers",
     "execute",
     "execute_part",
+    "plan_parts",
     "runs_per_part",
     "run_batch",
     "run_tables",
@@ -377,10 +378,25 @@ def execute(task: RunTask, context: BatchContext) -> dict[str, Any]:
 
 
 def runs_per_part(runs: int, workers: int) -> int:
-    """Return how many runs one task runs: at least 4 tasks per worker, at most
-    `MAX_RUNS_PER_PART` runs per task (a part's runs are journalled when it is written).
+    """Return how many of ``runs`` remaining runs the next task takes: enough for at least four
+    tasks per worker to remain, at most `MAX_RUNS_PER_PART` (a part's runs are journalled only
+    when it is written).
     """
     return max(1, min(MAX_RUNS_PER_PART, -(-runs // (4 * max(workers, 1)))))
+
+
+def plan_parts(tasks: list[RunTask], workers: int) -> list[list[RunTask]]:
+    """Split runs, in order, into tasks that shrink toward the end (guided scheduling).
+
+    Large tasks first keep files few; small ones last keep every worker busy until the end
+    instead of one waiting for the other's last long task.
+    """
+    parts, start = [], 0
+    while start < len(tasks):
+        size = runs_per_part(len(tasks) - start, workers)
+        parts.append(tasks[start : start + size])
+        start += size
+    return parts
 
 
 # ---------------------------------------------------------------------- executors
@@ -685,8 +701,7 @@ def run_batch(
         )
         info: dict[str, Any] = {}  # what the Dask executor learns of its cluster
         _world()  # loaded once here; forked workers inherit it
-        size = runs_per_part(len(tasks), n_workers)
-        parts = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+        parts = plan_parts(tasks, n_workers)
         if dask is None and n_workers > 1 and len(parts) > 1:
             results = _processes(parts, context, min(n_workers, len(parts)))
         elif dask is None:

@@ -23,6 +23,7 @@ from sim.runner import (
     BatchContext,
     RunTask,
     execute,
+    plan_parts,
     run_batch,
     runs_per_part,
 )
@@ -266,6 +267,16 @@ def test_runs_per_part_gives_each_worker_several_tasks_of_at_most_ten_runs():
     assert runs_per_part(16, 1) == 4
     assert runs_per_part(1000, 2) == MAX_RUNS_PER_PART == 10
     assert runs_per_part(0, 2) == 1
+
+
+def test_plan_parts_keeps_run_order_and_shrinks_tasks_toward_the_end(experiment_file):
+    tasks = [RunTask.from_spec(s) for s in load_experiment(experiment_file).runs()] * 7  # 112
+    parts = plan_parts(tasks, 2)
+    assert [t for part in parts for t in part] == tasks
+    sizes = [len(part) for part in parts]
+    assert sizes[0] == MAX_RUNS_PER_PART and sizes[-1] == 1
+    assert sizes == sorted(sizes, reverse=True)
+    assert plan_parts(tasks[:4], 1) == [[t] for t in tasks[:4]]
 
 
 def test_a_part_whose_writing_fails_fails_its_runs_and_leaves_no_file(
