@@ -161,6 +161,40 @@ def test_dask_local_cluster_gives_the_same_tables_as_one_worker(
     assert_same_results(reference, tmp_path / "dask")
 
 
+@pytest.mark.slow
+def test_joining_a_running_dask_scheduler_by_address_gives_the_same_tables(
+    experiment_file, reference, tmp_path
+):
+    """``--dask tcp://host:port``: a scheduler and worker started apart from the batch."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        report = run_batch(
+            load_experiment(experiment_file), tmp_path / "joined", dask=address, progress=False
+        )
+    assert (report.executor, report.workers, report.ok) == (f"dask {address}", 1, 16)
+    assert_same_results(reference, tmp_path / "joined")
+
+
+@pytest.mark.slow
+def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(experiment_file, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "batch", str(experiment_file)]
+        + ["--out", str(tmp_path / "out"), "--dask", "tcp://127.0.0.1:9", "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "cannot reach the Dask scheduler" in lines[0] and "dask scheduler" in lines[0]
+
+
 def test_failing_run_is_recorded_batch_continues_and_retry_reruns_it(
     experiment_file, reference, tmp_path, monkeypatch
 ):
