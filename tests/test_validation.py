@@ -14,6 +14,7 @@ from scipy import stats
 
 from sim.errors import DataError
 from sim.validation import (
+    INDICATOR_LABELS,
     ISO3_CODES,
     MIN_OVERLAP,
     _average_ranks,
@@ -163,16 +164,7 @@ def test_a_file_with_unknown_columns_is_rejected(tmp_path):
 def test_indicator_baselines_are_the_model_inputs(bundled_world):
     """Rebuilding each capacity channel from the baseline indicators gives the world's capacity."""
     baselines = index_baselines(bundled_world)
-    labels = {
-        "unesco_world_heritage_sites": "UNESCO heritage sites",
-        "international_tourist_arrivals": "tourist arrivals",
-        "inbound_mobile_students_uis": "inbound students",
-        "arwu_universities_top500": "universities in ARWU top 500",
-        "rnd_usd": "R&D spending (US$)",
-        "patent_applications_residents": "resident patent applications",
-        "diplomatic_posts_lowy": "diplomatic posts",
-        "membership_count": "group memberships",
-    }
+    labels = INDICATOR_LABELS
     for channel in ("culture", "tech", "diplomacy"):
         names = CAPACITY_INDICATORS[channel]
         parts = [np.sqrt(baselines[labels[n]] / baselines[labels[n]].max()) for n in names]
