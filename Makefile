@@ -29,9 +29,10 @@ demo: venv  ## run the baseline and the seed-thesis experiment; write out/report
 test: venv  ## run the whole test suite
 	$(BIN)/pytest -q
 
-lint: venv  ## ruff check and format check
+lint: venv  ## ruff check, format check and the import-layers contract (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv  ## apply ruff format and fixes
 	$(BIN)/ruff format .

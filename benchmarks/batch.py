@@ -90,9 +90,9 @@ def _child(args: list[str], env: dict[str, str] | None = None) -> dict:
 
 def child_batch(path: str, out: str, workers: int, summary: bool) -> None:
     """Run one batch and print its timing and peak RSS as JSON."""
-    from sim.experiment import load_experiment
-    from sim.runner import run_batch
-    from sim.summary import summarize
+    from sim.analysis.summary import summarize
+    from sim.batch.experiment import load_experiment
+    from sim.batch.runner import run_batch
 
     experiment = load_experiment(path)
     start = time.perf_counter()
@@ -116,21 +116,21 @@ def child_batch(path: str, out: str, workers: int, summary: bool) -> None:
 
 
 try:
-    from sim.model import SoftPowerModel as _Base
+    from sim.model.model import SoftPowerModel as _Base
 except ImportError:  # pragma: no cover - the benchmark needs the package installed
     _Base = object  # type: ignore[assignment,misc]
 
 
 @cache
 def _world():
-    from sim.world import World
+    from sim.world.world import World
 
     return World.load()
 
 
 @cache
 def _scenario(name: str):
-    from sim.scenario import load_scenario
+    from sim.scenario.scenario import load_scenario
 
     return load_scenario(SCENARIOS / f"{name}.yaml", _world())
 

@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT / "tests"))  # the plain reference lives with the te
 
 import reference  # noqa: E402
 
-from sim import dynamics  # noqa: E402
-from sim.model import SoftPowerModel  # noqa: E402
-from sim.world import World  # noqa: E402
+from sim.model import dynamics  # noqa: E402
+from sim.model.model import SoftPowerModel  # noqa: E402
+from sim.world.world import World  # noqa: E402
 
 SPEEDUP_TARGETS = {60: 50.0, 193: 200.0}
 FULL_RUN_TARGET_SECONDS = 1.0

@@ -69,10 +69,13 @@ def _out_dir(out: Path) -> Path:
 
 def write_run(model, out: Path, seed: int | None, wall_time: float) -> dict:
     """Write the four files of a single run (DESIGN §3) and return the manifest."""
+    from sim.batch.tables import run_tables
+
     rec = model.recorder
-    rec.soft_power_table().to_csv(out / "soft_power.csv", index=False, float_format="%.10g")
-    rec.perception_table().to_csv(out / "perception.csv", index=False, float_format="%.10g")
-    rec.events_table().to_csv(out / "events.csv", index=False)
+    tables = run_tables(model)
+    for name in ("soft_power", "perception", "events"):
+        frame = tables[name].to_pandas()
+        frame.to_csv(out / f"{name}.csv", index=False, float_format="%.10g")
     manifest = {
         "scenario": model.spec.as_loaded,
         "scenario_file": model.spec.path,
@@ -126,13 +129,13 @@ def _top_table(model, n: int = 15) -> str:
 def run(scenario: Path, out: Path, seed: int, steps, record_every: int, params_file, quiet) -> None:
     """Run one SCENARIO file and write soft_power.csv, perception.csv, events.csv, manifest.json."""
     from sim.params import load_parameter_file
-    from sim.scenario import load_scenario
+    from sim.scenario.scenario import load_scenario
 
     spec = load_scenario(scenario)
     base = load_parameter_file(params_file) if params_file else None
     out = _out_dir(out)
     # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
-    from sim.model import SoftPowerModel
+    from sim.model.model import SoftPowerModel
 
     start = time.perf_counter()
     model = SoftPowerModel(
@@ -178,13 +181,13 @@ def scenarios() -> None:
 )
 def scenarios_list(folder: Path) -> None:
     """List the scenarios: name, title, steps and number of events."""
-    from sim.scenario import load_scenario
-    from sim.world import World
+    from sim.scenario.scenario import load_scenario
+    from sim.world.bundled import bundled_world
 
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise SoftPowerError("no scenario files", file=str(folder), expected="*.yaml files")
-    world = World.load()
+    world = bundled_world()
     click.echo(f"{'name':<26} {'steps':>5} {'events':>6}  title")
     for f in files:
         s = load_scenario(f, world)
@@ -195,10 +198,10 @@ def scenarios_list(folder: Path) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def scenarios_check(files: tuple[Path, ...]) -> None:
     """Validate scenario FILES; print one line per file, exit 2 at the first bad one."""
-    from sim.scenario import load_scenario
-    from sim.world import World
+    from sim.scenario.scenario import load_scenario
+    from sim.world.bundled import bundled_world
 
-    world = World.load()
+    world = bundled_world()
     for f in files:
         s = load_scenario(f, world)
         click.echo(f"ok  {f}  ({s.name}: {len(s.events)} events, {s.steps} steps)")
@@ -257,9 +260,9 @@ def batch(
 
     Exits 1 when some runs failed (their error and traceback are in DIR/runs.parquet).
     """
-    from sim.experiment import load_experiment
-    from sim.runner import run_batch
-    from sim.summary import summarize
+    from sim.analysis.summary import summarize
+    from sim.batch.experiment import load_experiment
+    from sim.batch.runner import run_batch
 
     if dask_address is not None and dask_address != "local" and "://" not in dask_address:
         raise SoftPowerError(
@@ -302,7 +305,7 @@ def batch(
 )
 def summarize(directory: Path, baseline, bootstrap: int) -> None:
     """Write DIRECTORY/summary/: score and rank statistics, paired differences, sensitivity."""
-    from sim.summary import summarize as write_summary
+    from sim.analysis.summary import summarize as write_summary
 
     _print_summary(write_summary(directory, baseline=baseline, bootstrap=bootstrap))
 
@@ -335,7 +338,7 @@ def summarize(directory: Path, baseline, bootstrap: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def validate(run_dir: Path, target: Path, step, metric, poles, seed, bootstrap, as_json) -> None:
     """Compare a run's scores (or attraction, for polls) with a target, beside naive baselines."""
-    from sim.validation import validate_run
+    from sim.analysis.validation import validate_run
 
     report = validate_run(
         run_dir,
@@ -418,13 +421,13 @@ def calibrate(
     Example: softpower calibrate --target sim/data/targets/gspi_2024.csv --metric gspi_rank
     --params salience_alpha exposure_global_reach --budget 200 --folds 5
     """
-    from sim.calibration import calibrate as run_calibration
-    from sim.calibration import write_parameter_file
-    from sim.validation import load_target
-    from sim.world import World
+    from sim.analysis.calibration import calibrate as run_calibration
+    from sim.analysis.calibration import write_parameter_file
+    from sim.analysis.targets import load_target
+    from sim.world.bundled import bundled_world
 
     wanted = [n.strip() for item in (*names, *more_names) for n in item.split(",") if n.strip()]
-    world = World.load()
+    world = bundled_world()
     tgt = load_target(target, metric=metric, known=world.iso3)
     result = run_calibration(
         tgt,
@@ -467,7 +470,7 @@ def calibrate(
 )
 def report_cmd(directory: Path, out: Path, pdf, baseline, focus) -> None:
     """Write a self-contained HTML report (and a PDF) of the batch result DIRECTORY."""
-    from sim.report import write_report
+    from sim.report.report import write_report
 
     codes = [c for c in (focus or "").split(",") if c.strip()] or None
     files = write_report(directory, out, pdf=pdf, baseline=baseline, focus=codes)

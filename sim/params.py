@@ -16,6 +16,7 @@ from typing import Any
 from sim.errors import ParameterError, suggest
 
 __all__ = [
+    "ASSUMPTION",
     "Parameter",
     "Parameters",
     "REGISTRY",
@@ -23,6 +24,10 @@ __all__ = [
     "parameter",
     "load_parameter_file",
 ]
+
+
+#: The source of a default chosen by the modellers (see docs/ODD.md for the reasoning).
+ASSUMPTION = "modelling assumption (docs/ODD.md)"
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,10 @@ class Parameter:
         high: Largest valid value (inclusive).
         unit: Unit of measure, or ``"1"`` for dimensionless.
         meaning: One-line meaning.
-        group: Which submodel uses it (dynamics, credibility, exposure, initial, decisions, output).
+        group: Which submodel uses it (world, audience, dynamics, credibility, exposure, initial,
+            decisions, output).
+        source: Where the default comes from (a publication, a calibration, or a stated
+            modelling assumption).
 
     """
 
@@ -49,6 +57,7 @@ class Parameter:
     unit: str
     meaning: str
     group: str
+    source: str = ASSUMPTION
 
     def validate(self, value: Any, *, file: str | None = None, line: int | None = None) -> Any:
         """Return ``value`` converted to this parameter's type, or raise `ParameterError`.
@@ -89,11 +98,19 @@ def parameter(
     unit: str,
     meaning: str,
     group: str,
+    source: str = ASSUMPTION,
 ) -> Any:
     """Declare a field of `Parameters` together with its registry entry."""
     return field(
         default=default,
-        metadata={"low": low, "high": high, "unit": unit, "meaning": meaning, "group": group},
+        metadata={
+            "low": low,
+            "high": high,
+            "unit": unit,
+            "meaning": meaning,
+            "group": group,
+            "source": source,
+        },
     )
 
 
@@ -101,6 +118,150 @@ def parameter(
 class Parameters:
     """All model parameters. Build with ``Parameters.from_mapping({...})`` to validate overrides."""
 
+    # --- the world as built from data (read by `sim.world` when it loads the bundled files) ---
+    unlisted_trade_share: float = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "1",
+        "share of the trade outside a nation's listed top-5 partners spread over the other nations",
+        "world",
+    )
+    loan_aid_equivalence: float = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "1",
+        "share of China's development-finance face value counted as aid (mostly loans, not grants)",
+        "world",
+    )
+    # --- audiences: who listens, through which channel ---
+    youth_share_reference: float = parameter(
+        0.3,
+        0.0,
+        1.0,
+        "share of population",
+        "youth audience weight of a nation with median age 30 (scales as 30 / median age)",
+        "audience",
+    )
+    youth_share_min: float = parameter(
+        0.1, 0.0, 1.0, "share of population", "smallest youth audience weight", "audience"
+    )
+    youth_share_max: float = parameter(
+        0.5, 0.0, 1.0, "share of population", "largest youth audience weight", "audience"
+    )
+    elite_share: float = parameter(
+        0.1,
+        0.0,
+        0.5,
+        "share of population",
+        "weight of the elite audience in every nation",
+        "audience",
+    )
+    offline_reach: float = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "1",
+        "reach of culture and tech for youth and public where nobody is online",
+        "audience",
+    )
+    reach_youth_culture: float = parameter(
+        1.0,
+        0.0,
+        1.0,
+        "1",
+        "how far culture reaches the youth audience (before internet use)",
+        "audience",
+    )
+    reach_youth_tech: float = parameter(
+        1.0,
+        0.0,
+        1.0,
+        "1",
+        "how far tech reaches the youth audience (before internet use)",
+        "audience",
+    )
+    reach_youth_aid: float = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "1",
+        "how far aid reaches the youth audience (before internet use)",
+        "audience",
+    )
+    reach_youth_diplomacy: float = parameter(
+        0.3,
+        0.0,
+        1.0,
+        "1",
+        "how far diplomacy reaches the youth audience (before internet use)",
+        "audience",
+    )
+    reach_public_culture: float = parameter(
+        0.8,
+        0.0,
+        1.0,
+        "1",
+        "how far culture reaches the public audience (before internet use)",
+        "audience",
+    )
+    reach_public_tech: float = parameter(
+        0.7,
+        0.0,
+        1.0,
+        "1",
+        "how far tech reaches the public audience (before internet use)",
+        "audience",
+    )
+    reach_public_aid: float = parameter(
+        0.8,
+        0.0,
+        1.0,
+        "1",
+        "how far aid reaches the public audience (before internet use)",
+        "audience",
+    )
+    reach_public_diplomacy: float = parameter(
+        0.6,
+        0.0,
+        1.0,
+        "1",
+        "how far diplomacy reaches the public audience (before internet use)",
+        "audience",
+    )
+    reach_elite_culture: float = parameter(
+        0.6,
+        0.0,
+        1.0,
+        "1",
+        "how far culture reaches the elite audience (before internet use)",
+        "audience",
+    )
+    reach_elite_tech: float = parameter(
+        0.9,
+        0.0,
+        1.0,
+        "1",
+        "how far tech reaches the elite audience (before internet use)",
+        "audience",
+    )
+    reach_elite_aid: float = parameter(
+        1.0,
+        0.0,
+        1.0,
+        "1",
+        "how far aid reaches the elite audience (before internet use)",
+        "audience",
+    )
+    reach_elite_diplomacy: float = parameter(
+        1.0,
+        0.0,
+        1.0,
+        "1",
+        "how far diplomacy reaches the elite audience (before internet use)",
+        "audience",
+    )
     # --- perception dynamics (Friedkin-Johnsen with a channel as external neighbour) ---
     stubbornness: float = parameter(
         0.1,
@@ -222,6 +383,23 @@ class Parameters:
         "relative rise of the initiator's aid and diplomacy exposure in members",
         "exposure",
     )
+    exposure_tech_global_share: float = parameter(
+        0.5, 0.0, 1.0, "1", "share of the global reach that tech exposure gets", "exposure"
+    )
+    exposure_tech_imports: float = parameter(
+        2.0, 0.0, 10.0, "1", "tech exposure per unit of the observer's import share", "exposure"
+    )
+    exposure_diplomacy_alliance: float = parameter(
+        0.4, 0.0, 1.0, "1", "diplomacy exposure added by an alliance", "exposure"
+    )
+    exposure_diplomacy_membership: float = parameter(
+        0.6,
+        0.0,
+        1.0,
+        "1",
+        "diplomacy exposure per unit of shared membership (Jaccard of groups)",
+        "exposure",
+    )
     tariff_elasticity: float = parameter(
         1.0, 0.0, 5.0, "1", "trade ties are divided by 1 + elasticity × tariff rate", "exposure"
     )
@@ -307,6 +485,14 @@ class Parameters:
         1.0,
         "1/quarter",
         "speed at which donors move aid toward their strategy's target",
+        "decisions",
+    )
+    aid_retreat_floor: float = parameter(
+        0.25,
+        0.0,
+        1.0,
+        "1",
+        "weight of a non-ally under the retreat aid strategy (allies get 1 more)",
         "decisions",
     )
     withdrawal_credibility_cost: float = parameter(
@@ -403,6 +589,7 @@ REGISTRY: dict[str, Parameter] = {
         unit=f.metadata["unit"],
         meaning=f.metadata["meaning"],
         group=f.metadata["group"],
+        source=f.metadata["source"],
     )
     for f in dataclasses.fields(Parameters)
 }

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.dynamics import AUDIENCES, CHANNELS, Inputs, KernelParameters, State
+from sim.axes import AUDIENCES, CHANNELS
+from sim.model.dynamics import Inputs, KernelParameters, State
 
 # `import reference` works whether or not tests/ is a package and whatever pytest's import mode.
 TESTS_DIR = Path(__file__).resolve().parent
@@ -76,6 +77,6 @@ def make_problem() -> Callable[..., Problem]:
 @pytest.fixture(scope="session")
 def bundled_world():
     """The bundled 60-nation world (read once per session; treat as read-only)."""
-    from sim.world import World
+    from sim.world.world import World
 
     return World.load()

@@ -2,7 +2,8 @@
 
 Written as explicit loops over observer i, audience s, actor k, channel d and neighbour j on plain
 Python floats and lists, with no numpy in the update, so that it reads like the equations and can
-check the vectorised kernel `sim.dynamics.step` (same arguments, same result to 1e-12). numpy is
+check the vectorised kernel `sim.model.dynamics.step` (same arguments, same result to 1e-12).
+numpy is
 used only to turn the kernel's array arguments into lists and the result back into arrays.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.dynamics import Inputs, KernelParameters, State
+from sim.model.dynamics import Inputs, KernelParameters, State
 
 __all__ = ["step", "perception_rows", "credibility_update"]
 
@@ -50,7 +51,7 @@ def perception_rows(
 
     Args:
         state: perception (observer, audience, actor, channel) and credibility (observer, actor).
-        inputs: the step's inputs, as for `sim.dynamics.step`.
+        inputs: the step's inputs, as for `sim.model.dynamics.step`.
         params: kernel parameters.
         observers: observers to update (all when None); each row costs the same, so timing a
             subset and scaling by N / len(subset) estimates a full step.
@@ -135,7 +136,7 @@ def credibility_update(state: State, inputs: Inputs, params: KernelParameters) -
 
 
 def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
-    """Advance perception and credibility by one quarter, like `sim.dynamics.step`.
+    """Advance perception and credibility by one quarter, like `sim.model.dynamics.step`.
 
     Args:
         state: perception (observer, audience, actor, channel) and credibility (observer, actor).

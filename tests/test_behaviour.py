@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model import SoftPowerModel
-from sim.scenario import load_scenario
-from sim.world import World
+from sim.model.model import SoftPowerModel
+from sim.scenario.scenario import load_scenario
+from sim.world.world import World
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = (1, 2, 3)

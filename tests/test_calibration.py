@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.calibration import calibrate, de_settings, model_scores, write_parameter_file
+from sim.analysis.agreement import spearman
+from sim.analysis.calibration import calibrate, de_settings, model_scores, write_parameter_file
+from sim.analysis.targets import Target
 from sim.errors import ParameterError, SoftPowerError
 from sim.params import Parameters, load_parameter_file
-from sim.validation import Target, spearman
-from sim.world import World
+from sim.world.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
 GSPI = ROOT / "sim" / "data" / "targets" / "gspi_2024.csv"

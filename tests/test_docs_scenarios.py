@@ -11,16 +11,10 @@ import pytest
 import yaml
 
 from sim.errors import ScenarioError
-from sim.model import SoftPowerModel
+from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY
-from sim.scenario import (
-    EVENT_KINDS,
-    RandomEvent,
-    ScenarioFile,
-    group_names,
-    load_scenario,
-    resolve_targets,
-)
+from sim.scenario import EVENT_KINDS, ScenarioFile, group_names, load_scenario, resolve_targets
+from sim.scenario.schema import RandomEvent
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -10,11 +10,12 @@ import reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import dynamics
-from sim.dynamics import AUDIENCES, CHANNELS, KernelParameters, State
-from sim.model import SoftPowerModel
+from sim.axes import AUDIENCES, CHANNELS
+from sim.model import dynamics
+from sim.model.dynamics import KernelParameters, State
+from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
-from sim.world import World
+from sim.world.world import World
 
 TOLERANCE = 1e-12
 

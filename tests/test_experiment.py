@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from sim.batch.experiment import Design, load_experiment, seed_label, seed_sequence
 from sim.cli import cli
 from sim.errors import ExperimentError, ScenarioError
-from sim.experiment import Design, load_experiment, seed_label, seed_sequence
 
 SCENARIO = """\
 name: {name}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import metrics
+from sim.model import metrics
 
 N, S, D = 5, 3, 4
 

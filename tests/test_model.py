@@ -5,16 +5,17 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import mesa
 import numpy as np
 import pytest
-from mesa.discrete_space import FixedAgent, Network
 
-from sim.dynamics import AUDIENCES, CHANNELS
-from sim.model import SoftPowerModel
-from sim.nation import Nation
+import sim.model.model
+from sim.axes import AUDIENCES, CHANNELS
+from sim.model.model import SoftPowerModel
+from sim.model.nation import Nation
 from sim.params import Parameters
-from sim.scenario import load_scenario
-from sim.world import World
+from sim.scenario.scenario import load_scenario
+from sim.world.world import World
 
 STEPS = 8
 
@@ -113,20 +114,16 @@ def test_random_events_follow_the_seed(tmp_path):
 # ---------------------------------------------------------------------- Mesa structure
 
 
-def test_nations_are_fixed_agents_on_a_network_with_integer_nodes(bundled_runs):
+def test_nations_are_thin_mesa_agents_indexed_like_the_arrays(bundled_runs):
     model = bundled_runs["a"]
-    assert isinstance(model.space, Network)
-    assert sorted(model.space.G.nodes) == list(range(model.n))
     nations = list(model.agents_by_type[Nation])
     assert len(nations) == model.n == 60
     for nation in nations:
-        assert isinstance(nation, FixedAgent)
-        node = nation.cell.coordinate
-        assert isinstance(node, int) and node == nation.index
-        assert model.space.G.nodes[node]["iso3"] == nation.iso3 == model.iso3[nation.index]
-        assert nation in nation.cell.agents
-    assert model.nations[model.iso3.index("CHN")].iso3 == "CHN"
-    assert model.space.G.number_of_edges() > 0
+        assert isinstance(nation, mesa.Agent)
+        assert nation.iso3 == model.iso3[nation.index]
+        assert model.nations[nation.index] is nation
+    # The network lives in the model's arrays (no Mesa space that could go stale after events).
+    assert not hasattr(model, "space")
 
 
 def test_nation_views_read_the_model_arrays(bundled_runs):
@@ -185,11 +182,10 @@ def test_int_seed_gives_the_same_run_as_the_cli_seed_sequence(bundled_world):
 
 
 def test_cached_spin_up_gives_the_same_run_as_a_fresh_one(bundled_world):
-    import sim.model
 
     first = SoftPowerModel(bundled_world, rng=5, steps=4).run()
     cached = SoftPowerModel(bundled_world, rng=5, steps=4).run()
-    sim.model._SPIN_UP_CACHE.clear()
+    sim.model.model._SPIN_UP_CACHE.clear()
     fresh = SoftPowerModel(bundled_world, rng=5, steps=4).run()
     np.testing.assert_array_equal(first.recorder.score, cached.recorder.score)
     np.testing.assert_array_equal(first.recorder.score, fresh.recorder.score)

@@ -22,10 +22,11 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from sim.batch.experiment import load_experiment
+from sim.batch.runner import run_batch
 from sim.errors import ExperimentError, SoftPowerError
-from sim.experiment import load_experiment
-from sim.report import FigureBlock, Table, build_report, load_batch, write_report
-from sim.runner import run_batch
+from sim.report import build_report, load_batch, write_report
+from sim.report.document import FigureBlock, Table
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

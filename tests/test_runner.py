@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiment import load_experiment
-from sim.model import SoftPowerModel
-from sim.runner import (
+from sim.batch.experiment import load_experiment
+from sim.batch.runner import (
     FAIL_RUN_ENV,
     MAX_RUNS_PER_PART,
     BatchContext,
@@ -27,7 +26,9 @@ from sim.runner import (
     run_batch,
     runs_per_part,
 )
-from sim.store import TABLES, part_file, read_runs, read_table
+from sim.batch.store import TABLES, part_file, read_runs, read_table
+from sim.batch.tables import run_tables
+from sim.model.model import SoftPowerModel
 
 BASE = """\
 name: base
@@ -103,7 +104,7 @@ def reference(experiment_file, tmp_path_factory) -> Path:
     return out
 
 
-def test_run_tables_equal_the_recorder_tables_of_the_same_run(experiment_file, tmp_path):
+def test_batch_tables_equal_the_tables_of_the_same_run_built_directly(experiment_file, tmp_path):
     experiment = load_experiment(experiment_file)
     spec = next(r for r in experiment.runs() if r.scenario == "shock" and r.design_point == 1)
     context = BatchContext(str(tmp_path), dict(experiment.scenarios), None, 2, ("USA", "CHN"))
@@ -117,15 +118,11 @@ def test_run_tables_equal_the_recorder_tables_of_the_same_run(experiment_file, t
         scenario, parameters={**scenario.parameters, "stubbornness": 0.3}
     )
     model = SoftPowerModel(scenario=scenario, rng=spec.seed, record_every=2).run()
-    rec = model.recorder
-    perception = rec.perception_table()
-    expected = {
-        "soft_power": rec.soft_power_table(),
-        "perception": perception[perception["target"].isin(["USA", "CHN"])],
-        "audience": rec.audience_table(),
-        "membership": rec.membership_table(),
-        "events": rec.events_table(),
-    }
+    tables = run_tables(model)
+    perception = tables["perception"].to_pandas()
+    expected = {name: tables[name].to_pandas() for name in TABLES}
+    expected["perception"] = perception[perception["target"].isin(["USA", "CHN"])]
+    assert len(expected["perception"]) < len(perception)
     keys = ["run_id", "scenario", "design_point", "replication", "seed"]
     for name, want in expected.items():
         got = pd.read_parquet(part_file(tmp_path, name, "shock", spec.run_id))
@@ -316,7 +313,7 @@ def test_plan_parts_keeps_run_order_and_shrinks_tasks_toward_the_end(experiment_
 def test_a_part_whose_writing_fails_fails_its_runs_and_leaves_no_file(
     experiment_file, tmp_path, monkeypatch
 ):
-    import sim.runner
+    import sim.batch.runner
 
     experiment = load_experiment(experiment_file)
     specs = [s for s in experiment.runs() if s.scenario == "base"][:3]
@@ -327,8 +324,8 @@ def test_a_part_whose_writing_fails_fails_its_runs_and_leaves_no_file(
         part_file(root, "soft_power", scenario, part).write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sim.runner, "write_part_tables", full_disk)
-    rows = sim.runner.execute_part([RunTask.from_spec(s) for s in specs], context)
+    monkeypatch.setattr(sim.batch.runner, "write_part_tables", full_disk)
+    rows = sim.batch.runner.execute_part([RunTask.from_spec(s) for s in specs], context)
     assert [r["status"] for r in rows] == ["failed"] * 3
     assert all("No space left on device" in r["error"] and r["part"] == "" for r in rows)
     assert not list(tmp_path.rglob("*.parquet"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.model import SoftPowerModel
+from sim.model.model import SoftPowerModel
 from sim.scenario import group_names, load_scenario, resolve_targets
 
 

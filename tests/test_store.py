@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from sim.batch.experiment import load_experiment
+from sim.batch.runner import run_batch
+from sim.batch.store import RUN_COLUMNS, TABLES, Store, part_file, read_runs, read_table
 from sim.cli import cli
 from sim.errors import ExperimentError
-from sim.experiment import load_experiment
-from sim.runner import run_batch
-from sim.store import RUN_COLUMNS, TABLES, Store, part_file, read_runs, read_table
 
 SCENARIO = """\
 name: {name}

@@ -15,10 +15,10 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
 
+from sim.analysis.summary import SENSITIVITY_OUTPUTS, sensitivity, summarize
+from sim.batch.experiment import Design, load_experiment
+from sim.batch.runner import run_batch
 from sim.cli import cli
-from sim.experiment import Design, load_experiment
-from sim.runner import run_batch
-from sim.summary import SENSITIVITY_OUTPUTS, sensitivity, summarize
 
 SCENARIO = """\
 name: {name}

@@ -12,20 +12,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.analysis.agreement import _average_ranks, bootstrap_agreement, kendall, spearman
+from sim.analysis.baselines import INDICATOR_LABELS, index_baselines
+from sim.analysis.targets import ISO3_CODES, MIN_OVERLAP, load_target
+from sim.analysis.validation import validate_run
 from sim.errors import DataError
-from sim.validation import (
-    INDICATOR_LABELS,
-    ISO3_CODES,
-    MIN_OVERLAP,
-    _average_ranks,
-    bootstrap_agreement,
-    index_baselines,
-    kendall,
-    load_target,
-    spearman,
-    validate_run,
-)
-from sim.world import CAPACITY_INDICATORS
+from sim.world.world import CAPACITY_INDICATORS
 
 ROOT = Path(__file__).resolve().parent.parent
 GSPI = ROOT / "sim" / "data" / "targets" / "gspi_2024.csv"

@@ -19,6 +19,7 @@ import solara.widgets
 from click.testing import CliRunner
 from mesa.visualization.solara_viz import _build_model_init_kwargs
 
+from sim.batch.tables import run_tables
 from sim.cli import cli
 from sim.errors import ParameterError, ScenarioError
 from sim.params import KEY_PARAMETERS, REGISTRY
@@ -133,7 +134,7 @@ def test_app_model_runs_as_softpower_run_with_the_same_scenario_and_seed(tmp_pat
     app = AppModel("us_aid_cuts", seed=3)
     for _ in range(5):
         app.step()
-    shown = app.recorder.soft_power_table()
+    shown = run_tables(app)["soft_power"].to_pandas()
     assert list(shown["iso3"]) == list(written["iso3"])
     np.testing.assert_allclose(shown["score"], written["score"], rtol=1e-9)  # CSV: 10 digits
     assert list(shown["rank"]) == list(written["rank"])

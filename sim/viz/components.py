@@ -19,8 +19,8 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 from mesa.visualization.utils import update_counter
 
-from sim.dynamics import AUDIENCES
-from sim.model import SoftPowerModel
+from sim.axes import AUDIENCES
+from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
 from sim.viz import figures
 from sim.viz.figures import LAYERS, LEAN_CMAP, NetworkMap, ScoreChart

@@ -1,6 +1,6 @@
 """What the app shows, as data and matplotlib figures, independent of Solara.
 
-Every function reads a running model (`sim.model.SoftPowerModel` or the app's subclass) and
+Every function reads a running model (`sim.model.model.SoftPowerModel` or the app's subclass) and
 returns plain data or an SVG image drawn with matplotlib's object interface (no pyplot, so
 figures can be drawn from the threads Solara plays the model in). Array axes follow the model:
 (observer, audience, actor, channel).
@@ -22,8 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from sim.dynamics import AUDIENCES, CHANNELS
-from sim.model import SoftPowerModel
+from sim.axes import AUDIENCES, CHANNELS
+from sim.model.model import SoftPowerModel
 
 __all__ = [
     "LAYERS",

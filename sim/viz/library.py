@@ -13,8 +13,9 @@ from pathlib import Path
 
 import sim
 from sim.errors import ScenarioError, SoftPowerError, suggest
-from sim.scenario import Scenario, baseline_scenario, load_scenario
-from sim.world import World
+from sim.scenario.scenario import Scenario, baseline_scenario, load_scenario
+from sim.world.bundled import bundled_world
+from sim.world.world import World
 
 __all__ = [
     "BASELINE",
@@ -33,10 +34,9 @@ SCENARIOS_ENV = "SOFTPOWER_SCENARIOS"
 BASELINE = "baseline"
 
 
-@functools.cache
 def world() -> World:
-    """Return the bundled world, loaded once per process (models copy what they change)."""
-    return World.load()
+    """Return the bundled world, shared by the process (models copy what they change)."""
+    return bundled_world()
 
 
 def scenario_folder() -> Path | None:

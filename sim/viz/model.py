@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from sim.model import SoftPowerModel
+from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS, REGISTRY, Parameters
 from sim.viz.library import BASELINE, ScenarioLibrary, scenario_library, world
 

@@ -6,7 +6,7 @@ pydantic and against the parameter registry, loads its scenarios and returns an 
 ``SeedSequence(seed).spawn(replications)``: replication ``r`` uses the same seed in every scenario
 and design point (common random numbers), so scenario differences are paired. `Design` samples a
 design (grid, Latin hypercube, Sobol or Morris) and analyses model outputs over it; the same code
-serves the batch and any Python callable (see `sim.summary.sensitivity`).
+serves the batch and any Python callable (see `sim.analysis.summary.sensitivity`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ExperimentError, ParameterError, ScenarioError, suggest
 from sim.params import REGISTRY
-from sim.scenario import Scenario, _pydantic_error, _read_yaml, _suggest_file, load_scenario
-from sim.world import World
+from sim.scenario.explain import pydantic_error, read_yaml, suggest_file
+from sim.scenario.scenario import Scenario, load_scenario
+from sim.world.bundled import bundled_world
+from sim.world.world import World
 
 __all__ = [
     "DESIGN_METHODS",
@@ -366,7 +368,7 @@ class Experiment:
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     try:
-        return _read_yaml(path)
+        return read_yaml(path)
     except ScenarioError as exc:
         expected = exc.expected
         if exc.message == "not a mapping":
@@ -381,7 +383,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
 
 
 def _schema_error(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> ExperimentError:
-    base = _pydantic_error(exc, path, lines)
+    base = pydantic_error(exc, path, lines)
     err = exc.errors()[0]
     expected, suggestion = base.expected, base.suggestion
     if err["type"] == "extra_forbidden":
@@ -533,7 +535,7 @@ def load_experiment(path: str | Path, world: World | None = None) -> Experiment:
     except ValidationError as exc:
         raise _schema_error(exc, path, lines) from None
     file = str(path)
-    world = world or World.load()
+    world = world or bundled_world()
     design = _design(doc, file, lines)
     scenarios: dict[str, Scenario] = {}
     files: dict[str, str] = {}
@@ -547,7 +549,7 @@ def load_experiment(path: str | Path, world: World | None = None) -> Experiment:
                 line=line,
                 key=f"scenarios[{i}]",
                 expected="a path relative to the experiment file",
-                suggestion=_suggest_file(scenario_path),
+                suggestion=suggest_file(scenario_path),
             )
         scenario = load_scenario(scenario_path, world)
         if scenario.name in scenarios:

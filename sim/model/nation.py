@@ -5,31 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
-from mesa.discrete_space import FixedAgent
 
-from sim.dynamics import AUDIENCES, CHANNELS
-from sim.world import INITIATIVE_LEADERS
+from sim.axes import CHANNELS
+from sim.world.world import INITIATIVE_LEADERS
 
 if TYPE_CHECKING:
-    from sim.model import SoftPowerModel
+    from sim.model.model import SoftPowerModel
 
 __all__ = ["PARTNER_THRESHOLD", "DecisionContext", "Nation"]
 
 #: Two-way trade tie above which two nations count as trade partners for contagion.
 PARTNER_THRESHOLD = 0.02
 
-_ELITE = AUDIENCES.index("elite")
-_CULTURE, _TECH, _AID = CHANNELS.index("culture"), CHANNELS.index("tech"), CHANNELS.index("aid")
+_CULTURE, _AID = CHANNELS.index("culture"), CHANNELS.index("aid")
 
 
-class Nation(FixedAgent):
+class Nation(mesa.Agent):
     """One nation, observer and actor at once.
 
     Args:
         model: The model.
         index: Row of this nation in every array.
-        cell: Its cell on the model's `Network` space.
 
     Attributes:
         index: Array index.
@@ -39,11 +37,10 @@ class Nation(FixedAgent):
 
     model: SoftPowerModel
 
-    def __init__(self, model: SoftPowerModel, index: int, cell) -> None:
+    def __init__(self, model: SoftPowerModel, index: int) -> None:
         super().__init__(model)
         self.index = index
         self.iso3 = model.iso3[index]
-        self.cell = cell
 
     def __repr__(self) -> str:
         return f"Nation({self.iso3})"
@@ -112,8 +109,7 @@ class Nation(FixedAgent):
             relief = p.contagion_weight if share >= p.contagion_threshold else 0.0
             a = float(m.current_attraction[i, leader])
             if not member and a > p.join_threshold - relief:
-                m.members[i, j] = 1.0
-                m.mark_dirty()
+                m.set_membership_of(i, j, True)
                 m.recorder.log(
                     "decision_join",
                     self.iso3,
@@ -121,8 +117,7 @@ class Nation(FixedAgent):
                     f"attraction {a:.2f}, partners {share:.0%}",
                 )
             elif member and a < p.leave_threshold - relief:
-                m.members[i, j] = 0.0
-                m.mark_dirty()
+                m.set_membership_of(i, j, False)
                 m.recorder.log(
                     "decision_leave",
                     self.iso3,
@@ -139,9 +134,7 @@ class Nation(FixedAgent):
             threat = float(m.current_elite_perception[self.index, k])
             already = m.restriction[self.index, 0, k, _CULTURE] < 1.0
             if threat < p.restriction_threshold and not already:
-                m.restriction[self.index, :_ELITE, k, _CULTURE] *= 1.0 - p.restriction_severity
-                m.restriction[self.index, :_ELITE, k, _TECH] *= 1.0 - p.restriction_severity
-                m.mark_dirty()
+                m.restrict_rival(self.index, k, p.restriction_severity)
                 m.recorder.log(
                     "decision_restrict", self.iso3, m.iso3[k], f"elite perception {threat:.2f}"
                 )
@@ -151,10 +144,7 @@ class Nation(FixedAgent):
         m = self.model
         if m.capacity[self.index, _AID] <= 0.0:
             return
-        target = m._aid_target(self.index)
-        current = m.aid_allocation[self.index]
-        current += m.parameters.aid_reallocation_rate * (target - current)
-        m.mark_aid_dirty()
+        m.reallocate_aid(self.index)
 
 
 @dataclass(frozen=True)

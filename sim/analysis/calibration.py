@@ -24,10 +24,13 @@ from typing import Any
 import numpy as np
 
 from sim import __version__
+from sim.analysis.agreement import spearman
+from sim.analysis.baselines import index_baselines
+from sim.analysis.targets import MIN_OVERLAP, Target
 from sim.errors import ParameterError, SoftPowerError, suggest
 from sim.params import REGISTRY, Parameters
-from sim.validation import MIN_OVERLAP, Target, index_baselines, spearman
-from sim.world import World
+from sim.world.bundled import bundled_world
+from sim.world.world import World
 
 __all__ = [
     "Fit",
@@ -82,7 +85,7 @@ def model_scores(
         (nation,) scores in world order.
 
     """
-    from sim.model import SoftPowerModel
+    from sim.model.model import SoftPowerModel
 
     if isinstance(seed, int):
         seed = np.random.SeedSequence(seed)
@@ -505,7 +508,7 @@ def calibrate(
     """Fit ``names`` to an index target, with k-fold out-of-sample agreement over nations.
 
     Args:
-        target: An index `Target` (see `sim.validation.load_target`).
+        target: An index `Target` (see `sim.analysis.validation.load_target`).
         names: Registry parameters to fit.
         world: The world (default: the bundled one).
         base: Values of every other parameter, and the starting point (default: the defaults).
@@ -524,7 +527,7 @@ def calibrate(
 
     """
     names = _check_names(names)
-    world = world if world is not None else World.load()
+    world = world if world is not None else bundled_world()
     base = base or Parameters()
     if target.kind != "index":
         raise SoftPowerError(

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sim.batch.experiment import Design
+from sim.batch.store import Store, atomic_write_table, read_runs, read_table
 from sim.errors import ExperimentError, suggest
-from sim.experiment import Design
-from sim.store import Store, atomic_write_table, read_runs, read_table
 
 __all__ = [
     "QUANTILES",

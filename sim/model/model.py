@@ -7,23 +7,33 @@ The model owns the numpy arrays; `Nation` agents are views that make decisions.
 from __future__ import annotations
 
 import weakref
+from typing import Protocol
 
 import mesa
-import networkx as nx
 import numpy as np
-from mesa.discrete_space import Network
 
-from sim import dynamics, events, exposure, metrics
-from sim.dynamics import AUDIENCES, CHANNELS
-from sim.nation import DecisionContext, Nation
+from sim.axes import AUDIENCES, CHANNELS
+from sim.model import dynamics, effects, exposure, metrics, structure
+from sim.model.nation import DecisionContext, Nation
+from sim.model.plan import Plan
+from sim.model.record import Recorder
 from sim.params import Parameters
-from sim.record import Recorder
-from sim.scenario import Scenario, baseline_scenario
-from sim.world import INITIATIVE_LEADERS, World
+from sim.world.bundled import bundled_world
+from sim.world.world import INITIATIVE_LEADERS, World
 
-__all__ = ["SoftPowerModel"]
+__all__ = ["Plannable", "SoftPowerModel", "StepPastEndError"]
 
-_STRATEGIES = ("need", "strategic", "retreat")
+
+class Plannable(Protocol):
+    """Anything that resolves itself to a `Plan` for a world (a `sim.scenario.Scenario`)."""
+
+    def plan(self, world: World) -> Plan:
+        """Return the resolved plan for ``world``."""
+        ...
+
+
+class StepPastEndError(RuntimeError):
+    """A model was asked to step beyond its horizon."""
 
 
 # Spin-up depends only on the world and the parameters (no randomness, no events), so its result
@@ -56,8 +66,9 @@ class SoftPowerModel(mesa.Model):
     """Nations projecting soft power over a trade-and-alliance network.
 
     Args:
-        world: The starting world (default: the bundled 60 nations).
-        scenario: What happens when (default: the baseline, no events).
+        world: The starting world (default: the bundled world, `sim.world.bundled_world`).
+        scenario: What happens when: a `Plan`, or a scenario that resolves to one
+            (default: the baseline, no events, 40 quarters from 2025-Q1).
         parameters: Base parameters; the scenario's overrides are applied on top.
         rng: Seed, `numpy.random.SeedSequence` or Generator; the same value gives the same run.
         record_every: Record attraction every K steps (the last step always).
@@ -77,7 +88,7 @@ class SoftPowerModel(mesa.Model):
     def __init__(
         self,
         world: World | None = None,
-        scenario: Scenario | None = None,
+        scenario: Plannable | Plan | None = None,
         parameters: Parameters | None = None,
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
         record_every: int = 1,
@@ -89,13 +100,17 @@ class SoftPowerModel(mesa.Model):
         if isinstance(rng, np.random.SeedSequence):
             rng = np.random.default_rng(rng)
         super().__init__(rng=rng)
-        self.world = world if world is not None else World.load()
-        scenario = scenario if scenario is not None else baseline_scenario()
+        self.world = world if world is not None else bundled_world()
+        #: What the caller passed (a scenario keeps its file, hash and calendar for outputs).
+        self.spec = scenario if scenario is not None else Plan()
+        plan = self.spec.plan(self.world)
         if steps is not None:
-            scenario = scenario.with_steps(steps)
-        self.spec = scenario
-        self.parameters = Parameters.from_mapping(scenario.parameters, base=parameters)
-        self.horizon = scenario.steps
+            plan = plan.with_steps(steps)
+            if hasattr(self.spec, "with_steps"):
+                self.spec = self.spec.with_steps(steps)
+        self.plan = plan
+        self.parameters = Parameters.from_mapping(plan.parameters, base=parameters)
+        self.horizon = plan.steps
         w, p = self.world, self.parameters
         n = w.n
         self.n = n
@@ -116,18 +131,19 @@ class SoftPowerModel(mesa.Model):
         self.members = w.membership_matrix(self.initiatives)
         self.restriction = np.ones((n, len(AUDIENCES), n, len(CHANNELS)))
         self.aid_strategy = np.array(
-            [_STRATEGIES.index(w.aid_strategy.get(c, "need")) for c in w.iso3]
+            [structure.AID_STRATEGIES.index(w.aid_strategy.get(c, "need")) for c in w.iso3]
         )
         self.same_region = w.same_region()
         self.need = w.need()
-        self.audience_weight = exposure.audience_weights(w.median_age)
-        self.reach = exposure.audience_reach(w.internet)
+        self.audience_weight = exposure.audience_weights(w.median_age, p)
+        self.reach = exposure.audience_reach(w.internet, p)
         self.good = np.zeros((n, n))
         self.bad = np.zeros((n, n))
         self.aid_allocation = np.zeros((n, n))
+        self.current_attraction = np.zeros((n, n))
         for k in np.flatnonzero(self.capacity[:, CHANNELS.index("aid")] > 0):
-            self.aid_allocation[k] = self._aid_target(k, strategy=0)
-        self._pending_ramps: list[events.Ramp] = []
+            self.aid_allocation[k] = self.aid_target(k, strategy="need")
+        self._pending_ramps: list[effects.Ramp] = []
         self._dirty = True
         self._aid_dirty = False
         self._decision_context: DecisionContext | None = None
@@ -135,24 +151,17 @@ class SoftPowerModel(mesa.Model):
         self._refresh()
 
         # --- initial state from structure, then spin-up with frozen inputs ---
-        self.anchor = self._anchor()
-        self.credibility_target = self._credibility_target()
+        self._update_structure()
         self.perception, self.credibility = _spin_up(self)
 
-        # --- Mesa agents on a network space with integer node ids ---
-        graph = nx.Graph()
-        graph.add_nodes_from((i, {"iso3": c}) for i, c in enumerate(w.iso3))
-        ties = (self.trade + self.trade.T > 0.02) | (self.alliance > 0)
-        graph.add_edges_from(zip(*np.nonzero(np.triu(ties, 1)), strict=True))
-        layout = {i: (float(w.lon[i]), float(w.lat[i])) for i in range(n)}
-        self.space = Network(graph, random=self.random, layout=layout)
-        Nation.create_agents(self, n, index=list(range(n)), cell=[self.space[i] for i in range(n)])
+        # --- Mesa agents: thin views with decisions; the network lives in the arrays ---
+        Nation.create_agents(self, n, index=list(range(n)))
         self.nations: list[Nation] = sorted(self.agents_by_type[Nation], key=lambda a: a.index)
 
         self.current_attraction = self.attraction()
         self.current_elite_perception = self.elite_perception()
         self.familiarity_reference = float(self.salience().mean(axis=0).max())
-        self.schedule_events = events.schedule(scenario)
+        self.due_events = plan.due()
         self.recorder = Recorder(self, record_every=record_every)
         self.recorder.record(0)
 
@@ -240,50 +249,11 @@ class SoftPowerModel(mesa.Model):
         self._dirty = False
         self._aid_dirty = False
 
-    def apply_tariffs(self) -> None:
-        """Recompute trade ties from the untaxed ties and the tariff levels in force.
-
-        Imports of i from j are divided by 1 + elasticity × tariff[i, j]; the two-way trade tie by
-        1 + elasticity × the mean of both directions' tariffs. Then the anchor follows trade.
-        """
-        e = self.parameters.tariff_elasticity
-        self.imports = self.untaxed_imports / (1.0 + e * self.tariff)
-        self.trade = self.untaxed_trade / (1.0 + e * (self.tariff + self.tariff.T) / 2.0)
-        self.anchor = self._anchor()
-        self.mark_dirty()
-
-    def _anchor(self) -> np.ndarray:
-        """Structural perception p0 from alliances, rivalries, region and trade."""
+    def _update_structure(self) -> None:
+        """Recompute the anchor and the credibility target from the ties in force."""
         p = self.parameters
-        trade = (self.trade + self.trade.T) / 2.0
-        base = (
-            p.prior_alliance * self.alliance
-            - p.prior_rivalry * self.rivalry
-            + p.prior_region * self.same_region
-            + p.prior_trade * trade
-        )
-        base = np.clip(base, -1.0, 1.0)
-        np.fill_diagonal(base, 1.0)
-        return np.broadcast_to(
-            base[:, None, :, None], (self.n, len(AUDIENCES), self.n, len(CHANNELS))
-        ).copy()
-
-    def _credibility_target(self) -> np.ndarray:
-        p = self.parameters
-        target = (
-            p.credibility_base
-            + p.credibility_alliance * self.alliance
-            - p.credibility_rivalry * self.rivalry
-        )
-        target = np.clip(target, 0.0, 1.0)
-        np.fill_diagonal(target, 1.0)
-        return target
-
-    def _cut(self) -> np.ndarray:
-        ref = self.reference_capacity
-        return np.divide(
-            np.maximum(ref - self.capacity, 0.0), ref, out=np.zeros_like(ref), where=ref > 0
-        )
+        self.anchor = structure.anchor(self.alliance, self.rivalry, self.same_region, self.trade, p)
+        self.credibility_target = structure.credibility_target(self.alliance, self.rivalry, p)
 
     def _inputs(self) -> dynamics.Inputs:
         self._refresh()
@@ -293,25 +263,161 @@ class SoftPowerModel(mesa.Model):
             anchor=self.anchor,
             ties=self.ties,
             valence=self.valence,
-            cut=self._cut(),
+            cut=structure.cut(self.reference_capacity, self.capacity),
             credibility_target=self.credibility_target,
             good=self.good,
             bad=self.bad,
         )
 
-    def _aid_target(self, donor: int, strategy: int | None = None) -> np.ndarray:
-        """Allocation shares of a donor's aid over recipients under its strategy."""
-        strategy = self.aid_strategy[donor] if strategy is None else strategy
-        weight = self.need.copy()
-        weight[donor] = 0.0
-        if _STRATEGIES[strategy] == "strategic":
-            lean = np.clip(self.current_attraction[:, donor], 0.0, None)
-            weight = weight * (1.0 + self.alliance[donor] + lean)
-        elif _STRATEGIES[strategy] == "retreat":
-            # What is left goes to allies first (the volume cut itself is a capacity event).
-            weight = weight * (0.25 + self.alliance[donor])
-        total = weight.sum()
-        return weight / total if total > 0 else weight
+    # ------------------------------------------------------------------ changes of structure
+    # Events (`sim.model.effects`) and nations' decisions change the world only through these
+    # methods, which keep the rules of what must be recomputed inside the model.
+
+    def apply_tariffs(self) -> None:
+        """Recompute trade ties from the untaxed ties and the tariff levels in force.
+
+        Imports of i from j are divided by 1 + elasticity × tariff[i, j]; the two-way trade tie by
+        1 + elasticity × the mean of both directions' tariffs. Then the anchor follows trade.
+        """
+        e = self.parameters.tariff_elasticity
+        self.imports = self.untaxed_imports / (1.0 + e * self.tariff)
+        self.trade = self.untaxed_trade / (1.0 + e * (self.tariff + self.tariff.T) / 2.0)
+        self.anchor = structure.anchor(
+            self.alliance, self.rivalry, self.same_region, self.trade, self.parameters
+        )
+        self.mark_dirty()
+
+    def set_tariff(
+        self, actor: int, targets: np.ndarray, rate: float, *, both_ways: bool = True
+    ) -> None:
+        """Set the tariff rate ``actor`` levies on ``targets`` (and theirs on it if both ways)."""
+        self.tariff[actor, targets] = rate
+        if both_ways:
+            self.tariff[targets, actor] = rate
+        self.apply_tariffs()
+
+    def set_capacity(self, actor: int, channel: int, value: float) -> None:
+        """Set one capacity now."""
+        self.capacity[actor, channel] = value
+        self.mark_dirty()
+
+    def add_ramp(self, ramp: effects.Ramp) -> None:
+        """Spread a capacity change over the quarters of ``ramp`` (advanced by `advance_ramps`)."""
+        self._pending_ramps.append(ramp)
+
+    def advance_ramps(self) -> None:
+        """Advance every pending capacity ramp by one quarter."""
+        if not self._pending_ramps:
+            return
+        for ramp in self._pending_ramps:
+            self.capacity[ramp.actor, ramp.channel] = ramp.advance()
+        self._pending_ramps = [r for r in self._pending_ramps if r.done < r.total]
+        self.mark_dirty()
+
+    def shock_credibility(
+        self, observers: np.ndarray, actor: int, magnitude: float, *, good: bool = False
+    ) -> None:
+        """Register a credibility shock of ``actor`` among ``observers`` for this step."""
+        arr = self.good if good else self.bad
+        arr[observers, actor] = np.maximum(arr[observers, actor], magnitude)
+
+    def shift_perception(
+        self,
+        observers: np.ndarray,
+        audiences: list[int],
+        actor: int,
+        channels: list[int],
+        magnitude: float,
+    ) -> None:
+        """Move perception of ``actor`` by ``magnitude`` (clipped to [-1, 1]): a news shock."""
+        sel = np.ix_(observers, audiences, [actor], channels)
+        self.perception[sel] = np.clip(self.perception[sel] + magnitude, -1.0, 1.0)
+
+    def restrict(
+        self,
+        observers: np.ndarray,
+        audiences: list[int],
+        actor: int,
+        channels: list[int],
+        severity: float,
+    ) -> None:
+        """Multiply the exposure of ``observers`` to ``actor``'s channels by 1 − ``severity``."""
+        sel = np.ix_(observers, audiences, [actor], channels)
+        self.restriction[sel] *= 1.0 - severity
+        self.mark_dirty()
+
+    def set_membership(self, nations: np.ndarray, initiative: str, member: bool) -> None:
+        """Let ``nations`` join (or leave) an initiative, adding it if new.
+
+        Leaving costs credibility (``withdrawal_credibility_cost``) among those who stay.
+        """
+        if initiative not in self.initiatives:
+            self.initiatives.append(initiative)
+            self.members = np.column_stack([self.members, np.zeros(self.n)])
+        j = self.initiatives.index(initiative)
+        self.members[nations, j] = 1.0 if member else 0.0
+        if not member:
+            stay = np.flatnonzero(self.members[:, j])
+            cost = self.parameters.withdrawal_credibility_cost
+            for k in nations:
+                self.bad[stay, k] = np.maximum(self.bad[stay, k], cost)
+        self.mark_dirty()
+
+    def set_tie(self, layer: str, source: int, targets: np.ndarray, weight: float | None) -> None:
+        """Add (``weight``) or remove (None) ties of a network layer between source and targets.
+
+        Trade ties add ``weight`` toward the source and half of it back (capped at 1); alliance
+        and rivalry ties are 0/1 both ways and move the anchor and credibility target; aid sets
+        the source's allocation to the targets.
+        """
+        s, tgt = source, targets
+        if layer == "trade":
+            for arr in (self.untaxed_trade, self.untaxed_imports):
+                if weight is not None:
+                    arr[tgt, s] = np.minimum(arr[tgt, s] + weight, 1.0)
+                    arr[s, tgt] = np.minimum(arr[s, tgt] + weight / 2.0, 1.0)
+                else:
+                    arr[tgt, s] = 0.0
+                    arr[s, tgt] = 0.0
+            self.apply_tariffs()
+        elif layer in ("alliance", "rivalry"):
+            arr = self.alliance if layer == "alliance" else self.rivalry
+            arr[s, tgt] = arr[tgt, s] = 0.0 if weight is None else 1.0
+            self._update_structure()
+        else:  # aid
+            self.aid_allocation[s, tgt] = 0.0 if weight is None else weight
+        self.mark_dirty()
+
+    def set_membership_of(self, nation: int, column: int, member: bool) -> None:
+        """Set one nation's membership of the initiative in ``column`` (a nation's decision)."""
+        self.members[nation, column] = 1.0 if member else 0.0
+        self.mark_dirty()
+
+    def set_aid_strategy(self, donor: int, strategy: str) -> None:
+        """Switch a donor's aid allocation strategy (one of `structure.AID_STRATEGIES`)."""
+        self.aid_strategy[donor] = structure.AID_STRATEGIES.index(strategy)
+
+    def restrict_rival(self, observer: int, rival: int, severity: float) -> None:
+        """Restrict a rival's culture and tech channels for the observer's youth and public."""
+        elite = AUDIENCES.index("elite")
+        for channel in (CHANNELS.index("culture"), CHANNELS.index("tech")):
+            self.restriction[observer, :elite, rival, channel] *= 1.0 - severity
+        self.mark_dirty()
+
+    def reallocate_aid(self, donor: int) -> None:
+        """Move a donor's aid allocation toward its strategy's target at the reallocation rate."""
+        target = self.aid_target(donor)
+        current = self.aid_allocation[donor]
+        current += self.parameters.aid_reallocation_rate * (target - current)
+        self.mark_aid_dirty()
+
+    def aid_target(self, donor: int, strategy: str | None = None) -> np.ndarray:
+        """Allocation shares of a donor's aid over recipients under its (or a given) strategy."""
+        if strategy is None:
+            strategy = structure.AID_STRATEGIES[self.aid_strategy[donor]]
+        return structure.aid_target(
+            donor, strategy, self.need, self.alliance, self.current_attraction, self.parameters
+        )
 
     # ------------------------------------------------------------------ outputs
     def attraction(self) -> np.ndarray:
@@ -351,8 +457,15 @@ class SoftPowerModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter: due events, nations' decisions, the kernel, recording."""
         t = self.steps - 1  # Mesa has already counted this step; events at step t act now.
-        events.apply_due(self, t)
-        if t in self.schedule_events:  # an event (a news shock) may have moved perception
+        if t >= self.horizon:
+            self.steps -= 1
+            self.running = False
+            raise StepPastEndError(
+                f"the run has reached its last quarter ({self.plan.date(self.horizon)}, step "
+                f"{self.horizon}); start a new run to go on"
+            )
+        effects.apply_due(self, t)
+        if t in self.due_events:  # an event (a news shock) may have moved perception
             self.current_attraction = self.attraction()
         else:  # perception is as the recorder saw it at the end of the last step
             self.current_attraction = self.recorder.last_attraction

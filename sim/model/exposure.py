@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import AUDIENCES, CHANNELS
+from sim.axes import AUDIENCES, CHANNELS
 from sim.params import Parameters
 
 __all__ = [
-    "BASE_REACH",
+    "base_reach",
     "audience_weights",
     "audience_reach",
     "shared_membership",
@@ -21,38 +21,44 @@ __all__ = [
     "social_ties",
 ]
 
-#: How far each channel reaches each audience before internet use is taken into account:
-#: youth live on culture and tech, elites on diplomacy (rows: youth, public, elite).
-BASE_REACH = np.array(
-    [
-        # culture tech  aid   diplomacy
-        [1.00, 1.00, 0.50, 0.30],
-        [0.80, 0.70, 0.80, 0.60],
-        [0.60, 0.90, 1.00, 1.00],
-    ]
-)
-
 _CULTURE, _TECH, _AID, _DIPLOMACY = (CHANNELS.index(c) for c in CHANNELS)
 
 
-def audience_weights(median_age: np.ndarray, elite_share: float = 0.1) -> np.ndarray:
+def base_reach(params: Parameters) -> np.ndarray:
+    """Return (audience, channel): how far each channel reaches each audience before internet
+    use is taken into account (the ``reach_<audience>_<channel>`` parameters; youth live on
+    culture and tech, elites on diplomacy).
+    """
+    return np.array(
+        [[getattr(params, f"reach_{a}_{d}") for d in CHANNELS] for a in AUDIENCES], dtype=float
+    )
+
+
+def audience_weights(median_age: np.ndarray, params: Parameters) -> np.ndarray:
     """Return (observer, audience) population weights of youth, public and elite.
 
-    Youth weigh 0.3 × 30 / median age, clipped to [0.1, 0.5] (a younger nation has a larger
-    youth audience); elites a fixed ``elite_share``; the public the rest. A modelling rule, not
-    data: the share aged 15-29 is not in the bundled data (see sim/data/README.md).
+    Youth weigh ``youth_share_reference`` × 30 / median age, clipped to [``youth_share_min``,
+    ``youth_share_max``] (a younger nation has a larger youth audience); elites a fixed
+    ``elite_share``; the public the rest. A modelling rule, not data: the share aged 15-29 is not
+    in the bundled data (see sim/data/README.md).
     """
-    youth = np.clip(0.3 * 30.0 / median_age, 0.1, 0.5)
-    elite = np.full_like(youth, elite_share)
+    p = params
+    youth = np.clip(
+        p.youth_share_reference * 30.0 / median_age, p.youth_share_min, p.youth_share_max
+    )
+    elite = np.full_like(youth, p.elite_share)
     return np.column_stack([youth, 1.0 - youth - elite, elite])
 
 
-def audience_reach(internet: np.ndarray) -> np.ndarray:
-    """Return (observer, audience, channel) reach: `BASE_REACH`, with culture and tech scaled by
-    0.5 + 0.5 × the share of the population online for youth and public.
+def audience_reach(internet: np.ndarray, params: Parameters) -> np.ndarray:
+    """Return (observer, audience, channel) reach: `base_reach`, with culture and tech scaled by
+    ``offline_reach`` + (1 − ``offline_reach``) × the share online, for youth and public.
     """
-    reach = np.broadcast_to(BASE_REACH, (len(internet), len(AUDIENCES), len(CHANNELS))).copy()
-    online = 0.5 + 0.5 * np.clip(internet, 0.0, 1.0)
+    reach = np.broadcast_to(
+        base_reach(params), (len(internet), len(AUDIENCES), len(CHANNELS))
+    ).copy()
+    offline = params.offline_reach
+    online = offline + (1.0 - offline) * np.clip(internet, 0.0, 1.0)
     for s in (0, 1):
         reach[:, s, _CULTURE] *= online
         reach[:, s, _TECH] *= online
@@ -86,9 +92,11 @@ def exposure(
     """Return exposure[i,s,k,d] in [0, 1].
 
     - culture: global reach + region + trade intensity (both directions);
-    - tech: half the global reach + twice i's import share from k;
+    - tech: ``exposure_tech_global_share`` × the global reach + ``exposure_tech_imports`` × i's
+      import share from k;
     - aid: k's allocation to i × the number of recipients × i's need;
-    - diplomacy: global reach + 0.4 × alliance + 0.6 × shared membership.
+    - diplomacy: global reach + ``exposure_diplomacy_alliance`` × alliance +
+      ``exposure_diplomacy_membership`` × shared membership.
     Then × initiative boost (aid, diplomacy), × audience reach, × restrictions; zero diagonal.
 
     Args:
@@ -112,9 +120,15 @@ def exposure(
     g = params.exposure_global_reach
     base = np.empty((n, n, len(CHANNELS)))
     base[:, :, _CULTURE] = g + params.exposure_region * same_region + (trade + trade.T) / 2.0
-    base[:, :, _TECH] = 0.5 * g + 2.0 * imports
+    base[:, :, _TECH] = (
+        params.exposure_tech_global_share * g + params.exposure_tech_imports * imports
+    )
     base[:, :, _AID] = 0.0
-    base[:, :, _DIPLOMACY] = g + 0.4 * alliance + 0.6 * shared
+    base[:, :, _DIPLOMACY] = (
+        g
+        + params.exposure_diplomacy_alliance * alliance
+        + params.exposure_diplomacy_membership * shared
+    )
     base[:, :, _DIPLOMACY] *= initiative_boost
     np.clip(base, 0.0, 1.0, out=base)
     idx = np.arange(n)

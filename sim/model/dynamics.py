@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "AUDIENCES",
-    "CHANNELS",
     "State",
     "Inputs",
     "KernelParameters",
@@ -23,9 +21,6 @@ __all__ = [
     "update_credibility",
     "fixed_point",
 ]
-
-AUDIENCES: tuple[str, ...] = ("youth", "public", "elite")
-CHANNELS: tuple[str, ...] = ("culture", "tech", "aid", "diplomacy")
 
 
 @dataclass(frozen=True)

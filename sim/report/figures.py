@@ -1,7 +1,7 @@
 """Matplotlib figures of a batch's results, made for the report: readable in print, labelled, with
 colour-blind-safe palettes (Okabe–Ito for categories, viridis for sequences, PuOr for leans).
 
-Every function takes tidy tables (as `sim.summary` writes them) and returns a
+Every function takes tidy tables (as `sim.analysis.summary` writes them) and returns a
 `matplotlib.figure.Figure` built without pyplot, so nothing here touches global backend state.
 """
 

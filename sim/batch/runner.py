@@ -6,7 +6,8 @@ starts a `LocalCluster`; ``--dask tcp://host:port`` joins a running scheduler). 
 the world once per process and receives the scenarios once; a run depends only on its scenario,
 design point, seed and the record settings, so results are identical whatever the executor.
 Workers get runs in tasks of up to `MAX_RUNS_PER_PART` consecutive runs, shrinking toward the end
-(`plan_parts`), and write each task's ok runs as one part per table and scenario (`sim.store`).
+(`plan_parts`), and write each task's ok runs as one part per table and scenario
+(`sim.batch.store`).
 
 Test hook: the environment variable ``SOFTPOWER_FAIL_RUN`` (comma-separated run ids) makes those
 runs raise ``RuntimeError`` inside the worker, to exercise failure isolation and ``--retry-failed``.
@@ -39,14 +40,14 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from sim import __version__
-from sim.dynamics import AUDIENCES
+from sim.batch.experiment import Experiment, RunSpec, seed_label
+from sim.batch.store import Store, remove_part_tables, write_part_tables
+from sim.batch.tables import run_tables, with_keys
 from sim.errors import ExperimentError
-from sim.experiment import Experiment, RunSpec, seed_label
-from sim.model import SoftPowerModel
+from sim.model.model import SoftPowerModel
 from sim.params import Parameters
-from sim.scenario import Scenario
-from sim.store import Store, remove_part_tables, write_part_tables
-from sim.world import World
+from sim.scenario.scenario import Scenario
+from sim.world.bundled import bundled_world
 
 __all__ = [
     "FAIL_RUN_ENV",
@@ -60,7 +61,7 @@ __all__ = [
     "plan_parts",
     "runs_per_part",
     "run_batch",
-    "run_tables",
+    "task_tables",
 ]
 
 #: Most runs one task runs and writes as one part (one file per table and scenario).
@@ -166,12 +167,6 @@ class BatchReport:
 # ---------------------------------------------------------------------- one run
 
 
-@cache
-def _world() -> World:
-    """The bundled world, loaded once per process (models copy what they change)."""
-    return World.load()
-
-
 def _scenario(context: BatchContext, name: str) -> Scenario:
     scenario = context.scenarios[name]
     if context.steps is not None:
@@ -187,7 +182,7 @@ def _run_model(task: RunTask, context: BatchContext) -> SoftPowerModel:
             scenario, parameters={**scenario.parameters, **task.parameters}
         )
     model = SoftPowerModel(
-        world=_world(),
+        world=bundled_world(),
         scenario=scenario,
         parameters=Parameters(),
         rng=task.seed,
@@ -196,107 +191,23 @@ def _run_model(task: RunTask, context: BatchContext) -> SoftPowerModel:
     return model.run()
 
 
-def _with_keys(task: RunTask, columns: dict[str, Any], length: int) -> pa.Table:
-    zeros = pa.array(np.zeros(length, dtype=np.int32))
-    keys = {
-        "run_id": pa.array([task.run_id], pa.string()).take(zeros),
-        # Dictionary-encoded, as the hive partition key it repeats: the folder then reads whole.
-        "scenario": pa.DictionaryArray.from_arrays(zeros, pa.array([task.scenario])),
-        "design_point": pa.array(np.full(length, task.design_point, dtype=np.int64)),
-        "replication": pa.array(np.full(length, task.replication, dtype=np.int64)),
-        "seed": pa.array([seed_label(task.seed)], pa.string()).take(zeros),
-    }
-    return pa.table({**keys, **columns})
-
-
-def _labels(labels, index: np.ndarray) -> pa.Array:
-    """Return the string column ``labels[index]``, built in Arrow (numpy strings convert slowly)."""
-    return pa.array([str(v) for v in labels], pa.string()).take(pa.array(index, pa.int64()))
-
-
-def run_tables(model, task: RunTask, perception_targets: tuple[str, ...]) -> dict[str, pa.Table]:
-    """Return a finished model's tables with the run's keys in front of every row.
-
-    ``soft_power`` equals `Recorder.soft_power_table`; ``perception`` keeps only the given
-    targets (rows in `Recorder.perception_table` order); ``audience`` equals
-    `Recorder.audience_table`; all built without per-slice frames.
-
-    Args:
-        model: A run `SoftPowerModel`.
-        task: The run.
-        perception_targets: Targets whose attraction is kept.
-
-    Returns:
-        ``{table name: Arrow table}`` for every table in `sim.store.TABLES`.
-
+def task_tables(
+    model: SoftPowerModel, task: RunTask, perception_targets: tuple[str, ...]
+) -> dict[str, pa.Table]:
+    """Return a finished run's tables (`sim.batch.tables.run_tables`) with the run's keys
+    (run id, scenario, design point, replication, seed) in front of every row.
     """
-    rec, n, last = model.recorder, model.n, model.steps
-    iso3 = np.array(model.iso3)
-    every = np.arange(last + 1)
-    tables = {
-        "soft_power": _with_keys(
-            task,
-            {
-                "step": np.repeat(every, n).astype(np.int64),
-                "date": _labels([model.spec.date(s) for s in every], np.repeat(every, n)),
-                "iso3": _labels(model.iso3, np.tile(np.arange(n), last + 1)),
-                "score": rec.score[: last + 1].ravel(),
-                "rank": rec.rank[: last + 1].ravel(),
-            },
-            n * (last + 1),
-        )
+    keys = {
+        "run_id": (task.run_id, pa.string()),
+        "scenario": (task.scenario, pa.dictionary(pa.int32(), pa.string())),
+        "design_point": (task.design_point, pa.int64()),
+        "replication": (task.replication, pa.int64()),
+        "seed": (seed_label(task.seed), pa.string()),
     }
-
-    slots = [(i, s) for i, s in enumerate(rec.steps) if s <= last]
-    slot_dates = [model.spec.date(s) for _, s in slots]
-    wanted = np.isin(iso3, perception_targets)
-    mask = ~np.eye(n, dtype=bool) & wanted[None, :]
-    obs, tgt = np.nonzero(mask)
-    m = len(obs)
-    tables["perception"] = _with_keys(
-        task,
-        {
-            "step": np.repeat([s for _, s in slots], m).astype(np.int64),
-            "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), m)),
-            "observer": _labels(model.iso3, np.tile(obs, len(slots))),
-            "target": _labels(model.iso3, np.tile(tgt, len(slots))),
-            "value": np.concatenate([rec.attraction[i][obs, tgt] for i, _ in slots])
-            if slots
-            else np.zeros(0),
-        },
-        m * len(slots),
-    )
-
-    t, a = len(rec.targets), len(AUDIENCES)
-    block = n * a * t  # rows per recorded step: target, then audience, then observer
-    values = rec.audience[[i for i, _ in slots]]  # (slot, observer, audience, target)
-    tables["audience"] = _with_keys(
-        task,
-        {
-            "step": np.repeat([s for _, s in slots], block).astype(np.int64),
-            "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), block)),
-            "observer": _labels(model.iso3, np.tile(np.arange(n), len(slots) * t * a)),
-            "audience": _labels(AUDIENCES, np.tile(np.repeat(np.arange(a), n), len(slots) * t)),
-            "target": _labels(rec.targets, np.tile(np.repeat(np.arange(t), a * n), len(slots))),
-            "value": values.transpose(0, 3, 2, 1).ravel(),
-        },
-        block * len(slots),
-    )
-
-    mb = rec.membership_table()
-    tables["membership"] = _with_keys(task, {c: mb[c].to_numpy() for c in mb.columns}, len(mb))
-    # As `Recorder.events_table`, without its pandas round trip.
-    steps, kinds, actors, targets, details = list(zip(*rec.events, strict=True)) or [()] * 5
-    columns = {
-        "step": pa.array(steps, pa.int64()),
-        "date": pa.array([model.spec.date(s) for s in steps], pa.string()),
-        "kind": pa.array([str(v) for v in kinds], pa.string()),
-        "actor": pa.array([str(v) for v in actors], pa.string()),
-        "target": pa.array([str(v) for v in targets], pa.string()),
-        "detail": pa.array([str(v) for v in details], pa.string()),
+    return {
+        name: with_keys(keys, table)
+        for name, table in run_tables(model, perception_targets).items()
     }
-    tables["events"] = _with_keys(task, columns, len(steps))
-    return tables
 
 
 def _row(task: RunTask) -> dict[str, Any]:
@@ -347,7 +258,7 @@ def execute_part(tasks: list[RunTask], context: BatchContext) -> list[dict[str, 
                 raise RuntimeError(f"injected failure ({FAIL_RUN_ENV}={task.run_id})")
             model = _run_model(task, context)
             done.setdefault(task.scenario, []).append(
-                (row, run_tables(model, task, context.perception_targets))
+                (row, task_tables(model, task, context.perception_targets))
             )
         except Exception as exc:  # noqa: BLE001 - a run's failure must not stop the batch
             _fail(row, exc)
@@ -462,7 +373,7 @@ def _worker_setup() -> None:
     objects), so a worker's memory stays flat.
     """
     blas_threads(1)
-    _world()
+    bundled_world()
     gc.collect()
     gc.freeze()
 
@@ -499,7 +410,7 @@ def default_workers() -> int:
 
 
 def _serial(parts: list[list[RunTask]], context: BatchContext) -> Iterator[list[dict[str, Any]]]:
-    _world()
+    bundled_world()
     previous = blas_threads(1)
     gc.collect()
     gc.freeze()  # see _worker_setup; undone at the end, this process lives on
@@ -700,7 +611,7 @@ def run_batch(
             perception_targets=experiment.perception_targets,
         )
         info: dict[str, Any] = {}  # what the Dask executor learns of its cluster
-        _world()  # loaded once here; forked workers inherit it
+        bundled_world()  # loaded once here; forked workers inherit it
         parts = plan_parts(tasks, n_workers)
         if dask is None and n_workers > 1 and len(parts) > 1:
             results = _processes(parts, context, min(n_workers, len(parts)))

@@ -1,0 +1,146 @@
+"""One table builder: a finished run's recorded arrays as Arrow tables (DESIGN §3 columns).
+
+`run_tables` serves both ``softpower run`` (which writes the tables as CSV) and the batch store
+(which prefixes each row with the run's keys and writes Parquet parts). The model itself only
+records arrays (`sim.model.record.Recorder`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim.axes import AUDIENCES
+from sim.model.model import SoftPowerModel
+
+__all__ = ["TABLE_COLUMNS", "run_tables", "with_keys"]
+
+#: Columns of each table, after the run keys a batch adds in front.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "soft_power": ("step", "date", "iso3", "score", "rank"),
+    "perception": ("step", "date", "observer", "target", "value"),
+    "audience": ("step", "date", "observer", "audience", "target", "value"),
+    "membership": ("step", "date", "initiative", "members"),
+    "events": ("step", "date", "kind", "actor", "target", "detail"),
+}
+
+
+def _labels(labels: Sequence[Any], index: np.ndarray) -> pa.Array:
+    """Return the string column ``labels[index]``, built in Arrow (numpy strings convert slowly)."""
+    return pa.array([str(v) for v in labels], pa.string()).take(pa.array(index, pa.int64()))
+
+
+def with_keys(keys: Mapping[str, Any], table: pa.Table) -> pa.Table:
+    """Return ``table`` with constant key columns (run id, scenario, seed, ...) in front.
+
+    Args:
+        keys: ``{column: (value, Arrow type)}``; a `pa.DictionaryType` key is dictionary-encoded
+            (as a hive partition key it repeats, so the folder then reads whole).
+        table: A table of `run_tables`.
+
+    """
+    length = table.num_rows
+    zeros = pa.array(np.zeros(length, dtype=np.int32))
+    columns: dict[str, pa.Array] = {}
+    for name, (value, kind) in keys.items():
+        if pa.types.is_dictionary(kind):
+            columns[name] = pa.DictionaryArray.from_arrays(zeros, pa.array([value]))
+        elif pa.types.is_integer(kind):
+            columns[name] = pa.array(np.full(length, value, dtype=np.int64))
+        else:
+            columns[name] = pa.array([value], kind).take(zeros)
+    for name in table.column_names:
+        columns[name] = table.column(name)
+    return pa.table(columns)
+
+
+def run_tables(
+    model: SoftPowerModel, perception_targets: Sequence[str] | None = None
+) -> dict[str, pa.Table]:
+    """Return a run's tables: ``soft_power``, ``perception``, ``audience``, ``membership``,
+    ``events`` (columns `TABLE_COLUMNS`), up to the step the model has reached.
+
+    Args:
+        model: A `SoftPowerModel` (run or part-run).
+        perception_targets: Targets whose attraction is kept in ``perception`` (all when None).
+
+    Returns:
+        ``{table name: Arrow table}``.
+
+    """
+    rec, n, last = model.recorder, model.n, model.steps
+    date = model.plan.date
+    iso3 = np.array(model.iso3)
+    every = np.arange(last + 1)
+    tables = {
+        "soft_power": pa.table(
+            {
+                "step": np.repeat(every, n).astype(np.int64),
+                "date": _labels([date(s) for s in every], np.repeat(every, n)),
+                "iso3": _labels(model.iso3, np.tile(np.arange(n), last + 1)),
+                "score": rec.score[: last + 1].ravel(),
+                "rank": rec.rank[: last + 1].ravel(),
+            }
+        )
+    }
+
+    slots = [(i, s) for i, s in enumerate(rec.steps) if s <= last]
+    slot_steps = np.array([s for _, s in slots], dtype=np.int64)
+    slot_dates = [date(s) for _, s in slots]
+    wanted = (
+        np.ones(n, dtype=bool)
+        if perception_targets is None
+        else np.isin(iso3, list(perception_targets))
+    )
+    mask = ~np.eye(n, dtype=bool) & wanted[None, :]
+    obs, tgt = np.nonzero(mask)
+    m = len(obs)
+    tables["perception"] = pa.table(
+        {
+            "step": np.repeat(slot_steps, m),
+            "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), m)),
+            "observer": _labels(model.iso3, np.tile(obs, len(slots))),
+            "target": _labels(model.iso3, np.tile(tgt, len(slots))),
+            "value": np.concatenate([rec.attraction[i][obs, tgt] for i, _ in slots])
+            if slots
+            else np.zeros(0),
+        }
+    )
+
+    t, a = len(rec.targets), len(AUDIENCES)
+    block = n * a * t  # rows per recorded step: target, then audience, then observer
+    values = rec.audience[[i for i, _ in slots]]  # (slot, observer, audience, target)
+    tables["audience"] = pa.table(
+        {
+            "step": np.repeat(slot_steps, block),
+            "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), block)),
+            "observer": _labels(model.iso3, np.tile(np.arange(n), len(slots) * t * a)),
+            "audience": _labels(AUDIENCES, np.tile(np.repeat(np.arange(a), n), len(slots) * t)),
+            "target": _labels(rec.targets, np.tile(np.repeat(np.arange(t), a * n), len(slots))),
+            "value": values.transpose(0, 3, 2, 1).ravel(),
+        }
+    )
+
+    tables["membership"] = pa.table(
+        {
+            "step": every.astype(np.int64),
+            "date": _labels([date(s) for s in every], every),
+            "initiative": _labels(["BRI"], np.zeros(last + 1, dtype=np.int64)),
+            "members": rec.members[: last + 1].sum(axis=1).astype(np.int64),
+        }
+    )
+    steps, kinds, actors, targets, details = list(zip(*rec.events, strict=True)) or [()] * 5
+    tables["events"] = pa.table(
+        {
+            "step": pa.array(steps, pa.int64()),
+            "date": pa.array([date(s) for s in steps], pa.string()),
+            "kind": pa.array([str(v) for v in kinds], pa.string()),
+            "actor": pa.array([str(v) for v in actors], pa.string()),
+            "target": pa.array([str(v) for v in targets], pa.string()),
+            "detail": pa.array([str(v) for v in details], pa.string()),
+        }
+    )
+    return tables

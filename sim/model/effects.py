@@ -1,0 +1,161 @@
+"""What scenario events do to a running model (three paths: capacities and exposure, credibility,
+and perception directly as news shocks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.axes import CHANNELS
+from sim.model.plan import (
+    AidPolicy,
+    CapacityChange,
+    CredibilityShock,
+    Edge,
+    Membership,
+    NewsShock,
+    PlanEvent,
+    RandomShock,
+    Restriction,
+    Tariff,
+)
+
+if TYPE_CHECKING:
+    from sim.model.model import SoftPowerModel
+
+__all__ = ["Ramp", "apply_due", "apply_event"]
+
+
+@dataclass
+class Ramp:
+    """A capacity change spread over several quarters.
+
+    Attributes:
+        actor: Actor index.
+        channel: Channel index.
+        start: Capacity when the ramp began.
+        target: Capacity at its end.
+        total: Number of quarters.
+        done: Quarters applied so far.
+
+    """
+
+    actor: int
+    channel: int
+    start: float
+    target: float
+    total: int
+    done: int = 0
+
+    def advance(self) -> float:
+        """Count one more quarter and return the capacity it sets now."""
+        self.done += 1
+        return self.start + self.done / self.total * (self.target - self.start)
+
+
+def apply_due(model: SoftPowerModel, t: int) -> None:
+    """Apply the events due at step ``t`` (in file order) and advance capacity ramps."""
+    for ev in model.due_events.get(t, ()):
+        apply_event(model, ev.event)
+    model.advance_ramps()
+
+
+def _others(nations: tuple[int, ...], k: int) -> np.ndarray:
+    """Return the nations as an index array, without the actor itself."""
+    idx = np.array(nations, dtype=int)
+    return idx[idx != k]
+
+
+def _names(model: SoftPowerModel, idx: np.ndarray) -> str:
+    codes = [model.iso3[i] for i in idx]
+    return "all" if len(codes) == model.n else " ".join(codes)
+
+
+def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
+    """Apply one planned event to the model and log it.
+
+    Args:
+        model: The running model.
+        ev: A resolved event of `sim.model.plan`.
+
+    """
+    log = model.recorder.log
+    iso = model.iso3
+    if isinstance(ev, CapacityChange):
+        k, d = ev.actor, ev.channel
+        now = float(model.capacity[k, d])
+        target = now * ev.scale if ev.scale is not None else None
+        if ev.add is not None:
+            target = now + ev.add
+        if ev.set is not None:
+            target = ev.set
+        target = max(0.0, float(target))
+        if ev.ramp <= 1:
+            model.set_capacity(k, d, target)
+        else:
+            model.add_ramp(Ramp(k, d, now, target, ev.ramp))
+        log(
+            "capacity",
+            iso[k],
+            CHANNELS[d],
+            f"{now:.3f} -> {target:.3f} over {ev.ramp} quarter(s)",
+        )
+    elif isinstance(ev, CredibilityShock):
+        k = ev.actor
+        obs = _others(ev.observers, k)
+        model.shock_credibility(obs, k, ev.magnitude, good=ev.direction == "good")
+        log("credibility_shock", iso[k], _names(model, obs), f"{ev.direction} {ev.magnitude:.2f}")
+    elif isinstance(ev, NewsShock):
+        k = ev.actor
+        obs = _others(ev.observers, k)
+        model.shift_perception(obs, list(ev.audiences), k, list(ev.channels), ev.magnitude)
+        log("news_shock", iso[k], _names(model, obs), f"{ev.magnitude:+.2f} on {ev.channel}")
+    elif isinstance(ev, Tariff):
+        k = ev.actor
+        tgt = _others(ev.targets, k)
+        # The rate is the level in force from now on (it replaces, not compounds, earlier ones).
+        model.set_tariff(k, tgt, ev.rate, both_ways=ev.both_ways)
+        way = "both ways" if ev.both_ways else "one way"
+        log("tariff", iso[k], _names(model, tgt), f"rate {ev.rate:.0%} in force, {way}")
+    elif isinstance(ev, Membership):
+        _membership(model, ev)
+    elif isinstance(ev, Restriction):
+        k = ev.actor
+        obs = _others(ev.observers, k)
+        model.restrict(obs, list(ev.audiences), k, list(ev.channels), ev.severity)
+        log("restriction", iso[k], _names(model, obs), f"{ev.channel} -{ev.severity:.0%}")
+    elif isinstance(ev, Edge):
+        _edge(model, ev)
+    elif isinstance(ev, AidPolicy):
+        model.set_aid_strategy(ev.actor, ev.strategy)
+        log("aid_policy", iso[ev.actor], "", ev.strategy)
+    elif isinstance(ev, RandomShock):
+        if model.rng.random() < ev.hazard:
+            if ev.distribution == "uniform":
+                value = float(model.rng.uniform(ev.low, ev.high))
+            elif ev.distribution == "normal":
+                value = float(model.rng.normal(ev.mean, ev.sd))
+            else:
+                value = float(ev.value)
+            apply_event(model, ev.sized(value))
+    else:  # pragma: no cover - plans hold no other kinds
+        raise TypeError(f"unknown event {ev!r}")
+    model.mark_dirty()
+
+
+def _membership(model: SoftPowerModel, ev: Membership) -> None:
+    who = np.array(ev.nations, dtype=int)
+    model.set_membership(who, ev.initiative, ev.kind == "join")
+    model.recorder.log(ev.kind, _names(model, who), ev.initiative, ev.note)
+
+
+def _edge(model: SoftPowerModel, ev: Edge) -> None:
+    s = ev.source
+    tgt = _others(ev.targets, s)
+    model.set_tie(ev.layer, s, tgt, ev.weight if ev.action == "add" else None)
+    model.recorder.log(
+        f"edge_{ev.action}", model.iso3[s], _names(model, tgt), f"{ev.layer} {ev.weight:g}"
+    )

@@ -1,0 +1,105 @@
+"""The structural mathematics of the model as pure functions of arrays and parameters.
+
+What a nation expects of another before any message (the anchor p⁰ and the credibility target
+R̄), how far a channel has been cut, and where a donor's aid goes. `SoftPowerModel` calls these
+whenever the structure they read changes; tests can call them alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.axes import AUDIENCES, CHANNELS
+from sim.params import Parameters
+from sim.world.world import AID_STRATEGIES
+
+__all__ = ["AID_STRATEGIES", "aid_target", "anchor", "credibility_target", "cut"]
+
+
+def anchor(
+    alliance: np.ndarray,
+    rivalry: np.ndarray,
+    same_region: np.ndarray,
+    trade: np.ndarray,
+    params: Parameters,
+) -> np.ndarray:
+    """Return the structural perception p⁰ (observer, audience, actor, channel) in [-1, 1].
+
+    p⁰[i,·,k,·] = clip(prior_alliance·alliance − prior_rivalry·rivalry + prior_region·region +
+    prior_trade·(trade + tradeᵀ)/2, −1, 1), the same for every audience and channel; 1 for self.
+
+    Args:
+        alliance: (nation, nation) 0/1.
+        rivalry: (nation, nation) 0/1.
+        same_region: (nation, nation) 0/1.
+        trade: (nation, nation) trade ties (taxed).
+        params: The run's parameters.
+
+    """
+    n = len(alliance)
+    p = params
+    mean_trade = (trade + trade.T) / 2.0
+    base = (
+        p.prior_alliance * alliance
+        - p.prior_rivalry * rivalry
+        + p.prior_region * same_region
+        + p.prior_trade * mean_trade
+    )
+    base = np.clip(base, -1.0, 1.0)
+    np.fill_diagonal(base, 1.0)
+    return np.broadcast_to(base[:, None, :, None], (n, len(AUDIENCES), n, len(CHANNELS))).copy()
+
+
+def credibility_target(alliance: np.ndarray, rivalry: np.ndarray, params: Parameters) -> np.ndarray:
+    """Return R̄ (observer, actor) in [0, 1]: base + alliance bonus − rivalry malus; 1 for self."""
+    p = params
+    target = (
+        p.credibility_base + p.credibility_alliance * alliance - p.credibility_rivalry * rivalry
+    )
+    target = np.clip(target, 0.0, 1.0)
+    np.fill_diagonal(target, 1.0)
+    return target
+
+
+def cut(reference: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Return (actor, channel) the share of the reference capacity that has been withdrawn."""
+    return np.divide(
+        np.maximum(reference - capacity, 0.0),
+        reference,
+        out=np.zeros_like(reference),
+        where=reference > 0,
+    )
+
+
+def aid_target(
+    donor: int,
+    strategy: str,
+    need: np.ndarray,
+    alliance: np.ndarray,
+    attraction: np.ndarray,
+    params: Parameters,
+) -> np.ndarray:
+    """Return the shares of a donor's aid over recipients under a strategy (sum 1, or all 0).
+
+    ``need`` weighs recipients by need; ``strategic`` multiplies by 1 + alliance + the
+    recipient's positive attraction to the donor; ``retreat`` by ``aid_retreat_floor`` +
+    alliance (what is left goes to allies first; the volume cut itself is a capacity event).
+
+    Args:
+        donor: Donor index.
+        strategy: One of `AID_STRATEGIES`.
+        need: (recipient,) need weights.
+        alliance: (nation, nation) 0/1.
+        attraction: (observer, actor) attraction now.
+        params: The run's parameters.
+
+    """
+    weight = need.copy()
+    weight[donor] = 0.0
+    if strategy == "strategic":
+        lean = np.clip(attraction[:, donor], 0.0, None)
+        weight = weight * (1.0 + alliance[donor] + lean)
+    elif strategy == "retreat":
+        weight = weight * (params.aid_retreat_floor + alliance[donor])
+    total = weight.sum()
+    return weight / total if total > 0 else weight

@@ -1,0 +1,422 @@
+"""The findings of a report: the executive summary and its numbers, read from the summary tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import SoftPowerError, suggest
+
+if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
+    pass
+from sim.report.batch import Batch
+from sim.report.document import Block, Cell, Heading, Inline, Number, Paragraph, Section, Table
+
+__all__ = ["SCORE_MEANING", "executive_summary", "report_world", "resolve_focus"]
+
+
+#: Trade ties drawn on the map: one partner's share of the other's goods trade at least this.
+TRADE_TIE_SHARE = 0.10
+
+
+SCORE_MEANING = (
+    "The soft power score runs from 0 to 100: 100 · F^α · R^(1−α), with F a nation's "
+    "familiarity abroad relative to the most familiar nation at the start and R its mean "
+    "favourability among the other nations, rescaled to 0–1."
+)
+
+
+def _row(frame: pd.DataFrame, **key: Any) -> pd.Series | None:
+    mask = np.ones(len(frame), dtype=bool)
+    for col, value in key.items():
+        mask &= (frame[col] == value).to_numpy()
+    hit = frame[mask]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _num(
+    batch: Batch,
+    table: str,
+    column: str,
+    decimals: int = 2,
+    signed: bool = False,
+    **key: Any,
+) -> Number | None:
+    row = _row(batch.tables[table], **key)
+    if row is None or not np.isfinite(row[column]):
+        return None
+    return Number(
+        float(row[column]),
+        table,
+        column,
+        tuple((k, str(v)) for k, v in key.items()),
+        decimals,
+        signed,
+    )
+
+
+def _interval(low: Number | None, high: Number | None) -> tuple[Inline, ...]:
+    if low is None or high is None:
+        return ("—",)
+    return (low, " to ", high)
+
+
+def _nation_names() -> dict[str, str]:
+    return dict(zip(report_world().iso3, report_world().name, strict=True))
+
+
+def report_world():
+    """The bundled world (capitals, regions, ties, sources), shared by the process."""
+    from sim.world.bundled import bundled_world
+
+    return bundled_world()
+
+
+def resolve_focus(batch: Batch, focus: Sequence[str] | None) -> tuple[str, ...]:
+    """The bundled world (capitals, regions, ties, sources), shared by the process."""
+    nations = sorted(set(batch.tables["scores"]["iso3"]))
+    if focus:
+        out = []
+        for code in focus:
+            code = code.strip().upper()
+            if code not in nations:
+                raise SoftPowerError(
+                    f"unknown nation {code!r}",
+                    key="--focus",
+                    expected="comma-separated ISO3 codes of nations in the batch, e.g. USA,CHN",
+                    suggestion=suggest(code, nations),
+                )
+            if code not in out:
+                out.append(code)
+        return tuple(out)
+    targets = batch.manifest.get("record", {}).get("perception_targets") or ["USA", "CHN"]
+    chosen = [c for c in targets if c in nations][:2]
+    if len(chosen) < 2:
+        last = batch.tables["scores"]
+        last = last[(last["scenario"] == batch.baseline) & (last["step"] == last["step"].max())]
+        extra = last.sort_values("mean", ascending=False)["iso3"]
+        chosen += [c for c in extra if c not in chosen][: 2 - len(chosen)]
+    return tuple(chosen)
+
+
+def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
+    names = _nation_names()
+    others = [s for s in batch.scenarios if s != batch.baseline]
+    base, out = batch.baseline, []
+
+    def who(code: str) -> str:
+        return f"{names.get(code, code)} ({code})"
+
+    # 1. The largest paired change of a focus nation's score.
+    diffs = batch.tables["differences"]
+    best = None
+    for s in others:
+        sub = diffs[(diffs["scenario"] == s) & diffs["iso3"].isin(focus)]
+        if sub.empty:
+            continue
+        sub = sub[sub["step"] == sub["step"].max()]
+        for _, r in sub.iterrows():
+            if best is None or abs(r["mean_diff"]) > abs(best["mean_diff"]):
+                best = r
+    if best is not None:
+        key = {"scenario": best["scenario"], "baseline": base, "step": int(best["step"])}
+        key["iso3"] = best["iso3"]
+        mean = _num(batch, "differences", "mean_diff", signed=True, **key)
+        low = _num(batch, "differences", "ci_low", signed=True, **key)
+        high = _num(batch, "differences", "ci_high", signed=True, **key)
+        sure = (
+            "an interval that excludes zero"
+            if low is not None and (low.value > 0 or high.value < 0)
+            else "an interval that includes zero, so the direction is not settled"
+        )
+        out.append(
+            Paragraph(
+                (
+                    f"The largest effect on a focus nation: {_quoted(batch, best['scenario'])} "
+                    f"changes the soft power score of {who(best['iso3'])} by ",
+                    mean,
+                    f" points against the baseline in {best['date']} (paired 90% CI ",
+                    *_interval(low, high),
+                    f"), {sure}.",
+                ),
+                "finding",
+            )
+        )
+    else:
+        out.append(
+            Paragraph(
+                (
+                    "Only the baseline was run, so there is no scenario effect to report; "
+                    "the findings below describe the baseline.",
+                ),
+                "finding",
+            )
+        )
+
+    # 2. Where the focus nations end up in the baseline and in the scenario that moves the
+    #    first two focus nations' standing most.
+    a = focus[0]
+    b = focus[1] if len(focus) > 1 else None
+    last = batch.last_step(base)
+    parts: list[Inline] = [f"In the baseline, in {batch.date(last)}, {who(a)} scores "]
+    parts += _score_with_interval(batch, base, last, a)
+    if b is not None:
+        parts += [f" and {who(b)} "]
+        parts += _score_with_interval(batch, base, last, b)
+    scores = batch.tables["scores"]
+    mover, gap_change = None, -1.0
+    for s in others:
+        step = min(batch.last_step(s), last)
+        vals = {}
+        for code in (a, b) if b else (a,):
+            for scen in (s, base):
+                r = _row(scores, scenario=scen, step=step, iso3=code)
+                vals[(scen, code)] = float(r["mean"]) if r is not None else np.nan
+        change = abs(vals[(s, a)] - vals[(base, a)])
+        if b:
+            change = abs((vals[(s, a)] - vals[(s, b)]) - (vals[(base, a)] - vals[(base, b)]))
+        if np.isfinite(change) and change > gap_change:
+            mover, gap_change = (s, step), change
+    if mover is not None:
+        s, step = mover
+        parts += [f"; under {_quoted(batch, s)} {'they end' if b else 'it ends'} at "]
+        parts += [_num(batch, "scores", "mean", scenario=s, step=step, iso3=a) or "—"]
+        if b is not None:
+            parts += [" and ", _num(batch, "scores", "mean", scenario=s, step=step, iso3=b) or "—"]
+        parts += [" points respectively." if b else " points."]
+        if len(others) > 1:
+            parts[-1] = parts[-1][:-1] + (
+                f", the largest shift of {'their gap' if b else 'its score'} among the scenarios."
+            )
+    else:
+        parts += ["."]
+    out.append(Paragraph(tuple(parts), "finding"))
+
+    # 3. Initiative membership (BRI) when a scenario moves it by the end, else the largest move
+    #    in the ranking (and membership again when nothing moves at all).
+    membership = _membership_finding(batch, others)
+    rank = _rank_finding(batch, others, who, focus)
+    if membership is not None and (membership[1] >= 0.5 or rank[1] == 0):
+        out.append(membership[0])
+    else:
+        out.append(rank[0])
+    return out
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _quoted(batch: Batch, scenario: str) -> str:
+    return f"“{batch.title(scenario)}”"
+
+
+def _score_with_interval(batch: Batch, scenario: str, step: int, code: str) -> list[Inline]:
+    key = {"scenario": scenario, "step": step, "iso3": code}
+    mean = _num(batch, "scores", "mean", **key)
+    low = _num(batch, "scores", "q05", **key)
+    high = _num(batch, "scores", "q95", **key)
+    return [mean or "—", " (90% interval ", *_interval(low, high), ")"]
+
+
+def _membership_finding(batch: Batch, others: list[str]) -> tuple[Paragraph, float] | None:
+    """The membership sentence and the size of the change it reports (members)."""
+    members = batch.tables["membership"]
+    if members.empty:
+        return None
+    initiative = "BRI" if "BRI" in set(members["initiative"]) else sorted(members["initiative"])[0]
+    base = batch.baseline
+    last = batch.last_step(base)
+
+    def num(column: str, scenario: str, step: int) -> Number | None:
+        return _num(
+            batch,
+            "membership",
+            column,
+            decimals=1,
+            scenario=scenario,
+            step=step,
+            initiative=initiative,
+        )
+
+    best, gap = None, -1.0
+    for s in others:
+        step = min(batch.last_step(s), last)
+        here, there = num("mean", s, step), num("mean", base, step)
+        if here is not None and there is not None and abs(here.value - there.value) > gap:
+            best, gap = (s, step), abs(here.value - there.value)
+    if best is None:
+        first = int(members.loc[members["scenario"] == base, "step"].min())
+        start, end = num("mean", base, first), num("mean", base, last)
+        if start is None or end is None:
+            return None
+        parts: tuple[Inline, ...] = (
+            f"{initiative} membership goes from ",
+            start,
+            f" nations in {batch.date(first)} to ",
+            end,
+            " (90% interval ",
+            *_interval(num("q05", base, last), num("q95", base, last)),
+            f") in {batch.date(last)} in the baseline.",
+        )
+        return Paragraph(parts, "finding"), abs(end.value - start.value)
+    s, step = best
+    if gap < 0.05:
+        parts = (
+            f"By {batch.date(step)}, {initiative} membership is the same in every scenario: ",
+            num("mean", base, step),
+            " nations (90% interval ",
+            *_interval(num("q05", base, step), num("q95", base, step)),
+            ") in the baseline; the scenarios differ in how fast it gets there (see the "
+            "alignment and membership figure).",
+        )
+        return Paragraph(parts, "finding"), gap
+    parts = (
+        f"{initiative} membership ends at ",
+        num("mean", s, step),
+        " nations (90% interval ",
+        *_interval(num("q05", s, step), num("q95", s, step)),
+        f") under {_quoted(batch, s)} in {batch.date(step)}, against ",
+        num("mean", base, step),
+        " (",
+        *_interval(num("q05", base, step), num("q95", base, step)),
+        ") in the baseline" + ("; no other scenario moves it further." if len(others) > 1 else "."),
+    )
+    return Paragraph(parts, "finding"), gap
+
+
+def _rank_finding(
+    batch: Batch, others: list[str], who, focus: Sequence[str]
+) -> tuple[Paragraph, float]:
+    """The sentence on the largest move in mean rank and the size of that move (ranks); ties go
+    to a focus nation, then to the nation ranked higher.
+    """
+    ranks = batch.tables["ranks"]
+    base = batch.baseline
+    last = batch.last_step(base)
+    best = None
+    pairs = [(s, min(batch.last_step(s), last), base) for s in others]
+    if not pairs:
+        first = int(ranks["step"].min())
+        pairs = [(base, last, None)]
+    for s, step, ref in pairs:
+        a = ranks[(ranks["scenario"] == s) & (ranks["step"] == step)].set_index("iso3")["mean"]
+        if ref is None:
+            b = ranks[(ranks["scenario"] == s) & (ranks["step"] == first)]
+        else:
+            b = ranks[(ranks["scenario"] == ref) & (ranks["step"] == step)]
+        delta = (a - b.set_index("iso3")["mean"]).abs().dropna()
+        for code, d in delta.items():
+            key = (round(float(d), 9), code in focus, -float(a[code]))
+            if best is None or key > best[0]:
+                best = (key, (s, step, ref, code))
+    gap = best[0][0]
+    s, step, ref, code = best[1]
+    now = _num(batch, "ranks", "mean", 1, scenario=s, step=step, iso3=code)
+    if gap == 0:
+        where = "over the horizon" if ref is None else "in every scenario"
+        parts: tuple[Inline, ...] = (
+            f"No nation's mean rank moves {where} by {batch.date(step)}; "
+            f"{who(code)} holds mean rank ",
+            now,
+            ".",
+        )
+    elif ref is None:
+        then = _num(batch, "ranks", "mean", 1, scenario=s, step=first, iso3=code)
+        parts = (
+            f"The largest move in the baseline ranking is {who(code)}: mean rank ",
+            then,
+            f" in {batch.date(first)}, ",
+            now,
+            f" in {batch.date(step)}.",
+        )
+    else:
+        then = _num(batch, "ranks", "mean", 1, scenario=ref, step=step, iso3=code)
+        parts = (
+            f"The largest move in the ranking is {who(code)}: mean rank ",
+            now,
+            f" under {_quoted(batch, s)} against ",
+            then,
+            f" in the baseline in {batch.date(step)}.",
+        )
+    return Paragraph(parts, "finding"), gap
+
+
+def _summary_table(batch: Batch, focus: tuple[str, ...]) -> Table:
+    """The focus nations' final-quarter score, rank and change per scenario (a Quarter column
+    only when the scenarios end in different quarters).
+    """
+    rows = []
+    base_last = batch.last_step(batch.baseline)
+    for s in batch.scenarios:
+        step = batch.last_step(s)
+        diff_step = min(step, base_last)
+        for code in focus:
+            key = {"scenario": s, "step": step, "iso3": code}
+            score = _score_with_interval(batch, s, step, code)
+            rank = [_num(batch, "ranks", c, 1, **key) or "—" for c in ("q50", "q05", "q95")]
+            if s == batch.baseline:
+                change: tuple[Cell, Cell] = ("(baseline)", "")
+            else:
+                dkey = {"scenario": s, "baseline": batch.baseline, "step": diff_step}
+                dkey["iso3"] = code
+                mean = _num(batch, "differences", "mean_diff", signed=True, **dkey)
+                low = _num(batch, "differences", "ci_low", signed=True, **dkey)
+                high = _num(batch, "differences", "ci_high", signed=True, **dkey)
+                change = (mean or "—", _interval(low, high))
+            rows.append(
+                (
+                    batch.title(s),
+                    code,
+                    batch.date(step),
+                    score[0],
+                    tuple(score[2:5]),
+                    rank[0],
+                    (rank[1], " to ", rank[2]),
+                    *change,
+                )
+            )
+    columns = (
+        "Scenario",
+        "Nation",
+        "Quarter",
+        "Score (mean)",
+        "90% interval",
+        "Rank (median)",
+        "90% interval",
+        "Δ score vs baseline",
+        "90% CI",
+    )
+    if len({row[2] for row in rows}) == 1:
+        columns = columns[:2] + columns[3:]
+        rows = [row[:2] + row[3:] for row in rows]
+    first = len(columns) - 6
+    return Table(columns, tuple(rows), numeric=tuple(range(first, len(columns))))
+
+
+def executive_summary(batch: Batch, focus: tuple[str, ...]) -> Section:
+    """The executive summary: the findings and the summary table of the focus nations."""
+    m = batch.manifest
+    ok, failed = len(batch.ok_runs), int((batch.runs["status"] != "ok").sum())
+    points = int(m.get("design", {}).get("points", 1))
+    base_last = batch.last_step(batch.baseline)
+    intro = (
+        f"{_plural(len(batch.scenarios), 'scenario')} × {_plural(points, 'design point')} × "
+        f"{_plural(int(m.get('replications', 0)), 'replication')}: {ok} runs finished"
+        + (f", {failed} failed and left out" if failed else "")
+        + f"; {base_last} quarters from {batch.date(0)} to {batch.date(base_last)}. "
+        f"{SCORE_MEANING} Intervals are the 5th–95th percentiles over runs ("
+        + ("replications and design points" if points > 1 else "replications")
+        + "); the change against the baseline "
+        f"({_quoted(batch, batch.baseline)}) is paired by seed (same design point and replication) "
+        "with a 90% bootstrap confidence interval of the mean change."
+    )
+    blocks: list[Block] = [Paragraph((intro,)), Heading("Key findings")]
+    blocks += _findings(batch, focus)
+    ends = {batch.date(batch.last_step(s)) for s in batch.scenarios}
+    heading = "Focus nations in the final quarter" + (f" ({ends.pop()})" if len(ends) == 1 else "")
+    blocks += [Heading(heading), _summary_table(batch, focus)]
+    return Section("summary", "Executive summary", blocks)

@@ -1,0 +1,251 @@
+"""The world a model starts from: nations, their capacities and the ties between them.
+
+`World.load()` reads the bundled, sourced CSV files in ``sim/data/`` (see its README for how each
+capacity is built and how gaps are imputed); `World.synthetic()` makes a seeded random world of any
+size for tests and scaling studies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from sim.axes import CHANNELS
+from sim.errors import DataError, suggest
+
+__all__ = [
+    "DATA_DIR",
+    "ALLIANCE_GROUPS",
+    "INITIATIVE_LEADERS",
+    "AID_STRATEGIES",
+    "ImputationFlag",
+    "World",
+    "CAPACITY_INDICATORS",
+]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: Membership groups whose members count as allies of each other (mutual-defence commitments).
+ALLIANCE_GROUPS: tuple[str, ...] = ("NATO", "CSTO", "ANZUS", "AUKUS", "Rio_Treaty_TIAR", "GCC")
+
+#: Initiatives led by one actor: membership raises that actor's aid and diplomacy exposure.
+INITIATIVE_LEADERS: dict[str, str] = {"BRI": "CHN"}
+
+#: Indicators behind each capacity channel (each square-root scaled to the best nation, then
+#: averaged). ``rnd_usd`` is R&D intensity × GDP; ``aid_usd`` is the donor's aid volume.
+CAPACITY_INDICATORS: dict[str, tuple[str, ...]] = {
+    "culture": (
+        "unesco_world_heritage_sites",
+        "international_tourist_arrivals",
+        "inbound_mobile_students_uis",
+        "arwu_universities_top500",
+    ),
+    "tech": ("rnd_usd", "patent_applications_residents", "arwu_universities_top500"),
+    "aid": ("aid_usd",),
+    "diplomacy": ("diplomatic_posts_lowy", "membership_count"),
+}
+
+#: Aid allocation strategies a donor can follow (aid_strategies.csv, scenarios' aid_policy).
+AID_STRATEGIES: tuple[str, ...] = ("need", "strategic", "retreat")
+
+# The latest year used for the start state; 2025 values already contain the 2025 aid cuts,
+# which belong to scenarios, not to the starting world.
+START_DATA_YEAR = 2024
+
+
+@dataclass(frozen=True)
+class ImputationFlag:
+    """A value that was not found in a source and was filled by a documented rule.
+
+    Attributes:
+        iso3: The nation.
+        indicator: The indicator filled.
+        value: The value used.
+        rule: The documented rule that produced it.
+
+    """
+
+    iso3: str
+    indicator: str
+    value: float
+    rule: str
+
+
+@dataclass
+class World:
+    """Nations, capacities and ties at the start of a run.
+
+    All arrays are indexed by nation in the order of ``iso3``.
+
+    Attributes:
+        iso3: ISO3 codes.
+        name: Country names.
+        region: UN region of each nation.
+        lat: Capital latitude (degrees).
+        lon: Capital longitude (degrees).
+        gdp: GDP, current US$.
+        population: Persons.
+        median_age: Years.
+        internet: Share of the population online, in [0, 1].
+        capacity: (actor, channel) capacity indices in [0, 1] (1 = the best nation).
+        aid_usd: Aid volume of each donor, US$ per year (0 for non-donors).
+        trade: (nation, partner) share of the nation's goods trade with the partner, in [0, 1].
+        imports: (importer, exporter) share of the importer's imports from the exporter.
+        alliance: (nation, nation) 1 where the two are allies (symmetric).
+        rivalry: (nation, nation) 1 where the two are rivals (symmetric).
+        groups: Membership of each group or initiative (ISO3 sets), including BRI, PARIS, WHO.
+        aid_strategy: Starting aid allocation strategy of each donor: need | strategic | retreat.
+        flags: Imputed values.
+        sources: Indicator name → sources used.
+        indicators: The indicators behind the capacities (`CAPACITY_INDICATORS`), one value per
+            nation as the loader used it (imputed where `flags` says so); empty for a synthetic
+            world.
+
+    """
+
+    iso3: tuple[str, ...]
+    name: tuple[str, ...]
+    region: tuple[str, ...]
+    lat: np.ndarray
+    lon: np.ndarray
+    gdp: np.ndarray
+    population: np.ndarray
+    median_age: np.ndarray
+    internet: np.ndarray
+    capacity: np.ndarray
+    aid_usd: np.ndarray
+    trade: np.ndarray
+    imports: np.ndarray
+    alliance: np.ndarray
+    rivalry: np.ndarray
+    groups: dict[str, frozenset[str]]
+    aid_strategy: dict[str, str]
+    flags: tuple[ImputationFlag, ...] = ()
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    indicators: dict[str, np.ndarray] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n(self) -> int:
+        """Number of nations."""
+        return len(self.iso3)
+
+    def index(self, iso3: str) -> int:
+        """Return the array index of a nation.
+
+        Raises:
+            DataError: Unknown code (with a suggestion).
+
+        """
+        try:
+            return self.iso3.index(iso3)
+        except ValueError:
+            raise DataError(
+                f"unknown nation {iso3!r}",
+                expected="an ISO3 code of the world",
+                suggestion=suggest(iso3, self.iso3),
+            ) from None
+
+    def same_region(self) -> np.ndarray:
+        """Return the (nation, nation) 0/1 matrix of nations sharing a UN region (zero diagonal)."""
+        region = np.array(self.region)
+        same = (region[:, None] == region[None, :]).astype(float)
+        np.fill_diagonal(same, 0.0)
+        return same
+
+    def need(self) -> np.ndarray:
+        """Return each nation's aid need in [0, 1]: 1 − sqrt(GDP per head / the highest)."""
+        per_head = self.gdp / self.population
+        return 1.0 - np.sqrt(per_head / per_head.max())
+
+    def membership_matrix(self, names: Iterable[str] | None = None) -> np.ndarray:
+        """Return the (nation, group) 0/1 membership matrix for ``names`` (all groups if None)."""
+        names = list(self.groups) if names is None else list(names)
+        out = np.zeros((self.n, len(names)))
+        position = {code: i for i, code in enumerate(self.iso3)}
+        for j, g in enumerate(names):
+            for code in self.groups.get(g, ()):
+                if code in position:
+                    out[position[code], j] = 1.0
+        return out
+
+    def graph(self) -> nx.MultiDiGraph:
+        """Return the world as a networkx multigraph with one edge key per layer.
+
+        Nodes are ISO3 codes with attributes name, region, lat, lon, gdp and capacity per channel.
+        Edge keys: ``trade`` (weight = share of the source's trade), ``alliance``, ``rivalry``,
+        ``aid`` (donor → recipient, weight = need-based share of the donor's aid) and
+        ``membership`` (weight = number of shared groups).
+        """
+        g = nx.MultiDiGraph()
+        for i, code in enumerate(self.iso3):
+            g.add_node(
+                code,
+                name=self.name[i],
+                region=self.region[i],
+                lat=float(self.lat[i]),
+                lon=float(self.lon[i]),
+                gdp=float(self.gdp[i]),
+                **{f"capacity_{c}": float(self.capacity[i, d]) for d, c in enumerate(CHANNELS)},
+            )
+        members = self.membership_matrix()
+        shared = members @ members.T
+        need = self.need()
+        for i, a in enumerate(self.iso3):
+            for j, b in enumerate(self.iso3):
+                if i == j:
+                    continue
+                if self.trade[i, j] > 0.0:
+                    g.add_edge(a, b, key="trade", weight=float(self.trade[i, j]))
+                if self.alliance[i, j]:
+                    g.add_edge(a, b, key="alliance", weight=1.0)
+                if self.rivalry[i, j]:
+                    g.add_edge(a, b, key="rivalry", weight=1.0)
+                if shared[i, j] > 0:
+                    g.add_edge(a, b, key="membership", weight=float(shared[i, j]))
+            if self.aid_usd[i] > 0:
+                share = need * (np.arange(self.n) != i)
+                share = share / share.sum() if share.sum() > 0 else share
+                for j, b in enumerate(self.iso3):
+                    if share[j] > 0:
+                        g.add_edge(a, b, key="aid", weight=float(share[j]))
+        return g
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def load(cls, data_dir: str | Path | None = None) -> World:
+        """Load the bundled real-world data (60 nations).
+
+        Args:
+            data_dir: Folder with the CSV files (default: the bundled ``sim/data``).
+
+        Returns:
+            The `World`.
+
+        Raises:
+            DataError: A missing file, a missing column or a malformed row.
+
+        """
+        from sim.world.loader import load_world
+
+        return load_world(Path(data_dir) if data_dir else DATA_DIR)
+
+    @classmethod
+    def synthetic(cls, n: int, rng: np.random.Generator) -> World:
+        """Return a seeded random world of ``n`` nations, for tests and scaling.
+
+        Args:
+            n: Number of nations (≥ 2).
+            rng: Random generator; the same state gives the same world.
+
+        Returns:
+            A `World` with random capacities, trade, alliances, rivalries and groups.
+
+        """
+        from sim.world.synthetic import synthetic_world
+
+        return synthetic_world(n, rng)
