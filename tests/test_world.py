@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.dynamics import CHANNELS
+from sim.axes import CHANNELS
 from sim.errors import DataError
-from sim.world import DATA_DIR, World
+from sim.world.world import DATA_DIR, World
 
 # Every CSV in sim/data and the column naming the source of each row.
 SOURCED = {
@@ -30,12 +30,38 @@ SOURCED = {
     "relations.csv": "source",
     "trade_partners.csv": "source_url",
     "targets/gspi_2024.csv": "source_url",
+    "targets/pew_favourability_2002_2024.csv": "source",
+    "targets/test_2025/gspi_2025.csv": "source_url",
+    "targets/test_2025/pew_favourability_2025.csv": "source",
+    "aid_strategies.csv": "source",
+    "governance.csv": "source_url",
+    "events/leaders.csv": "source",
+    "events/threats.csv": "source",
+    "events/us_aid_2024_by_recipient.csv": "source",
+    "events/us_aid_cuts_2025.csv": "source",
+    "events/us_tariffs_2025.csv": "source",
+    "events/wars.csv": "source",
+    "events/withdrawals.csv": "source",
+    **{
+        f"un193/{name}": column
+        for name, column in {
+            "aid_context.csv": "source_url",
+            "bri_status.csv": "source_url",
+            "capitals.csv": "source_url",
+            "countries.csv": "source",
+            "indicators_long.csv": "source_url",
+            "memberships.csv": "source_url",
+            "relations.csv": "source",
+            "trade_partners.csv": "source_url",
+        }.items()
+    },
 }
 # Files without a per-row source, and the only numeric columns they may hold (sim/data/README.md
 # gives their provenance): identifiers and classifications, and caveats on other files' values.
 UNSOURCED = {
     "value_flags.csv": {"year"},
     "value_flags_additions.csv": {"year"},
+    "un193/gaps.csv": set(),
 }
 # Raw indicators the loader reads from indicators_long.csv and fills when a nation lacks them.
 IMPUTABLE = (
