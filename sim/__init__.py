@@ -1,10 +1,32 @@
-"""softpower: an agent-based simulator of how nations win and lose soft power."""
+"""softpower: an agent-based simulator of how nations win and lose soft power.
 
-from importlib.metadata import PackageNotFoundError, version
+The package is organised along the data flow (DESIGN §1): `sim.world` → `sim.model` →
+`sim.scenario` → `sim.batch` → `sim.analysis` → `sim.report` / `sim.viz`, with `sim.cli` on top.
+For notebooks, a handful of names are available here (see docs/api.md): `load_world`,
+`load_scenario`, `run`, `run_experiment`, `results` and `summary`. They are imported on first
+use, so that ``import sim.model`` stays free of the file and drawing stack.
+"""
 
-try:
-    __version__ = version("softpower")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+from typing import Any
 
-__all__ = ["__version__"]
+from sim.version import __version__
+
+_API = (
+    "RunResult",
+    "load_scenario",
+    "load_world",
+    "results",
+    "run",
+    "run_experiment",
+    "summary",
+)
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from sim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from sim import __version__
 from sim.errors import SoftPowerError
+from sim.version import __version__
 
 __all__ = ["main", "cli", "write_run"]
 

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from sim import __version__
 from sim.analysis.agreement import spearman
 from sim.analysis.baselines import index_baselines
 from sim.analysis.targets import MIN_OVERLAP, Target
 from sim.errors import ParameterError, SoftPowerError, suggest
 from sim.params import REGISTRY, Parameters
+from sim.version import __version__
 from sim.world.bundled import bundled_world
 from sim.world.world import World
 

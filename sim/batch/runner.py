@@ -39,7 +39,6 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from sim import __version__
 from sim.batch.experiment import Experiment, RunSpec, seed_label
 from sim.batch.store import Store, remove_part_tables, write_part_tables
 from sim.batch.tables import run_tables, with_keys
@@ -47,6 +46,7 @@ from sim.errors import ExperimentError
 from sim.model.model import SoftPowerModel
 from sim.params import Parameters
 from sim.scenario.scenario import Scenario
+from sim.version import __version__
 from sim.world.bundled import bundled_world
 
 __all__ = [

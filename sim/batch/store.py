@@ -38,8 +38,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim import __version__
 from sim.errors import ExperimentError
+from sim.version import __version__
 
 __all__ = [
     "RUN_COLUMNS",

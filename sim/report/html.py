@@ -7,7 +7,7 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sim import __version__
+from sim.version import __version__
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass

@@ -11,8 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim import __version__
 from sim.params import REGISTRY
+from sim.version import __version__
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass

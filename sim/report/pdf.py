@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim import __version__
+from sim.version import __version__
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     from matplotlib.backends.backend_pdf import PdfPages

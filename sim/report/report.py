@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim import __version__
 from sim.errors import SoftPowerError
+from sim.version import __version__
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass

@@ -11,7 +11,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sim
 from sim.errors import ScenarioError, SoftPowerError, suggest
 from sim.scenario.scenario import Scenario, baseline_scenario, load_scenario
 from sim.world.bundled import bundled_world
@@ -61,7 +60,7 @@ def scenario_folder() -> Path | None:
                 suggestion=f"unset {SCENARIOS_ENV} to use the bundled scenarios",
             )
         return folder
-    package_root = Path(sim.__file__).resolve().parent.parent
+    package_root = Path(__file__).resolve().parents[2]
     for folder in (package_root / "scenarios", Path.cwd() / "scenarios"):
         if folder.is_dir() and any(folder.glob("*.yaml")):
             return folder
