@@ -192,3 +192,16 @@ def test_cached_spin_up_gives_the_same_run_as_a_fresh_one(bundled_world):
     np.testing.assert_array_equal(first.perception, fresh.perception)
     # A cached spin-up hands out copies: running one model leaves the cache untouched.
     assert cached.perception is not fresh.perception
+
+
+def test_the_model_refuses_to_step_past_its_horizon_and_keeps_its_clock():
+    from sim.model import Plan, StepPastEndError
+
+    world = World.synthetic(6, np.random.default_rng(0))
+    model = SoftPowerModel(world, Plan(steps=2), rng=1).run()
+    scores = model.recorder.score.copy()
+    for _ in range(2):  # every further call says so, none advances anything
+        with pytest.raises(StepPastEndError, match="last quarter"):
+            model.step()
+        assert (model.steps, model.time, model.running) == (2, 2.0, False)
+    np.testing.assert_array_equal(model.recorder.score, scores)

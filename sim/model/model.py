@@ -31,6 +31,10 @@ class Plannable(Protocol):
         """Return the resolved plan for ``world``."""
         ...
 
+    def with_steps(self, steps: int) -> Plannable:
+        """Return a copy with another horizon (events beyond it dropped)."""
+        ...
+
 
 class StepPastEndError(RuntimeError):
     """A model was asked to step beyond its horizon."""
@@ -100,15 +104,14 @@ class SoftPowerModel(mesa.Model):
         if isinstance(rng, np.random.SeedSequence):
             rng = np.random.default_rng(rng)
         super().__init__(rng=rng)
+        # Refuse a step past the horizon before Mesa advances its clock and counter.
+        self._mesa_step, self.step = self.step, self._step_within_horizon
         self.world = world if world is not None else bundled_world()
         #: What the caller passed (a scenario keeps its file, hash and calendar for outputs).
         self.spec = scenario if scenario is not None else Plan()
-        plan = self.spec.plan(self.world)
         if steps is not None:
-            plan = plan.with_steps(steps)
-            if hasattr(self.spec, "with_steps"):
-                self.spec = self.spec.with_steps(steps)
-        self.plan = plan
+            self.spec = self.spec.with_steps(steps)
+        plan = self.plan = self.spec.plan(self.world)
         self.parameters = Parameters.from_mapping(plan.parameters, base=parameters)
         self.horizon = plan.steps
         w, p = self.world, self.parameters
@@ -457,13 +460,6 @@ class SoftPowerModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter: due events, nations' decisions, the kernel, recording."""
         t = self.steps - 1  # Mesa has already counted this step; events at step t act now.
-        if t >= self.horizon:
-            self.steps -= 1
-            self.running = False
-            raise StepPastEndError(
-                f"the run has reached its last quarter ({self.plan.date(self.horizon)}, step "
-                f"{self.horizon}); start a new run to go on"
-            )
         effects.apply_due(self, t)
         if t in self.due_events:  # an event (a news shock) may have moved perception
             self.current_attraction = self.attraction()
@@ -485,6 +481,15 @@ class SoftPowerModel(mesa.Model):
         self.recorder.record(self.steps)
         if self.steps >= self.horizon:
             self.running = False
+
+    def _step_within_horizon(self) -> None:
+        if self.steps >= self.horizon:
+            self.running = False
+            raise StepPastEndError(
+                f"the run has reached its last quarter ({self.plan.date(self.horizon)}, step "
+                f"{self.horizon}); start a new run to go on"
+            )
+        self._mesa_step()
 
     def run(self) -> SoftPowerModel:
         """Run to the horizon and return self."""
