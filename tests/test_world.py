@@ -46,6 +46,7 @@ SOURCED = {
         f"un193/{name}": column
         for name, column in {
             "aid_context.csv": "source_url",
+            "aid_strategies.csv": "source",
             "bri_status.csv": "source_url",
             "capitals.csv": "source_url",
             "countries.csv": "source",
@@ -291,7 +292,9 @@ def test_loader_rejects_a_relation_without_a_source(data_copy):
     assert "relations.csv:3:" in message and "without a source" in message
 
 
-@pytest.mark.parametrize("name", ["relations.csv", "countries.csv", "indicators_long.csv"])
+@pytest.mark.parametrize(
+    "name", ["relations.csv", "countries.csv", "indicators_long.csv", "aid_strategies.csv"]
+)
 def test_loader_rejects_a_missing_file(data_copy, name):
     (data_copy / name).unlink()
     message = _load_error(data_copy)

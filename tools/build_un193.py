@@ -936,6 +936,8 @@ def build() -> None:
 
     # aid_context.csv: unchanged (China's aggregate is the only row the loader reads).
     (OUT / "aid_context.csv").write_bytes((DATA / "aid_context.csv").read_bytes())
+    # aid_strategies.csv: unchanged (the donors that start with the strategic aid strategy).
+    (OUT / "aid_strategies.csv").write_bytes((DATA / "aid_strategies.csv").read_bytes())
 
     with (OUT / "gaps.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")

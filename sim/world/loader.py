@@ -102,8 +102,8 @@ def load_world(folder: Path, params: Parameters | None = None) -> World:
     rd = _Reader(folder, params or Parameters())
     lat, lon = _capitals(rd)
     _indicators(rd)
-    median_age = _filled(rd, "median_age", _column(rd, "median_age"))
-    internet = _filled(rd, "internet_users_pct", _column(rd, "internet_users_pct")) / 100.0
+    median_age = _indicator(rd, "median_age")
+    internet = _indicator(rd, "internet_users_pct") / 100.0
     groups = _groups(rd)
     indicators = _capacity_indicators(rd, groups)
     capacity = capacity_index(indicators)
@@ -192,6 +192,11 @@ def _column(rd: _Reader, indicator: str) -> np.ndarray:
     return np.array([rd.latest.get((c, indicator), (0, np.nan))[1] for c in rd.iso3])
 
 
+def _indicator(rd: _Reader, indicator: str) -> np.ndarray:
+    """One indicator per nation, gaps filled by `_filled` and flagged."""
+    return _filled(rd, indicator, _column(rd, indicator))
+
+
 def _filled(rd: _Reader, indicator: str, arr: np.ndarray) -> np.ndarray:
     """Fill missing values by a log-linear fit on GDP and population, and flag each one."""
     have = ~np.isnan(arr)
@@ -240,36 +245,24 @@ def _capacity_indicators(
     iso3, known, n, gdp = rd.iso3, rd.known, rd.n, rd.gdp
     latest, flags, sources = rd.latest, rd.flags, rd.sources
 
-    def filled(indicator: str, arr: np.ndarray) -> np.ndarray:
-        return _filled(rd, indicator, arr)
-
-    def column(indicator: str) -> np.ndarray:
-        return _column(rd, indicator)
-
-    rnd = filled("rnd_expenditure_pct_gdp", column("rnd_expenditure_pct_gdp"))
+    # Filled in this order, so that `World.flags` lists imputations in it.
+    rnd = _indicator(rd, "rnd_expenditure_pct_gdp")
     indicators = {
-        "unesco_world_heritage_sites": filled(
-            "unesco_world_heritage_sites", column("unesco_world_heritage_sites")
-        ),
-        "international_tourist_arrivals": filled(
-            "international_tourist_arrivals", column("international_tourist_arrivals")
-        ),
-        "inbound_mobile_students_uis": filled(
-            "inbound_mobile_students_uis", column("inbound_mobile_students_uis")
-        ),
-        "arwu_universities_top500": filled(
-            "arwu_universities_top500", column("arwu_universities_top500")
-        ),
-        "rnd_usd": rnd / 100.0 * gdp,
-        "patent_applications_residents": filled(
-            "patent_applications_residents", column("patent_applications_residents")
-        ),
-        "diplomatic_posts_lowy": filled("diplomatic_posts_lowy", column("diplomatic_posts_lowy")),
-        "membership_count": np.array(
-            [sum(c in m for g, m in groups.items() if g not in ("PARIS", "WHO")) for c in iso3],
-            dtype=float,
-        ),
+        name: _indicator(rd, name)
+        for name in (
+            "unesco_world_heritage_sites",
+            "international_tourist_arrivals",
+            "inbound_mobile_students_uis",
+            "arwu_universities_top500",
+        )
     }
+    indicators["rnd_usd"] = rnd / 100.0 * gdp
+    for name in ("patent_applications_residents", "diplomatic_posts_lowy"):
+        indicators[name] = _indicator(rd, name)
+    indicators["membership_count"] = np.array(
+        [sum(c in m for g, m in groups.items() if g not in ("PARIS", "WHO")) for c in iso3],
+        dtype=float,
+    )
     aid_usd = np.zeros(n)
     for i, c in enumerate(iso3):
         dac = latest.get((c, "oda_total_const2025_usd"))
@@ -414,16 +407,16 @@ def _aid_strategies(rd: _Reader, aid_usd: np.ndarray) -> dict[str, str]:
     """Starting aid strategy of each donor: from aid_strategies.csv, else ``need``."""
     path = rd.folder / "aid_strategies.csv"
     listed = {}
-    if path.is_file():
-        for line, r in _read(path, ["iso3", "strategy", "source"]):
-            if r["strategy"] not in AID_STRATEGIES:
-                raise DataError(
-                    f"unknown aid strategy {r['strategy']!r}",
-                    file=str(path),
-                    line=line,
-                    key="strategy",
-                    expected=" or ".join(AID_STRATEGIES),
-                    suggestion=suggest(r["strategy"], AID_STRATEGIES),
-                )
-            listed[r["iso3"]] = r["strategy"]
+    for line, r in _read(path, ["iso3", "strategy", "source"]):
+        _code(r["iso3"], rd.known, path=path, line=line, key="iso3")
+        if r["strategy"] not in AID_STRATEGIES:
+            raise DataError(
+                f"unknown aid strategy {r['strategy']!r}",
+                file=str(path),
+                line=line,
+                key="strategy",
+                expected=" or ".join(AID_STRATEGIES),
+                suggestion=suggest(r["strategy"], AID_STRATEGIES),
+            )
+        listed[r["iso3"]] = r["strategy"]
     return {c: listed.get(c, "need") for i, c in enumerate(rd.iso3) if aid_usd[i] > 0}
