@@ -14,8 +14,9 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
     pass
 from sim.report.batch import Batch
 from sim.report.document import Block, Cell, Heading, Inline, Number, Paragraph, Section, Table
+from sim.world.bundled import bundled_world
 
-__all__ = ["SCORE_MEANING", "executive_summary", "report_world", "resolve_focus"]
+__all__ = ["SCORE_MEANING", "executive_summary", "resolve_focus"]
 
 
 #: Trade ties drawn on the map: one partner's share of the other's goods trade at least this.
@@ -65,18 +66,13 @@ def _interval(low: Number | None, high: Number | None) -> tuple[Inline, ...]:
 
 
 def _nation_names() -> dict[str, str]:
-    return dict(zip(report_world().iso3, report_world().name, strict=True))
-
-
-def report_world():
-    """The bundled world (capitals, regions, ties, sources), shared by the process."""
-    from sim.world.bundled import bundled_world
-
-    return bundled_world()
+    return dict(zip(bundled_world().iso3, bundled_world().name, strict=True))
 
 
 def resolve_focus(batch: Batch, focus: Sequence[str] | None) -> tuple[str, ...]:
-    """The bundled world (capitals, regions, ties, sources), shared by the process."""
+    """The focus nations: those asked for (checked against the batch), else the recorded
+    perception targets, topped up with the leading nations of the baseline to make two.
+    """
     nations = sorted(set(batch.tables["scores"]["iso3"]))
     if focus:
         out = []

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
     pass
 from sim.report.batch import Batch
 from sim.report.document import Block, Code, Heading, Paragraph, Section, Table
-from sim.report.findings import report_world
+from sim.world.bundled import bundled_world
 
 __all__ = ["methods_section", "rerun_commands"]
 
@@ -193,7 +193,7 @@ def methods_section(batch: Batch, commands: str) -> Section:
 
     blocks.append(Heading("Software and data versions"))
     fingerprint, n_files = _data_fingerprint()
-    world = report_world()
+    world = bundled_world()
     versions = [
         ("softpower (batch)", str(m.get("package_version", "?"))),
         ("softpower (report)", __version__),
