@@ -159,10 +159,32 @@ def test_report_writes_html_pdf_and_each_figure_as_png_and_svg(report):
     png = sorted(p.stem for p in folder.glob("*.png"))
     svg = sorted(p.stem for p in folder.glob("*.svg"))
     assert png == svg
-    # focus scores, top 10, a bump chart per scenario, lean map, perception heatmap, alignment
-    assert len(png) == 7
+    # focus scores, top 10, a bump chart per scenario, lean, favourable and score maps,
+    # perception heatmap, alignment
+    assert len(png) == 9
     assert any("ranks-baseline" in s for s in png) and any("ranks-us_aid_cuts" in s for s in png)
     assert "report.html" in report["stdout"] and "report.pdf" in report["stdout"]
+
+
+def test_map_figures_are_choropleths_of_country_polygons(report):
+    # Each panel fills the nations' polygons (many-vertex SVG paths) in many colours; the old
+    # lean map drew one marker per capital on an empty longitude/latitude frame.
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    maps = sorted((report["dir"] / "figures").glob("*-*map*.svg")) + sorted(
+        (report["dir"] / "figures").glob("*-lean-*.svg")
+    )
+    maps += sorted((report["dir"] / "figures").glob("*-favourable-*.svg"))
+    assert len(maps) == 3
+    for path in maps:
+        shapes = [
+            p
+            for p in ET.parse(path).getroot().iter(f"{svg_ns}path")
+            if p.get("d", "").count("L") >= 8 and re.search(r"fill: ?#", p.get("style", ""))
+        ]
+        fills = {re.search(r"fill: ?(#[0-9a-f]{6})", p.get("style")).group(1) for p in shapes}
+        panels = 2 if "score-map" in path.name else 3
+        assert len(shapes) >= 150 * panels, path.name  # ~165 countries per panel
+        assert len(fills) >= 20, path.name  # coloured by value, not one fill
 
 
 def test_all_images_decode_embedded_and_on_disk(report):

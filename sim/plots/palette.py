@@ -2,9 +2,9 @@
 
 The diverging map is ColorBrewer's RdBu (Harrower & Brewer 2003), which stays readable under
 the common colour-vision deficiencies: a positive lean (toward pole A) is blue, a negative
-one red, and zero the pale centre. PuOr is the alternative diverging map (the report's
-charts use it). Sequential quantities use cividis (Nuñez, Anderton & Renslow 2018), designed
-to look the same to readers with and without deuteranomaly, or viridis.
+one red, and zero the pale centre. PuOr is the alternative diverging map. Sequential
+quantities use cividis (Nuñez, Anderton & Renslow 2018), designed to look the same to readers
+with and without deuteranomaly, or viridis.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Matplotlib figures of a batch's results, made for the report: readable in print, labelled, with
-colour-blind-safe palettes (Okabe–Ito for categories, viridis for sequences, PuOr for leans).
+colour-blind-safe palettes (Okabe–Ito for categories, viridis for sequences, and for leans and
+changes the diverging map of `sim.plots.palette`, which the maps of the report and the app share).
 
 Every function takes tidy tables (as `sim.analysis.summary` writes them) and returns a
 `matplotlib.figure.Figure` built without pyplot, so nothing here touches global backend state.
@@ -8,13 +9,14 @@ Every function takes tidy tables (as `sim.analysis.summary` writes them) and ret
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
+
+from sim.plots import maps, palette
 
 __all__ = [
     "OKABE_ITO",
@@ -22,7 +24,9 @@ __all__ = [
     "STYLE",
     "alignment_and_membership",
     "focus_trajectories",
-    "lean_network",
+    "MapPanel",
+    "centred_norm",
+    "world_maps",
     "perception_heatmap",
     "rank_bump",
     "sensitivity_bars",
@@ -41,8 +45,8 @@ OKABE_ITO: tuple[str, ...] = (
     "#F0E442",
 )
 
-#: Diverging colour map for leans and changes (purple: positive, orange: negative).
-DIVERGING = "PuOr"
+#: Diverging colour map for leans and changes, the app's too (blue: positive, red: negative).
+DIVERGING = palette.DIVERGING
 
 #: Matplotlib settings used for every figure (pass to `matplotlib.rc_context`).
 STYLE: dict[str, object] = {
@@ -277,119 +281,77 @@ def rank_bump(
     return fig
 
 
-def _wrapped_segments(lon0: float, lat0: float, lon1: float, lat1: float) -> list[list[tuple]]:
-    """Return the segments ``[(x0, y0), (x1, y1)]`` of a straight tie on an equirectangular map,
-    split at the date line when going across it is shorter than the direct line.
+@dataclass(frozen=True)
+class MapPanel:
+    """One choropleth of `world_maps`.
+
+    Attributes:
+        title: Panel title.
+        values: ISO3 → value; nations without a value are grey.
+        label: Colour bar label (what the colour means, with its direction).
+        norm: Maps values to colours; diverging quantities are centred on a meaningful
+            midpoint (0 for leans and changes, 50 for a favourable share).
+        cmap: Colour map name (`sim.plots.palette`).
+        extend: Colour bar arrows for values beyond the norm (``neither``, ``both``, ...).
     """
-    if abs(lon1 - lon0) <= 180:
-        return [[(lon0, lat0), (lon1, lat1)]]
-    if lon0 > lon1:
-        (lon0, lat0), (lon1, lat1) = (lon1, lat1), (lon0, lat0)
-    # lon0 < lon1 and the short way goes west from lon0 through −180.
-    span = (lon0 + 360) - lon1
-    lat_edge = lat0 + (lat1 - lat0) * ((lon0 + 180) / span)
-    return [[(lon0, lat0), (-180, lat_edge)], [(180, lat_edge), (lon1, lat1)]]
+
+    title: str
+    values: Mapping[str, float]
+    label: str
+    norm: mcolors.Normalize
+    cmap: str = palette.DIVERGING
+    extend: str = "neither"
 
 
-def lean_network(
-    iso3: Sequence[str],
-    lat: np.ndarray,
-    lon: np.ndarray,
-    edges: Mapping[str, Sequence[tuple[int, int]]],
-    leans: Mapping[str, Mapping[str, float]],
-    poles: tuple[str, str],
-    size: Mapping[str, float] | None = None,
+def centred_norm(values: Sequence[float] | np.ndarray, centre: float = 0.0, floor: float = 1e-3):
+    """Return a symmetric norm around ``centre`` that covers ``values`` (at least ± ``floor``)."""
+    arr = np.asarray(list(values), dtype=float)
+    arr = arr[np.isfinite(arr)]
+    half = max(floor, float(np.max(np.abs(arr - centre)))) if arr.size else 1.0
+    return mcolors.CenteredNorm(vcenter=centre, halfrange=half)
+
+
+def world_maps(
+    panels: Sequence[MapPanel],
+    *,
+    capitals: Mapping[str, tuple[float, float]] | None = None,
+    edges: Sequence[tuple[str, str, float]] | None = None,
+    poles: Sequence[str] = (),
 ) -> Figure:
-    """Map-like network: nations at their capitals, ties as lines, coloured by their lean.
+    """Choropleths of nations' values on the shared world map, one panel above the other.
+
+    Drawn with `sim.plots.maps.draw_choropleth` (Natural Earth shapes, Equal Earth
+    projection, small states as a dot at their capital), the same module as the app's map.
+    Each panel has its own horizontal colour bar.
 
     Args:
-        iso3: Nation codes (the node order of ``lat``, ``lon`` and ``edges``).
-        lat: Capital latitudes (degrees).
-        lon: Capital longitudes (degrees).
-        edges: Layer name (``trade``, ``alliance``) → pairs of node indices.
-        leans: Panel title → {ISO3: attraction to pole A − attraction to pole B}; one panel
-            each. With two panels (baseline, scenario) a third shows the change between them.
-        poles: (A, B), the focus actors; drawn as black stars.
-        size: ISO3 → marker size (e.g. from the score); constant when None.
+        panels: The maps to draw, top to bottom.
+        capitals: ISO3 → (lat, lon) of the nations' capitals (dots and edges).
+        edges: Thin network lines drawn on every panel: (ISO3, ISO3, weight).
+        poles: Nations marked with a black star at their capital (the focus actors).
 
     Returns:
-        The figure (purple: leans to A or moved towards A; orange: towards B).
-
+        The figure.
     """
-    panels = [(title, dict(lean)) for title, lean in leans.items()]
-    values = [v for _, lean in panels for v in lean.values() if np.isfinite(v)]
-    limit = max(0.05, float(np.max(np.abs(values)))) if values else 1.0
-    shared = mcolors.TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit)
-    norms = [shared] * len(panels)
-    if len(panels) == 2:
-        (_, before), (_, after) = panels
-        change = {c: after[c] - before[c] for c in after if c in before}
-        biggest = max((abs(v) for v in change.values() if np.isfinite(v)), default=0.0)
-        top = max(1e-3, biggest)
-        panels.append((f"Change in lean: {poles[0]} − {poles[1]}, scenario − baseline", change))
-        norms.append(mcolors.TwoSlopeNorm(vmin=-top, vcenter=0.0, vmax=top))
-    fig = Figure(figsize=(10, 3.9 * len(panels) + 0.6), layout="constrained")
+    fig = Figure(figsize=(9.0, 4.15 * len(panels)), layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(panels), 1, squeeze=False)).ravel()
-    edge_style = {
-        "trade": {"colors": "#9a9a9a", "linewidths": 0.45, "linestyles": "-", "alpha": 0.55},
-        "alliance": {"colors": "#3a5f8a", "linewidths": 0.5, "linestyles": "--", "alpha": 0.45},
-    }
-    mappables = []
-    for ax, (title, lean), norm in zip(axes, panels, norms, strict=True):
-        for layer, pairs in edges.items():
-            style = edge_style.get(layer, edge_style["trade"])
-            segments = [
-                seg for i, j in pairs for seg in _wrapped_segments(lon[i], lat[i], lon[j], lat[j])
-            ]
-            ax.add_collection(LineCollection(segments, zorder=1, **style))
-        codes = [c for c in iso3 if c in lean]
-        idx = [iso3.index(c) for c in codes]
-        mappables.append(
-            ax.scatter(
-                lon[idx],
-                lat[idx],
-                c=[lean[c] for c in codes],
-                s=[(size or {}).get(c, 30.0) for c in codes],
-                cmap=DIVERGING,
-                norm=norm,
-                edgecolors="#333333",
-                linewidths=0.5,
-                zorder=3,
-            )
+    for ax, panel in zip(axes, panels, strict=True):
+        art = maps.draw_choropleth(
+            ax,
+            panel.values,
+            cmap=panel.cmap,
+            norm=panel.norm,
+            capitals=capitals,
+            edges=edges,
+            edge_width=(0.2, 0.8),
+            edge_alpha=0.35,
         )
-        pole_idx = [iso3.index(p) for p in poles if p in iso3]
-        ax.scatter(lon[pole_idx], lat[pole_idx], marker="*", s=160, c="black", zorder=4)
-        for i, code in enumerate(iso3):
-            ax.annotate(
-                code,
-                (lon[i], lat[i]),
-                xytext=(0, 4),
-                textcoords="offset points",
-                ha="center",
-                fontsize=5.5,
-                color="#222222",
-                zorder=5,
-            )
-        ax.set_xlim(-180, 180)
-        ax.set_ylim(-60, 80)
-        ax.set_aspect("equal")
-        ax.set_xticks(range(-180, 181, 60))
-        ax.set_yticks(range(-60, 81, 30))
-        ax.set_xlabel("Longitude (°)")
-        ax.set_ylabel("Latitude (°)")
-        ax.set_title(title)
-    legend = [
-        Line2D([], [], color=edge_style["trade"]["colors"], lw=1.2, label="trade tie"),
-        Line2D([], [], color=edge_style["alliance"]["colors"], lw=1.2, ls="--", label="alliance"),
-        Line2D([], [], marker="*", color="black", ls="", ms=10, label=f"{poles[0]}, {poles[1]}"),
-    ]
-    axes[0].legend(handles=legend, loc="lower left", framealpha=0.9)
-    lean_axes = list(axes[: len(leans)])
-    bar = fig.colorbar(mappables[0], ax=lean_axes, shrink=0.8, pad=0.01)
-    bar.set_label(f"Lean: attraction to {poles[0]} − attraction to {poles[1]}")
-    if len(panels) > len(leans):
-        bar = fig.colorbar(mappables[-1], ax=axes[-1], shrink=0.8, pad=0.01)
-        bar.set_label(f"Change in lean (towards {poles[0]} +, towards {poles[1]} −)")
+        marks = [capitals[p] for p in poles if capitals and p in capitals]
+        if marks:
+            x, y = maps.equal_earth([lon for _, lon in marks], [lat for lat, _ in marks])
+            ax.scatter(x, y, marker="*", s=90, c="black", edgecolors="white", lw=0.6, zorder=6)
+        ax.set_title(panel.title)
+        maps.add_colorbar(fig, ax, art, panel.label, extend=panel.extend, shrink=0.6)
     return fig
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
@@ -13,7 +12,7 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
     pass
 from sim.report.batch import Batch
 from sim.report.document import Block, FigureBlock, Paragraph, Section, Table
-from sim.report.findings import SCORE_MEANING, TRADE_TIE_SHARE
+from sim.report.findings import SCORE_MEANING
 from sim.world.bundled import bundled_world
 
 __all__ = ["figure_sections"]
@@ -143,7 +142,9 @@ def figure_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
     poles = (focus[0], focus[1]) if len(focus) > 1 else None
     if poles is not None and not set(poles) <= targets:
         poles = None
-    lean = Section("lean", f"Lean between {focus[0]} and {focus[1]}" if poles else "Lean")
+    lean = Section(
+        "lean", f"Maps: lean between {focus[0]} and {focus[1]}, image, score" if poles else "Maps"
+    )
     if poles is None:
         lean.blocks.append(
             Paragraph(
@@ -176,7 +177,7 @@ def figure_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
                 f"Change in how each audience segment (youth, public, elite) sees "
                 f"{', '.join(audience_targets)}, {label}, {against}; mean over runs and over the "
                 "nations of each UN region (the target's own public left out). Perception runs "
-                "from −1 (hostile) to 1 (favourable); purple: better, orange: worse.",
+                "from −1 (hostile) to 1 (favourable); blue: better, red: worse.",
                 figures.perception_heatmap(
                     change, f"{titles[s]}: change in perception ({label})", audience_targets
                 ),
@@ -216,54 +217,191 @@ def figure_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
     return sections
 
 
+def _favourable(batch: Batch, actor: str) -> tuple[pd.DataFrame, bool]:
+    """Mean over runs of each observer's view of ``actor`` per scenario and step.
+
+    Returns:
+        (frame with columns scenario, step, observer, value; True if the values are the
+        predicted favourable share 0–100 of the ``polls`` table, False if they are attraction
+        in [−1, 1] because the batch has no polls).
+    """
+    try:
+        polls = batch.read(
+            "polls",
+            ["scenario", "step", "observer", "target", "favourable"],
+            filter=ds.field("target") == actor,
+        )
+    except (KeyError, ValueError, OSError):  # an older batch without the polls table
+        polls = pd.DataFrame()
+    if not polls.empty and "favourable" in polls:
+        frame = polls.groupby(["scenario", "step", "observer"], observed=True)["favourable"]
+        return frame.mean().rename("value").reset_index(), True
+    attraction = batch.tables["attraction"]
+    sub = attraction[attraction["target"] == actor]
+    frame = sub[["scenario", "step", "observer", "mean"]].rename(columns={"mean": "value"})
+    return frame.astype({"scenario": str}), False
+
+
 def _lean_figures(
     batch: Batch, poles: tuple[str, str], others: list[str], titles: Mapping[str, str], world
 ) -> list[Block]:
+    """The map figures per scenario: lean, favourable view of the first pole, score."""
+    from matplotlib import colors as mcolors
+
+    from sim.plots import palette
     from sim.report import figures
 
     attraction = batch.tables["attraction"]
-    base = batch.baseline
-    trade = np.maximum(world.trade, world.trade.T)
-    edges = {
-        "trade": list(zip(*np.nonzero(np.triu(trade >= TRADE_TIE_SHARE, 1)), strict=True)),
-        "alliance": list(zip(*np.nonzero(np.triu(world.alliance > 0, 1)), strict=True)),
-    }
     scores = batch.tables["scores"]
+    base = batch.baseline
+    places = zip(world.iso3, world.lat, world.lon, strict=True)
+    capitals = {c: (float(la), float(lo)) for c, la, lo in places}
     base_last = batch.last_step(base)
-    last_scores = scores[(scores["scenario"] == base) & (scores["step"] == base_last)]
-    size = {r.iso3: 6.0 + 1.1 * float(r.mean) for r in last_scores.itertuples()}
+    favourable, is_poll = _favourable(batch, poles[0])
 
     def lean(scenario: str, step: int) -> dict[str, float]:
         sub = attraction[(attraction["scenario"] == scenario) & (attraction["step"] == step)]
         wide = sub.pivot_table(index="observer", columns="target", values="mean", observed=True)
         return (wide[poles[0]] - wide[poles[1]]).dropna().to_dict()
 
+    def view(scenario: str, step: int) -> dict[str, float]:
+        sub = favourable[(favourable["scenario"] == scenario) & (favourable["step"] == step)]
+        return {o: float(v) for o, v in zip(sub["observer"], sub["value"], strict=True)}
+
+    def score(scenario: str, step: int) -> dict[str, float]:
+        sub = scores[(scores["scenario"] == scenario) & (scores["step"] == step)]
+        return {c: float(v) for c, v in zip(sub["iso3"], sub["mean"], strict=True)}
+
+    def change(after: Mapping[str, float], before: Mapping[str, float]) -> dict[str, float]:
+        return {c: after[c] - before[c] for c in after if c in before}
+
+    a, b = poles
+    towards = f"blue: towards {a}, red: towards {b}"
     blocks: list[Block] = []
     for s in others or [base]:
         step = min(batch.last_step(s), base_last)
-        leans = {f"Baseline: {titles[base]} · {batch.date(step)}": lean(base, step)}
-        if s != base:
-            leans[f"Scenario: {titles[s]} · {batch.date(step)}"] = lean(s, step)
+        when = batch.date(step)
+        versus = s != base
+        base_title = f"Baseline: {titles[base]} · {when}"
+        scen_title = f"Scenario: {titles[s]} · {when}"
+
+        # lean between the poles
+        leans = {base_title: lean(base, step)}
+        if versus:
+            leans[scen_title] = lean(s, step)
+        both = [v for values in leans.values() for v in values.values()]
+        shared = figures.centred_norm(both, floor=0.05)
+        label = f"Lean: attraction to {a} − attraction to {b} ({towards})"
+        panels = [figures.MapPanel(t, v, label, shared) for t, v in leans.items()]
+        if versus:
+            moved = change(leans[scen_title], leans[base_title])
+            panels.append(
+                figures.MapPanel(
+                    f"Change in lean, scenario − baseline · {when}",
+                    moved,
+                    f"Change in lean (blue: moved towards {a}, red: towards {b})",
+                    figures.centred_norm(moved.values()),
+                )
+            )
         blocks.append(
             FigureBlock(
                 f"lean-{s}",
-                f"Lean between {poles[0]} and {poles[1]}: "
-                + (f"baseline vs {titles[s]}" if s != base else "baseline"),
-                f"Nations at their capitals (longitude/latitude, equirectangular). Colour: lean = "
-                f"mean attraction to {poles[0]} − mean attraction to {poles[1]} over runs in "
-                f"{batch.date(step)} (purple: leans to {poles[0]}, orange: to {poles[1]}); "
-                "marker area grows with the baseline score. Grey lines: trade ties where one "
-                f"partner has at least {TRADE_TIE_SHARE:.0%} of the other's goods trade; dashed "
-                "blue: alliances. "
+                f"Lean between {a} and {b}: "
+                + (f"baseline vs {titles[s]}" if versus else "baseline"),
+                f"Each nation coloured by its lean = mean attraction to {a} − mean attraction "
+                f"to {b} over runs in {when} ({towards}; white: no lean), on a world map of "
+                "country shapes (Natural Earth, Equal Earth projection; small states as a dot at "
+                f"their capital; grey: not in the model). Stars: {a} and {b}. "
                 + (
                     "Top: baseline; middle: the scenario (same colour scale); bottom: the change "
-                    "in lean, scenario minus baseline, on its own scale."
-                    if s != base
+                    "in lean, scenario minus baseline, on its own scale centred on no change."
+                    if versus
                     else ""
                 ),
-                figures.lean_network(
-                    list(world.iso3), world.lat, world.lon, edges, leans, poles, size
+                figures.world_maps(panels, capitals=capitals, poles=poles),
+            )
+        )
+
+        # the first pole's image abroad
+        views = {base_title: view(base, step)}
+        if versus:
+            views[scen_title] = view(s, step)
+        if is_poll:
+            what = f"Predicted favourable view of {a} (% of the public; 50: as many for as against)"
+            norm = mcolors.TwoSlopeNorm(vmin=0.0, vcenter=50.0, vmax=100.0)
+            source = "the predicted favourable share of each nation's public (polls table)"
+        else:
+            what = f"Attraction to {a} (−1 hostile … +1 favourable; 0: neutral)"
+            values = [v for vs in views.values() for v in vs.values()]
+            norm = figures.centred_norm(values, floor=0.05)
+            source = (
+                "attraction (this batch has no predicted favourable shares, so the map shows "
+                "the audience-weighted attraction in [−1, 1])"
+            )
+        panels = [figures.MapPanel(t, v, what, norm) for t, v in views.items()]
+        if versus:
+            moved = change(views[scen_title], views[base_title])
+            unit = "points" if is_poll else "attraction"
+            panels.append(
+                figures.MapPanel(
+                    f"Change in the view of {a}, scenario − baseline · {when}",
+                    moved,
+                    f"Change ({unit}; blue: warmer towards {a}, red: cooler)",
+                    figures.centred_norm(moved.values()),
+                )
+            )
+        blocks.append(
+            FigureBlock(
+                f"favourable-{s}",
+                f"How the world sees {a}: "
+                + (f"baseline vs {titles[s]}" if versus else "baseline"),
+                f"Each nation coloured by {source}, mean over runs in {when}; blue: favourable, "
+                "red: unfavourable, centred on the neutral point. "
+                + (
+                    "Bottom: the change under the scenario against the baseline, centred on no "
+                    "change."
+                    if versus
+                    else ""
                 ),
+                figures.world_maps(panels, capitals=capitals, poles=(a,)),
+            )
+        )
+
+        # soft power score
+        level = score(base, step)
+        panels = [
+            figures.MapPanel(
+                base_title,
+                level,
+                "Soft power score (0–100, mean over runs)",
+                mcolors.Normalize(0.0, 100.0),
+                cmap=palette.SEQUENTIAL,
+            )
+        ]
+        if versus:
+            moved = change(score(s, step), level)
+            panels.append(
+                figures.MapPanel(
+                    f"Change in score, scenario − baseline · {when}",
+                    moved,
+                    "Change in score (points; blue: gains, red: losses)",
+                    figures.centred_norm(moved.values(), floor=0.1),
+                )
+            )
+        blocks.append(
+            FigureBlock(
+                f"score-map-{s}",
+                "Soft power score by nation: " + (titles[s] if versus else titles[base]),
+                f"Top: each nation's soft power score in the baseline, {when}, mean over runs "
+                "(cividis, dark: low, yellow: high; legible in grey and to colour-blind readers)."
+                + (
+                    " Bottom: the change under the scenario against the baseline (mean over "
+                    "runs), blue for gains and red for losses, centred on no change."
+                    if versus
+                    else ""
+                )
+                + f" {SCORE_MEANING}",
+                figures.world_maps(panels, capitals=capitals, poles=poles),
             )
         )
     return blocks
