@@ -11,11 +11,7 @@ score the held-out nations. Survey indices are targets only; nothing here feeds 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +22,7 @@ import numpy as np
 from sim.analysis.agreement import spearman
 from sim.analysis.baselines import index_baselines
 from sim.analysis.targets import MIN_OVERLAP, Target
+from sim.batch.executor import blas_limit, fork_pool
 from sim.errors import ParameterError, SoftPowerError, suggest
 from sim.params import REGISTRY, Parameters
 from sim.version import __version__
@@ -45,25 +42,6 @@ __all__ = [
 
 #: Decimal places kept in a calibrated value (the reported fit is for the rounded values).
 DECIMALS = 4
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """Run the block with BLAS limited to one thread, then restore the previous limits.
-
-    The kernel's products are small (60 × 60 by 60 × 720): extra BLAS threads only spin, and on a
-    busy machine they make a model build ten times slower. Parallelism comes from processes.
-    """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def _init_worker() -> None:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
 
 
 def model_scores(
@@ -161,20 +139,7 @@ class _PoolMap:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_init_worker,
-        )
-        # A fork pool starts all its workers at the first submit. The only other threads here are
-        # native ones (OpenBLAS's idle workers, which re-initialise after fork; an allocator's
-        # background thread), never Python threads holding locks the children would need, so
-        # Python's warning about forking a multi-threaded process does not apply.
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", "This process .* is multi-threaded", DeprecationWarning
-            )
-            self.pool.submit(int).result()
+        self.pool = fork_pool(workers)  # one BLAS thread per worker
 
     def __call__(self, func: Callable[[Any], float], items: Iterable[Any]) -> list[float]:
         items = list(items)
@@ -223,7 +188,7 @@ class Fit:
     generations: int
 
 
-@_one_blas_thread()
+@blas_limit(1)
 def fit(
     target_rows: np.ndarray,
     observed: np.ndarray,
@@ -491,7 +456,7 @@ def _folds(n: int, k: int, seed: np.random.SeedSequence) -> list[np.ndarray]:
     return [np.sort(perm[f::k]) for f in range(k)]
 
 
-@_one_blas_thread()
+@blas_limit(1)
 def calibrate(
     target: Target,
     names: Sequence[str],

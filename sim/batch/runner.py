@@ -15,20 +15,17 @@ runs raise ``RuntimeError`` inside the worker, to exercise failure isolation and
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import gc
 import itertools
 import json
 import os
-import signal
 import sys
 import time
 import traceback
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -39,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
+from sim.batch.executor import blas_limit, default_workers, fork_pool, limit_blas
 from sim.batch.experiment import Experiment, RunSpec, seed_label
 from sim.batch.store import Store, remove_part_tables, write_part_tables
 from sim.batch.tables import run_tables, with_keys
@@ -54,7 +52,6 @@ __all__ = [
     "BatchContext",
     "BatchReport",
     "RunTask",
-    "blas_threads",
     "default_workers",
     "execute",
     "execute_part",
@@ -314,54 +311,6 @@ def plan_parts(tasks: list[RunTask], workers: int) -> list[list[RunTask]]:
 
 _CONTEXT: BatchContext | None = None
 
-_BLAS_SETTERS = (
-    "scipy_openblas_set_num_threads64_",
-    "scipy_openblas_set_num_threads",
-    "openblas_set_num_threads64_",
-    "openblas_set_num_threads",
-)
-_BLAS_GETTERS = tuple(name.replace("set_", "get_") for name in _BLAS_SETTERS)
-
-
-def blas_threads(n: int | None) -> int | None:
-    """Set the threads of every OpenBLAS loaded in this process; return the previous number.
-
-    A run's matrix products are small: BLAS threads only compete with the other workers (on two
-    cores, a run costs about six times more CPU with OpenBLAS's default threads). Workers
-    therefore use one thread, unless ``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS`` is set.
-
-    Args:
-        n: Threads to use; None leaves them as they are.
-
-    Returns:
-        The previous number of threads, or None when no OpenBLAS was found or it was left alone.
-
-    """
-    if n is None or os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS"):
-        return None
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:  # pragma: no cover - not Linux
-        return None
-    libraries = {
-        line.split()[-1]
-        for line in maps.splitlines()
-        if "openblas" in line.lower() and line.split()[-1].startswith("/")
-    }
-    previous = None
-    for library in sorted(libraries):
-        try:
-            handle = ctypes.CDLL(library)
-        except OSError:  # pragma: no cover - unreadable library
-            continue
-        for setter, getter in zip(_BLAS_SETTERS, _BLAS_GETTERS, strict=True):
-            if hasattr(handle, setter):
-                if previous is None and hasattr(handle, getter):
-                    previous = int(getattr(handle, getter)())
-                getattr(handle, setter)(int(n))
-                break
-    return previous
-
 
 @cache
 def _worker_setup() -> None:
@@ -372,7 +321,7 @@ def _worker_setup() -> None:
     Freezing what exists now makes the full pass after each run cheap (it scans only the run's
     objects), so a worker's memory stays flat.
     """
-    blas_threads(1)
+    limit_blas(1)
     bundled_world()
     gc.collect()
     gc.freeze()
@@ -384,15 +333,9 @@ def _collect(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _init_worker(context: BatchContext) -> None:
-    """Initialise a forked worker: keep the context, load the world, die with the parent."""
+    """Initialise a forked worker: keep the context, load the world."""
     global _CONTEXT
     _CONTEXT = context
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan keeps running after kill
-        except OSError:  # pragma: no cover - no glibc
-            pass
     _worker_setup()
 
 
@@ -401,25 +344,16 @@ def _execute_in_worker(tasks: list[RunTask]) -> list[dict[str, Any]]:
     return _collect(execute_part(tasks, _CONTEXT))
 
 
-def default_workers() -> int:
-    """Return the number of cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _serial(parts: list[list[RunTask]], context: BatchContext) -> Iterator[list[dict[str, Any]]]:
     bundled_world()
-    previous = blas_threads(1)
     gc.collect()
     gc.freeze()  # see _worker_setup; undone at the end, this process lives on
     try:
-        for tasks in parts:
-            yield _collect(execute_part(tasks, context))
+        with blas_limit(1):
+            for tasks in parts:
+                yield _collect(execute_part(tasks, context))
     finally:
         gc.unfreeze()
-        blas_threads(previous)
 
 
 def _execute_on_dask(tasks: list[RunTask], context: BatchContext) -> list[dict[str, Any]]:
@@ -430,23 +364,11 @@ def _execute_on_dask(tasks: list[RunTask], context: BatchContext) -> list[dict[s
 def _processes(
     parts: list[list[RunTask]], context: BatchContext, workers: int
 ) -> Iterator[list[dict[str, Any]]]:
-    """Start a fork pool now (before any thread exists in this process) and return its results."""
-    import multiprocessing
-
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_init_worker,
-        initargs=(context,),
-    )
+    """Start a fork pool now (before the progress bar starts its thread) and return its results."""
+    pool = fork_pool(workers, _init_worker, (context,))
     window = 4 * workers  # bounded in-flight tasks keep the driver's memory flat
     queue = iter(parts)
-    # The first submit forks every worker: do it before the progress bar starts its thread.
-    # Python warns about any thread at fork; the only ones here are Arrow's and OpenBLAS's idle
-    # pools, which register at-fork handlers, so the warning does not apply.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-        pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
+    pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
 
     def results() -> Iterator[list[dict[str, Any]]]:
         nonlocal pending
