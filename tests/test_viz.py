@@ -6,10 +6,11 @@ widgets a student clicks.
 from __future__ import annotations
 
 import dataclasses
+import html
 import socket
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import ipyvue
 import ipyvuetify as v
 import numpy as np
 import pandas as pd
@@ -22,9 +23,11 @@ from mesa.visualization.solara_viz import _build_model_init_kwargs
 from sim.batch.tables import run_tables
 from sim.cli import cli
 from sim.errors import ParameterError, ScenarioError
+from sim.model.model import StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
+from sim.plots import maps, svgmap
 from sim.scenario import resolve_targets
-from sim.viz import figures
+from sim.viz import figures, narrative
 from sim.viz.components import Dashboard, ViewSettings
 from sim.viz.library import BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
 from sim.viz.model import AppModel, model_params
@@ -223,9 +226,10 @@ def test_us_lean_fades_most_where_the_aid_cut_hit(fresh, stepped):
     assert np.all(figures.lean_change(fresh, "USA", "CHN") == 0)
     moved = figures.lean_change(stepped, "USA", "CHN")
     assert moved[hit].mean() < min(moved[rest].mean(), 0)
-    image = figures.NetworkMap().draw(stepped, "USA", "CHN", (), colour="change")
-    assert image.colour == "change" and np.max(np.abs(moved)) <= image.limit
-    assert image.limit < figures.LEAN_LIMIT  # the scale fits the moves, not the leans
+    shown = figures.map_view(stepped, "USA", "CHN", (), colour="change", actor="USA")
+    change = figures.attraction_change(stepped, "USA")
+    assert shown.colour == "change" and np.nanmax(np.abs(change)) <= shown.limit
+    assert shown.limit < figures.LEAN_LIMIT  # the scale fits the moves, not the leans
 
 
 def test_lean_swaps_sign_when_the_poles_swap(stepped):
@@ -234,29 +238,47 @@ def test_lean_swaps_sign_when_the_poles_swap(stepped):
     )
 
 
-def test_map_tooltips_sit_on_the_nations_and_name_score_and_rank(stepped):
-    image = figures.NetworkMap(width=720, height=266).draw(stepped, "USA", "CHN", ("aid",))
-    root = ET.fromstring(image.image)
-    assert root.tag.endswith("svg")
-    spot = {h.iso3: h for h in image.hotspots}["KEN"]
+def test_map_tooltips_name_score_rank_and_the_nations_sit_on_their_countries(stepped):
+    shown = figures.map_view(stepped, "USA", "CHN", ("aid",))
     k = stepped.iso3.index("KEN")
-    # the axes fill the image: longitude -180..180 and latitude -58..75 map linearly to pixels
-    assert spot.x == pytest.approx((stepped.world.lon[k] + 180) / 360 * 720, abs=1)
-    assert spot.y == pytest.approx((75 - stepped.world.lat[k]) / 133 * 266, abs=1)
     rank = stepped.recorder.rank[stepped.steps, k]
-    assert spot.title.startswith("Kenya (KEN): score ") and f"rank {rank};" in spot.title
-    assert image.edge_counts == {"aid": len(figures.layer_edges(stepped, "aid"))}
-    html = figures.map_html(image)
-    assert html.count("<area ") == stepped.n and 'usemap="#softpower-map"' in html
+    assert (
+        shown.titles["KEN"].startswith("Kenya (KEN): score ")
+        and f"rank {rank};" in (shown.titles["KEN"])
+    )
+    assert set(shown.fills) == set(stepped.iso3)
+    assert shown.edge_counts == {"aid": len(figures.layer_edges(stepped, "aid"))}
+    # every nation is a country shape of the shared map module or a dot at its capital
+    shapes = {s["iso3"] for s in svgmap.shapes()}
+    dotted = {d["iso3"] for d in shown.dots}
+    assert set(stepped.iso3) <= shapes | dotted and "SGP" in dotted
+    # a point in Kenya's polygon (its label point) is Kenya for the hit test
+    x, y = svgmap.to_svg(*maps.country_shapes()["KEN"].label_xy)
+    assert svgmap.nation_at_svg(float(x), float(y)) == "KEN"
 
 
 def test_map_redraw_follows_the_poles(stepped):
-    drawer = figures.NetworkMap()
-    first = drawer.draw(stepped, "USA", "CHN")
-    other = drawer.draw(stepped, "DEU", "RUS")
-    assert first.image != other.image
+    first = figures.map_view(stepped, "USA", "CHN")
+    other = figures.map_view(stepped, "DEU", "RUS")
+    assert first.fills != other.fills
     assert "toward DEU" in other.alt or "toward RUS" in other.alt
-    assert drawer.draw(stepped, "USA", "CHN").image == first.image  # redraw is repeatable
+    assert figures.map_view(stepped, "USA", "CHN") == first  # repeatable
+
+
+def test_change_since_start_paints_the_side_that_moved(stepped):
+    # Finding: with poles USA and RUS, "change since start" painted Europe "toward RUS" when it
+    # was the US that fell. The change mode now shows each nation's attraction to one actor.
+    lean_moved = figures.lean_change(stepped, "USA", "RUS")
+    deu = stepped.iso3.index("DEU")
+    assert lean_moved[deu] < 0  # the old colour: "toward RUS"
+    shown = figures.map_view(stepped, "USA", "RUS", (), colour="change", actor="USA")
+    us_moved = figures.attraction_change(stepped, "USA")
+    assert shown.values["DEU"] == pytest.approx(us_moved[deu]) and us_moved[deu] < 0
+    assert (shown.low, shown.high) == ("cooler toward USA", "warmer toward USA")
+    assert "RUS" not in shown.what and "attraction to United States" in shown.what
+    assert "United States" in shown.what and np.isnan(shown.values["USA"])  # not itself
+    russia = figures.map_view(stepped, "USA", "RUS", (), colour="change", actor="RUS")
+    assert abs(russia.values["DEU"]) < abs(shown.values["DEU"])  # Russia hardly moved
 
 
 def test_score_chart_shows_the_steps_so_far(fresh, stepped):
@@ -347,30 +369,175 @@ def click(rc, label: str) -> None:
     button.widget.click()
 
 
-def test_step_advances_the_model_and_redraws_map_and_chart(page):
-    map_before = html_of(page, "softpower-map-box")
+def world_map(rc):
+    """The map's widget (the Vue template of `sim.viz.components.WorldMap`)."""
+    found = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, "fills")]
+    assert len(found) == 1
+    return found[0]
+
+
+def header(rc) -> str:
+    return html_of(rc, "softpower-header")
+
+
+def test_step_advances_the_model_and_recolours_the_map_and_redraws_the_chart(page):
+    fills_before = dict(world_map(page).fills)
     chart_before = html_of(page, "softpower-scores-box")
-    assert "step 0 of 40" in html_of(page, "softpower-header")
+    assert "step 0 of 40" in header(page)
     click(page, "Step")
     click(page, "Step")
-    assert "step 2 of 40" in html_of(page, "softpower-header")
+    assert "step 2 of 40" in header(page)
     page.find(v.Html, children=["Time: 2.0"]).assert_single()  # Mesa's step counter
-    assert html_of(page, "softpower-map-box") != map_before
+    assert world_map(page).fills != fills_before
     assert html_of(page, "softpower-scores-box") != chart_before
+
+
+def test_the_map_is_drawn_from_the_shared_map_module_and_fits_its_card(page):
+    shown = world_map(page)
+    assert len(shown.shapes) == len(svgmap.shapes()) > 150  # country polygons
+    assert shown.viewbox == svgmap.view_box()
+    # Finding: the map was an 860 px wide image, cut off at 1024 and 1280 px.
+    template = (REPO / "sim" / "viz" / "worldmap.vue").read_text()
+    assert "width: 100%" in template and "860" not in template
+
+
+@pytest.mark.parametrize("interval", [3, 11])
+def test_step_with_any_render_interval_stops_cleanly_at_the_last_quarter(page, interval):
+    # Finding: with a render interval above 1, Step ran past quarter 40 into a traceback.
+    set_value(page.find(v.Slider, label="Render Interval (steps)"), interval)
+    for _ in range(40 // interval + 2):
+        button = page.find(v.Btn, children=["Step"]).widget
+        if button.disabled:
+            break
+        button.click()
+    assert "step 40 of 40" in header(page) and "finished" in header(page)
+    assert page.find(v.Btn, children=["Step"]).widget.disabled
+    assert not page.find(v.Alert, type="error").widgets  # no error box
+
+
+def test_the_app_model_stops_instead_of_stepping_past_its_end():
+    model = AppModel("us_aid_cuts")
+    model.run()
+    assert model.steps == model.horizon and not model.running
+    score = model.recorder.score[model.horizon].copy()
+    model.step()  # Mesa's controller may call it again: nothing happens, nothing raises
+    assert model.steps == model.horizon
+    np.testing.assert_array_equal(model.recorder.score[model.horizon], score)
+    with pytest.raises(StepPastEndError):  # the plain model still refuses
+        model._step_in_horizon()
 
 
 def test_reset_loads_the_selected_scenario_seed_and_slider_values(page):
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
     set_value(page.find(v.Slider, label="stubbornness"), 0.3)
     click(page, "Step")
-    assert "Baseline" in html_of(page, "softpower-header")  # not before Reset
+    assert "Baseline" in header(page)  # not before Reset
     click(page, "Reset")
-    header = html_of(page, "softpower-header")
-    assert "US foreign aid cuts" in header and "step 0 of 40" in header
-    assert "<b>stubbornness</b> 0.3" in header
+    assert "US foreign aid cuts" in header(page) and "step 0 of 40" in header(page)
+    assert "<b>stubbornness</b> 0.3" in header(page)
     click(page, "Step")
     events = html_of(page, "softpower-events")
-    assert "capacity" in events and "USA" in events
+    assert "The United States cuts its aid capacity" in events
+
+
+def test_choices_waiting_for_reset_say_they_are_pending(page):
+    # Finding: choices did nothing until Reset, with no sign that they were pending.
+    assert "Pending" not in " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
+    alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    assert "Pending until you press Reset: Scenario us_aid_cuts" in alerts
+    page.find(v.Select, label="Scenario (pending)").assert_single()
+    click(page, "Reset")
+    alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    assert "Pending" not in alerts
+
+
+def test_the_seed_is_typed_by_hand_and_defaults_come_back(page):
+    # Findings: the seed was a 0-999 slider that could not be set by hand; no way back to
+    # the defaults.
+    set_value(page.find(v.TextField, label="Seed"), "4242")
+    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    click(page, "Reset")
+    assert "seed 4242" in header(page) and "<b>stubbornness</b> 0.3" in header(page)
+    click(page, "Back to defaults")
+    alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    assert "Seed 0" in alerts and "stubbornness 0.1" in alerts  # pending until Reset
+    click(page, "Reset")
+    assert "seed 0" in header(page) and "<b>stubbornness</b>" not in header(page)
+
+
+def test_sliders_show_their_value_unit_and_a_help_line_from_the_registry(page):
+    # Finding: the sliders showed no values and nothing said what a parameter does.
+    for name in KEY_PARAMETERS:
+        p = REGISTRY[name]
+        text = html_of(page, f"softpower-help-{name}")
+        assert f"<b>{p.default:g}" in text and html.escape(p.meaning) in text
+        if p.unit != "1":
+            assert p.unit in text
+    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    assert "<b>0.3</b>" in html_of(page, "softpower-help-stubbornness")
+
+
+def test_each_quarter_is_told_in_plain_sentences(page):
+    set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
+    click(page, "Reset")
+    click(page, "Step")
+    story = html_of(page, "softpower-story")
+    assert "The United States cuts its aid capacity from 1.00 to 0.43" in story
+    for _ in range(2):
+        click(page, "Step")
+    # Finding: events read as code ("credibility shock USA → DNK bad 0.68").
+    events = html_of(page, "softpower-events")
+    assert "lose trust in the United States" in events
+    assert "credibility shock" not in events and "→" not in events
+
+
+def test_clicking_a_country_opens_it_in_the_inspector(page):
+    # Finding: nations could not be picked by clicking the map.
+    shown = world_map(page)
+    x, y = svgmap.to_svg(*maps.country_shapes()["BRA"].label_xy)
+    shown.vue_pick({"x": float(x), "y": float(y)})
+    assert "Brazil (BRA)" in html_of(page, "softpower-inspector")
+    assert world_map(page).selected == "BRA"
+    # a small state is a dot at its capital: the hit test finds it there
+    assert "SGP" in {d["iso3"] for d in world_map(page).dots}
+    lat, lon = 1.29, 103.85  # Singapore, on the coarse outline of Malaysia
+    x, y = svgmap.to_svg(*maps.equal_earth(lon, lat))
+    world_map(page).vue_pick({"x": float(x), "y": float(y)})
+    assert "Singapore (SGP)" in html_of(page, "softpower-inspector")
+
+
+def test_the_inspector_explains_credibility(page):
+    # Finding: "Credibility it gives: USA 0.40" was unexplained.
+    assert narrative.CREDIBILITY_HELP in html_of(page, "softpower-inspector").replace("&#x27;", "'")
+
+
+def test_compare_mode_runs_two_scenarios_with_the_same_seed_side_by_side(page):
+    set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
+    set_value(page.find(v.Select, label="Compare with"), "baseline")
+    click(page, "Reset")
+    click(page, "Step")
+    click(page, "Step")
+    assert "Comparing with <b>Baseline" in header(page) and "step 2 of 40" in header(page)
+    table = html_of(page, "softpower-compare")
+    assert "step 2" in table and "this run" in table
+    page.find(v.Btn, children=["difference between runs"]).assert_single()
+    app_model = AppModel("us_aid_cuts", seed=0, compare_with="baseline")
+    app_model.step()
+    app_model.step()
+    alone = AppModel("baseline", seed=0)
+    alone.step()
+    alone.step()
+    np.testing.assert_array_equal(app_model.twin.recorder.score[2], alone.recorder.score[2])
+
+
+def test_the_solara_badge_is_off_and_captions_follow_the_theme(page):
+    # Findings: the badge covered the events list; grey captions were unreadable in dark mode.
+    import solara.server.settings
+
+    assert solara.server.settings.theme.show_banner is False
+    texts = [w.unsafe_innerHTML for w in page.find(solara.widgets.HTML).widgets]
+    assert texts and not any("color:#555" in t for t in texts)
 
 
 @pytest.fixture(scope="module")
@@ -389,13 +556,17 @@ def dashboard(dashboard_page):
     return rc, view
 
 
-def test_pole_selector_recolours_the_map_and_relabels_the_legend(dashboard):
+def test_nation_pickers_are_searchable(dashboard):
+    # Finding: the drop-downs were not searchable: typing "United S" picked the UAE. An
+    # autocomplete filters by any part of the label instead.
     rc, view = dashboard
-    before = html_of(rc, "softpower-map-box")
-    set_value(rc.find(v.Select, label="Pole A (blue)"), "Germany (DEU)")
+    picker = rc.find(v.Autocomplete, label="Pole A (blue)")
+    picker.assert_single()
+    items = picker.widget.items
+    assert [i for i in items if "united s" in i.lower()] == ["United States (USA)"]
+    set_value(picker, "Germany (DEU)")
     assert view.value.pole_a == "DEU"
-    assert html_of(rc, "softpower-map-box") != before
-    assert "<b>DEU</b>" in html_of(rc, "softpower-map-legend")
+    assert "<b>Lean now: attraction to DEU" in html_of(rc, "softpower-map-legend")
 
 
 def test_layer_toggles_add_and_remove_edges(dashboard):
@@ -404,27 +575,32 @@ def test_layer_toggles_add_and_remove_edges(dashboard):
     set_value(rc.find(v.Checkbox, label="trade"), True)
     assert "trade" in view.value.layers
     assert "trade (≥ 10%)" in html_of(rc, "softpower-map-legend")
-    set_value(rc.find(v.Checkbox, label="aid"), False)
-    assert "aid flow" not in html_of(rc, "softpower-map-legend")
+    assert len(world_map(rc).edges) >= 1
+    set_value(rc.find(v.Checkbox, label="BRI"), False)
+    assert "BRI membership" not in html_of(rc, "softpower-map-legend")
 
 
 def test_perception_and_inspector_follow_their_selectors(dashboard):
     rc, _ = dashboard
     assert "Perception of USA" in html_of(rc, "softpower-perception")
-    set_value(rc.find(v.Select, label="Perception of"), "China (CHN)")
+    set_value(rc.find(v.Autocomplete, label="Perception of"), "China (CHN)")
     assert "Perception of CHN" in html_of(rc, "softpower-perception")
-    set_value(rc.find(v.Select, label="Nation"), "Brazil (BRA)")
+    set_value(rc.find(v.Autocomplete, label="Nation"), "Brazil (BRA)")
     inspector = html_of(rc, "softpower-inspector")
     assert "Brazil (BRA)" in inspector and "Member of:" in inspector
 
 
-def test_colour_toggle_shows_the_change_since_the_start(dashboard):
+def test_change_since_start_is_one_click_away_and_names_its_actor(dashboard):
     rc, view = dashboard
-    assert "← lean →" in html_of(rc, "softpower-map-legend")
+    assert "Lean now" in html_of(rc, "softpower-map-legend")
     rc.find(v.Btn, children=["change since start"]).assert_single()
     set_value(rc.find(v.BtnToggle), 1)  # the second button, as a click in the browser does
     assert view.value.colour == "change"
-    assert "change in lean since the start" in html_of(rc, "softpower-map-legend")
+    legend = html_of(rc, "softpower-map-legend")
+    assert "Change since the start in each nation&#x27;s attraction to United States" in legend
+    assert "cooler toward USA" in legend
+    set_value(rc.find(v.Autocomplete, label="Attraction to"), "Russia (RUS)")
+    assert "warmer toward RUS" in html_of(rc, "softpower-map-legend")
 
 
 def test_top_ten_table_shows_ten_rows(dashboard):

@@ -71,6 +71,7 @@ __all__ = [
     "diverging_norm",
     "nation_at",
     "nation_at_lonlat",
+    "edge_segments",
 ]
 
 #: The bundled Natural Earth file (see ``SOURCE.md`` beside it).
@@ -460,7 +461,7 @@ def diverging_norm(values: Iterable[float], *, limit: float | None = None) -> No
     return TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound)
 
 
-def _edge_segments(a: tuple[float, float], b: tuple[float, float]) -> list[np.ndarray]:
+def edge_segments(a: tuple[float, float], b: tuple[float, float]) -> list[np.ndarray]:
     """Projected line(s) from lon/lat ``a`` to ``b`` the short way round.
 
     A line whose longitudes differ by more than 180° leaves the map at one edge and comes
@@ -643,7 +644,7 @@ def draw_choropleth(
             pa, pb = lonlat(a), lonlat(b)
             if pa is None or pb is None:
                 continue
-            for segment in _edge_segments(pa, pb):
+            for segment in edge_segments(pa, pb):
                 segments.append(segment)
                 weights.append(abs(float(w)))
         wmax = max(weights, default=0.0) or 1.0

@@ -1,4 +1,10 @@
-"""The Solara app: Mesa's SolaraViz controls in the sidebar, the soft power views in the main area.
+"""The Solara app: Mesa's model controller and the model's inputs in the sidebar, the soft power
+views in the main area.
+
+The page is laid out as Mesa's ``SolaraViz`` lays it out (app bar with the theme toggle, a sidebar
+with Controls, Model Parameters and Information, the views beside it) and steps the model with
+Mesa's own ``ModelController``; only the inputs are the app's own (`sim.viz.controls`), so that
+they show values, units, help and what waits for Reset.
 
 Start it with ``softpower app`` (or ``solara run sim/viz/app.py``); see ``docs/app.md``.
 """
@@ -14,37 +20,78 @@ os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
 warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
 import solara  # noqa: E402
+import solara.lab  # noqa: E402
 import solara.server.settings  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.solara_viz import ModelController, ShowSteps  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
+from sim.viz.controls import ParameterPanel, pending_changes  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
 from sim.viz.model import AppModel, model_params  # noqa: E402
 
-__all__ = ["Page", "page", "TITLE"]
+__all__ = ["Page", "page", "TITLE", "CSS"]
 
 #: Shown in the app bar and the browser tab.
 TITLE = "softpower: how nations win and lose soft power"
 
 # `solara run` may have imported Solara (and read the environment) before this module.
 solara.server.settings.telemetry.mixpanel_enable = False
+# Solara's "This website runs on Solara" badge sits over the bottom right of the page (the
+# events list on a laptop screen).
+solara.server.settings.theme.show_banner = False
 # One BLAS thread, as in the CLI: the model's matrices are small, threads only add hand-offs.
 threadpool_limits(limits=1)
+
+
+#: Page styles: readable in the light and the dark theme, the map as wide as its card.
+CSS = """
+.softpower-worldmap svg { max-width: 100%; }
+.theme--dark .softpower-header, .theme--dark .softpower-story,
+.theme--dark .softpower-map-legend, .theme--dark .softpower-inspector,
+.theme--dark .softpower-events, .theme--dark .softpower-top10,
+.theme--dark .softpower-perception, .theme--dark .softpower-compare { color: #f0f0f0; }
+.theme--dark .softpower-worldmap svg { background: #1e1e1e; }
+.theme--dark .softpower-input-help { color: #e0e0e0; }
+"""
 
 
 @solara.component
 def Page():
     """The whole app for one browser session (each session gets its own model and view)."""
     library = solara.use_memo(scenario_library, [])
+    params = solara.use_memo(lambda: model_params(library), [])
     first = solara.use_memo(lambda: AppModel(library=library), [])
     model = solara.use_reactive(first)
     view = solara.use_reactive(ViewSettings().fitted(first.iso3))
+    inputs = solara.use_reactive({name: spec["value"] for name, spec in params.items()})
+    play_interval = solara.use_reactive(150)
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
     solara.Title("softpower")
-    with solara.Column(style={"padding": "0"}) as main:
-        SolaraViz(model, components=[], model_params=model_params(library), name=TITLE)
-        Dashboard(model.value, view, library.errors)
-    return main
+    solara.Style(CSS)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+        solara.lab.ThemeToggle()
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Controls"):
+            solara.SliderInt("Play Interval (ms)", value=play_interval, min=1, max=500, step=10)
+            solara.SliderInt(
+                "Render Interval (steps)", value=render_interval, min=1, max=100, step=2
+            )
+            solara.Checkbox(label="Use Threads", value=use_threads)
+            ModelController(
+                model,
+                model_parameters=inputs,
+                play_interval=play_interval,
+                render_interval=render_interval,
+                use_threads=use_threads,
+            )
+        with solara.Card("Model Parameters"):
+            ParameterPanel(params, inputs, model.value)
+        with solara.Card("Information"):
+            ShowSteps(model.value)
+    Dashboard(model.value, view, library.errors, pending_changes(params, inputs.value, model.value))
 
 
 #: Alias for ``solara run``-style lookups of a lower-case ``page``.

@@ -1,29 +1,31 @@
-"""The app's views as Solara components: network map, scores, top 10, perception, events, inspector.
+"""The app's views as Solara components: world map, this quarter, scores, top 10, perception,
+events, inspector, comparison.
 
 Each view takes the model, its current step and the session's `ViewSettings` (a reactive value);
 `Dashboard` re-renders them when Mesa's controller steps the model (it bumps
-``mesa.visualization.utils.update_counter``). Figures are matplotlib SVGs embedded as ``<img>``
-with alt text; tables are plain HTML, so screen readers and the browser's find work on them.
+``mesa.visualization.utils.update_counter``). The world map is an SVG drawn in the browser from
+the shared map module's shapes (`sim.plots.svgmap`, a Vue template): the shapes are sent once,
+then only colours, tooltips and edges each step; a click goes back to Python, where the map
+module's hit test finds the nation. The score chart is a matplotlib SVG; tables are plain HTML,
+so screen readers and the browser's find work on them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import solara
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
 from mesa.visualization.utils import update_counter
 
 from sim.axes import AUDIENCES
 from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
-from sim.viz import figures
-from sim.viz.figures import LAYERS, LEAN_CMAP, NetworkMap, ScoreChart
+from sim.plots import palette, svgmap
+from sim.viz import figures, narrative
+from sim.viz.figures import COLOUR_MODES, LAYERS, ScoreChart
 
 __all__ = [
     "ViewSettings",
@@ -33,7 +35,10 @@ __all__ = [
     "ColourToggle",
     "LayerToggles",
     "ScenarioHeader",
-    "NetworkView",
+    "WorldMap",
+    "MapView",
+    "QuarterStory",
+    "CompareView",
     "TopTen",
     "ScoreView",
     "PerceptionView",
@@ -55,17 +60,21 @@ class ViewSettings:
         nations: Nations in the score-over-time chart.
         actor: Nation whose perception by region and audience is shown.
         inspect: Nation shown in the inspector.
-        colour: What the map's colour shows: ``lean`` (now) or ``change`` (since the start).
+        colour: What the map's colour shows: ``lean`` (between the poles now), ``change``
+            (attraction to ``map_actor`` since the start) or ``difference`` (attraction to
+            ``map_actor``, this run − the comparison run).
+        map_actor: Nation whose attraction the ``change`` and ``difference`` colours show.
 
     """
 
     pole_a: str = "USA"
     pole_b: str = "CHN"
-    layers: frozenset[str] = field(default_factory=lambda: frozenset({"rivalry", "aid", "BRI"}))
+    layers: frozenset[str] = field(default_factory=lambda: frozenset({"rivalry", "BRI"}))
     nations: tuple[str, ...] = _DEFAULT_NATIONS
     actor: str = "USA"
     inspect: str = "KEN"
     colour: str = "lean"
+    map_actor: str = "USA"
 
     def fitted(self, iso3: tuple[str, ...] | list[str]) -> ViewSettings:
         """Return these settings with every nation replaced by one of ``iso3`` if missing."""
@@ -82,6 +91,7 @@ class ViewSettings:
             nations=nations,
             actor=pick(self.actor, 0),
             inspect=pick(self.inspect, 0),
+            map_actor=pick(self.map_actor, 0),
         )
 
 
@@ -106,15 +116,27 @@ def NationSelect(
     setting: str,
     labels: tuple[tuple[str, str], ...],
 ):
-    """A drop-down of nations (``labels``: (label, ISO3) pairs) bound to one view setting."""
+    """A searchable drop-down of nations (``labels``: (label, ISO3) pairs) bound to one setting.
+
+    Typing filters the list by any part of the name or code ("United S" leaves the United
+    States, not the United Arab Emirates, which a plain select's type-ahead would pick).
+    """
     to_code = dict(labels)
     to_label = {code: text for text, code in labels}
-    return solara.Select(
-        label,
-        values=list(to_code),
-        value=to_label[getattr(view.value, setting)],
-        on_value=lambda text: _update(view, **{setting: to_code[text]}),
-        style={"max-width": "280px", "min-width": "200px"},
+
+    def chosen(text):
+        if text in to_code:
+            _update(view, **{setting: to_code[text]})
+
+    return solara.v.Autocomplete(
+        label=label,
+        items=list(to_code),
+        v_model=to_label[getattr(view.value, setting)],
+        on_v_model=chosen,
+        auto_select_first=True,
+        dense=True,
+        hide_details=True,
+        style_="max-width:280px;min-width:200px",
     )
 
 
@@ -122,28 +144,38 @@ def NationSelect(
 def NationsSelect(
     label: str, view: solara.Reactive[ViewSettings], labels: tuple[tuple[str, str], ...]
 ):
-    """A multiple choice of nations for the score chart."""
+    """A searchable multiple choice of nations for the score chart."""
     to_code = dict(labels)
     to_label = {code: text for text, code in labels}
-    return solara.SelectMultiple(
-        label,
-        values=[to_label[c] for c in view.value.nations],
-        all_values=list(to_code),
-        on_value=lambda texts: _update(view, nations=tuple(to_code[t] for t in texts)),
+
+    def chosen(texts):
+        _update(view, nations=tuple(to_code[t] for t in texts or [] if t in to_code))
+
+    return solara.v.Autocomplete(
+        label=label,
+        items=list(to_code),
+        v_model=[to_label[c] for c in view.value.nations],
+        on_v_model=chosen,
+        multiple=True,
+        small_chips=True,
+        deletable_chips=True,
+        dense=True,
+        hide_details=True,
     )
 
 
-_COLOURS = {"lean now": "lean", "change since start": "change"}
-
-
 @solara.component
-def ColourToggle(view: solara.Reactive[ViewSettings]):
-    """What the map's colour shows: the lean now or how far it moved since the start."""
-    names = {v: k for k, v in _COLOURS.items()}
+def ColourToggle(view: solara.Reactive[ViewSettings], compare: bool = False):
+    """What the map's colour shows: the lean now, the change since the start, the difference
+    between the two runs (only when comparing).
+    """
+    modes = {k: v for k, v in COLOUR_MODES.items() if compare or k != "difference"}
+    to_key = {v: k for k, v in modes.items()}
+    current = view.value.colour if view.value.colour in modes else "lean"
     return solara.ToggleButtonsSingle(
-        value=names[view.value.colour],
-        values=list(_COLOURS),
-        on_value=lambda name: _update(view, colour=_COLOURS[name]),
+        value=modes[current],
+        values=list(to_key),
+        on_value=lambda name: _update(view, colour=to_key[name]),
         dense=True,
     )
 
@@ -164,18 +196,10 @@ def LayerToggles(view: solara.Reactive[ViewSettings]):
     return main
 
 
-@functools.cache
-def _palette(levels: int = 101) -> tuple[str, ...]:
-    cmap = colormaps[LEAN_CMAP]  # a fresh copy on every lookup: take it once
-    return tuple(to_hex(cmap(x)) for x in np.linspace(0.0, 1.0, levels))
-
-
 def _colour(value: float, limit: float = 1.0) -> tuple[str, str]:
-    """Return (background, text colour) of a value in [-limit, limit] on the lean colour map."""
-    x = min(max((value + limit) / (2 * limit), 0.0), 1.0)
-    palette = _palette()
-    background = palette[round(x * (len(palette) - 1))]
-    return background, "#ffffff" if abs(x - 0.5) > 0.33 else "#111111"
+    """Return (background, text colour) of a value in [-limit, limit] on the shared palette."""
+    (background,) = svgmap.diverging_hex([value], limit)
+    return background, palette.text_colour_on(background)
 
 
 def _signed(value: float, digits: int = 2) -> str:
@@ -187,7 +211,9 @@ def _signed(value: float, digits: int = 2) -> str:
 
 
 _TABLE = "width:100%;border-collapse:collapse;font-size:12px"
-_CELL = "padding:2px 6px;border-bottom:1px solid #e0e0e0"
+_CELL = "padding:2px 6px;border-bottom:1px solid rgba(128,128,128,0.3)"
+# Captions inherit the theme's text colour (a fixed grey is unreadable in dark mode).
+_CAPTION = "text-align:left;font-size:12px;opacity:0.8"
 
 
 def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
@@ -197,15 +223,22 @@ def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
         for row in rows
     )
     return (
-        f'<table style="{_TABLE}"><caption style="text-align:left;font-size:12px;color:#555">'
+        f'<table style="{_TABLE}"><caption style="{_CAPTION}">'
         f"{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
         "</table>"
     )
 
 
 @solara.component
-def ScenarioHeader(model: SoftPowerModel, step: int, errors: dict[str, str] | None = None):
-    """Title, description, current date and step of the running scenario, and its parameters."""
+def ScenarioHeader(
+    model: SoftPowerModel,
+    step: int,
+    errors: dict[str, str] | None = None,
+    pending: tuple[str, ...] = (),
+):
+    """Title, description, current date and step of the running scenario, its parameters, and
+    the choices that wait for Reset.
+    """
     spec = model.spec
     seed = getattr(model, "seed", None)
     overrides = getattr(model, "overrides", {})
@@ -213,21 +246,35 @@ def ScenarioHeader(model: SoftPowerModel, step: int, errors: dict[str, str] | No
     if seed is not None:
         status += f" · seed {seed}"
     if not model.running:
-        status += " · finished: press Reset to run again"
+        status += " · finished: the last quarter is reached; press Reset to run again"
     values = model.parameters.to_dict()
     parameters = " · ".join(
         f"<b>{name}</b> {values[name]:g}" if name in overrides else f"{name} {values[name]:g}"
         for name in KEY_PARAMETERS
     )
+    twin = getattr(model, "twin", None)
+    compare = (
+        f'<div class="softpower-compare-status">Comparing with <b>{html.escape(twin.spec.title)}'
+        f"</b> (same seed and sliders): step {twin.steps} of {twin.horizon}</div>"
+        if twin is not None
+        else ""
+    )
     body = (
         f'<h2 style="margin:0 0 4px 0;font-size:20px">{html.escape(spec.title)}</h2>'
         f'<div class="softpower-step" style="font-weight:bold">{html.escape(status)}</div>'
+        f"{compare}"
         f'<div style="margin:4px 0">{html.escape(spec.description)}</div>'
-        f'<div style="font-size:12px;color:#555">Parameters of this run: {parameters}. '
-        "Change the scenario, seed or sliders on the left, then press Reset.</div>"
+        f'<div style="{_CAPTION}">Parameters of this run: {parameters} '
+        "(bold: set by a slider).</div>"
     )
     with solara.Card(margin=0) as main:
         solara.HTML(tag="div", unsafe_innerHTML=body, classes=["softpower-header"])
+        if pending:
+            solara.Warning(
+                "Pending until you press Reset: " + "; ".join(pending) + ".",
+                classes=["softpower-pending"],
+                dense=True,
+            )
         if errors:
             solara.Warning(
                 "Scenario files left out of the list: "
@@ -236,60 +283,159 @@ def ScenarioHeader(model: SoftPowerModel, step: int, errors: dict[str, str] | No
     return main
 
 
+@solara.component_vue("worldmap.vue", vuetify=False)
+def WorldMap(
+    shapes: list,
+    outline: str,
+    viewbox: str,
+    fills: dict,
+    titles: dict,
+    dots: list,
+    edges: list,
+    labels: list,
+    selected: str,
+    alt: str,
+    missing: str,
+    event_pick: Callable[[dict], None],
+):
+    """The world map drawn in the browser (``worldmap.vue``); ``pick`` gets a click's point."""
+
+
 @solara.component
-def NetworkView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
-    """The world network: nations at their capitals, coloured by lean, sized by score."""
+def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
+    """The world map: countries coloured by lean, change or the difference between runs; hover
+    a country for its numbers, click it for the inspector.
+    """
     settings = view.value
     labels = _nation_labels(model)
-    drawer = solara.use_memo(NetworkMap, [])
+    twin = getattr(model, "twin", None)
+    colour = settings.colour if twin is not None or settings.colour != "difference" else "lean"
     layers = tuple(layer for layer in LAYERS if layer in settings.layers)
-    image = solara.use_memo(
-        lambda: drawer.draw(model, settings.pole_a, settings.pole_b, layers, settings.colour),
-        [model, step, settings.pole_a, settings.pole_b, layers, settings.colour],
+    data = solara.use_memo(
+        lambda: figures.map_view(
+            model,
+            settings.pole_a,
+            settings.pole_b,
+            layers,
+            colour,
+            settings.map_actor,
+            other=twin,
+        ),
+        [model, step, settings.pole_a, settings.pole_b, layers, colour, settings.map_actor],
     )
-    with solara.Card("World network", margin=0) as main:
+    shapes = solara.use_memo(lambda: [dict(s) for s in svgmap.shapes()], [])
+    missed = solara.use_reactive("")
+
+    def pick(point: dict) -> None:
+        code = svgmap.nation_at_svg(point["x"], point["y"], points=data.points)
+        if code in model.iso3:
+            missed.set("")
+            _update(view, inspect=code)
+        elif code is not None:
+            missed.set(f"{code} is not one of the {model.n} nations of this model.")
+
+    with solara.Card("World map", margin=0) as main:
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            NationSelect("Pole A (blue)", view, "pole_a", labels)
-            NationSelect("Pole B (red)", view, "pole_b", labels)
-            ColourToggle(view)
-            LayerToggles(view)
-        if settings.pole_a == settings.pole_b:
+            solara.Text("Colour:", style={"font-weight": "bold"})
+            ColourToggle(view, compare=twin is not None)
+            if colour == "lean":
+                NationSelect("Pole A (blue)", view, "pole_a", labels)
+                NationSelect("Pole B (red)", view, "pole_b", labels)
+            else:
+                NationSelect("Attraction to", view, "map_actor", labels)
+        if colour == "lean" and settings.pole_a == settings.pole_b:
             solara.Warning("Choose two different poles: the lean is zero everywhere.")
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=figures.map_html(image),
-            style="overflow-x:auto",
-            classes=["softpower-map-box"],
+        WorldMap(
+            shapes=shapes,
+            outline=svgmap.outline_path(),
+            viewbox=svgmap.view_box(),
+            fills=data.fills,
+            titles=data.titles,
+            dots=list(data.dots),
+            edges=list(data.edges),
+            labels=list(data.labels),
+            selected=settings.inspect,
+            alt=data.alt,
+            missing=palette.MISSING,
+            event_pick=pick,
         )
+        if missed.value:
+            solara.Info(missed.value, dense=True)
         solara.HTML(
             tag="div",
-            unsafe_innerHTML=_map_legend(image, settings),
+            unsafe_innerHTML=_map_legend(data, model.spec.date(step)),
             style="font-size:12px",
             classes=["softpower-map-legend"],
         )
+        LayerToggles(view)
     return main
 
 
-def _map_legend(image: figures.MapImage, settings: ViewSettings) -> str:
+def _map_legend(data: figures.MapView, date: str) -> str:
     bar = (
-        f'<span style="display:inline-block;width:220px;height:10px;vertical-align:middle;'
+        f'<span style="display:inline-block;width:200px;height:10px;vertical-align:middle;'
         f'background:{figures.lean_gradient()};border:1px solid #999"></span>'
     )
-    a, b = html.escape(settings.pole_a), html.escape(settings.pole_b)
-    what = "lean" if image.colour == "lean" else "change in lean since the start"
-    lean = (
-        f"<b>{b}</b> ← {what} → <b>{a}</b> {bar} (±{image.limit:g} and beyond at full colour; "
-        "circle size: soft power score; hover a nation for its name, score and rank)"
+    scale = (
+        f"±{data.limit:g} and beyond at full colour"
+        if data.colour == "lean"
+        else f"scale ±{data.limit:g}, fitted to the largest move"
+    )
+    colour = (
+        f"<b>{html.escape(data.what)}</b>, {html.escape(date)}: "
+        f"{html.escape(data.low)} ← {bar} → {html.escape(data.high)} ({scale}; grey: not in "
+        "the model). Hover a country for its numbers; click it to inspect it."
     )
     edges = " · ".join(
         f'<span style="display:inline-block;width:24px;border-top:2px {style["dash"]} '
         f'{style["color"]};vertical-align:middle"></span> {html.escape(style["label"])} '
-        f"({image.edge_counts[layer]})"
+        f"({data.edge_counts[layer]})"
         for layer in LAYERS
-        if layer in image.edge_counts
+        if layer in data.edge_counts
         for style in [figures.layer_style(layer)]
     )
-    return f"<div>{lean}</div><div>{edges or 'no edge layer shown'}</div>"
+    return f"<div>{colour}</div><div>{edges or 'no edge layer shown'}</div>"
+
+
+@solara.component
+def QuarterStory(model: SoftPowerModel, step: int):
+    """What happened this quarter, in plain sentences."""
+    lines = narrative.quarter_story(model, step)
+    title = f"What happened in {model.spec.date(step)}" if step else "Before the first quarter"
+    body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    with solara.Card(title, margin=0) as main:
+        solara.HTML(
+            tag="ul",
+            unsafe_innerHTML=body,
+            style="margin:0;padding-left:1.2em;font-size:14px",
+            classes=["softpower-story"],
+        )
+    return main
+
+
+@solara.component
+def CompareView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
+    """The two runs side by side: scores of the leading nations in each, and the difference."""
+    twin = model.twin
+    rows = figures.compare_table(model, twin, 10)
+    cells = [
+        [
+            f"<b>{r.iso3}</b> <small>{html.escape(r.name)}</small>",
+            f"{r.score:.1f} ({r.rank})",
+            f"{r.other_score:.1f} ({r.other_rank})",
+            _signed(r.score - r.other_score, 1),
+        ]
+        for r in rows
+    ]
+    table = _table(
+        ["nation", "this run (rank)", "comparison (rank)", "difference"],
+        cells,
+        f"Soft power score at {model.spec.date(model.steps)} (step {model.steps}) in "
+        f"{model.spec.title} and at step {twin.steps} in {twin.spec.title}, same seed",
+    )
+    with solara.Card("Compare the two runs", margin=0) as main:
+        solara.HTML(tag="div", unsafe_innerHTML=table, classes=["softpower-compare"])
+    return main
 
 
 @solara.component
@@ -308,7 +454,7 @@ def TopTen(model: SoftPowerModel, step: int):
         [
             str(r.rank),
             f'<abbr title="{html.escape(r.name)}"><b>{r.iso3}</b></abbr> '
-            f'<small style="color:#555">{html.escape(r.name)}</small>',
+            f'<small style="opacity:0.8">{html.escape(r.name)}</small>',
             f"{r.score:.1f}",
             _signed(r.score_change, 1),
             moved(r.moved_last_step),
@@ -331,8 +477,9 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
     """Soft power score over time for the chosen nations."""
     settings = view.value
     chart = solara.use_memo(ScoreChart, [])
+    twin = getattr(model, "twin", None)
     image = solara.use_memo(
-        lambda: chart.draw(model, settings.nations), [model, step, settings.nations]
+        lambda: chart.draw(model, settings.nations, twin), [model, step, settings.nations]
     )
     alt = "Soft power score over time: " + ", ".join(
         f"{c} {model.recorder.score[step, model.iso3.index(c)]:.1f}" for c in settings.nations
@@ -393,12 +540,8 @@ def EventsFeed(model: SoftPowerModel, step: int, limit: int = 15):
             else '<span style="background:#56B4E9;color:#000;border-radius:3px;padding:0 4px">'
             "event</span>"
         )
-        kind = item.kind.removeprefix("decision_").replace("_", " ")
-        target = f" → {html.escape(item.target)}" if item.target else ""
-        lines.append(
-            f"<li>{item.date} {badge} <b>{html.escape(kind)}</b> {html.escape(item.actor)}"
-            f"{target} <small>{html.escape(item.detail)}</small></li>"
-        )
+        sentence = narrative.event_sentence(model, item.kind, item.actor, item.target, item.detail)
+        lines.append(f"<li>{item.date} {badge} {html.escape(sentence)}</li>")
     summary = f"{total} so far ({decisions} decisions by nations, {total - decisions} scheduled)"
     body = (
         f'<ol reversed style="padding-left:1.2em;margin:0;font-size:13px">{"".join(lines)}</ol>'
@@ -434,6 +577,7 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
         "How its audiences see the poles and its favourite",
     )
     credibility = ", ".join(f"{k} {v:.2f}" for k, v in n.credibility.items())
+    help_text = html.escape(narrative.CREDIBILITY_HELP)
     with solara.Card("Nation inspector", margin=0) as main:
         NationSelect("Nation", view, "inspect", _nation_labels(model))
         solara.HTML(
@@ -442,7 +586,9 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
             unsafe_innerHTML=(
                 f"<p><b>{html.escape(n.name)} ({n.iso3})</b>, {html.escape(n.region)}: "
                 f"score {n.score:.1f} ({_signed(n.score_change, 1)} since the start), "
-                f"rank {n.rank} of {model.n}. Credibility it gives: {credibility}.</p>"
+                f"rank {n.rank} of {model.n}.</p>"
+                f'<p class="softpower-credibility"><b>Credibility it gives:</b> {credibility}. '
+                f'<span style="{_CAPTION}">{help_text}</span></p>'
                 f"{capacity}{leans}{audiences}"
                 f"<p>Member of: {html.escape(', '.join(n.memberships) or 'none')}</p>"
             ),
@@ -455,6 +601,7 @@ def Dashboard(
     model: SoftPowerModel,
     view: solara.Reactive[ViewSettings],
     errors: dict[str, str] | None = None,
+    pending: tuple[str, ...] = (),
 ):
     """All views of the running model, laid out for a laptop screen.
 
@@ -463,9 +610,13 @@ def Dashboard(
     """
     update_counter.get()
     step = model.steps
+    twin = getattr(model, "twin", None)
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
-        ScenarioHeader(model, step, errors)
-        NetworkView(model, step, view)
+        ScenarioHeader(model, step, errors, pending)
+        QuarterStory(model, step)
+        MapView(model, step, view)
+        if twin is not None:
+            CompareView(model, step, view)
         with solara.Columns([6, 6]):
             TopTen(model, step)
             ScoreView(model, step, view)

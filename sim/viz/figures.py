@@ -9,39 +9,39 @@ figures can be drawn from the threads Solara plays the model in). Array axes fol
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import io
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib import colormaps, rc_context
-from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize, to_hex
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from sim.axes import AUDIENCES, CHANNELS
 from sim.model.model import SoftPowerModel
+from sim.plots import maps, palette, svgmap
 
 __all__ = [
     "LAYERS",
     "LEAN_CMAP",
     "LEAN_LIMIT",
-    "Hotspot",
-    "MapImage",
-    "NetworkMap",
+    "COLOUR_MODES",
+    "MapView",
     "ScoreChart",
     "TopRow",
+    "CompareRow",
+    "compare_table",
     "FeedItem",
     "NationView",
     "layer_edges",
     "lean",
     "lean_change",
     "change_limit",
-    "network_map",
-    "map_html",
+    "attraction_change",
+    "run_difference",
+    "map_view",
     "layer_style",
     "lean_gradient",
     "score_figure",
@@ -56,25 +56,20 @@ __all__ = [
 #: Edge layers of the network view, in the order of the toggles.
 LAYERS: tuple[str, ...] = ("trade", "alliance", "rivalry", "aid", "BRI")
 
-#: Diverging, colour-blind-safe map for the lean (ColorBrewer RdBu: pole A blue, pole B red).
-LEAN_CMAP = "RdBu"
+#: Diverging, colour-blind-safe map for the lean, shared with the report (pole A blue, B red).
+LEAN_CMAP = palette.DIVERGING
 
 #: Leans beyond ± this value are drawn at full colour (typical leans lie within ±0.6).
-LEAN_LIMIT = 0.6
+LEAN_LIMIT = palette.LEAN_LIMIT
 
 # Okabe-Ito colours (colour-blind safe) with distinct dash patterns, so no layer relies on hue.
 # "css" is the matching border style of the HTML legend.
 _LAYER_STYLE = {
-    "trade": {"color": "#7f7f7f", "linestyle": "solid", "css": "solid", "label": "trade (≥ 10%)"},
-    "alliance": {"color": "#009E73", "linestyle": "solid", "css": "solid", "label": "alliance"},
-    "rivalry": {"color": "#D55E00", "linestyle": (0, (4, 2)), "css": "dashed", "label": "rivalry"},
-    "aid": {"color": "#E69F00", "linestyle": "solid", "css": "solid", "label": "aid flow"},
-    "BRI": {
-        "color": "#CC79A7",
-        "linestyle": (0, (1, 1.2)),
-        "css": "dotted",
-        "label": "BRI membership",
-    },
+    "trade": {"color": "#7f7f7f", "svgdash": "", "css": "solid", "label": "trade (≥ 10%)"},
+    "alliance": {"color": "#009E73", "svgdash": "", "css": "solid", "label": "alliance"},
+    "rivalry": {"color": "#D55E00", "svgdash": "5,3", "css": "dashed", "label": "rivalry"},
+    "aid": {"color": "#E69F00", "svgdash": "", "css": "solid", "label": "aid flow"},
+    "BRI": {"color": "#CC79A7", "svgdash": "1.5,2", "css": "dotted", "label": "BRI membership"},
 }
 _LINE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 _LINE_STYLES = ("solid", "dashed", "dashdot", "dotted")
@@ -178,219 +173,243 @@ def layer_edges(model: SoftPowerModel, layer: str) -> list[tuple[int, int, float
     raise ValueError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}")
 
 
-@dataclass(frozen=True)
-class Hotspot:
-    """A nation's circle on the map image, in image pixels, with its tooltip text."""
-
-    iso3: str
-    x: float
-    y: float
-    r: float
-    title: str
+#: What the map's colour can show (key → button label); ``difference`` needs a comparison run.
+COLOUR_MODES: dict[str, str] = {
+    "lean": "lean now",
+    "change": "change since start",
+    "difference": "difference between runs",
+}
 
 
 @dataclass(frozen=True)
-class MapImage:
-    """The network map as an SVG image, with the nations' positions (in image pixels) for
-    tooltips and the number of edges drawn per layer.
+class MapView:
+    """What the world map shows at one step, ready for the browser (SVG coordinates).
+
+    Attributes:
+        fills: ISO3 → fill colour of the nations of the model.
+        titles: ISO3 → tooltip (name, score, rank, lean, attraction to the map's actor).
+        dots: Small states drawn at their capital: ``{"iso3", "x", "y", "fill"}``.
+        edges: Lines of the edge layers: ``{"x1", "y1", "x2", "y2", "stroke", "width",
+            "dash", "opacity"}``.
+        labels: Code labels of the leaders and poles: ``{"x", "y", "text", "bold"}``.
+        edge_counts: Layer → number of edges drawn.
+        values: ISO3 → the value the colour shows.
+        colour: The colour mode (a key of `COLOUR_MODES`).
+        limit: Values beyond ``centre ± limit`` get the full colour.
+        centre: The value at the pale centre of the colour bar.
+        low: What the low (red) end means.
+        high: What the high (blue) end means.
+        what: One line saying what the colour shows.
+        alt: Text alternative of the whole map.
+        points: ISO3 → (lat, lon) of the dots, for the hit test of a click.
     """
 
-    image: bytes
-    width: int
-    height: int
-    hotspots: tuple[Hotspot, ...]
+    fills: dict[str, str]
+    titles: dict[str, str]
+    dots: tuple[dict, ...]
+    edges: tuple[dict, ...]
+    labels: tuple[dict, ...]
     edge_counts: dict[str, int]
+    values: dict[str, float]
+    colour: str
+    limit: float
+    centre: float
+    low: str
+    high: str
+    what: str
     alt: str
-    colour: str = "lean"  # what the colour shows: "lean" now or its "change" since step 0
-    limit: float = LEAN_LIMIT  # values beyond ± this get the full colour
+    points: dict[str, tuple[float, float]]
 
 
-def _sizes(score: np.ndarray) -> np.ndarray:
-    return 12.0 + 3.2 * np.asarray(score)
+def attraction_change(model: SoftPowerModel, actor: str) -> np.ndarray:
+    """Return how each nation's attraction to ``actor`` moved since step 0 (NaN for itself).
 
-
-class NetworkMap:
-    """The world network view: built once per session, redrawn for each step.
-
-    Nations sit at their capitals (longitude, latitude), coloured by their lean between two
-    poles and sized by their soft power score; edges are drawn per layer. Building a figure's
-    axes costs more than drawing it, so the figure is kept and only its data change.
-
-    Args:
-        width: Image width in pixels.
-        height: Image height in pixels.
-        dpi: Pixels per inch: the image is ``width`` × ``height`` pixels at this resolution.
-        labels: How many of the highest-ranked nations get a code label (poles always do).
-
-    Example:
-        >>> drawer = NetworkMap()
-        >>> image = drawer.draw(model, "USA", "CHN", ("alliance", "aid"))  # doctest: +SKIP
-
+    This is the side that moved: when the US falls, nations turn cooler toward the US, whatever
+    happened to anyone else (a change of the lean would paint them "toward" the other pole).
     """
-
-    def __init__(self, width: int = 860, height: int = 390, dpi: int = 100, labels: int = 15):
-        self.width, self.height, self.dpi, self.labels = width, height, dpi, labels
-        self.figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-        ax = self.figure.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_xlim(-180.0, 180.0)
-        ax.set_ylim(-58.0, 75.0)
-        ax.set_facecolor("#f4f7fa")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        graticule = [((x, -90.0), (x, 90.0)) for x in range(-150, 181, 30)]
-        graticule += [((-180.0, y), (180.0, y)) for y in range(-30, 61, 30)]
-        ax.add_collection(LineCollection(graticule, colors="#dde3ea", linewidths=0.6, zorder=0))
-        self.ax = ax
-        self._nations: tuple[str, ...] = ()
-        self._points = None
-        self._poles = None
-        self._edges: list[LineCollection] = []
-
-    def _place(self, model: SoftPowerModel) -> None:
-        """Create the nation artists for ``model``'s world (again only if the nations change)."""
-        if self._nations == tuple(model.iso3):
-            return
-        for artist in [self._points, self._poles]:
-            if artist is not None:
-                artist.remove()
-        w = model.world
-        xy = np.column_stack([np.asarray(w.lon, float), np.asarray(w.lat, float)])
-        self._xy = xy
-        kwargs = {"cmap": LEAN_CMAP, "norm": Normalize(-1.0, 1.0, clip=True), "zorder": 3}
-        self._points = self.ax.scatter(
-            xy[:, 0], xy[:, 1], c=np.zeros(len(xy)), edgecolors="#404040", linewidths=0.4, **kwargs
-        )
-        self._poles = self.ax.scatter(
-            xy[:2, 0], xy[:2, 1], c=np.zeros(2), edgecolors="black", linewidths=2.0, **kwargs
-        )
-        self._nations = tuple(model.iso3)
-
-    def draw(
-        self,
-        model: SoftPowerModel,
-        pole_a: str = "USA",
-        pole_b: str = "CHN",
-        layers: tuple[str, ...] | frozenset[str] = ("rivalry", "aid", "BRI"),
-        colour: str = "lean",
-    ) -> MapImage:
-        """Draw the model's current step.
-
-        Args:
-            model: The model.
-            pole_a: Nation whose side of the lean is blue.
-            pole_b: Nation whose side of the lean is red.
-            layers: Edge layers to draw (see `layer_edges`).
-            colour: ``"lean"`` (the lean now, on a fixed ±`LEAN_LIMIT` scale) or ``"change"``
-                (how far the lean moved since step 0, on a scale that fits the largest move).
-
-        Returns:
-            The `MapImage`.
-
-        """
-        if colour not in ("lean", "change"):
-            raise ValueError(f"unknown colour {colour!r}; expected lean or change")
-        self._place(model)
-        w, xy, step = model.world, self._xy, model.steps
-        score, rank = model.recorder.score[step], model.recorder.rank[step]
-        leans = lean(model, pole_a, pole_b)
-        moved = lean_change(model, pole_a, pole_b)
-        values, limit = (leans, LEAN_LIMIT) if colour == "lean" else (moved, change_limit(moved))
-        sizes = _sizes(score)
-        ends = [model.iso3.index(pole_a), model.iso3.index(pole_b)]
-        for points, chosen in ((self._points, slice(None)), (self._poles, ends)):
-            points.set_sizes(sizes[chosen])
-            points.set_array(values[chosen])
-            points.set_clim(-limit, limit)
-        self._poles.set_offsets(xy[ends])
-
-        for collection in self._edges:
-            collection.remove()
-        self._edges = []
-        counts = {}
-        for layer in LAYERS:
-            if layer not in layers:
-                continue
-            edges = layer_edges(model, layer)
-            counts[layer] = len(edges)
-            if not edges:
-                continue
-            weights = np.array([wt for *_, wt in edges])
-            scale = {"aid": 60.0, "trade": 4.0}.get(layer)
-            # A few width classes, one collection each: per-segment widths are slow to draw.
-            widths = (
-                np.round(np.clip(weights * scale, 0.5, 2.5) * 2.0) / 2.0
-                if scale
-                else np.full(len(edges), 1.2 if layer == "BRI" else 0.8)
-            )
-            style = _LAYER_STYLE[layer]
-            for width in np.unique(widths):
-                segments = [
-                    (xy[i], xy[j])
-                    for (i, j, _), keep in zip(edges, widths == width, strict=True)
-                    if keep
-                ]
-                collection = LineCollection(
-                    segments,
-                    colors=style["color"],
-                    linestyles=style["linestyle"],
-                    linewidths=float(width),
-                    alpha=0.8 if layer == "BRI" else 0.55,
-                    zorder=1,
-                )
-                self.ax.add_collection(collection)
-                self._edges.append(collection)
-
-        pixels = self.ax.transData.transform(xy)
-        # Labels go into the SVG as plain <text>: laying text out is what matplotlib is slowest
-        # at. The poles and the leaders get one; the tooltips name every nation.
-        pt = 72.0 / self.dpi  # the SVG's user unit is the point
-        labels = [
-            _svg_label(
-                model.iso3[i],
-                pixels[i, 0] * pt,
-                (self.height - pixels[i, 1]) * pt - 2.5 - np.sqrt(sizes[i]) / 2.0,
-                bold=i in ends,
-            )
-            for i in sorted(set(np.argsort(rank)[: self.labels].tolist()) | set(ends))
-        ]
-        labels.append(
-            _svg_label(f"{model.spec.date(step)} · step {step}", 4, 12, size=9, anchor="start")
-        )
-        image = svg(self.figure, extra="".join(labels))
-        radius = np.maximum(np.sqrt(sizes) / 2.0 * self.dpi / 72.0, 5.0)
-        hotspots = tuple(
-            Hotspot(
-                iso3=code,
-                x=float(pixels[i, 0]),
-                y=float(self.height - pixels[i, 1]),
-                r=float(radius[i]),
-                title=(
-                    f"{w.name[i]} ({code}): score {score[i]:.1f}, rank {rank[i]}; "
-                    f"lean {leans[i]:+.2f} toward {pole_a if leans[i] >= 0 else pole_b} "
-                    f"({moved[i]:+.3f} since the start)"
-                ),
-            )
-            for i, code in enumerate(model.iso3)
-        )
-        toward_a = int((leans > 0).sum())
-        alt = (
-            f"Map of {model.n} nations at their capitals, {model.spec.date(step)}: "
-            f"{toward_a} lean toward {pole_a}, {model.n - toward_a} toward {pole_b}; "
-            f"{int((moved < 0).sum())} moved toward {pole_b} since the start; "
-            f"edges: {', '.join(counts) or 'none'}."
-        )
-        return MapImage(image, self.width, self.height, hotspots, counts, alt, colour, limit)
+    k = model.iso3.index(actor)
+    moved = model.attraction()[:, k] - model.recorder.attraction[0][:, k]
+    moved[k] = np.nan
+    return moved
 
 
-def network_map(
+def run_difference(model: SoftPowerModel, other: SoftPowerModel, actor: str) -> np.ndarray:
+    """Return each nation's attraction to ``actor`` in ``model`` minus that in ``other``."""
+    k = model.iso3.index(actor)
+    diff = model.attraction()[:, k] - other.attraction()[:, other.iso3.index(actor)]
+    diff[k] = np.nan
+    return diff
+
+
+def _name(model: SoftPowerModel, code: str) -> str:
+    return model.world.name[model.iso3.index(code)]
+
+
+def map_view(
     model: SoftPowerModel,
     pole_a: str = "USA",
     pole_b: str = "CHN",
     layers: tuple[str, ...] | frozenset[str] = ("rivalry", "aid", "BRI"),
     colour: str = "lean",
-) -> MapImage:
-    """Draw the network view of ``model`` once (see `NetworkMap` to redraw step after step)."""
-    return NetworkMap().draw(model, pole_a, pole_b, layers, colour)
+    actor: str = "USA",
+    other: SoftPowerModel | None = None,
+    labels: int = 15,
+) -> MapView:
+    """Return what the world map shows for the model's current step.
+
+    Args:
+        model: The model.
+        pole_a: Nation whose side of the lean is blue.
+        pole_b: Nation whose side of the lean is red.
+        layers: Edge layers to draw (see `layer_edges`).
+        colour: ``lean`` (lean between the poles now, fixed ±`LEAN_LIMIT` scale), ``change``
+            (each nation's attraction to ``actor`` since step 0) or ``difference`` (attraction
+            to ``actor`` in this run minus the comparison run ``other``).
+        actor: The nation whose attraction the ``change`` and ``difference`` modes show.
+        other: The comparison run (same seed, another scenario), for ``difference``.
+        labels: How many of the highest-ranked nations get a code label (poles always do).
+
+    Returns:
+        The `MapView`.
+
+    Raises:
+        ValueError: Unknown colour mode, or ``difference`` without a comparison run.
+    """
+    if colour not in COLOUR_MODES:
+        raise ValueError(f"unknown colour {colour!r}; expected one of {', '.join(COLOUR_MODES)}")
+    if colour == "difference" and other is None:
+        raise ValueError("the difference between runs needs a comparison run")
+    w, step = model.world, model.steps
+    score, rank = model.recorder.score[step], model.recorder.rank[step]
+    leans = lean(model, pole_a, pole_b)
+    moved = attraction_change(model, actor)
+    attraction = model.attraction()[:, model.iso3.index(actor)]
+    if colour == "lean":
+        values, limit = leans, LEAN_LIMIT
+        low, high = f"toward {pole_b}", f"toward {pole_a}"
+        what = f"Lean now: attraction to {pole_a} − attraction to {pole_b}"
+    elif colour == "change":
+        values = moved
+        limit = change_limit(np.nan_to_num(moved))
+        low, high = f"cooler toward {actor}", f"warmer toward {actor}"
+        what = (
+            f"Change since the start in each nation's attraction to {_name(model, actor)} ({actor})"
+        )
+    else:
+        values = run_difference(model, other, actor)
+        limit = change_limit(np.nan_to_num(values))
+        other_title = other.spec.title
+        low, high = "cooler in this run", "warmer in this run"
+        what = (
+            f"Attraction to {_name(model, actor)} ({actor}): this run − the comparison run "
+            f"({other_title}), same seed"
+        )
+    colours = svgmap.diverging_hex(values, limit)
+    fills = dict(zip(model.iso3, colours, strict=True))
+    lat = np.asarray(w.lat, dtype=float)
+    lon = np.asarray(w.lon, dtype=float)
+    cx, cy = svgmap.to_svg(*maps.equal_earth(lon, lat))
+    k = model.iso3.index(actor)
+    titles = {}
+    for i, code in enumerate(model.iso3):
+        toward = pole_a if leans[i] >= 0 else pole_b
+        line = (
+            f"{w.name[i]} ({code}): score {score[i]:.1f}, rank {rank[i]}; "
+            f"lean {leans[i]:+.2f} toward {toward}"
+        )
+        if i != k:
+            line += (
+                f"; attraction to {actor} {attraction[i]:+.2f} ({moved[i]:+.3f} since the start)"
+            )
+        if colour == "difference" and np.isfinite(values[i]):
+            line += f"; {values[i]:+.3f} against the comparison run"
+        titles[code] = line + ". Click for details."
+    small = [i for i, code in enumerate(model.iso3) if svgmap.needs_dot(code)]
+    dots = tuple(
+        {
+            "iso3": model.iso3[i],
+            "x": round(float(cx[i]), 1),
+            "y": round(float(cy[i]), 1),
+            "fill": colours[i],
+        }
+        for i in small
+    )
+    points = {model.iso3[i]: (float(lat[i]), float(lon[i])) for i in small}
+    ends = {model.iso3.index(pole_a), model.iso3.index(pole_b)}
+    shapes = maps.country_shapes()
+    label_list = []
+    for i in sorted(set(np.argsort(rank)[:labels].tolist()) | ends):
+        shape = shapes.get(model.iso3[i])
+        if shape is not None and i not in small:
+            x, y = svgmap.to_svg(*shape.label_xy)
+        else:
+            x, y = cx[i], cy[i] - 4.0
+        label_list.append(
+            {
+                "x": round(float(x), 1),
+                "y": round(float(y), 1),
+                "text": model.iso3[i],
+                "bold": i in ends,
+            }
+        )
+    edges, counts = _map_edges(model, layers, lon, lat)
+    toward_a = int((leans > 0).sum())
+    finite = values[np.isfinite(values)]
+    alt = (
+        f"World map of {model.n} nations, {model.spec.date(step)}, coloured by {what.lower()}: "
+        f"{int((finite > 0).sum())} {high}, {int((finite < 0).sum())} {low}; "
+        f"{toward_a} lean toward {pole_a}, {model.n - toward_a} toward {pole_b}; "
+        f"edges: {', '.join(counts) or 'none'}."
+    )
+    return MapView(
+        fills=fills,
+        titles=titles,
+        dots=dots,
+        edges=edges,
+        labels=tuple(label_list),
+        edge_counts=counts,
+        values={c: float(v) for c, v in zip(model.iso3, values, strict=True)},
+        colour=colour,
+        limit=float(limit),
+        centre=0.0,
+        low=low,
+        high=high,
+        what=what,
+        alt=alt,
+        points=points,
+    )
+
+
+def _map_edges(
+    model: SoftPowerModel, layers, lon: np.ndarray, lat: np.ndarray
+) -> tuple[tuple[dict, ...], dict[str, int]]:
+    """The edge layers as SVG lines between capitals (cut at the map's edge when they wrap)."""
+    lines: list[dict] = []
+    counts: dict[str, int] = {}
+    for layer in LAYERS:
+        if layer not in layers:
+            continue
+        edges = layer_edges(model, layer)
+        counts[layer] = len(edges)
+        style = _LAYER_STYLE[layer]
+        scale = {"aid": 60.0, "trade": 4.0}.get(layer)
+        for i, j, weight in edges:
+            width = float(np.clip(weight * scale, 0.5, 2.5)) if scale else 1.0
+            for seg in maps.edge_segments((lon[i], lat[i]), (lon[j], lat[j])):
+                (x1, x2), (y1, y2) = svgmap.to_svg(seg[:, 0], seg[:, 1])
+                lines.append(
+                    {
+                        "x1": round(float(x1), 1),
+                        "y1": round(float(y1), 1),
+                        "x2": round(float(x2), 1),
+                        "y2": round(float(y2), 1),
+                        "stroke": style["color"],
+                        "width": round(width, 1),
+                        "dash": style["svgdash"],
+                        "opacity": 0.85 if layer == "BRI" else 0.6,
+                    }
+                )
+    return tuple(lines), counts
 
 
 def layer_style(layer: str) -> dict[str, str]:
@@ -399,27 +418,9 @@ def layer_style(layer: str) -> dict[str, str]:
     return {"color": style["color"], "dash": style["css"], "label": style["label"]}
 
 
-@functools.cache
-def lean_gradient(stops: int = 9) -> str:
-    """Return a CSS ``linear-gradient`` of the lean colours, pole B (left) to pole A (right)."""
-    cmap = colormaps[LEAN_CMAP]
-    colours = [to_hex(cmap(x)) for x in np.linspace(0.0, 1.0, stops)]
-    return f"linear-gradient(to right, {', '.join(colours)})"
-
-
-def map_html(image: MapImage, name: str = "softpower-map") -> str:
-    """Return HTML showing the map with a native tooltip (``<area title>``) over each nation."""
-    areas = "".join(
-        f'<area shape="circle" coords="{h.x:.0f},{h.y:.0f},{h.r:.0f}" '
-        f'title="{html.escape(h.title)}" alt="{html.escape(h.title)}" data-iso3="{h.iso3}">'
-        for h in image.hotspots
-    )
-    return (
-        f'<img src="{data_uri(image.image)}" usemap="#{name}" width="{image.width}" '
-        f'height="{image.height}" alt="{html.escape(image.alt)}" class="softpower-map" '
-        f'style="max-width:none">'
-        f'<map name="{name}">{areas}</map>'
-    )
+def lean_gradient() -> str:
+    """Return a CSS ``linear-gradient`` of the diverging colours, low (left) to high (right)."""
+    return svgmap.gradient_css()
 
 
 def _year_ticks(model: SoftPowerModel) -> tuple[list[int], list[str]]:
@@ -451,17 +452,33 @@ class ScoreChart:
         self._now = self.ax.axvline(0, color="#999999", lw=0.8, linestyle="dotted")
         self._key: tuple = ()
         self._lines: dict[str, Line2D] = {}
+        self._others: dict[str, Line2D] = {}
 
-    def draw(self, model: SoftPowerModel, nations: tuple[str, ...] | list[str]) -> bytes:
-        """Draw the scores of ``nations`` from step 0 to now; return SVG bytes."""
+    def draw(
+        self,
+        model: SoftPowerModel,
+        nations: tuple[str, ...] | list[str],
+        other: SoftPowerModel | None = None,
+    ) -> bytes:
+        """Draw the scores of ``nations`` from step 0 to now; return SVG bytes.
+
+        Args:
+            model: The model.
+            nations: ISO3 codes of the nations to draw.
+            other: A comparison run: its scores are drawn thin and dashed in the same colours.
+        """
         ax = self.ax
         nations = [code for code in nations if code in model.iso3]
-        key = (id(model.spec), model.horizon, tuple(nations))
+        key = (id(model.spec), model.horizon, tuple(nations), id(other))
         if key != self._key:
-            for line in self._lines.values():
+            for line in [*self._lines.values(), *self._others.values()]:
                 line.remove()
-            self._lines = {}
+            self._lines, self._others = {}, {}
             for n, code in enumerate(nations):
+                if other is not None and code in other.iso3:
+                    (self._others[code],) = ax.plot(
+                        [], [], color=_LINE_COLOURS[n % len(_LINE_COLOURS)], lw=1.0, ls=(0, (2, 2))
+                    )
                 (self._lines[code],) = ax.plot(
                     [],
                     [],
@@ -481,13 +498,28 @@ class ScoreChart:
         for code, line in self._lines.items():
             line.set_data(steps, scores[:, model.iso3.index(code)])
             line.set_markevery([len(steps) - 1])
+        shown = [scores[:, [model.iso3.index(c) for c in self._lines]]]
+        if other is not None:
+            theirs = other.recorder.score[: other.steps + 1]
+            for code, line in self._others.items():
+                line.set_data(np.arange(other.steps + 1), theirs[:, other.iso3.index(code)])
+            shown.append(theirs[:, [other.iso3.index(c) for c in self._others]])
         if self._lines:
-            shown = scores[:, [model.iso3.index(c) for c in self._lines]]
-            low, high = float(shown.min()), float(shown.max())
+            low = min(float(x.min()) for x in shown if x.size)
+            high = max(float(x.max()) for x in shown if x.size)
             pad = max(2.0, 0.08 * (high - low))
             ax.set_ylim(max(0.0, low - pad), min(100.0, high + pad))
         self._now.set_xdata([model.steps, model.steps])
-        return svg(self.figure, extra=self._legend(model, scores[-1]))
+        legend = self._legend(model, scores[-1])
+        if other is not None:
+            legend += _svg_label(
+                f"dashed: {other.spec.title}"[:60],
+                72.0 * self.size[0] * self.box[0] + 4,
+                72.0 * self.size[1] * (1 - self.box[1]) - 6,
+                size=7,
+                anchor="start",
+            )
+        return svg(self.figure, extra=legend)
 
     def _legend(self, model: SoftPowerModel, now: np.ndarray) -> str:
         """Title and legend as SVG text in points (cheaper than matplotlib's text layout)."""
@@ -572,6 +604,40 @@ def top_table(model: SoftPowerModel, n: int = 10) -> list[TopRow]:
                 score_change=float(score[i] - rec.score[0, i]),
                 moved_last_step=int(previous[i] - rank[i]),
                 moved_since_start=int(rec.rank[0, i] - rank[i]),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """A row of the comparison table: a nation's score and rank in both runs."""
+
+    iso3: str
+    name: str
+    score: float
+    rank: int
+    other_score: float
+    other_rank: int
+
+
+def compare_table(model: SoftPowerModel, other: SoftPowerModel, n: int = 10) -> list[CompareRow]:
+    """Return the ``n`` nations leading either run now, with score and rank in both runs."""
+    score, rank = model.recorder.score[model.steps], model.recorder.rank[model.steps]
+    their_score = other.recorder.score[other.steps]
+    their_rank = other.recorder.rank[other.steps]
+    leaders = list(dict.fromkeys([*np.argsort(rank)[:n].tolist()]))
+    rows = []
+    for i in leaders:
+        j = other.iso3.index(model.iso3[i])
+        rows.append(
+            CompareRow(
+                iso3=model.iso3[i],
+                name=model.world.name[i],
+                score=float(score[i]),
+                rank=int(rank[i]),
+                other_score=float(their_score[j]),
+                other_rank=int(their_rank[j]),
             )
         )
     return rows

@@ -14,11 +14,14 @@ from typing import Any
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from sim.model.model import SoftPowerModel
+from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY, Parameters
 from sim.viz.library import BASELINE, ScenarioLibrary, scenario_library, world
 
-__all__ = ["AppModel", "model_params", "slider_step"]
+__all__ = ["NO_COMPARISON", "AppModel", "model_params", "slider_step", "default_inputs"]
+
+#: The "compare with" choice that runs no comparison.
+NO_COMPARISON = "none"
 
 
 class AppModel(SoftPowerModel):
@@ -28,9 +31,15 @@ class AppModel(SoftPowerModel):
     A parameter the scenario file sets keeps the file's value unless its slider was moved away
     from the registry default; a moved slider overrides the file.
 
+    Stepping past the last quarter is refused by the model (`StepPastEndError`); the app's
+    model turns that into a clean stop (``running`` False, nothing moves), because Mesa's
+    controller steps ``render_interval`` times per click whatever the horizon.
+
     Args:
         scenario_name: A name from the scenario library (a file stem, e.g. ``us_aid_cuts``).
         seed: Root seed of the run.
+        compare_with: Another scenario of the library to run alongside with the same seed and
+            parameters (``none``: no comparison).
         library: The scenario library (default: the bundled one, found once per call).
         **parameters: Registry parameters by name, e.g. ``stubbornness=0.2``.
 
@@ -38,7 +47,9 @@ class AppModel(SoftPowerModel):
         scenario_name: The scenario's name in the library.
         seed: The seed.
         overrides: Parameters the app set on top of the scenario's own.
+        inputs: The values of the app's inputs this model was built from (to show pending ones).
         initial_perception: Perception at step 0, to show changes since the start.
+        twin: The comparison run (a `SoftPowerModel`), stepped with this one, or None.
 
     Raises:
         ScenarioError: Unknown scenario name.
@@ -50,29 +61,68 @@ class AppModel(SoftPowerModel):
         self,
         scenario_name: str = BASELINE,
         seed: int = 0,
+        compare_with: str = NO_COMPARISON,
         library: ScenarioLibrary | None = None,
         **parameters: Any,
     ) -> None:
         # On Reset, Mesa also passes its own `scenario` object to models taking **kwargs.
         if isinstance(parameters.get("scenario"), MesaScenario):
             del parameters["scenario"]
-        spec = (library or scenario_library()).load(scenario_name)
+        library = library or scenario_library()
         Parameters.from_mapping(parameters)  # validates names and ranges, one-line errors
         overrides = {
             name: REGISTRY[name].type(value)
             for name, value in parameters.items()
             if not math.isclose(value, REGISTRY[name].default, rel_tol=1e-9, abs_tol=1e-12)
         }
-        if overrides:
-            merged = {**spec.parameters, **overrides}
-            spec = dataclasses.replace(
-                spec, parameters=merged, as_loaded={**spec.as_loaded, "parameters": merged}
-            )
+        spec = _with_overrides(library.load(scenario_name), overrides)
         self.scenario_name = scenario_name
         self.seed = int(seed)
         self.overrides = overrides
+        self.compare_with = compare_with
+        self.inputs = {
+            "scenario_name": scenario_name,
+            "seed": self.seed,
+            "compare_with": compare_with,
+            **{name: REGISTRY[name].default for name in KEY_PARAMETERS},
+            **parameters,
+        }
         super().__init__(world=world(), scenario=spec, rng=np.random.SeedSequence(self.seed))
         self.initial_perception = self.perception.copy()
+        self.twin: SoftPowerModel | None = None
+        if compare_with != NO_COMPARISON:
+            other = _with_overrides(library.load(compare_with), overrides)
+            self.twin = SoftPowerModel(
+                world=world(), scenario=other, rng=np.random.SeedSequence(self.seed)
+            )
+        # The model refuses a step past its horizon; the app stops there instead.
+        self._step_in_horizon, self.step = self.step, self._step_or_stop
+
+    def _step_or_stop(self) -> None:
+        """Step this run (and the comparison run); at the last quarter stop and do nothing."""
+        try:
+            self._step_in_horizon()
+        except StepPastEndError:
+            self.running = False
+            return
+        twin = self.twin
+        if twin is not None and twin.steps < twin.horizon:
+            twin.step()
+
+
+def _with_overrides(spec: Any, overrides: dict[str, Any]) -> Any:
+    """Return the scenario with the app's parameter overrides on top of its own parameters."""
+    if not overrides:
+        return spec
+    merged = {**spec.parameters, **overrides}
+    return dataclasses.replace(
+        spec, parameters=merged, as_loaded={**spec.as_loaded, "parameters": merged}
+    )
+
+
+def default_inputs(library: ScenarioLibrary | None = None) -> dict[str, Any]:
+    """Return the default value of every input of `model_params`."""
+    return {name: spec["value"] for name, spec in model_params(library).items()}
 
 
 def slider_step(name: str) -> float | int:
@@ -96,13 +146,17 @@ def slider_step(name: str) -> float | int:
 
 
 def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, Any]]:
-    """Return SolaraViz's ``model_params``: scenario selector, seed and key-parameter sliders.
+    """Return the app's inputs: scenario, seed, comparison and key-parameter sliders.
+
+    In Mesa's ``model_params`` format (``type``, ``value``, ``label``, ...), plus ``help``:
+    a one-line explanation (the registry's meaning and unit for the parameters). Types:
+    ``Select``, ``InputInt`` (the seed, typed by hand), ``SliderInt``, ``SliderFloat``.
 
     Args:
-        library: Scenario library for the selector (default: the bundled one).
+        library: Scenario library for the selectors (default: the bundled one).
 
     Returns:
-        ``{keyword of AppModel: Mesa input description}``; slider ranges come from the registry.
+        ``{keyword of AppModel: input description}``; slider ranges come from the registry.
 
     """
     library = library or scenario_library()
@@ -112,8 +166,23 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "value": BASELINE,
             "values": library.names,
             "label": "Scenario",
+            "help": "the story to run: its events and its own parameter values",
         },
-        "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 999, "step": 1, "label": "Seed"},
+        "seed": {
+            "type": "InputInt",
+            "value": 0,
+            "min": 0,
+            "max": 2**32 - 1,
+            "label": "Seed",
+            "help": "the random draws: the same seed gives the same run as softpower run --seed",
+        },
+        "compare_with": {
+            "type": "Select",
+            "value": NO_COMPARISON,
+            "values": [NO_COMPARISON, *library.names],
+            "label": "Compare with",
+            "help": "run a second scenario alongside, same seed and sliders",
+        },
     }
     for name in KEY_PARAMETERS:
         p = REGISTRY[name]
@@ -123,6 +192,8 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "min": p.low,
             "max": p.high,
             "step": slider_step(name),
-            "label": f"{name} ({p.unit})" if p.unit != "1" else name,
+            "label": name,
+            "unit": "" if p.unit == "1" else p.unit,
+            "help": p.meaning,
         }
     return params

@@ -49,6 +49,7 @@ def server_env(scenarios: str | Path | None = None) -> dict[str, str]:
     """Return the environment of the server: offline, one BLAS thread, optional scenario folder."""
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # the badge would cover the events list
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(name, "1")
     if scenarios is not None:
