@@ -160,8 +160,8 @@ def test_report_writes_html_pdf_and_each_figure_as_png_and_svg(report):
     svg = sorted(p.stem for p in folder.glob("*.svg"))
     assert png == svg
     # focus scores, top 10, a bump chart per scenario, lean, favourable and score maps,
-    # perception heatmap, alignment
-    assert len(png) == 9
+    # perception heatmap, alignment, and a waterfall per focus nation ("What drives the change")
+    assert len(png) == 11
     assert any("ranks-baseline" in s for s in png) and any("ranks-us_aid_cuts" in s for s in png)
     assert "report.html" in report["stdout"] and "report.pdf" in report["stdout"]
 

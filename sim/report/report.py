@@ -19,6 +19,7 @@ from sim.version import __version__
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass
+from sim.report.analysis_sections import analysis_sections
 from sim.report.batch import Batch, load_batch
 from sim.report.document import Report
 from sim.report.findings import executive_summary, resolve_focus
@@ -60,6 +61,7 @@ def build_report(
     with matplotlib.rc_context(figures.STYLE):
         sections = [executive_summary(batch, chosen)]
         sections += figure_sections(batch, chosen)
+        sections += analysis_sections(batch, chosen)
     commands = rerun_commands(batch, Path(out), Path(pdf) if pdf else None, chosen)
     sections.append(methods_section(batch, commands))
     title = m.get("title") or f"Soft power scenarios: {m.get('name', batch.root.name)}"
