@@ -59,20 +59,20 @@ def step_counter(page) -> float:
     return float(text.split(":")[1])
 
 
-def test_page_renders_the_network_and_charts_offline(session):
+def test_page_renders_the_map_and_charts_offline(session):
     require_chromium()
     server, page, outside = session
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Step").wait_for(timeout=TIMEOUT_MS)
-    network = page.locator("img.softpower-map")
-    expect(network).to_be_visible(timeout=TIMEOUT_MS)
+    world = page.locator("svg.softpower-map")
+    expect(world).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("img.softpower-scores")).to_be_visible(timeout=TIMEOUT_MS)
-    assert network.get_attribute("src").startswith("data:image/svg+xml;base64,")
-    assert page.locator("map[name=softpower-map] area").count() == 60  # a tooltip per nation
-    usa = page.locator("map[name=softpower-map] area[data-iso3=USA]").get_attribute("title")
+    assert world.locator("path[data-iso3]").count() > 150  # country shapes
+    usa = world.locator("path[data-iso3=USA] title").text_content()
     assert re.match(r"United States \(USA\): score [\d.]+, rank \d+; lean", usa)
     assert "Top 10" in page.locator(".softpower-top10").inner_text()
+    assert page.get_by_text("This website runs on Solara").count() == 0  # no badge
     assert outside == []  # no CDN, fonts or telemetry: the app works offline
 
 
@@ -92,6 +92,45 @@ def test_step_advances_the_counter_and_redraws_the_chart(session):
     expect(page.locator(".softpower-header")).to_contain_text(f"step {before + 1:.0f} of")
 
 
+def test_clicking_a_country_shows_it_in_the_inspector(session):
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    page.locator("svg.softpower-map path[data-iso3=BRA]").click()
+    expect(page.locator(".softpower-inspector")).to_contain_text("Brazil (BRA)", timeout=TIMEOUT_MS)
+    page.locator("svg.softpower-map path[data-iso3=IND]").click()
+    expect(page.locator(".softpower-inspector")).to_contain_text("India (IND)", timeout=TIMEOUT_MS)
+
+
+def test_typing_part_of_a_name_picks_that_nation(session):
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    box = page.get_by_label("Nation", exact=True)
+    box.click()
+    box.fill("United S")
+    box.press("Enter")
+    expect(page.locator(".softpower-inspector")).to_contain_text(
+        "United States (USA)", timeout=TIMEOUT_MS
+    )
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_the_map_fits_narrow_windows(session, width):
+    require_chromium()
+    server, page, outside = session
+
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.wait_for_timeout(500)
+    world = page.locator("svg.softpower-map").bounding_box()
+    card = page.locator(".softpower-worldmap").bounding_box()
+    assert world["x"] >= 0 and world["x"] + world["width"] <= width + 1
+    assert world["width"] <= card["width"] + 1
+    page.set_viewport_size({"width": 1400, "height": 1400})
+
+
 def test_selecting_a_scenario_and_reset_loads_it(session, tmp_path):
     require_chromium()
     server, page, outside = session
@@ -99,13 +138,64 @@ def test_selecting_a_scenario_and_reset_loads_it(session, tmp_path):
 
     page.get_by_role("button", name="Scenario").click()
     page.get_by_role("option", name="us_aid_cuts").click()
+    expect(page.locator(".softpower-pending")).to_contain_text("Scenario us_aid_cuts")
     page.get_by_role("button", name="Reset").click()
     header = page.locator(".softpower-header")
     expect(header).to_contain_text("US foreign aid cuts", timeout=TIMEOUT_MS)
     expect(header).to_contain_text("step 0 of 40")
+    expect(page.locator(".softpower-pending")).to_have_count(0)
     page.get_by_role("button", name="Step").click()
-    expect(page.locator(".softpower-events")).to_contain_text("USA", timeout=TIMEOUT_MS)
+    expect(page.locator(".softpower-story")).to_contain_text(
+        "The United States cuts its aid capacity", timeout=TIMEOUT_MS
+    )
     shot = tmp_path / "app.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 50_000
     assert outside == []
+
+
+def test_comparison_mode_steps_both_runs(session):
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Compare with").click()
+    page.get_by_role("option", name="baseline").click()
+    page.get_by_role("button", name="Reset").click()
+    header = page.locator(".softpower-header")
+    expect(header).to_contain_text("Comparing with Baseline", timeout=TIMEOUT_MS)
+    for n in (1, 2):
+        page.get_by_role("button", name="Step").click()
+        expect(header).to_contain_text(f"step {n} of 40 · seed", timeout=TIMEOUT_MS)
+        expect(page.locator(".softpower-compare-status")).to_contain_text(f"step {n} of 40")
+        expect(page.locator(".softpower-compare")).to_contain_text(f"(step {n})")
+    page.get_by_role("button", name="difference between runs").click()
+    expect(page.locator(".softpower-map-legend")).to_contain_text("this run − the comparison")
+
+
+@pytest.mark.parametrize("interval", [3, 11])
+def test_step_at_any_render_interval_stops_at_the_last_quarter(session, interval):
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Reset").click()
+    header = page.locator(".softpower-header")
+    expect(header).to_contain_text("step 0 of 40", timeout=TIMEOUT_MS)
+    slider = page.get_by_role("slider").nth(1)  # Render Interval: 1, 3, 5, ... (step 2)
+    slider.focus()
+    slider.press("Home")
+    for _ in range((interval - 1) // 2):
+        slider.press("ArrowRight")
+    expect(slider).to_have_attribute("aria-valuenow", str(interval))
+    step = page.get_by_role("button", name="Step")
+    for _ in range(40 // interval + 1):
+        expect(step).to_be_enabled(timeout=TIMEOUT_MS)
+        step.click()
+        page.wait_for_timeout(300)
+    expect(header).to_contain_text("step 40 of 40", timeout=TIMEOUT_MS)
+    expect(header).to_contain_text("finished")
+    expect(step).to_be_disabled()
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.get_by_text("error in step").count() == 0
+    assert page.get_by_text("out of bounds").count() == 0
