@@ -36,9 +36,12 @@ CLICKS = "document.addEventListener('click', () => { window.clickedAt = performa
 
 # Once the page shows the step counter ``arg[0]`` and a map other than ``arg[1]``: the
 # milliseconds since the click, else false. Checked at every animation frame.
+FILLS = """() => Array.from(document.querySelectorAll("svg.softpower-map path[data-iso3]"))
+    .map((p) => p.getAttribute("fill")).join()"""
 REDRAWN = """([counter, before]) => {
-    const map = document.querySelector("img.softpower-map");
-    const done = document.body.innerText.includes(counter) && map !== null && map.src !== before;
+    const fills = Array.from(document.querySelectorAll("svg.softpower-map path[data-iso3]"))
+        .map((p) => p.getAttribute("fill")).join();
+    const done = document.body.innerText.includes(counter) && fills !== before;
     return done ? performance.now() - window.clickedAt : false;
 }"""
 
@@ -70,17 +73,16 @@ def main() -> None:
         page.add_init_script(CLICKS)
         began = time.perf_counter()
         page.goto(server.url, timeout=TIMEOUT_MS)
-        expect(page.locator("img.softpower-map")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.locator("svg.softpower-map")).to_be_visible(timeout=TIMEOUT_MS)
         print(f"page with map shown {time.perf_counter() - began:.1f} s after opening it")
         page.get_by_role("button", name="Scenario").click()
         page.get_by_role("option", name="us_aid_cuts").click()
         page.get_by_role("button", name="Reset").click()
         expect(page.locator(".softpower-header")).to_contain_text("US foreign aid cuts")
-        network = page.locator("img.softpower-map")
         times = []
         button = page.get_by_role("button", name="Step")
         for step in range(1, args.steps + 1):
-            before = network.get_attribute("src")
+            before = page.evaluate(FILLS)
             button.click()
             done = page.wait_for_function(
                 REDRAWN, arg=[f"Time: {step:.1f}", before], polling="raf", timeout=TIMEOUT_MS
@@ -93,8 +95,10 @@ def main() -> None:
         )
         page.get_by_role("button", name=args.colour).click()
         expect(page.locator(".softpower-map-legend")).to_contain_text(
-            "lean →" if args.colour == "lean now" else "change in lean since the start"
+            "Lean now" if args.colour == "lean now" else "Change since the start"
         )
+        page.locator("svg.softpower-map path[data-iso3=KEN]").click()  # the inspector
+        expect(page.locator(".softpower-inspector")).to_contain_text("Kenya (KEN)")
         page.mouse.move(0, 0)
         page.evaluate("document.activeElement && document.activeElement.blur()")
         args.out.parent.mkdir(parents=True, exist_ok=True)
