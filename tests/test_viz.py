@@ -436,8 +436,8 @@ def test_reset_loads_the_selected_scenario_seed_and_slider_values(page):
     assert "US foreign aid cuts" in header(page) and "step 0 of 40" in header(page)
     assert "<b>stubbornness</b> 0.3" in header(page)
     click(page, "Step")
-    events = html_of(page, "softpower-events")
-    assert "The United States cuts its aid capacity" in events
+    assert "The United States cuts its aid capacity" in html_of(page, "softpower-story")
+    assert "United States" in html_of(page, "softpower-events")
 
 
 def test_choices_waiting_for_reset_say_they_are_pending(page):
