@@ -218,3 +218,13 @@ def test_cli_bad_nation_is_one_line_and_exit_2(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "did you mean CHN" in done.stderr
+
+
+def test_docstring_examples_run(monkeypatch):
+    import doctest
+
+    from sim.analysis import attribution
+
+    monkeypatch.chdir(ROOT)
+    result = doctest.testmod(attribution)
+    assert result.attempted >= 4 and result.failed == 0
