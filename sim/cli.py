@@ -67,9 +67,20 @@ def _out_dir(out: Path) -> Path:
     return out
 
 
+#: ``--world NAME`` of run, batch and scenarios check.
+_world_option = click.option(
+    "--world",
+    default=None,
+    metavar="NAME",
+    help="Bundled world: core60 (60 nations) or un193 (every UN member state). "
+    "Default: the file's `world:`, else core60.",
+)
+
+
 def write_run(model, out: Path, seed: int | None, wall_time: float) -> dict:
     """Write the four files of a single run (DESIGN §3) and return the manifest."""
     from sim.batch.tables import run_tables
+    from sim.world.bundled import loaded_name
 
     rec = model.recorder
     tables = run_tables(model)
@@ -80,6 +91,7 @@ def write_run(model, out: Path, seed: int | None, wall_time: float) -> dict:
         "scenario": model.spec.as_loaded,
         "scenario_file": model.spec.path,
         "scenario_hash": model.spec.hash,
+        "world": loaded_name(model.world) or "custom",
         "seed": seed,
         "steps": model.steps,
         "record_every": rec.steps[1] - rec.steps[0] if len(rec.steps) > 1 else 1,
@@ -126,12 +138,16 @@ def _top_table(model, n: int = 15) -> str:
     help="YAML/JSON file of parameter values (e.g. written by `softpower calibrate`).",
 )
 @click.option("--quiet", is_flag=True, help="Do not print the top-15 table.")
-def run(scenario: Path, out: Path, seed: int, steps, record_every: int, params_file, quiet) -> None:
+@_world_option
+def run(
+    scenario: Path, out: Path, seed: int, steps, record_every: int, params_file, quiet, world
+) -> None:
     """Run one SCENARIO file and write soft_power.csv, perception.csv, events.csv, manifest.json."""
     from sim.params import load_parameter_file
     from sim.scenario.scenario import load_scenario
+    from sim.world.bundled import bundled_world
 
-    spec = load_scenario(scenario)
+    spec = load_scenario(scenario, world)
     base = load_parameter_file(params_file) if params_file else None
     out = _out_dir(out)
     # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
@@ -139,6 +155,7 @@ def run(scenario: Path, out: Path, seed: int, steps, record_every: int, params_f
 
     start = time.perf_counter()
     model = SoftPowerModel(
+        world=bundled_world(spec.world),
         scenario=spec,
         parameters=base,
         rng=np.random.SeedSequence(seed),
@@ -196,12 +213,11 @@ def scenarios_list(folder: Path) -> None:
 
 @scenarios.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def scenarios_check(files: tuple[Path, ...]) -> None:
+@_world_option
+def scenarios_check(files: tuple[Path, ...], world) -> None:
     """Validate scenario FILES; print one line per file, exit 2 at the first bad one."""
     from sim.scenario.scenario import load_scenario
-    from sim.world.bundled import bundled_world
 
-    world = bundled_world()
     for f in files:
         s = load_scenario(f, world)
         click.echo(f"ok  {f}  ({s.name}: {len(s.events)} events, {s.steps} steps)")
@@ -243,6 +259,7 @@ def _print_summary(summary) -> None:
     help="Bootstrap resamples for the difference intervals of the summary.",
 )
 @click.option("--progress/--no-progress", default=True, help="Show the progress bar.")
+@_world_option
 @click.pass_context
 def batch(
     ctx: click.Context,
@@ -255,6 +272,7 @@ def batch(
     no_summary: bool,
     bootstrap: int,
     progress: bool,
+    world,
 ) -> None:
     """Run EXPERIMENT (scenarios × design × replications) into --out as Parquet; rerun to resume.
 
@@ -270,7 +288,7 @@ def batch(
             key="--dask",
             expected="local or a scheduler address such as tcp://host:8786",
         )
-    spec = load_experiment(experiment)
+    spec = load_experiment(experiment, world)
     out = _out_dir(out)
     report = run_batch(
         spec,

@@ -11,6 +11,7 @@ __all__ = [
     "ScenarioError",
     "ExperimentError",
     "ParameterError",
+    "WorldError",
     "SoftPowerWarning",
     "suggest",
 ]
@@ -78,6 +79,10 @@ class ExperimentError(SoftPowerError):
 
 class ParameterError(SoftPowerError):
     """A model parameter name or value is invalid."""
+
+
+class WorldError(SoftPowerError):
+    """An unknown world name (``--world``, ``world:`` in a scenario or experiment file)."""
 
 
 def suggest(value: str, choices: Iterable[str]) -> str | None:

@@ -317,6 +317,15 @@ class Parameters:
     membership_tie_weight: float = parameter(
         0.3, 0.0, 10.0, "1", "weight of shared memberships in the social mix W", "dynamics"
     )
+    social_tie_count: int = parameter(
+        16,
+        1,
+        200,
+        "ties",
+        "strongest ties each observer listens to in the social mix W (the weight of all its ties"
+        " spread over them)",
+        "dynamics",
+    )
     # --- credibility ---
     credibility_recovery: float = parameter(
         0.04,

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 
 from sim.model.dynamics import Inputs, KernelParameters, State
 
-__all__ = ["step", "perception_rows", "credibility_update"]
+__all__ = ["step", "neighbours", "perception_rows", "credibility_update"]
 
 
 def _clip(x: float, low: float, high: float) -> float:
@@ -29,6 +30,20 @@ def _stubbornness(params: KernelParameters, n: int) -> list[float]:
         return [float(theta)] * n
     values = [float(t) for t in np.asarray(theta, dtype=float).ravel().tolist()]
     return values * n if len(values) == 1 else values
+
+
+def neighbours(ties) -> list[list[tuple[int, float]]]:
+    """Return, for each observer i, the (j, W[i][j]) it listens to: the stored entries of a sparse
+    W in column order, or the nonzero entries of a dense one."""
+    if sparse.issparse(ties):
+        csr = sparse.csr_array(ties)
+        csr.sort_indices()
+        indptr, indices, data = csr.indptr.tolist(), csr.indices.tolist(), csr.data.tolist()
+        return [
+            [(indices[e], data[e]) for e in range(indptr[i], indptr[i + 1])]
+            for i in range(csr.shape[0])
+        ]
+    return [[(j, w) for j, w in enumerate(row) if w != 0.0] for row in np.asarray(ties).tolist()]
 
 
 def perception_rows(
@@ -46,7 +61,8 @@ def perception_rows(
     - message ``m = clip(valence[k][d] · (1 − c[d] + c[d] · R[i][k])
       − λ_L · cut[k][d] · exposure[i][s][k][d], −1, 1)``, with c[d] how far channel d's message
       relies on credibility;
-    - neighbours ``social = Σ_j W[i][j] · p[j][s][k][d]``;
+    - neighbours ``social = Σ_j W[i][j] · p[j][s][k][d]`` over the j that i listens to (its
+      entries of W: tens of ties, `sim.model.exposure.social_ties`);
     - ``p' = θ_i · p0 + (1 − θ_i) · ((1 − pull) · social + pull · m)``, clipped to [−1, 1].
 
     Args:
@@ -65,7 +81,7 @@ def perception_rows(
     capacity = inputs.capacity.tolist()
     exposure = inputs.exposure.tolist()
     anchor = inputs.anchor.tolist()
-    ties = inputs.ties.tolist()
+    ties = neighbours(inputs.ties)
     valence = inputs.valence.tolist()
     cut = inputs.cut.tolist()
     receptivity = np.asarray(params.receptivity, dtype=float).tolist()
@@ -101,8 +117,8 @@ def perception_rows(
                         1.0,
                     )
                     social = 0.0
-                    for j in range(n):
-                        social += ties[i][j] * p[j][s][k][d]
+                    for j, weight in ties[i]:
+                        social += weight * p[j][s][k][d]
                     new = theta[i] * anchor[i][s][k][d] + (1.0 - theta[i]) * (
                         (1.0 - pull) * social + pull * msg
                     )

@@ -26,7 +26,7 @@ from sim.errors import ExperimentError, ParameterError, ScenarioError, suggest
 from sim.params import REGISTRY
 from sim.scenario.explain import pydantic_error, read_yaml, suggest_file
 from sim.scenario.scenario import Scenario, load_scenario
-from sim.world.bundled import bundled_world
+from sim.world.bundled import DEFAULT_WORLD, bundled_world, loaded_name, world_name
 from sim.world.world import World
 
 __all__ = [
@@ -81,6 +81,7 @@ class ExperimentFile(BaseModel):
     record: RecordSpec = RecordSpec()
     steps: int | None = Field(default=None, ge=1, le=400)
     baseline: str | None = None
+    world: str | None = None  # a bundled world for every scenario (sim.world.WORLDS)
 
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -325,6 +326,7 @@ class Experiment:
         baseline: Scenario that differences are taken against.
         title: Title.
         description: What the experiment asks.
+        world: Name of the bundled world every scenario runs on (`sim.world.WORLDS`).
 
     """
 
@@ -342,6 +344,7 @@ class Experiment:
     baseline: str = ""
     title: str = ""
     description: str = ""
+    world: str = DEFAULT_WORLD
 
     def seeds(self) -> list[np.random.SeedSequence]:
         """Return ``SeedSequence(seed).spawn(replications)``: one seed per replication index."""
@@ -513,12 +516,15 @@ def _design(doc: ExperimentFile, file: str, lines: dict[tuple, int]) -> Design:
     )
 
 
-def load_experiment(path: str | Path, world: World | None = None) -> Experiment:
+def load_experiment(path: str | Path, world: World | str | None = None) -> Experiment:
     """Load and validate an experiment file and the scenarios it names.
 
     Args:
         path: The YAML file; scenario paths in it are relative to its folder.
-        world: World to resolve scenarios against (default: the bundled nations).
+        world: World to resolve scenarios against, or the name of a bundled world (``--world``;
+            it wins over the file's ``world:``). Default: the bundled world the file names in
+            ``world:``, else `sim.world.DEFAULT_WORLD`; a ``world:`` in a scenario file is
+            overridden by the experiment's.
 
     Returns:
         The `Experiment`.
@@ -535,7 +541,15 @@ def load_experiment(path: str | Path, world: World | None = None) -> Experiment:
     except ValidationError as exc:
         raise _schema_error(exc, path, lines) from None
     file = str(path)
-    world = world or bundled_world()
+    if world is None or isinstance(world, str):
+        name = (
+            world_name(world)
+            if world is not None
+            else world_name(doc.world, key="world", file=file, line=lines.get(("world",)))
+        )
+        world = bundled_world(name)
+    else:
+        name = loaded_name(world) or doc.world or DEFAULT_WORLD
     design = _design(doc, file, lines)
     scenarios: dict[str, Scenario] = {}
     files: dict[str, str] = {}
@@ -598,4 +612,5 @@ def load_experiment(path: str | Path, world: World | None = None) -> Experiment:
         baseline=baseline,
         title=doc.title,
         description=doc.description,
+        world=name,
     )

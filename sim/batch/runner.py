@@ -45,7 +45,7 @@ from sim.model.model import SoftPowerModel
 from sim.params import Parameters
 from sim.scenario.scenario import Scenario
 from sim.version import __version__
-from sim.world.bundled import bundled_world
+from sim.world.bundled import DEFAULT_WORLD, bundled_world
 
 __all__ = [
     "FAIL_RUN_ENV",
@@ -109,6 +109,7 @@ class BatchContext:
         steps: Horizon override, or None.
         record_every: Record attraction every K steps.
         perception_targets: Targets whose attraction is stored.
+        world: Name of the bundled world the runs use (`sim.world.WORLDS`).
 
     """
 
@@ -117,6 +118,7 @@ class BatchContext:
     steps: int | None
     record_every: int
     perception_targets: tuple[str, ...]
+    world: str = DEFAULT_WORLD
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def _run_model(task: RunTask, context: BatchContext) -> SoftPowerModel:
             scenario, parameters={**scenario.parameters, **task.parameters}
         )
     model = SoftPowerModel(
-        world=bundled_world(),
+        world=bundled_world(context.world),
         scenario=scenario,
         parameters=Parameters(),
         rng=task.seed,
@@ -313,7 +315,7 @@ _CONTEXT: BatchContext | None = None
 
 
 @cache
-def _worker_setup() -> None:
+def _worker_setup(world: str) -> None:
     """Once per worker process: one BLAS thread, the world in memory, long-lived objects frozen.
 
     Mesa models hold reference cycles (agents ↔ model), freed only by the cyclic garbage
@@ -322,7 +324,7 @@ def _worker_setup() -> None:
     objects), so a worker's memory stays flat.
     """
     limit_blas(1)
-    bundled_world()
+    bundled_world(world)
     gc.collect()
     gc.freeze()
 
@@ -336,7 +338,7 @@ def _init_worker(context: BatchContext) -> None:
     """Initialise a forked worker: keep the context, load the world."""
     global _CONTEXT
     _CONTEXT = context
-    _worker_setup()
+    _worker_setup(context.world)
 
 
 def _execute_in_worker(tasks: list[RunTask]) -> list[dict[str, Any]]:
@@ -345,7 +347,7 @@ def _execute_in_worker(tasks: list[RunTask]) -> list[dict[str, Any]]:
 
 
 def _serial(parts: list[list[RunTask]], context: BatchContext) -> Iterator[list[dict[str, Any]]]:
-    bundled_world()
+    bundled_world(context.world)
     gc.collect()
     gc.freeze()  # see _worker_setup; undone at the end, this process lives on
     try:
@@ -357,7 +359,7 @@ def _serial(parts: list[list[RunTask]], context: BatchContext) -> Iterator[list[
 
 
 def _execute_on_dask(tasks: list[RunTask], context: BatchContext) -> list[dict[str, Any]]:
-    _worker_setup()
+    _worker_setup(context.world)
     return _collect(execute_part(tasks, context))
 
 
@@ -459,6 +461,7 @@ def _manifest(experiment: Experiment, workers: int, executor: str) -> dict[str, 
             "perception_targets": list(experiment.perception_targets),
         },
         "baseline": experiment.baseline,
+        "world": experiment.world,
         "scenarios": {
             name: {
                 "path": experiment.scenario_files[name],
@@ -531,9 +534,10 @@ def run_batch(
             steps=experiment.steps,
             record_every=experiment.record_every,
             perception_targets=experiment.perception_targets,
+            world=experiment.world,
         )
         info: dict[str, Any] = {}  # what the Dask executor learns of its cluster
-        bundled_world()  # loaded once here; forked workers inherit it
+        bundled_world(experiment.world)  # loaded once here; forked workers inherit it
         parts = plan_parts(tasks, n_workers)
         if dask is None and n_workers > 1 and len(parts) > 1:
             results = _processes(parts, context, min(n_workers, len(parts)))

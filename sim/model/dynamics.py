@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 __all__ = [
     "State",
@@ -45,7 +46,8 @@ class Inputs:
         capacity: (actor, channel) ≥ 0.
         exposure: (observer, audience, actor, channel) in [0, 1], restrictions applied.
         anchor: (observer, audience, actor, channel) structural perception p0 in [-1, 1].
-        ties: (observer, observer) row-stochastic social mix W.
+        ties: (observer, observer) row-stochastic social mix W: a scipy sparse array (the
+            model's, tens of ties per observer; `sim.model.exposure.social_ties`) or a dense one.
         valence: (actor, channel) tone of each actor's projection in [-1, 1].
         cut: (actor, channel) share of capacity withdrawn against the reference, in [0, 1].
         credibility_target: (observer, actor) structural credibility R̄ in [0, 1].
@@ -235,7 +237,8 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     """Advance perception and credibility by one quarter.
 
     ``p' = θ·p0 + (1 − θ)·[(1 − ν·u)·Σ_j W[i,j]·p[j] + ν·u·m]``, a convex combination of
-    values in [-1, 1], so perception stays in [-1, 1].
+    values in [-1, 1], so perception stays in [-1, 1]. With a sparse W the social mix costs
+    O(N · ties) per (audience, actor, channel) column, so a step grows as N², not N³.
 
     Args:
         state: perception (observer, audience, actor, channel) and credibility (observer, actor).
@@ -266,6 +269,10 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     return State(perception=new_p, credibility=new_r)
 
 
+def _dense(ties: np.ndarray | sparse.sparray) -> np.ndarray:
+    return ties.toarray() if sparse.issparse(ties) else np.asarray(ties)
+
+
 def fixed_point(state: State, inputs: Inputs, params: KernelParameters) -> np.ndarray:
     """Return the closed-form perception fixed point p* = (I − A)⁻¹ b for frozen inputs.
 
@@ -289,9 +296,10 @@ def fixed_point(state: State, inputs: Inputs, params: KernelParameters) -> np.nd
     scale = (1.0 - theta) * (1.0 - pull)
     out = np.empty_like(b)
     eye = np.eye(n)
+    ties = _dense(inputs.ties)
     for s in range(n_aud):
         for k in range(n_act):
             for d in range(n_ch):
-                a = scale[:, s, k, d][:, None] * inputs.ties
+                a = scale[:, s, k, d][:, None] * ties
                 out[:, s, k, d] = np.linalg.solve(eye - a, b[:, s, k, d])
     return out

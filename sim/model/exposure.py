@@ -7,6 +7,7 @@ uses. Axes (observer, audience, actor, channel).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from sim.axes import AUDIENCES, CHANNELS
 from sim.params import Parameters
@@ -170,9 +171,28 @@ def aid_exposure(
 
 def social_ties(
     trade: np.ndarray, alliance: np.ndarray, shared: np.ndarray, params: Parameters
-) -> np.ndarray:
+) -> sparse.csr_array:
     """Return the row-stochastic social mix W (observer, observer) of self, trade, alliance and
-    membership ties.
+    membership ties, sparse: each observer listens to itself and its ``social_tie_count``
+    strongest ties.
+
+    The raw weight of a tie is ``trade_tie_weight`` × the two-way trade share +
+    ``alliance_tie_weight`` × alliance + ``membership_tie_weight`` × shared memberships (each
+    layer scaled by its largest row sum); a nation's own weight is ``self_tie_weight``. Each
+    observer keeps its ``social_tie_count`` strongest ties (equal weights: the lower index
+    first) and spreads the weight of all its ties over them, so the share that others have in
+    its mix, and its own share, are those of the full mix: only who it listens to is cut to tens
+    of ties. With ``social_tie_count`` ≥ N − 1 this is the dense mix of every tie. Products with
+    W then cost O(N · ties) per column instead of O(N²) (docs/ODD.md §7.3).
+
+    Args:
+        trade: (nation, nation) trade ties.
+        alliance: (nation, nation) 0/1 alliances.
+        shared: (nation, nation) shared memberships.
+        params: model parameters.
+
+    Returns:
+        (observer, observer) CSR array, rows summing to 1, column indices sorted.
     """
     n = trade.shape[0]
     sym_trade = (trade + trade.T) / 2.0
@@ -182,7 +202,16 @@ def social_ties(
         + params.membership_tie_weight * shared / max(shared.sum(axis=1).max(), 1e-12)
     )
     np.fill_diagonal(raw, 0.0)
-    raw = raw + params.self_tie_weight * np.eye(n)
-    total = raw.sum(axis=1, keepdims=True)
+    others = raw.sum(axis=1)
+    keep = min(int(params.social_tie_count), n - 1)
+    strongest = np.argsort(-raw, axis=1, kind="stable")[:, :keep]
+    rows = np.arange(n)[:, None]
+    kept = np.zeros_like(raw)
+    kept[rows, strongest] = raw[rows, strongest]
+    kept_total = kept.sum(axis=1)
+    kept *= np.divide(others, kept_total, out=np.zeros(n), where=kept_total > 0)[:, None]
+    kept += params.self_tie_weight * np.eye(n)
+    total = kept.sum(axis=1, keepdims=True)
     # A nation with no ties and no self weight listens to itself alone.
-    return np.where(total > 0, raw / np.where(total > 0, total, 1.0), np.eye(n))
+    mix = np.where(total > 0, kept / np.where(total > 0, total, 1.0), np.eye(n))
+    return sparse.csr_array(mix)

@@ -29,7 +29,7 @@ from sim.scenario.explain import clean_loc, explain, pydantic_error, read_yaml, 
 from sim.scenario.resolve import planned_event
 from sim.scenario.schema import EVENT_ADAPTER, MembershipEvent, RandomEvent, ScenarioFile
 from sim.scenario.targets import group_names, resolve_targets
-from sim.world.bundled import bundled_world
+from sim.world.bundled import DEFAULT_WORLD, bundled_world, loaded_name, world_name
 from sim.world.world import World
 
 __all__ = ["Scenario", "ScheduledEvent", "load_scenario", "baseline_scenario"]
@@ -68,6 +68,7 @@ class Scenario:
         events: Scheduled events in file order (included files first).
         path: File it came from (None for the built-in baseline).
         as_loaded: The merged document, for manifests and reports.
+        world: Name of the bundled world its nations were resolved against (`sim.world.WORLDS`).
 
     """
 
@@ -81,6 +82,7 @@ class Scenario:
     events: tuple[ScheduledEvent, ...]
     path: str | None = None
     as_loaded: dict[str, Any] = field(default_factory=dict)
+    world: str = DEFAULT_WORLD
 
     @property
     def hash(self) -> str:
@@ -123,6 +125,7 @@ class Scenario:
             kept,
             self.path,
             {**self.as_loaded, "steps": steps},
+            self.world,
         )
 
 
@@ -142,7 +145,7 @@ def baseline_scenario(steps: int = 40) -> Scenario:
 
 
 def _merge(
-    path: Path, world: World, stack: tuple[Path, ...]
+    path: Path, world: World | None, stack: tuple[Path, ...]
 ) -> tuple[ScenarioFile, dict[str, Any], list[tuple[Any, str, dict, Path]], dict[tuple, int]]:
     data, lines = read_yaml(path)
     try:
@@ -220,12 +223,15 @@ def _step_of(
     return step
 
 
-def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
+def load_scenario(path: str | Path, world: World | str | None = None) -> Scenario:
     """Load, validate and resolve a scenario file.
 
     Args:
         path: The YAML file.
-        world: World to resolve nations against (default: the bundled 60 nations).
+        world: World to resolve nations against, or the name of a bundled world
+            (`sim.world.WORLDS`, chosen by ``--world`` or an experiment's ``world:``; it wins
+            over the file's ``world:``). Default: the bundled world the file names in
+            ``world:``, else `sim.world.DEFAULT_WORLD`.
 
     Returns:
         The `Scenario`.
@@ -234,9 +240,17 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
         ScenarioError: Any problem, with file, line, expectation and suggestion.
 
     """
-    world = world or bundled_world()
     path = Path(path)
     doc, params_raw, raw_events, lines = _merge(path, world, ())
+    if world is None or isinstance(world, str):
+        chosen = (
+            world_name(world)
+            if world is not None
+            else world_name(doc.world, key="world", file=str(path), line=lines.get(("world",)))
+        )
+        world = bundled_world(chosen)
+    else:
+        chosen = loaded_name(world) or doc.world or DEFAULT_WORLD
     start = Quarter.parse(doc.start)
     parameters: dict[str, float | int] = {}
     for name, (value, file, line) in params_raw.items():
@@ -274,6 +288,8 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
         _check_nations(ev, world, file, ev_lines)
         scheduled.append(ScheduledEvent(step=step, event=ev, source=source, until=until))
     as_loaded = doc.model_dump(mode="json")
+    if doc.world is None:  # files without `world:` keep the hash they had before worlds had names
+        del as_loaded["world"]
     as_loaded["parameters"] = parameters
     as_loaded["events"] = [
         {**e.event.model_dump(mode="json", exclude_none=True), "step": e.step} for e in scheduled
@@ -289,6 +305,7 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
         events=tuple(scheduled),
         path=str(path),
         as_loaded=as_loaded,
+        world=chosen,
     )
 
 

@@ -267,6 +267,7 @@ class ScenarioFile(BaseModel):
     sources: list[str] = []
     start: str = "2025-Q1"
     steps: int = Field(default=40, ge=1, le=400)
+    world: str | None = None  # a bundled world (sim.world.WORLDS); None: the default one
     include: list[str] = []
     parameters: dict[str, Any] = {}
     events: list[Event] = []

@@ -1,11 +1,12 @@
 """The world a model starts from: nations, capacities and ties, loaded from sourced data.
 
 Modules: `world` (`World`, the data folder, capacity indicators), `loader` (reading the CSV files
-of ``sim/data``), `synthetic` (seeded random worlds), `bundled` (the one shared bundled world)
-and `csvfile` (the CSV reader with line-numbered errors).
+of ``sim/data``), `synthetic` (seeded random worlds), `bundled` (the bundled worlds by name,
+``core60`` and ``un193``, each loaded once) and `csvfile` (the CSV reader with line-numbered
+errors).
 """
 
-from sim.world.bundled import bundled_world
+from sim.world.bundled import DEFAULT_WORLD, WORLDS, bundled_world, loaded_name, world_name
 from sim.world.loader import capacity_index, load_world
 from sim.world.synthetic import synthetic_world
 from sim.world.world import (
@@ -24,12 +25,16 @@ __all__ = [
     "ALLIANCE_GROUPS",
     "CAPACITY_INDICATORS",
     "DATA_DIR",
+    "DEFAULT_WORLD",
     "INITIATIVE_LEADERS",
     "START_DATA_YEAR",
+    "WORLDS",
     "ImputationFlag",
     "World",
     "bundled_world",
     "capacity_index",
     "load_world",
+    "loaded_name",
     "synthetic_world",
+    "world_name",
 ]

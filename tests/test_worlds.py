@@ -1,0 +1,133 @@
+"""The bundled worlds by name (core60, un193): selection, caching, the whole world's data, and a
+193-nation run."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sim.batch.experiment import load_experiment
+from sim.cli import cli
+from sim.errors import WorldError
+from sim.scenario.scenario import load_scenario
+from sim.world.bundled import DEFAULT_WORLD, WORLDS, bundled_world, loaded_name, world_name
+
+ROOT = Path(__file__).resolve().parents[1]
+UN193 = ROOT / "sim" / "data" / "un193" / "countries.csv"
+
+
+@pytest.fixture(scope="module")
+def un193():
+    return bundled_world("un193")
+
+
+def _un_members() -> set[str]:
+    with UN193.open(newline="") as f:
+        return {r["iso3"] for r in csv.DictReader(f) if r["un_member"] == "1"}
+
+
+def test_each_world_is_loaded_once_and_the_default_is_a_named_world():
+    assert DEFAULT_WORLD in WORLDS
+    assert bundled_world() is bundled_world(DEFAULT_WORLD)
+    assert bundled_world("core60") is bundled_world("core60")
+    assert bundled_world("core60").n == 60
+    assert loaded_name(bundled_world("core60")) == "core60"
+
+
+def test_an_unknown_world_name_suggests_the_closest():
+    with pytest.raises(WorldError, match="did you mean un193"):
+        world_name("un913")
+
+
+def test_un193_holds_every_un_member_state_and_flags_the_others(un193):
+    members = _un_members()
+    assert len(members) == 193
+    assert members <= set(un193.iso3)
+    assert set(un193.iso3) - members <= {"TWN", "XKX", "PSE", "KOS"}
+
+
+def test_un193_capacities_and_layers_are_finite(un193):
+    assert un193.capacity.shape == (un193.n, 4)
+    assert np.isfinite(un193.capacity).all() and (un193.capacity >= 0).all()
+    for layer in (un193.trade, un193.alliance, un193.rivalry):
+        assert np.isfinite(layer).all()
+
+
+def test_a_193_nation_run_is_deterministic_per_seed(un193):
+    from sim.model.model import SoftPowerModel
+    from sim.params import Parameters
+
+    fast = Parameters.from_mapping({"spinup_steps": 2})
+
+    def scores(seed: int) -> np.ndarray:
+        model = SoftPowerModel(un193, parameters=fast, rng=seed, steps=3).run()
+        return model.recorder.score
+
+    a, b = scores(1), scores(1)
+    assert a.shape[1] == un193.n
+    np.testing.assert_array_equal(a, b)
+
+
+def _scenario(tmp_path: Path, world: str | None, observer: str = "TUV") -> Path:
+    lines = ["name: w", "title: W"] + ([f"world: {world}"] if world else [])
+    lines += [
+        "events:",
+        "  - {at: 2025-Q2, kind: credibility_shock, actor: USA,"
+        f" observers: [{observer}], magnitude: 0.2}}",
+    ]
+    path = tmp_path / "w.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_scenario_names_its_world_and_the_caller_can_override_it(tmp_path):
+    path = _scenario(tmp_path, "un193")
+    assert load_scenario(path).world == "un193"
+    with pytest.raises(Exception, match="TUV"):  # Tuvalu is not among the 60
+        load_scenario(path, "core60")
+    plain = _scenario(tmp_path, None, observer="FRA")
+    assert load_scenario(plain).world == DEFAULT_WORLD
+    assert "world" not in load_scenario(plain).as_loaded  # old files keep their hash
+
+
+def test_a_bad_world_in_a_scenario_file_names_file_line_and_suggestion(tmp_path):
+    path = _scenario(tmp_path, "core06", observer="FRA")
+    with pytest.raises(WorldError) as info:
+        load_scenario(path)
+    assert info.value.line == 3 and "did you mean core60" in str(info.value)
+
+
+def test_an_experiment_names_its_world_for_every_scenario_and_its_manifest(tmp_path):
+    scenario = _scenario(tmp_path, None, observer="FRA")
+    path = tmp_path / "e.yaml"
+    path.write_text(
+        f"name: e\nscenarios: [{scenario.name}]\nreplications: 1\nseed: 1\nworld: un193\n"
+    )
+    experiment = load_experiment(path)
+    assert experiment.world == "un193"
+    assert experiment.scenarios["w"].world == "un193"
+    assert load_experiment(path, "core60").world == "core60"
+
+
+def test_cli_names_the_world_in_the_manifest_and_refuses_an_unknown_one(tmp_path):
+    scenario = ROOT / "scenarios" / "baseline.yaml"
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["run", str(scenario), "--out", str(tmp_path), "--world", "un913"])
+    assert bad.exit_code == 2 and "did you mean un193" in bad.output
+    ok = runner.invoke(
+        cli,
+        ["run", str(scenario), "--out", str(tmp_path), "--world", "core60", "--steps", "2"],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert json.loads((tmp_path / "manifest.json").read_text())["world"] == "core60"
+    tuvalu = _scenario(tmp_path, None)  # names TUV, one of the 193 only
+    check = runner.invoke(cli, ["scenarios", "check", "--world", "un193", str(tuvalu)])
+    assert check.exit_code == 0, check.output
+    assert (
+        runner.invoke(cli, ["scenarios", "check", "--world", "core60", str(tuvalu)]).exit_code == 2
+    )
