@@ -163,6 +163,11 @@ def test_groupings_and_a_budget_choose_few_components(bundled_world):
     ]
     assert len(components_of(spec, plan, "event")) == len(plan.events)
     assert choose_grouping(spec, plan, 40, budget=64) == ("file", 3, 2)
+    bri = load_scenario(SCENARIOS / "belt_and_road_expansion.yaml", bundled_world)
+    # seven events are too many to run exactly and one file says nothing: by kind
+    assert choose_grouping(bri, bri.plan(bundled_world), 40, budget=64)[0] == "kind"
+    # nothing fits 4 runs: sample the fewest orderings (an antithetic pair)
+    assert choose_grouping(spec, plan, 40, budget=4) == ("event", 0, 2)
     with pytest.raises(SoftPowerError, match="did you mean file"):
         components_of(spec, plan, "fil")
 

@@ -337,8 +337,9 @@ def choose_grouping(scenario: Any, plan: Plan, step: int, budget: int = 64) -> t
     """Pick the finest grouping whose exact attribution fits a budget of coalition runs.
 
     Tries ``event``, then ``file``, then ``kind``; the first with ``2**n ≤ budget`` active
-    components is attributed exactly. If none fits, events are sampled with as many orderings
-    as the budget allows (at least 2).
+    components — and more than one, unless there is only one active event — is attributed
+    exactly. If none fits, events are sampled with as many orderings as the budget allows (at
+    least 2).
 
     Args:
         scenario: As for `components_of`.
@@ -350,10 +351,11 @@ def choose_grouping(scenario: Any, plan: Plan, step: int, budget: int = 64) -> t
         ``(by, max_exact, permutations)`` for `attribute`.
 
     """
+    events = sum(e.step < step for e in plan.events)
     for by in GROUPINGS:
         groups = components_of(scenario, plan, by)
         n = sum(any(plan.events[i].step < step for i in members) for _, members in groups)
-        if 2**n <= budget:
+        if 2**n <= budget and (n > 1 or events <= 1):
             return by, n, 2
     n = len(components_of(scenario, plan, "event"))
     permutations = max(2, (budget - 2) // max(1, n - 1))
