@@ -52,8 +52,9 @@ class RunResult:
 
     Attributes:
         model: The `SoftPowerModel` after its last step.
-        soft_power: ``step,date,iso3,score,rank``.
+        soft_power: ``step,date,iso3,score,rank,familiarity,reputation``.
         perception: ``step,date,observer,target,value`` (attraction in [-1, 1]).
+        polls: ``step,date,observer,target,favourable`` (predicted favourable %, 0-100).
         events: ``step,date,kind,actor,target,detail``.
         seed: The seed of the run.
 
@@ -62,6 +63,7 @@ class RunResult:
     model: SoftPowerModel
     soft_power: pd.DataFrame
     perception: pd.DataFrame
+    polls: pd.DataFrame
     events: pd.DataFrame
     seed: int | None
 
@@ -88,7 +90,7 @@ def run(
         >>> import sim
         >>> result = sim.run("scenarios/us_aid_cuts.yaml", seed=1, steps=4)
         >>> list(result.soft_power.columns)
-        ['step', 'date', 'iso3', 'score', 'rank']
+        ['step', 'date', 'iso3', 'score', 'rank', 'familiarity', 'reputation']
         >>> result.soft_power["step"].max(), result.final_scores().index[0] in result.model.iso3
         (np.int64(4), True)
 
@@ -100,7 +102,14 @@ def run(
         scenario = load_scenario(scenario, world)
     model = SoftPowerModel(world, scenario, parameters=parameters, rng=seed, steps=steps).run()
     tables = {name: table.to_pandas() for name, table in run_tables(model).items()}
-    return RunResult(model, tables["soft_power"], tables["perception"], tables["events"], seed)
+    return RunResult(
+        model,
+        tables["soft_power"],
+        tables["perception"],
+        tables["polls"],
+        tables["events"],
+        seed,
+    )
 
 
 def run_experiment(experiment: str | Path, out: str | Path, *, workers: int = 1) -> BatchReport:

@@ -1,4 +1,5 @@
-"""The ``softpower`` command: run, batch, summarize, report, validate, calibrate, app, scenarios.
+"""The ``softpower`` command: run, batch, summarize, report, validate, calibrate, attribute,
+discover, app, scenarios.
 
 Bad input (any `SoftPowerError` or a bad argument) prints one line on stderr and exits with 2.
 """
@@ -78,13 +79,16 @@ _world_option = click.option(
 
 
 def write_run(model, out: Path, seed: int | None, wall_time: float) -> dict:
-    """Write the four files of a single run (DESIGN §3) and return the manifest."""
+    """Write a single run's files (DESIGN §3) and return the manifest.
+
+    The files: soft_power.csv, perception.csv, polls.csv, events.csv and manifest.json.
+    """
     from sim.batch.tables import run_tables
     from sim.world.bundled import loaded_name
 
     rec = model.recorder
     tables = run_tables(model)
-    for name in ("soft_power", "perception", "events"):
+    for name in ("soft_power", "perception", "polls", "events"):
         frame = tables[name].to_pandas()
         frame.to_csv(out / f"{name}.csv", index=False, float_format="%.10g")
     manifest = {
@@ -422,6 +426,14 @@ def validate(run_dir: Path, target: Path, step, metric, poles, seed, bootstrap, 
     show_default=True,
     help="Processes evaluating candidates (the result does not depend on it).",
 )
+@click.option(
+    "--polls",
+    "polls",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Poll file(s) observer,target,year,favourable_pct,source (up to 2024): fit the "
+    "observation model to them and to --target's scores and ranks instead.",
+)
 def calibrate(
     target: Path,
     names,
@@ -433,12 +445,21 @@ def calibrate(
     steps: int,
     out: Path,
     workers: int,
+    polls: tuple[Path, ...],
 ) -> None:
     """Fit --params NAME ... to maximise rank agreement with --target; write a parameter file.
 
     Example: softpower calibrate --target sim/data/targets/gspi_2024.csv --metric gspi_rank
-    --params salience_alpha exposure_global_reach --budget 200 --folds 5
+    --params score_weight_reputation exposure_global_reach --budget 200 --folds 5
+
+    With --polls, fit the observation model instead (docs/validation.md): the anchor drivers
+    named by --params (default prior_values_distance prior_governance) on a grid, the link from
+    attraction to favourable shares on the polls, and the score weights on --target's
+    gspi_score rows, with held-out figures against naive baselines.
     """
+    if polls:
+        _calibrate_observation(target, names, more_names, polls, folds, seed, out)
+        return
     from sim.analysis.calibration import calibrate as run_calibration
     from sim.analysis.calibration import write_parameter_file
     from sim.analysis.targets import load_target
@@ -460,6 +481,29 @@ def calibrate(
     )
     path = write_parameter_file(result, out)
     click.echo(result.to_text())
+    click.echo(f"wrote {path} (use: softpower run SCENARIO --params {path})")
+
+
+def _calibrate_observation(target, names, more_names, polls, folds, seed, out) -> None:
+    from sim.analysis.calibration import write_parameter_file
+    from sim.analysis.observation import DEFAULT_GRID, fit_observation, load_polls
+    from sim.analysis.targets import load_target
+    from sim.world.bundled import bundled_world
+
+    wanted = [n.strip() for item in (*names, *more_names) for n in item.split(",") if n.strip()]
+    grid = {n: DEFAULT_GRID.get(n, (0.0, 0.25, 0.5, 1.0)) for n in wanted} or None
+    world = bundled_world()
+    fit = fit_observation(
+        load_polls(polls, world.iso3),
+        load_target(target, metric="gspi_score", known=world.iso3),
+        load_target(target, metric="gspi_rank", known=world.iso3),
+        world=world,
+        grid=grid,
+        folds=max(folds, 2),
+        seed=seed,
+    )
+    path = write_parameter_file(fit, out)
+    click.echo(fit.to_text())
     click.echo(f"wrote {path} (use: softpower run SCENARIO --params {path})")
 
 
@@ -497,6 +541,173 @@ def report_cmd(directory: Path, out: Path, pdf, baseline, focus) -> None:
     if files.pdf is not None:
         click.echo(f"wrote {files.pdf} ({len(files.pdf_pages)} pages)")
     click.echo(f"figures (PNG, SVG) in {files.html.parent / 'figures'}")
+
+
+def _save_figure(figure, stem: Path) -> list[Path]:
+    """Write a figure as PNG and SVG (no dates or software tags, so reruns are identical)."""
+    figure.savefig(stem.with_suffix(".png"), dpi=150, metadata={"Software": None})
+    figure.savefig(stem.with_suffix(".svg"), metadata={"Date": None})
+    return [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed (as `run --seed`).")
+@click.option("--step", type=click.IntRange(1), default=None, help="Step (default: the last).")
+@click.option(
+    "--nations",
+    default="USA,CHN",
+    show_default=True,
+    help="Focus nations: a waterfall each, and favourable/attraction toward them by region.",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Seeds SEED, SEED+1, ...; every coalition is averaged over them.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["event", "file", "kind"]),
+    default="event",
+    show_default=True,
+    help="Components: each event, each included file, or each event kind.",
+)
+@click.option(
+    "--max-exact",
+    type=click.IntRange(0, 14),
+    default=8,
+    show_default=True,
+    help="Run all 2^n coalitions up to this many components; sample orderings beyond.",
+)
+@click.option(
+    "--permutations",
+    type=click.IntRange(2),
+    default=16,
+    show_default=True,
+    help="Orderings sampled beyond --max-exact (the effects still sum exactly).",
+)
+@click.option(
+    "--workers", type=click.IntRange(1), default=None, help="Processes (default: all cores)."
+)
+def attribute(
+    scenario: Path,
+    out: Path,
+    seed: int,
+    step,
+    nations: str,
+    replications: int,
+    by: str,
+    max_exact: int,
+    permutations: int,
+    workers,
+) -> None:
+    """Split SCENARIO's change from its event-less run among its events (Shapley values).
+
+    Writes attribution.csv (nation, metric, target, component, effect, ...; effects sum to
+    the change for every outcome), regions.csv (favourable share, or attraction, toward the
+    focus nations by region and component) and a waterfall PNG+SVG of each focus nation's score.
+    """
+    from sim.analysis.attribution import attribute as run_attribution
+    from sim.analysis.attribution import default_workers, seeds_for, write_attribution
+    from sim.scenario.scenario import load_scenario
+    from sim.world.bundled import bundled_world
+
+    world = bundled_world()
+    spec = load_scenario(scenario, world)
+    focus = [c.strip().upper() for c in nations.split(",") if c.strip()]
+    out = _out_dir(out)
+    result = run_attribution(
+        spec,
+        world=world,
+        seeds=seeds_for(seed, replications),
+        step=step,
+        targets=focus,
+        by=by,
+        max_exact=max_exact,
+        permutations=permutations,
+        workers=workers or default_workers(),
+        progress=lambda line: click.echo(f"{spec.name}: {line}", err=True),
+    )
+    files = write_attribution(result, out, dict(zip(world.iso3, world.region, strict=True)))
+    from sim.plots.attribution import attribution_waterfall
+
+    for nation in focus:
+        files += _save_figure(attribution_waterfall(result, nation), out / f"waterfall_{nation}")
+    mode = "exact" if result.exact else f"sampled, {permutations} orderings"
+    click.echo(
+        f"{spec.title}: change at {result.date} (step {result.step}) split among "
+        f"{len(result.components)} components ({mode}; {result.runs} runs, {result.seconds:.1f} s)"
+    )
+    for nation in focus:
+        effects = result.effect(nation).sort_values(key=abs, ascending=False)
+        change = result.total[result.row(nation)]
+        top = ", ".join(f"{name} {value:+.2f}" for name, value in effects.head(3).items())
+        click.echo(f"  {nation} score {change:+.2f}: {top}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {', '.join(str(f) for f in files)}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--condition",
+    required=True,
+    help="Runs of interest, e.g. 'score[CHN] > score[USA]' or 'favourable[MEX,USA] < 40'.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of the PRIM boxes (chosen box marked); figures go next to it.",
+)
+@click.option("--step", type=click.IntRange(0), default=None, help="Step (default: the last).")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.8,
+    show_default=True,
+    help="Density the chosen box should reach.",
+)
+@click.option("--figures/--no-figures", default=True, help="Write the tradeoff and tree figures.")
+def discover(directory: Path, condition: str, out: Path, step, threshold, figures: bool) -> None:
+    """Find where in the batch DIRECTORY's design a condition holds (PRIM boxes and CART).
+
+    The condition reads outcomes at the step: score, rank, familiarity and reputation of a
+    nation (score[CHN]), attraction and favourable of an observer toward a target
+    (favourable[MEX,USA]); with + - * /, comparisons, and, or, not.
+    """
+    from sim.analysis.outcomes import discover_batch
+
+    found = discover_batch(directory, condition, step=step, threshold=threshold)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = found.discovery
+    result.boxes.to_csv(out, index=False, float_format="%.6g")
+    files = [out]
+    if figures:
+        from matplotlib.figure import Figure
+
+        tradeoff = Figure(figsize=(7, 5), layout="constrained")
+        result.plot_tradeoff(tradeoff.subplots())
+        files += _save_figure(tradeoff, out.with_name(f"{out.stem}_tradeoff"))
+        tree = Figure(figsize=(11, 6), layout="constrained")
+        result.plot_tree(tree.subplots())
+        files += _save_figure(tree, out.with_name(f"{out.stem}_tree"))
+    box = result.chosen_box
+    click.echo(
+        f"{result.n_interesting} of {result.n_runs} runs meet {condition!r} at step {found.step}"
+    )
+    click.echo(
+        f"chosen box {result.chosen}: {result.rule()} "
+        f"(coverage {box['coverage']:.2f}, density {box['density']:.2f})"
+    )
+    click.echo(f"CART (accuracy {result.tree_accuracy:.0%}):\n{result.tree_rules.rstrip()}")
+    for note in found.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {', '.join(str(f) for f in files)}")
 
 
 @cli.command()

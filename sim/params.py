@@ -420,6 +420,24 @@ class Parameters:
     prior_region: float = parameter(
         0.1, 0.0, 1.0, "1", "anchor perception added for a nation of the same UN region", "initial"
     )
+    prior_values_distance: float = parameter(
+        1.25,
+        0.0,
+        2.0,
+        "1",
+        "anchor perception removed per unit of values distance |freedom_i − freedom_k|",
+        "initial",
+        "calibrated on polls up to 2024 (docs/validation.md)",
+    )
+    prior_governance: float = parameter(
+        0.0,
+        0.0,
+        2.0,
+        "1",
+        "anchor perception added per unit of the actor's governance quality (WGI, −1..1)",
+        "initial",
+        "calibrated on polls up to 2024 (docs/validation.md)",
+    )
     prior_trade: float = parameter(
         0.5, 0.0, 2.0, "1", "anchor perception per unit of trade share", "initial"
     )
@@ -523,13 +541,68 @@ class Parameters:
     weight_diplomacy: float = parameter(
         0.25, 0.0, 1.0, "1", "ω: weight of diplomacy in attraction", "output"
     )
-    salience_alpha: float = parameter(
-        0.9165,
+    # --- observation: from the state to polls and the index (sim.model.observe) ---
+    favourable_intercept: float = parameter(
+        -0.0264,
+        -5.0,
+        5.0,
+        "logit",
+        "logit of the favourable share at attraction 0 (the link's midpoint)",
+        "output",
+        "fitted to Pew favourability 2019-2024 (docs/validation.md)",
+    )
+    favourable_slope: float = parameter(
+        1.3373,
         0.0,
+        20.0,
+        "logit per attraction unit",
+        "slope of the logistic link from attraction to the favourable share",
+        "output",
+        "fitted to Pew favourability 2019-2024 (docs/validation.md)",
+    )
+    familiarity_memory: float = parameter(
+        16.0,
+        1.0,
+        80.0,
+        "quarters",
+        "memory of the familiarity stock (it moves 1/memory of the way to today's attention)",
+        "output",
+    )
+    index_curvature: float = parameter(
+        0.25,
+        0.05,
         1.0,
         "1",
-        "α: weight of salience (familiarity) against reputation in the score",
+        "exponent of familiarity and influence relative to the best nation (diminishing returns)",
         "output",
+        "fitted by softpower calibrate --polls (docs/validation.md)",
+    )
+    score_weight_familiarity: float = parameter(
+        0.7031,
+        0.0,
+        2.0,
+        "points per point",
+        "weight of familiarity (0-100) in the soft power score",
+        "output",
+        "fitted to GSPI 2024 scores (docs/validation.md)",
+    )
+    score_weight_reputation: float = parameter(
+        0.1325,
+        0.0,
+        2.0,
+        "points per point",
+        "weight of reputation (population-weighted favourable %) in the soft power score",
+        "output",
+        "fitted to GSPI 2024 scores (docs/validation.md)",
+    )
+    score_weight_influence: float = parameter(
+        0.0,
+        0.0,
+        2.0,
+        "points per point",
+        "weight of influence (diplomatic presence, 0-100) in the soft power score",
+        "output",
+        "fitted to GSPI 2024 scores (docs/validation.md)",
     )
 
     def __post_init__(self) -> None:
@@ -611,7 +684,7 @@ KEY_PARAMETERS: tuple[str, ...] = (
     "loss_aversion",
     "credibility_loss",
     "credibility_recovery",
-    "salience_alpha",
+    "familiarity_memory",
 )
 
 

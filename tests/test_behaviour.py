@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.model import observe
 from sim.model.model import SoftPowerModel
 from sim.scenario.scenario import load_scenario
 from sim.world.world import World
@@ -64,14 +65,19 @@ def test_us_aid_cuts_raise_china_relative_standing_most_in_former_recipients(wor
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_belt_and_road_raises_china_attraction_more_in_members(world, runs, seed):
+def test_belt_and_road_raises_china_favourability_more_in_members(world, runs, seed):
+    """In poll units (predicted favourable %), as surveys measure it (docs/scenarios.md)."""
     chn = _idx(world, "CHN")
     base, bri = runs("baseline", seed), runs("belt_and_road_expansion", seed)
     members = base.recorder.members[0].astype(bool)
     members[chn] = False
     non = ~base.recorder.members[0].astype(bool)
     non[chn] = False
-    change = (bri.recorder.attraction[:, :, chn] - base.recorder.attraction[:, :, chn]).mean(axis=0)
+    p = base.parameters
+    before = observe.favourable(base.recorder.attraction[:, :, chn], p)
+    after = observe.favourable(bri.recorder.attraction[:, :, chn], p)
+    change = (after - before).mean(axis=0)
+    assert change[members].mean() > 0.0
     assert change[members].mean() > change[non].mean()
 
 

@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from sim.model import observe
+from sim.params import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -20,8 +24,9 @@ SOFTPOWER = Path(sys.executable).with_name("softpower")
 STEPS = 40
 NATIONS = 60
 COLUMNS = {
-    "soft_power.csv": ["step", "date", "iso3", "score", "rank"],
+    "soft_power.csv": ["step", "date", "iso3", "score", "rank", "familiarity", "reputation"],
     "perception.csv": ["step", "date", "observer", "target", "value"],
+    "polls.csv": ["step", "date", "observer", "target", "favourable"],
     "events.csv": ["step", "date", "kind", "actor", "target", "detail"],
 }
 MANIFEST_KEYS = {
@@ -67,7 +72,7 @@ def test_console_script_is_installed():
     assert SOFTPOWER.is_file(), f"run `make venv`: {SOFTPOWER} is missing"
 
 
-def test_run_writes_the_four_files_with_the_contract_columns(runs):
+def test_run_writes_the_contract_files_with_the_contract_columns(runs):
     out = runs["a"]
     assert {p.name for p in out.iterdir()} == {*COLUMNS, "manifest.json"}
     for name, columns in COLUMNS.items():
@@ -162,3 +167,29 @@ def test_unwritable_out_is_one_line_and_exit_2(tmp_path):
     blocker.write_text("not a directory")
     result = softpower("run", BASELINE, "--out", blocker / "out")
     _assert_one_line_error(result, str(blocker / "out"), "--out")
+
+
+def test_polls_hold_the_favourable_share_of_every_pair_as_the_link_of_attraction(runs):
+    _, polls = _read(runs["a"] / "polls.csv")
+    _, perception = _read(runs["a"] / "perception.csv")
+    assert len(polls) == len(perception)
+    params = Parameters()
+    for poll, view in zip(polls, perception, strict=True):
+        assert (poll["step"], poll["observer"], poll["target"]) == (
+            view["step"],
+            view["observer"],
+            view["target"],
+        )
+        assert 0.0 < float(poll["favourable"]) < 100.0
+    values = np.array([float(r["value"]) for r in perception])
+    shares = np.array([float(r["favourable"]) for r in polls])
+    np.testing.assert_allclose(shares, observe.favourable(values, params), rtol=1e-8)
+
+
+def test_soft_power_carries_familiarity_and_reputation_in_range(runs):
+    _, rows = _read(runs["a"] / "soft_power.csv")
+    for key in ("familiarity", "reputation"):
+        values = [float(r[key]) for r in rows]
+        assert all(0.0 <= v <= 100.0 for v in values), key
+    top = [r for r in rows if r["step"] == "0" and float(r["familiarity"]) == 100.0]
+    assert len(top) == 1  # the most familiar nation at the start sets the scale

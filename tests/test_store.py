@@ -72,7 +72,15 @@ def test_whole_table_folders_read_as_hive_datasets(batch):
     assert len(frame) == 4 * 5 * 60
     assert set(frame["scenario"].astype(str)) == {"base", "other"}
     assert list(frame.columns[:5]) == ["run_id", "scenario", "design_point", "replication", "seed"]
-    assert list(frame.columns[5:]) == ["step", "date", "iso3", "score", "rank"]
+    assert list(frame.columns[5:]) == [
+        "step",
+        "date",
+        "iso3",
+        "score",
+        "rank",
+        "familiarity",
+        "reputation",
+    ]
     events = pd.read_parquet(out / "events")
     assert list(events.columns[5:]) == ["step", "date", "kind", "actor", "target", "detail"]
 

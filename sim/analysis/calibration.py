@@ -91,7 +91,7 @@ def _check_names(names: Sequence[str]) -> list[str]:
             "no parameters to calibrate",
             key="--params",
             expected="one or more names from `softpower params`",
-            suggestion="e.g. --params salience_alpha exposure_global_reach",
+            suggestion="e.g. --params score_weight_reputation exposure_global_reach",
         )
     return out
 
@@ -360,6 +360,10 @@ class CalibrationResult:
         """The baseline with the highest in-sample ρ."""
         return max(self.baselines, key=lambda k: self.baselines[k])
 
+    def parameter_values(self) -> dict[str, float | int]:
+        """The fitted values, as a parameter file holds them."""
+        return dict(self.fit.values)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON/YAML-ready data."""
 
@@ -587,14 +591,15 @@ def calibrate(
     )
 
 
-def write_parameter_file(result: CalibrationResult, path: str | Path) -> Path:
+def write_parameter_file(result: CalibrationResult | Any, path: str | Path) -> Path:
     """Write the calibrated values as a parameter file for ``softpower run --params FILE``.
 
     The file holds a ``parameters:`` mapping (what `sim.params.load_parameter_file` reads and
     what a scenario's ``parameters:`` block takes) and a ``calibration:`` record of the fit.
 
     Args:
-        result: The calibration.
+        result: The calibration (a `CalibrationResult`, or any fit with ``parameter_values()``
+            and ``to_dict()``, such as `sim.analysis.observation.ObservationFit`).
         path: Where to write (YAML).
 
     Returns:
@@ -614,7 +619,7 @@ def write_parameter_file(result: CalibrationResult, path: str | Path) -> Path:
         "# or copy the `parameters:` mapping into a scenario file.\n"
     )
     body = yaml.safe_dump(
-        {"parameters": dict(result.fit.values), "calibration": result.to_dict()},
+        {"parameters": result.parameter_values(), "calibration": result.to_dict()},
         sort_keys=False,
         allow_unicode=True,
     )

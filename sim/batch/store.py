@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: Per-run tables, each a folder of ``scenario=<name>/<part>.parquet`` files.
-TABLES: tuple[str, ...] = ("soft_power", "perception", "audience", "membership", "events")
+TABLES: tuple[str, ...] = ("soft_power", "perception", "polls", "audience", "membership", "events")
 
 #: Columns of ``runs.parquet`` in order.
 RUN_COLUMNS: tuple[str, ...] = (

@@ -14,14 +14,16 @@ import numpy as np
 import pyarrow as pa
 
 from sim.axes import AUDIENCES
+from sim.model import observe
 from sim.model.model import SoftPowerModel
 
 __all__ = ["TABLE_COLUMNS", "run_tables", "with_keys"]
 
 #: Columns of each table, after the run keys a batch adds in front.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "soft_power": ("step", "date", "iso3", "score", "rank"),
+    "soft_power": ("step", "date", "iso3", "score", "rank", "familiarity", "reputation"),
     "perception": ("step", "date", "observer", "target", "value"),
+    "polls": ("step", "date", "observer", "target", "favourable"),
     "audience": ("step", "date", "observer", "audience", "target", "value"),
     "membership": ("step", "date", "initiative", "members"),
     "events": ("step", "date", "kind", "actor", "target", "detail"),
@@ -60,12 +62,13 @@ def with_keys(keys: Mapping[str, Any], table: pa.Table) -> pa.Table:
 def run_tables(
     model: SoftPowerModel, perception_targets: Sequence[str] | None = None
 ) -> dict[str, pa.Table]:
-    """Return a run's tables: ``soft_power``, ``perception``, ``audience``, ``membership``,
-    ``events`` (columns `TABLE_COLUMNS`), up to the step the model has reached.
+    """Return a run's tables: ``soft_power``, ``perception``, ``polls``, ``audience``,
+    ``membership``, ``events`` (columns `TABLE_COLUMNS`), up to the step the model has reached.
 
     Args:
         model: A `SoftPowerModel` (run or part-run).
-        perception_targets: Targets whose attraction is kept in ``perception`` (all when None).
+        perception_targets: Targets whose attraction (``perception``) and favourable share
+            (``polls``) are kept (all when None).
 
     Returns:
         ``{table name: Arrow table}``.
@@ -83,6 +86,8 @@ def run_tables(
                 "iso3": _labels(model.iso3, np.tile(np.arange(n), last + 1)),
                 "score": rec.score[: last + 1].ravel(),
                 "rank": rec.rank[: last + 1].ravel(),
+                "familiarity": rec.familiarity[: last + 1].ravel(),
+                "reputation": rec.reputation[: last + 1].ravel(),
             }
         )
     }
@@ -98,17 +103,18 @@ def run_tables(
     mask = ~np.eye(n, dtype=bool) & wanted[None, :]
     obs, tgt = np.nonzero(mask)
     m = len(obs)
-    tables["perception"] = pa.table(
-        {
-            "step": np.repeat(slot_steps, m),
-            "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), m)),
-            "observer": _labels(model.iso3, np.tile(obs, len(slots))),
-            "target": _labels(model.iso3, np.tile(tgt, len(slots))),
-            "value": np.concatenate([rec.attraction[i][obs, tgt] for i, _ in slots])
-            if slots
-            else np.zeros(0),
-        }
+    pairs = {
+        "step": np.repeat(slot_steps, m),
+        "date": _labels(slot_dates, np.repeat(np.arange(len(slots)), m)),
+        "observer": _labels(model.iso3, np.tile(obs, len(slots))),
+        "target": _labels(model.iso3, np.tile(tgt, len(slots))),
+    }
+    value = (
+        np.concatenate([rec.attraction[i][obs, tgt] for i, _ in slots]) if slots else np.zeros(0)
     )
+    tables["perception"] = pa.table({**pairs, "value": value})
+    # Favourable shares are the observation link of the same attraction (`observe.favourable`).
+    tables["polls"] = pa.table({**pairs, "favourable": observe.favourable(value, model.parameters)})
 
     t, a = len(rec.targets), len(AUDIENCES)
     block = n * a * t  # rows per recorded step: target, then audience, then observer

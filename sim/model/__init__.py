@@ -8,7 +8,7 @@ Modules: `dynamics` (the vectorised kernel), `exposure` (who hears whom, through
 (`SoftPowerModel`).
 """
 
-from sim.model import dynamics, effects, exposure, metrics, plan, structure
+from sim.model import dynamics, effects, exposure, metrics, observe, plan, structure
 from sim.model.model import Plannable, SoftPowerModel, StepPastEndError
 from sim.model.nation import DecisionContext, Nation
 from sim.model.plan import Plan, PlannedEvent
@@ -27,6 +27,7 @@ __all__ = [
     "effects",
     "exposure",
     "metrics",
+    "observe",
     "plan",
     "recorded_steps",
     "structure",

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.axes import AUDIENCES, CHANNELS
-from sim.model import dynamics, effects, exposure, metrics, structure
+from sim.model import dynamics, effects, exposure, metrics, observe, structure
 from sim.model.nation import DecisionContext, Nation
 from sim.model.plan import Plan
 from sim.model.record import Recorder
@@ -137,6 +137,8 @@ class SoftPowerModel(mesa.Model):
             [structure.AID_STRATEGIES.index(w.aid_strategy.get(c, "need")) for c in w.iso3]
         )
         self.same_region = w.same_region()
+        #: (values distance (observer, actor), governance (actor,)): reputation drivers.
+        self._values = (np.abs(w.freedom[:, None] - w.freedom[None, :]), w.governance)
         self.need = w.need()
         self.audience_weight = exposure.audience_weights(w.median_age, p)
         self.reach = exposure.audience_reach(w.internet, p)
@@ -163,7 +165,11 @@ class SoftPowerModel(mesa.Model):
 
         self.current_attraction = self.attraction()
         self.current_elite_perception = self.elite_perception()
-        self.familiarity_reference = float(self.salience().mean(axis=0).max())
+        # --- observation: the familiarity stock starts at today's attention; the best nation at
+        # the start sets the 0-100 scale of familiarity and influence for the whole run ---
+        self.familiarity_stock = self.salience().mean(axis=0)
+        self.familiarity_reference = float(self.familiarity_stock.max())
+        self.influence_reference = float(self.diplomatic_presence().max())
         self.due_events = plan.due()
         self.recorder = Recorder(self, record_every=record_every)
         self.recorder.record(0)
@@ -255,7 +261,9 @@ class SoftPowerModel(mesa.Model):
     def _update_structure(self) -> None:
         """Recompute the anchor and the credibility target from the ties in force."""
         p = self.parameters
-        self.anchor = structure.anchor(self.alliance, self.rivalry, self.same_region, self.trade, p)
+        self.anchor = structure.anchor(
+            self.alliance, self.rivalry, self.same_region, self.trade, p, *self._values
+        )
         self.credibility_target = structure.credibility_target(self.alliance, self.rivalry, p)
 
     def _inputs(self) -> dynamics.Inputs:
@@ -286,7 +294,12 @@ class SoftPowerModel(mesa.Model):
         self.imports = self.untaxed_imports / (1.0 + e * self.tariff)
         self.trade = self.untaxed_trade / (1.0 + e * (self.tariff + self.tariff.T) / 2.0)
         self.anchor = structure.anchor(
-            self.alliance, self.rivalry, self.same_region, self.trade, self.parameters
+            self.alliance,
+            self.rivalry,
+            self.same_region,
+            self.trade,
+            self.parameters,
+            *self._values,
         )
         self.mark_dirty()
 
@@ -400,11 +413,24 @@ class SoftPowerModel(mesa.Model):
         """Switch a donor's aid allocation strategy (one of `structure.AID_STRATEGIES`)."""
         self.aid_strategy[donor] = structure.AID_STRATEGIES.index(strategy)
 
+    def _rival_channels(self, observer: int, rival: int) -> np.ndarray:
+        """View of (youth and public, culture and tech) restriction of a rival in an observer."""
+        elite = AUDIENCES.index("elite")
+        channels = [CHANNELS.index("culture"), CHANNELS.index("tech")]
+        return self.restriction[observer, :elite, rival][:, channels]
+
+    def restricted_as_rival(self, observer: int, rival: int, severity: float) -> bool:
+        """Whether the rival's culture and tech are closed by at least ``severity`` already."""
+        return bool((self._rival_channels(observer, rival) <= 1.0 - severity).all())
+
     def restrict_rival(self, observer: int, rival: int, severity: float) -> None:
-        """Restrict a rival's culture and tech channels for the observer's youth and public."""
+        """Close a rival's culture and tech channels to the observer's youth and public by at
+        least ``severity`` (restrictions already stronger stay as they are).
+        """
         elite = AUDIENCES.index("elite")
         for channel in (CHANNELS.index("culture"), CHANNELS.index("tech")):
-            self.restriction[observer, :elite, rival, channel] *= 1.0 - severity
+            view = self.restriction[observer, :elite, rival, channel]
+            np.minimum(view, 1.0 - severity, out=view)
         self.mark_dirty()
 
     def reallocate_aid(self, donor: int) -> None:
@@ -443,13 +469,40 @@ class SoftPowerModel(mesa.Model):
         self._refresh()
         return metrics.salience(self.capacity, self.exposure, self.audience_weight)
 
-    def scores(self) -> np.ndarray:
-        """Return the soft power index of each nation, in [0, 100]."""
-        return metrics.soft_power_score(
-            self.attraction(),
-            self.salience(),
-            self.parameters.salience_alpha,
-            self.familiarity_reference,
+    def favourable(self, attraction: np.ndarray | None = None) -> np.ndarray:
+        """Return (observer, actor) predicted favourable shares, 0-100 (`observe.favourable`)."""
+        a = self.attraction() if attraction is None else attraction
+        return observe.favourable(a, self.parameters)
+
+    def diplomatic_presence(self) -> np.ndarray:
+        """Return (actor,) the mean diplomacy signal that reaches the other nations."""
+        self._refresh()
+        return observe.diplomatic_presence(self.capacity, self.exposure, self.audience_weight)
+
+    def familiarity(self) -> np.ndarray:
+        """Return (actor,) familiarity 0-100: the slow stock of attention on the run's scale."""
+        return observe.index_scale(
+            self.familiarity_stock, self.familiarity_reference, self.parameters.index_curvature
+        )
+
+    def influence(self) -> np.ndarray:
+        """Return (actor,) influence 0-100: diplomatic presence on the run's scale."""
+        return observe.index_scale(
+            self.diplomatic_presence(), self.influence_reference, self.parameters.index_curvature
+        )
+
+    def reputation(self, favourable: np.ndarray | None = None) -> np.ndarray:
+        """Return (actor,) reputation 0-100: the population-weighted favourable share."""
+        fav = self.favourable() if favourable is None else favourable
+        return observe.reputation(fav, self.world.population)
+
+    def scores(self, attraction: np.ndarray | None = None) -> np.ndarray:
+        """Return the soft power score of each nation (`observe.soft_power_score`)."""
+        return observe.soft_power_score(
+            self.familiarity(),
+            self.reputation(self.favourable(attraction)),
+            self.influence(),
+            self.parameters,
         )
 
     def member_of(self, initiative: str) -> np.ndarray:
@@ -476,6 +529,11 @@ class SoftPowerModel(mesa.Model):
         self.perception, self.credibility = state.perception, state.credibility
         rate = self.parameters.reference_adaptation
         self.reference_capacity += rate * (self.capacity - self.reference_capacity)
+        self.familiarity_stock = observe.update_stock(
+            self.familiarity_stock,
+            self.salience().mean(axis=0),
+            self.parameters.familiarity_memory,
+        )
         self.good[:] = 0.0
         self.bad[:] = 0.0
         self.recorder.record(self.steps)

@@ -127,12 +127,15 @@ class Nation(mesa.Agent):
 
     def review_restrictions(self) -> None:
         """Restrict a rival's culture and tech channels for youth and public when the elite
-        perceives it as a threat (mean elite perception below the threshold).
+        perceives it as a threat (mean elite perception below the threshold), to at least
+        ``restriction_severity`` on each of them.
         """
         m, p = self.model, self.model.parameters
         for k in m.decision_context.rivals[self.index]:
             threat = float(m.current_elite_perception[self.index, k])
-            already = m.restriction[self.index, 0, k, _CULTURE] < 1.0
+            # A restriction already in force (a law, a scenario's ban) counts only as far as it
+            # reaches: the nation still restricts what is not yet as closed as it wants.
+            already = m.restricted_as_rival(self.index, k, p.restriction_severity)
             if threat < p.restriction_threshold and not already:
                 m.restrict_rival(self.index, k, p.restriction_severity)
                 m.recorder.log(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.axes import AUDIENCES
-from sim.model import metrics
+from sim.model import metrics, observe
 
 if TYPE_CHECKING:
     from sim.model.model import SoftPowerModel
@@ -24,7 +24,7 @@ def recorded_steps(horizon: int, every: int) -> list[int]:
 
 
 class Recorder:
-    """Collects scores every step and attraction every K steps.
+    """Collects scores, familiarity, reputation and influence every step, attraction every K.
 
     Args:
         model: The model to read.
@@ -45,6 +45,9 @@ class Recorder:
         self._slot = {s: i for i, s in enumerate(self.steps)}
         self.score = np.zeros((horizon + 1, n))
         self.rank = np.zeros((horizon + 1, n), dtype=np.int64)
+        self.familiarity = np.zeros((horizon + 1, n))
+        self.reputation = np.zeros((horizon + 1, n))
+        self.influence = np.zeros((horizon + 1, n))
         self.attraction = np.zeros((len(self.steps), n, n))
         self.targets = tuple(t for t in audience_targets if t in model.iso3)
         self._target_idx = [model.iso3.index(t) for t in self.targets]
@@ -63,10 +66,13 @@ class Recorder:
         m = self.model
         a = m.attraction()
         self.last_attraction = a
-        score = metrics.soft_power_score(
-            a, m.salience(), m.parameters.salience_alpha, m.familiarity_reference
-        )
+        familiarity, influence = m.familiarity(), m.influence()
+        reputation = m.reputation(m.favourable(a))
+        score = observe.soft_power_score(familiarity, reputation, influence, m.parameters)
         self.score[step] = score
+        self.familiarity[step] = familiarity
+        self.reputation[step] = reputation
+        self.influence[step] = influence
         self.rank[step] = metrics.rank(score)
         if "BRI" in m.initiatives:
             self.members[step] = m.member_of("BRI")

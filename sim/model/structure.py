@@ -22,11 +22,14 @@ def anchor(
     same_region: np.ndarray,
     trade: np.ndarray,
     params: Parameters,
+    values_distance: np.ndarray | None = None,
+    governance: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return the structural perception p⁰ (observer, audience, actor, channel) in [-1, 1].
 
     p⁰[i,·,k,·] = clip(prior_alliance·alliance − prior_rivalry·rivalry + prior_region·region +
-    prior_trade·(trade + tradeᵀ)/2, −1, 1), the same for every audience and channel; 1 for self.
+    prior_trade·(trade + tradeᵀ)/2 − prior_values_distance·|freedom_i − freedom_k| +
+    prior_governance·governance_k, −1, 1), the same for every audience and channel; 1 for self.
 
     Args:
         alliance: (nation, nation) 0/1.
@@ -34,6 +37,8 @@ def anchor(
         same_region: (nation, nation) 0/1.
         trade: (nation, nation) trade ties (taxed).
         params: The run's parameters.
+        values_distance: (observer, actor) |freedom_i − freedom_k| in [0, 1], or None.
+        governance: (actor,) governance quality in about [-1, 1], or None.
 
     """
     n = len(alliance)
@@ -45,6 +50,10 @@ def anchor(
         + p.prior_region * same_region
         + p.prior_trade * mean_trade
     )
+    if values_distance is not None and p.prior_values_distance:
+        base = base - p.prior_values_distance * values_distance
+    if governance is not None and p.prior_governance:
+        base = base + p.prior_governance * governance[None, :]
     base = np.clip(base, -1.0, 1.0)
     np.fill_diagonal(base, 1.0)
     return np.broadcast_to(base[:, None, :, None], (n, len(AUDIENCES), n, len(CHANNELS))).copy()

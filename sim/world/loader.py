@@ -109,6 +109,7 @@ def load_world(folder: Path, params: Parameters | None = None) -> World:
     capacity = capacity_index(indicators)
     trade, imports = _trade(rd)
     alliance, rivalry = _ties(rd, groups)
+    freedom, governance = _governance(rd)
     return World(
         iso3=rd.iso3,
         name=rd.name,
@@ -127,6 +128,8 @@ def load_world(folder: Path, params: Parameters | None = None) -> World:
         rivalry=rivalry,
         groups=groups,
         aid_strategy=_aid_strategies(rd, indicators["aid_usd"]),
+        freedom=freedom,
+        governance=governance,
         flags=tuple(rd.flags),
         sources={k: tuple(sorted(v)) for k, v in rd.sources.items()},
         indicators=indicators,
@@ -420,3 +423,48 @@ def _aid_strategies(rd: _Reader, aid_usd: np.ndarray) -> dict[str, str]:
             )
         listed[r["iso3"]] = r["strategy"]
     return {c: listed.get(c, "need") for i, c in enumerate(rd.iso3) if aid_usd[i] > 0}
+
+
+#: Governance indicators averaged into `World.governance` (World Bank WGI estimates, −2.5..2.5).
+GOVERNANCE_INDICATORS: tuple[str, ...] = (
+    "wgi_government_effectiveness",
+    "wgi_rule_of_law",
+    "wgi_control_of_corruption",
+)
+
+
+def _governance(rd: _Reader) -> tuple[np.ndarray, np.ndarray]:
+    """Return (freedom, governance) per nation from governance.csv (latest year ≤ 2024).
+
+    A nation without a value gets the mean of its UN region (flagged in `World.flags`).
+    """
+    path = rd.folder / "governance.csv"
+    values: dict[tuple[str, str], tuple[int, float]] = {}
+    for line, r in _read(path, ["iso3", "year", "indicator", "value", "source_url"]):
+        if r["iso3"] not in rd.known:
+            continue  # the file covers every UN member; a world may hold fewer
+        if not r["source_url"].strip():
+            raise DataError("value without a source", file=str(path), line=line)
+        year = int(number(r["year"], path=path, line=line, key="year"))
+        value = number(r["value"], path=path, line=line, key="value")
+        key = (r["iso3"], r["indicator"])
+        if year <= START_DATA_YEAR and (key not in values or year > values[key][0]):
+            values[key] = (year, value)
+        rd.sources.setdefault(r["indicator"], set()).add(r["source_url"])
+
+    def column(indicator: str) -> np.ndarray:
+        arr = np.array([values.get((c, indicator), (0, np.nan))[1] for c in rd.iso3])
+        for i in np.flatnonzero(np.isnan(arr)):
+            peers = [j for j in range(rd.n) if rd.region[j] == rd.region[i] and j != i]
+            known = [arr[j] for j in peers if not np.isnan(arr[j])]
+            if not known:
+                known = list(arr[~np.isnan(arr)])
+            arr[i] = float(np.mean(known))
+            rd.flags.append(
+                ImputationFlag(rd.iso3[i], indicator, arr[i], "mean of its UN region")
+            )
+        return arr
+
+    freedom = column("fh_total_score") / 100.0
+    governance = np.mean([column(name) for name in GOVERNANCE_INDICATORS], axis=0) / 2.5
+    return freedom, governance

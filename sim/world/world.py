@@ -99,6 +99,10 @@ class World:
         rivalry: (nation, nation) 1 where the two are rivals (symmetric).
         groups: Membership of each group or initiative (ISO3 sets), including BRI, PARIS, WHO.
         aid_strategy: Starting aid allocation strategy of each donor: need | strategic | retreat.
+        freedom: Political freedom in [0, 1] (Freedom House total score / 100): the values an
+            observer's public holds and an actor's government stands for.
+        governance: Quality of governance in about [-1, 1] (mean of the World Bank's government
+            effectiveness, rule of law and control of corruption estimates / 2.5).
         flags: Imputed values.
         sources: Indicator name → sources used.
         indicators: The indicators behind the capacities (`CAPACITY_INDICATORS`), one value per
@@ -124,6 +128,8 @@ class World:
     rivalry: np.ndarray
     groups: dict[str, frozenset[str]]
     aid_strategy: dict[str, str]
+    freedom: np.ndarray
+    governance: np.ndarray
     flags: tuple[ImputationFlag, ...] = ()
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     indicators: dict[str, np.ndarray] = field(default_factory=dict)

@@ -1,0 +1,117 @@
+"""The observation model: from the model's state to what surveys and indices measure.
+
+- ``favourable[i,k]``: the predicted share (0–100) of observer i's adults with a favourable view
+  of actor k, a logistic link of the audience-weighted attraction a[i,k];
+- ``familiarity[k]`` (0–100): a slow stock of k's share of the world's attention, with a memory
+  of ``familiarity_memory`` quarters, so that a budget cut moves it over years;
+- ``reputation[k]`` (0–100): the population-weighted favourable share of k among the others;
+- ``influence[k]`` (0–100): k's diplomatic presence in the other nations (alliances, shared
+  memberships and diplomatic capacity as they reach each observer);
+- the soft power score: a weighted sum of the three, fitted to the published index of the
+  calibration period (docs/ODD.md §7.6, docs/validation.md).
+
+Every function takes arrays and parameters, not a model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.axes import CHANNELS
+from sim.params import Parameters
+
+__all__ = [
+    "diplomatic_presence",
+    "favourable",
+    "index_scale",
+    "reputation",
+    "soft_power_score",
+    "update_stock",
+]
+
+_DIPLOMACY = CHANNELS.index("diplomacy")
+
+
+def favourable(attraction: np.ndarray, params: Parameters) -> np.ndarray:
+    """Return the predicted favourable share (0–100) of each observer for each actor.
+
+    ``100 / (1 + exp(−(favourable_intercept + favourable_slope · a)))``: monotone in attraction,
+    and attraction 0 maps to the midpoint ``100 / (1 + exp(−favourable_intercept))``.
+
+    Args:
+        attraction: (observer, actor) attraction in [-1, 1].
+        params: The run's parameters.
+
+    Returns:
+        (observer, actor) shares in (0, 100).
+
+    Example:
+        >>> import numpy as np
+        >>> from sim.params import Parameters
+        >>> p = Parameters.from_mapping({"favourable_intercept": 0.0})
+        >>> float(favourable(np.zeros((1, 1)), p)[0, 0])
+        50.0
+
+    """
+    z = params.favourable_intercept + params.favourable_slope * attraction
+    return 100.0 / (1.0 + np.exp(-z))
+
+
+def reputation(favourable_ik: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Return (actor,) the population-weighted mean favourable share over observers i ≠ k."""
+    weight = np.broadcast_to(population[:, None], favourable_ik.shape).copy()
+    np.fill_diagonal(weight, 0.0)
+    return (weight * favourable_ik).sum(axis=0) / weight.sum(axis=0)
+
+
+def diplomatic_presence(
+    capacity: np.ndarray, exposure: np.ndarray, audience_weight: np.ndarray
+) -> np.ndarray:
+    """Return (actor,) the mean over observers of the diplomacy signal capacity · exposure.
+
+    Args:
+        capacity: (actor, channel).
+        exposure: (observer, audience, actor, channel).
+        audience_weight: (observer, audience).
+
+    """
+    signal = np.einsum("isk,is->k", exposure[:, :, :, _DIPLOMACY], audience_weight)
+    return capacity[:, _DIPLOMACY] * signal / exposure.shape[0]
+
+
+def update_stock(stock: np.ndarray, inflow: np.ndarray, memory: float) -> np.ndarray:
+    """Move a slow stock toward its inflow by 1 / ``memory`` of the gap (one quarter).
+
+    A stock that loses its whole inflow therefore falls by at most 1 / ``memory`` of its value in
+    a quarter.
+    """
+    return stock + (inflow - stock) / memory
+
+
+def index_scale(value: np.ndarray, reference: float, curvature: float) -> np.ndarray:
+    """Return 100 · (value / reference)^curvature, clipped to [0, 100].
+
+    The reference is the best nation at the run's start, so that all steps and scenarios of a
+    run share one scale; the curvature (< 1) gives diminishing returns, as the published index
+    compresses the distance between the top nations and the rest.
+    """
+    if reference <= 0:
+        return np.zeros_like(value)
+    return np.clip(100.0 * np.power(np.clip(value, 0.0, None) / reference, curvature), 0.0, 100.0)
+
+
+def soft_power_score(
+    familiarity: np.ndarray, reputation_k: np.ndarray, influence: np.ndarray, params: Parameters
+) -> np.ndarray:
+    """Return score[k] = w_F · familiarity + w_R · reputation + w_I · influence, in [0, 100].
+
+    The weights (``score_weight_*``) are fitted to the published index of the calibration
+    period (GSPI 2024), so the score reads on that index's scale.
+    """
+    p = params
+    score = (
+        p.score_weight_familiarity * familiarity
+        + p.score_weight_reputation * reputation_k
+        + p.score_weight_influence * influence
+    )
+    return np.clip(score, 0.0, 100.0)
