@@ -460,9 +460,7 @@ def _governance(rd: _Reader) -> tuple[np.ndarray, np.ndarray]:
             if not known:
                 known = list(arr[~np.isnan(arr)])
             arr[i] = float(np.mean(known))
-            rd.flags.append(
-                ImputationFlag(rd.iso3[i], indicator, arr[i], "mean of its UN region")
-            )
+            rd.flags.append(ImputationFlag(rd.iso3[i], indicator, arr[i], "mean of its UN region"))
         return arr
 
     freedom = column("fh_total_score") / 100.0

@@ -63,6 +63,6 @@ def synthetic_world(n: int, rng: np.random.Generator) -> World:
         rivalry=rivalry,
         groups=groups,
         aid_strategy={c: "need" for c, a in zip(iso3, aid_usd, strict=True) if a > 0},
-    freedom=rng.uniform(0.05, 1.0, size=n),
-    governance=rng.uniform(-1.0, 1.0, size=n),
+        freedom=rng.uniform(0.05, 1.0, size=n),
+        governance=rng.uniform(-1.0, 1.0, size=n),
     )
