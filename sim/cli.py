@@ -731,11 +731,17 @@ def discover(directory: Path, condition: str, out: Path, step, threshold, figure
     default=None,
     help="Folder of scenario files to offer (default: the bundled scenarios/).",
 )
-def app(port: int, host: str, scenarios_dir) -> None:
+@click.option(
+    "--world",
+    default=None,
+    metavar="NAME",
+    help="Bundled world the app opens with: core60 or un193 (the app's World input switches).",
+)
+def app(port: int, host: str, scenarios_dir, world) -> None:
     """Serve the visual model in the browser at http://HOST:PORT/ (offline; Ctrl-C stops it)."""
     from sim.viz.server import serve
 
-    serve(host=host, port=port, scenarios=scenarios_dir)
+    serve(host=host, port=port, scenarios=scenarios_dir, world=world)
 
 
 def main() -> None:

@@ -25,12 +25,13 @@ from sim.cli import cli
 from sim.errors import ParameterError, ScenarioError
 from sim.model.model import StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
-from sim.plots import maps, svgmap
+from sim.plots import maps, palette, svgmap
 from sim.scenario import resolve_targets
 from sim.viz import figures, narrative
 from sim.viz.components import Dashboard, ViewSettings
 from sim.viz.library import BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
 from sim.viz.model import AppModel, model_params
+from sim.world.bundled import DEFAULT_WORLD
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -376,6 +377,11 @@ def world_map(rc):
     return found[0]
 
 
+def html_of_all(rc) -> str:
+    """Text of every alert of the page (pending inputs and the like)."""
+    return " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+
+
 def header(rc) -> str:
     return html_of(rc, "softpower-header")
 
@@ -608,3 +614,95 @@ def test_top_ten_table_shows_ten_rows(dashboard):
     table = html_of(rc, "softpower-top10")
     assert table.count("<tr>") == 11  # header and ten nations
     assert "<b>USA</b>" in table
+
+
+# ---------------------------------------------------------------------- poll units and worlds
+
+
+def test_inspector_says_what_a_poll_would_find(stepped, dashboard):
+    rc, _ = dashboard
+    kenya = stepped.iso3.index("KEN")
+    usa, chn = stepped.iso3.index("USA"), stepped.iso3.index("CHN")
+    share = stepped.favourable()
+    inspector = html_of(rc, "softpower-inspector")
+    assert f"favourable view of United States in Kenya: <b>{share[kenya, usa]:.0f} %</b>" in (
+        inspector
+    )
+    assert f"favourable view of China in Kenya: <b>{share[kenya, chn]:.0f} %</b>" in inspector
+    shown = figures.inspect_nation(stepped, "KEN")
+    assert shown.familiarity == pytest.approx(stepped.familiarity()[kenya])
+    assert shown.reputation == pytest.approx(stepped.reputation()[kenya])
+
+
+def test_map_colours_the_favourable_view_of_an_actor_on_a_sequential_scale(stepped, dashboard):
+    shown = figures.map_view(stepped, colour="favourable", actor="CHN")
+    chn = stepped.iso3.index("CHN")
+    share = stepped.favourable()[:, chn]
+    assert np.isnan(shown.values["CHN"])
+    assert shown.values["KEN"] == pytest.approx(share[stepped.iso3.index("KEN")])
+    assert shown.fills["CHN"] == palette.MISSING
+    assert shown.gradient == svgmap.gradient_css(palette.SEQUENTIAL)
+    # higher share, later (lighter) colour of the sequential map
+    low, high = np.nanargmin(share), np.nanargmax(np.where(np.arange(len(share)) == chn, -1, share))
+    lut = svgmap.sequential_hex([0, 100], 0.0, 100.0)
+    assert shown.fills[stepped.iso3[low]] != shown.fills[stepped.iso3[high]]
+    assert lut[0] != lut[1]
+    assert "favourable view of CHN" in shown.titles["KEN"]
+    rc, view = dashboard
+    rc.find(v.Btn, children=["favourable view"]).assert_single()
+    set_value(rc.find(v.BtnToggle), 2)
+    assert view.value.colour == "favourable"
+    set_value(rc.find(v.Autocomplete, label="Favourable view of"), "China (CHN)")
+    legend = html_of(rc, "softpower-map-legend")
+    assert "Favourable view of China (CHN)" in legend and "0 to 100 %" in legend
+
+
+def test_top_ten_and_chart_show_familiarity_and_reputation(stepped, dashboard):
+    rows = figures.top_table(stepped, 10)
+    i = stepped.iso3.index(rows[0].iso3)
+    assert rows[0].familiarity == pytest.approx(stepped.recorder.familiarity[stepped.steps, i])
+    assert rows[0].reputation == pytest.approx(stepped.recorder.reputation[stepped.steps, i])
+    rc, view = dashboard
+    assert "famil." in html_of(rc, "softpower-top10")
+    before = html_of(rc, "softpower-scores-box")
+    set_value(rc.find(v.Select, label="Show"), "reputation")
+    assert view.value.measure == "reputation"
+    after = html_of(rc, "softpower-scores-box")
+    assert after != before and "reputation (0–100) over time" in after
+
+
+def test_world_input_builds_a_model_of_the_chosen_world():
+    params = model_params()
+    assert params["world_name"]["values"] == ["core60", "un193"]
+    assert params["world_name"]["value"] == DEFAULT_WORLD
+    model = AppModel("us_aid_cuts", seed=1, world_name="un193")
+    assert model.n > 190 and model.world_name == "un193"
+    assert model.inputs["world_name"] == "un193"
+    model.step()
+    assert model.steps == 1
+    with pytest.raises(Exception, match="unknown world"):
+        AppModel(world_name="mars")
+
+
+def test_app_command_passes_the_world_to_the_server(monkeypatch):
+    from sim.viz import server
+
+    seen = {}
+    monkeypatch.setattr(server, "serve", lambda **kw: seen.update(kw))
+    result = CliRunner().invoke(cli, ["app", "--world", "un193", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert seen["world"] == "un193"
+    env = server.server_env(world="un193")
+    assert env["SOFTPOWER_WORLD"] == "un193"
+
+
+def test_the_world_choice_waits_for_reset_and_the_views_follow(page):
+    other = "core60" if DEFAULT_WORLD == "un193" else "un193"
+    set_value(page.find(v.Select, label="World"), other)
+    assert "Pending until you press Reset: World " + other in html_of_all(page)
+    click(page, "Reset")
+    n = len(AppModel(world_name=other).iso3)
+    assert f"world {other} ({n} nations)" in header(page)
+    click(page, "Step")
+    assert "step 1 of 40" in header(page)
+    assert len(world_map(page).fills) == n

@@ -32,6 +32,7 @@ __all__ = [
     "needs_dot",
     "nation_at_svg",
     "diverging_hex",
+    "sequential_hex",
     "gradient_css",
 ]
 
@@ -70,6 +71,20 @@ def diverging_hex(
     arr = np.asarray(list(values), dtype=float)
     x = np.clip((arr - centre) / (2.0 * limit) + 0.5, 0.0, 1.0)
     idx = np.rint(np.nan_to_num(x, nan=0.5) * (len(lut) - 1)).astype(int)
+    return [palette.MISSING if np.isnan(v) else lut[i] for v, i in zip(arr, idx, strict=True)]
+
+
+def sequential_hex(
+    values: Iterable[float], low: float, high: float, *, cmap: str = palette.SEQUENTIAL
+) -> list[str]:
+    """Return the hex colours of values on a sequential map from ``low`` to ``high``.
+
+    Values outside the range get the end colours; NaN gives the missing colour.
+    """
+    lut = _lut(cmap)
+    arr = np.asarray(list(values), dtype=float)
+    x = np.clip((arr - low) / (high - low), 0.0, 1.0)
+    idx = np.rint(np.nan_to_num(x, nan=0.0) * (len(lut) - 1)).astype(int)
     return [palette.MISSING if np.isnan(v) else lut[i] for v, i in zip(arr, idx, strict=True)]
 
 

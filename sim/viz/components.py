@@ -25,7 +25,7 @@ from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
 from sim.plots import palette, svgmap
 from sim.viz import figures, narrative
-from sim.viz.figures import COLOUR_MODES, LAYERS, ScoreChart
+from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES, ScoreChart
 
 __all__ = [
     "ViewSettings",
@@ -33,6 +33,7 @@ __all__ = [
     "NationSelect",
     "NationsSelect",
     "ColourToggle",
+    "MeasureToggle",
     "LayerToggles",
     "ScenarioHeader",
     "WorldMap",
@@ -61,9 +62,12 @@ class ViewSettings:
         actor: Nation whose perception by region and audience is shown.
         inspect: Nation shown in the inspector.
         colour: What the map's colour shows: ``lean`` (between the poles now), ``change``
-            (attraction to ``map_actor`` since the start) or ``difference`` (attraction to
+            (attraction to ``map_actor`` since the start), ``favourable`` (the predicted share
+            with a favourable view of ``map_actor``) or ``difference`` (attraction to
             ``map_actor``, this run − the comparison run).
-        map_actor: Nation whose attraction the ``change`` and ``difference`` colours show.
+        map_actor: Nation whose attraction the ``change``, ``favourable`` and ``difference``
+            colours show.
+        measure: What the chart over time shows: ``score``, ``familiarity`` or ``reputation``.
 
     """
 
@@ -75,6 +79,7 @@ class ViewSettings:
     inspect: str = "KEN"
     colour: str = "lean"
     map_actor: str = "USA"
+    measure: str = "score"
 
     def fitted(self, iso3: tuple[str, ...] | list[str]) -> ViewSettings:
         """Return these settings with every nation replaced by one of ``iso3`` if missing."""
@@ -99,6 +104,10 @@ def _nation_labels(model: SoftPowerModel) -> tuple[tuple[str, str], ...]:
     """Return (label, ISO3) pairs with labels like ``Kenya (KEN)``, sorted by name."""
     pairs = sorted(zip(model.world.name, model.iso3, strict=True))
     return tuple((f"{name} ({code})", code) for name, code in pairs)
+
+
+def _name(model: SoftPowerModel, code: str) -> str:
+    return model.world.name[model.iso3.index(code)]
 
 
 def _update(view: solara.Reactive[ViewSettings], **changes) -> None:
@@ -181,6 +190,19 @@ def ColourToggle(view: solara.Reactive[ViewSettings], compare: bool = False):
 
 
 @solara.component
+def MeasureToggle(view: solara.Reactive[ViewSettings]):
+    """What the chart over time shows: the score, familiarity or reputation."""
+    current = view.value.measure if view.value.measure in MEASURES else "score"
+    return solara.Select(
+        "Show",
+        values=list(MEASURES),
+        value=current,
+        on_value=lambda key: _update(view, measure=key),
+        style={"max-width": "160px"},
+    )
+
+
+@solara.component
 def LayerToggles(view: solara.Reactive[ViewSettings]):
     """One checkbox per edge layer of the map."""
     layers = view.value.layers
@@ -242,9 +264,12 @@ def ScenarioHeader(
     spec = model.spec
     seed = getattr(model, "seed", None)
     overrides = getattr(model, "overrides", {})
+    world = getattr(model, "world_name", None)
     status = f"{spec.date(step)} · step {step} of {model.horizon}"
     if seed is not None:
         status += f" · seed {seed}"
+    if world is not None:
+        status += f" · world {world} ({model.n} nations)"
     if not model.running:
         status += " · finished: the last quarter is reached; press Reset to run again"
     values = model.parameters.to_dict()
@@ -341,6 +366,8 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
             if colour == "lean":
                 NationSelect("Pole A (blue)", view, "pole_a", labels)
                 NationSelect("Pole B (red)", view, "pole_b", labels)
+            elif colour == "favourable":
+                NationSelect("Favourable view of", view, "map_actor", labels)
             else:
                 NationSelect("Attraction to", view, "map_actor", labels)
         if colour == "lean" and settings.pole_a == settings.pole_b:
@@ -374,13 +401,14 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
 def _map_legend(data: figures.MapView, date: str) -> str:
     bar = (
         f'<span style="display:inline-block;width:200px;height:10px;vertical-align:middle;'
-        f'background:{figures.lean_gradient()};border:1px solid #999"></span>'
+        f'background:{data.gradient or figures.lean_gradient()};border:1px solid #999"></span>'
     )
-    scale = (
-        f"±{data.limit:g} and beyond at full colour"
-        if data.colour == "lean"
-        else f"scale ±{data.limit:g}, fitted to the largest move"
-    )
+    if data.colour == "lean":
+        scale = f"±{data.limit:g} and beyond at full colour"
+    elif data.colour == "favourable":
+        scale = "0 to 100 %; the nation itself grey"
+    else:
+        scale = f"scale ±{data.limit:g}, fitted to the largest move"
     colour = (
         f"<b>{html.escape(data.what)}</b>, {html.escape(date)}: "
         f"{html.escape(data.low)} ← {bar} → {html.escape(data.high)} ({scale}; grey: not in "
@@ -457,15 +485,19 @@ def TopTen(model: SoftPowerModel, step: int):
             f'<small style="opacity:0.8">{html.escape(r.name)}</small>',
             f"{r.score:.1f}",
             _signed(r.score_change, 1),
+            f"{r.familiarity:.0f}",
+            f"{r.reputation:.0f}",
             moved(r.moved_last_step),
             moved(r.moved_since_start),
         ]
         for r in rows
     ]
     table = _table(
-        ["#", "nation", "score", "Δ score", "Δ rank step", "Δ rank start"],
+        ["#", "nation", "score", "Δ score", "famil.", "reput.", "Δ rank step", "Δ rank start"],
         cells,
-        f"Top 10 at {model.spec.date(model.steps)}; changes since the last step and the start",
+        f"Top 10 at {model.spec.date(model.steps)}; changes since the last step and the start; "
+        "familiarity (how much the world hears of it) and reputation (the population-weighted "
+        "share with a favourable view of it), each 0–100",
     )
     with solara.Card("Top 10", margin=0) as main:
         solara.HTML(tag="div", unsafe_innerHTML=table, classes=["softpower-top10"])
@@ -478,14 +510,19 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
     settings = view.value
     chart = solara.use_memo(ScoreChart, [])
     twin = getattr(model, "twin", None)
+    measure = settings.measure if settings.measure in MEASURES else "score"
     image = solara.use_memo(
-        lambda: chart.draw(model, settings.nations, twin), [model, step, settings.nations]
+        lambda: chart.draw(model, settings.nations, twin, measure),
+        [model, step, settings.nations, measure],
     )
-    alt = "Soft power score over time: " + ", ".join(
-        f"{c} {model.recorder.score[step, model.iso3.index(c)]:.1f}" for c in settings.nations
+    values = getattr(model.recorder, measure)
+    alt = f"{MEASURES[measure]} over time: " + ", ".join(
+        f"{c} {values[step, model.iso3.index(c)]:.1f}" for c in settings.nations if c in model.iso3
     )
     with solara.Card("Soft power over time", margin=0) as main:
-        NationsSelect("Nations", view, _nation_labels(model))
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            MeasureToggle(view)
+            NationsSelect("Nations", view, _nation_labels(model))
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
@@ -577,6 +614,11 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
         "How its audiences see the poles and its favourite",
     )
     credibility = ", ".join(f"{k} {v:.2f}" for k, v in n.credibility.items())
+    polls = " ".join(
+        f'<li class="softpower-favourable">favourable view of {html.escape(_name(model, k))} '
+        f"in {html.escape(n.name)}: <b>{v:.0f} %</b></li>"
+        for k, v in n.favourable.items()
+    )
     help_text = html.escape(narrative.CREDIBILITY_HELP)
     with solara.Card("Nation inspector", margin=0) as main:
         NationSelect("Nation", view, "inspect", _nation_labels(model))
@@ -586,7 +628,11 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
             unsafe_innerHTML=(
                 f"<p><b>{html.escape(n.name)} ({n.iso3})</b>, {html.escape(n.region)}: "
                 f"score {n.score:.1f} ({_signed(n.score_change, 1)} since the start), "
-                f"rank {n.rank} of {model.n}.</p>"
+                f"rank {n.rank} of {model.n}; familiarity {n.familiarity:.0f}, "
+                f"reputation {n.reputation:.0f} (0–100).</p>"
+                f'<p style="margin-bottom:0"><b>What a poll would find</b> '
+                f'<span style="{_CAPTION}">(predicted share of adults)</span>:</p>'
+                f'<ul style="margin-top:0">{polls}</ul>'
                 f'<p class="softpower-credibility"><b>Credibility it gives:</b> {credibility}. '
                 f'<span style="{_CAPTION}">{help_text}</span></p>'
                 f"{capacity}{leans}{audiences}"
@@ -611,6 +657,11 @@ def Dashboard(
     update_counter.get()
     step = model.steps
     twin = getattr(model, "twin", None)
+    # A model of another world (the World input) may lack nations the views had chosen.
+    fitted = view.value.fitted(model.iso3)
+    solara.use_effect(lambda: None if fitted == view.value else view.set(fitted), [fitted])
+    if fitted != view.value:
+        return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
         ScenarioHeader(model, step, errors, pending)
         QuarterStory(model, step)

@@ -9,6 +9,7 @@ figures can be drawn from the threads Solara plays the model in). Array axes fol
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ __all__ = [
     "LEAN_CMAP",
     "LEAN_LIMIT",
     "COLOUR_MODES",
+    "MEASURES",
     "MapView",
     "ScoreChart",
     "TopRow",
@@ -177,7 +179,15 @@ def layer_edges(model: SoftPowerModel, layer: str) -> list[tuple[int, int, float
 COLOUR_MODES: dict[str, str] = {
     "lean": "lean now",
     "change": "change since start",
+    "favourable": "favourable view",
     "difference": "difference between runs",
+}
+
+#: What the score chart can show (key → axis label): the score and two of its parts.
+MEASURES: dict[str, str] = {
+    "score": "soft power score (0–100)",
+    "familiarity": "familiarity (0–100)",
+    "reputation": "reputation (0–100)",
 }
 
 
@@ -202,6 +212,8 @@ class MapView:
         what: One line saying what the colour shows.
         alt: Text alternative of the whole map.
         points: ISO3 → (lat, lon) of the dots, for the hit test of a click.
+        gradient: CSS gradient of the colour bar, low (left) to high (right): diverging, or
+            sequential for the favourable share.
     """
 
     fills: dict[str, str]
@@ -219,6 +231,7 @@ class MapView:
     what: str
     alt: str
     points: dict[str, tuple[float, float]]
+    gradient: str = ""
 
 
 def attraction_change(model: SoftPowerModel, actor: str) -> np.ndarray:
@@ -263,9 +276,12 @@ def map_view(
         pole_b: Nation whose side of the lean is red.
         layers: Edge layers to draw (see `layer_edges`).
         colour: ``lean`` (lean between the poles now, fixed ±`LEAN_LIMIT` scale), ``change``
-            (each nation's attraction to ``actor`` since step 0) or ``difference`` (attraction
-            to ``actor`` in this run minus the comparison run ``other``).
-        actor: The nation whose attraction the ``change`` and ``difference`` modes show.
+            (each nation's attraction to ``actor`` since step 0), ``favourable`` (the predicted
+            share of each nation's adults with a favourable view of ``actor``, 0–100 % on a
+            sequential scale) or ``difference`` (attraction to ``actor`` in this run minus the
+            comparison run ``other``).
+        actor: The nation whose attraction the ``change``, ``favourable`` and ``difference``
+            modes show.
         other: The comparison run (same seed, another scenario), for ``difference``.
         labels: How many of the highest-ranked nations get a code label (poles always do).
 
@@ -283,7 +299,12 @@ def map_view(
     score, rank = model.recorder.score[step], model.recorder.rank[step]
     leans = lean(model, pole_a, pole_b)
     moved = attraction_change(model, actor)
-    attraction = model.attraction()[:, model.iso3.index(actor)]
+    k = model.iso3.index(actor)
+    now = model.attraction()
+    attraction = now[:, k]
+    favourable = model.favourable(now)[:, k]
+    gradient = lean_gradient()
+    centre = 0.0
     if colour == "lean":
         values, limit = leans, LEAN_LIMIT
         low, high = f"toward {pole_b}", f"toward {pole_a}"
@@ -295,6 +316,16 @@ def map_view(
         what = (
             f"Change since the start in each nation's attraction to {_name(model, actor)} ({actor})"
         )
+    elif colour == "favourable":
+        values = favourable.copy()
+        values[k] = np.nan
+        limit, centre = 50.0, 50.0
+        low, high = "0 % favourable", f"100 % favourable of {actor}"
+        what = (
+            f"Favourable view of {_name(model, actor)} ({actor}): the predicted share of each "
+            "nation's adults, as a poll would measure it"
+        )
+        gradient = svgmap.gradient_css(palette.SEQUENTIAL)
     else:
         values = run_difference(model, other, actor)
         limit = change_limit(np.nan_to_num(values))
@@ -304,12 +335,15 @@ def map_view(
             f"Attraction to {_name(model, actor)} ({actor}): this run − the comparison run "
             f"({other_title}), same seed"
         )
-    colours = svgmap.diverging_hex(values, limit)
+    colours = (
+        svgmap.sequential_hex(values, 0.0, 100.0)
+        if colour == "favourable"
+        else svgmap.diverging_hex(values, limit)
+    )
     fills = dict(zip(model.iso3, colours, strict=True))
     lat = np.asarray(w.lat, dtype=float)
     lon = np.asarray(w.lon, dtype=float)
     cx, cy = svgmap.to_svg(*maps.equal_earth(lon, lat))
-    k = model.iso3.index(actor)
     titles = {}
     for i, code in enumerate(model.iso3):
         toward = pole_a if leans[i] >= 0 else pole_b
@@ -320,6 +354,7 @@ def map_view(
         if i != k:
             line += (
                 f"; attraction to {actor} {attraction[i]:+.2f} ({moved[i]:+.3f} since the start)"
+                f"; favourable view of {actor}: {favourable[i]:.0f} %"
             )
         if colour == "difference" and np.isfinite(values[i]):
             line += f"; {values[i]:+.3f} against the comparison run"
@@ -371,12 +406,13 @@ def map_view(
         values={c: float(v) for c, v in zip(model.iso3, values, strict=True)},
         colour=colour,
         limit=float(limit),
-        centre=0.0,
+        centre=centre,
         low=low,
         high=high,
         what=what,
         alt=alt,
         points=points,
+        gradient=gradient,
     )
 
 
@@ -459,6 +495,7 @@ class ScoreChart:
         model: SoftPowerModel,
         nations: tuple[str, ...] | list[str],
         other: SoftPowerModel | None = None,
+        measure: str = "score",
     ) -> bytes:
         """Draw the scores of ``nations`` from step 0 to now; return SVG bytes.
 
@@ -466,10 +503,14 @@ class ScoreChart:
             model: The model.
             nations: ISO3 codes of the nations to draw.
             other: A comparison run: its scores are drawn thin and dashed in the same colours.
+            measure: What to draw (a key of `MEASURES`): the score, or its familiarity or
+                reputation part.
         """
+        if measure not in MEASURES:
+            raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
         ax = self.ax
         nations = [code for code in nations if code in model.iso3]
-        key = (id(model.spec), model.horizon, tuple(nations), id(other))
+        key = (id(model.spec), model.horizon, tuple(nations), id(other), measure)
         if key != self._key:
             for line in [*self._lines.values(), *self._others.values()]:
                 line.remove()
@@ -489,18 +530,19 @@ class ScoreChart:
                     lw=1.6,
                 )
             ax.set_xlim(0, model.horizon)
+            ax.set_ylabel(MEASURES[measure], fontsize=8)
             ticks, labels = _year_ticks(model)
             every = max(1, len(ticks) // 6)  # tick labels are the costliest part of the chart
             ax.set_xticks(ticks[::every], labels[::every])
             self._key = key
         steps = np.arange(model.steps + 1)
-        scores = model.recorder.score[: model.steps + 1]
+        scores = getattr(model.recorder, measure)[: model.steps + 1]
         for code, line in self._lines.items():
             line.set_data(steps, scores[:, model.iso3.index(code)])
             line.set_markevery([len(steps) - 1])
         shown = [scores[:, [model.iso3.index(c) for c in self._lines]]]
         if other is not None:
-            theirs = other.recorder.score[: other.steps + 1]
+            theirs = getattr(other.recorder, measure)[: other.steps + 1]
             for code, line in self._others.items():
                 line.set_data(np.arange(other.steps + 1), theirs[:, other.iso3.index(code)])
             shown.append(theirs[:, [other.iso3.index(c) for c in self._others]])
@@ -586,6 +628,8 @@ class TopRow:
     score_change: float  # since step 0
     moved_last_step: int  # positive: climbed
     moved_since_start: int
+    familiarity: float = float("nan")  # 0-100, the slow stock of attention
+    reputation: float = float("nan")  # 0-100, the population-weighted favourable share
 
 
 def top_table(model: SoftPowerModel, n: int = 10) -> list[TopRow]:
@@ -604,6 +648,8 @@ def top_table(model: SoftPowerModel, n: int = 10) -> list[TopRow]:
                 score_change=float(score[i] - rec.score[0, i]),
                 moved_last_step=int(previous[i] - rank[i]),
                 moved_since_start=int(rec.rank[0, i] - rank[i]),
+                familiarity=float(rec.familiarity[step, i]),
+                reputation=float(rec.reputation[step, i]),
             )
         )
     return rows
@@ -686,6 +732,10 @@ class NationView:
     audiences: dict[str, dict[str, float]]  # audience -> actor -> perception (ω-weighted)
     credibility: dict[str, float]  # actor -> how far this nation believes it
     memberships: list[str]
+    #: actor -> predicted share (0-100) of this nation's adults with a favourable view of it
+    favourable: dict[str, float] = dataclasses.field(default_factory=dict)
+    familiarity: float = float("nan")  # of this nation, 0-100
+    reputation: float = float("nan")  # of this nation, 0-100
 
 
 def inspect_nation(
@@ -700,6 +750,7 @@ def inspect_nation(
     attraction[i] = -np.inf
     order = [int(k) for k in np.argsort(-attraction, kind="stable")[:top]]
     shown = list(dict.fromkeys([pole_a, pole_b, *(model.iso3[k] for k in order[:1])]))
+    favourable = model.favourable(now[None, :])[0]
     weights = np.asarray(model.parameters.channel_weights)
     audiences = {
         audience: {actor: float(nation.perception_of(actor)[s] @ weights) for actor in shown}
@@ -721,4 +772,9 @@ def inspect_nation(
         audiences=audiences,
         credibility={actor: nation.credibility_of(actor) for actor in shown if actor != iso3},
         memberships=nation.memberships,
+        favourable={
+            actor: float(favourable[model.iso3.index(actor)]) for actor in shown if actor != iso3
+        },
+        familiarity=float(model.recorder.familiarity[step, i]),
+        reputation=float(model.recorder.reputation[step, i]),
     )

@@ -1,7 +1,8 @@
 """The app's scenario library and world: found once, loaded once, shared by every session.
 
 The bundled scenarios live in ``scenarios/`` at the root of the repository (next to the ``sim``
-package in a checkout or an editable install). ``SOFTPOWER_SCENARIOS`` points the app elsewhere.
+package in a checkout or an editable install). ``SOFTPOWER_SCENARIOS`` points the app elsewhere;
+``SOFTPOWER_WORLD`` names the bundled world the app opens with (``softpower app --world``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from pathlib import Path
 
 from sim.errors import ScenarioError, SoftPowerError, suggest
 from sim.scenario.scenario import Scenario, baseline_scenario, load_scenario
-from sim.world.bundled import bundled_world
+from sim.world.bundled import bundled_world, world_name
 from sim.world.world import World
 
 __all__ = [
     "BASELINE",
     "SCENARIOS_ENV",
+    "WORLD_ENV",
+    "app_world",
     "ScenarioLibrary",
     "scenario_folder",
     "scenario_library",
@@ -29,13 +32,27 @@ __all__ = [
 #: Environment variable naming a folder of scenario files to show instead of the bundled ones.
 SCENARIOS_ENV = "SOFTPOWER_SCENARIOS"
 
+#: Environment variable naming the bundled world the app opens with (``softpower app --world``).
+WORLD_ENV = "SOFTPOWER_WORLD"
+
 #: Name of the scenario selected when the app opens (the built-in baseline if no file has it).
 BASELINE = "baseline"
 
 
-def world() -> World:
-    """Return the bundled world, shared by the process (models copy what they change)."""
-    return bundled_world()
+def app_world() -> str:
+    """Return the name of the world the app opens with: ``$SOFTPOWER_WORLD``, else the default.
+
+    Raises:
+        WorldError: ``$SOFTPOWER_WORLD`` names no bundled world.
+    """
+    return world_name(os.environ.get(WORLD_ENV) or None, key=WORLD_ENV)
+
+
+def world(name: str | None = None) -> World:
+    """Return the bundled world ``name`` (default `app_world`), shared by the process (models
+    copy what they change).
+    """
+    return bundled_world(name or app_world())
 
 
 def scenario_folder() -> Path | None:
@@ -68,10 +85,10 @@ def scenario_folder() -> Path | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _load_file(path: str, mtime_ns: int) -> Scenario:
-    """Load a scenario file against the shared world (cached until the file changes)."""
+def _load_file(path: str, mtime_ns: int, world_name: str | None = None) -> Scenario:
+    """Load a scenario file against a shared world (cached until the file changes)."""
     del mtime_ns  # part of the cache key only
-    return load_scenario(path, world())
+    return load_scenario(path, world_name or app_world())
 
 
 @dataclass(frozen=True)
@@ -97,16 +114,18 @@ class ScenarioLibrary:
             names.remove(BASELINE)
         return [BASELINE, *names]
 
-    def load(self, name: str) -> Scenario:
-        """Return the scenario called ``name`` (the built-in baseline if no file has that name).
+    def load(self, name: str, world_name: str | None = None) -> Scenario:
+        """Return the scenario called ``name`` (the built-in baseline if no file has that name),
+        its nations resolved against the bundled world ``world_name`` (default `app_world`).
 
         Raises:
             ScenarioError: ``name`` is neither a file of the library nor the baseline.
+            SoftPowerError: The file names a nation or group the chosen world lacks.
 
         """
         path = self.files.get(name)
         if path is not None:
-            return _load_file(str(path), path.stat().st_mtime_ns)
+            return _load_file(str(path), path.stat().st_mtime_ns, world_name)
         if name == BASELINE:
             return baseline_scenario()
         raise ScenarioError(

@@ -1,8 +1,8 @@
 """`AppModel`: the soft power model built from the app's simple controls.
 
 Mesa's controller rebuilds a model on Reset by calling its class with the values of the app's
-inputs as keyword arguments; `AppModel` takes exactly those (a scenario name, a seed and the key
-parameters) and builds a `SoftPowerModel` from the shared world and scenario library.
+inputs as keyword arguments; `AppModel` takes exactly those (a scenario name, a world name, a seed
+and the key parameters) and builds a `SoftPowerModel` from the shared world and scenario library.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY, Parameters
-from sim.viz.library import BASELINE, ScenarioLibrary, scenario_library, world
+from sim.viz.library import BASELINE, ScenarioLibrary, app_world, scenario_library, world
+from sim.world.bundled import WORLDS, world_name
 
 __all__ = ["NO_COMPARISON", "AppModel", "model_params", "slider_step", "default_inputs"]
 
@@ -40,11 +41,14 @@ class AppModel(SoftPowerModel):
         seed: Root seed of the run.
         compare_with: Another scenario of the library to run alongside with the same seed and
             parameters (``none``: no comparison).
+        world_name: The bundled world (``core60`` or ``un193``; default: the app's,
+            `sim.viz.library.app_world`).
         library: The scenario library (default: the bundled one, found once per call).
         **parameters: Registry parameters by name, e.g. ``stubbornness=0.2``.
 
     Attributes:
         scenario_name: The scenario's name in the library.
+        world_name: The bundled world's name.
         seed: The seed.
         overrides: Parameters the app set on top of the scenario's own.
         inputs: The values of the app's inputs this model was built from (to show pending ones).
@@ -63,6 +67,7 @@ class AppModel(SoftPowerModel):
         seed: int = 0,
         compare_with: str = NO_COMPARISON,
         library: ScenarioLibrary | None = None,
+        world_name: str | None = None,
         **parameters: Any,
     ) -> None:
         # On Reset, Mesa also passes its own `scenario` object to models taking **kwargs.
@@ -75,8 +80,10 @@ class AppModel(SoftPowerModel):
             for name, value in parameters.items()
             if not math.isclose(value, REGISTRY[name].default, rel_tol=1e-9, abs_tol=1e-12)
         }
-        spec = _with_overrides(library.load(scenario_name), overrides)
+        chosen = _world_name(world_name)
+        spec = _with_overrides(library.load(scenario_name, chosen), overrides)
         self.scenario_name = scenario_name
+        self.world_name = chosen
         self.seed = int(seed)
         self.overrides = overrides
         self.compare_with = compare_with
@@ -84,16 +91,17 @@ class AppModel(SoftPowerModel):
             "scenario_name": scenario_name,
             "seed": self.seed,
             "compare_with": compare_with,
+            "world_name": chosen,
             **{name: REGISTRY[name].default for name in KEY_PARAMETERS},
             **parameters,
         }
-        super().__init__(world=world(), scenario=spec, rng=np.random.SeedSequence(self.seed))
+        super().__init__(world=world(chosen), scenario=spec, rng=np.random.SeedSequence(self.seed))
         self.initial_perception = self.perception.copy()
         self.twin: SoftPowerModel | None = None
         if compare_with != NO_COMPARISON:
-            other = _with_overrides(library.load(compare_with), overrides)
+            other = _with_overrides(library.load(compare_with, chosen), overrides)
             self.twin = SoftPowerModel(
-                world=world(), scenario=other, rng=np.random.SeedSequence(self.seed)
+                world=world(chosen), scenario=other, rng=np.random.SeedSequence(self.seed)
             )
         # The model refuses a step past its horizon; the app stops there instead.
         self._step_in_horizon, self.step = self.step, self._step_or_stop
@@ -108,6 +116,11 @@ class AppModel(SoftPowerModel):
         twin = self.twin
         if twin is not None and twin.steps < twin.horizon:
             twin.step()
+
+
+def _world_name(name: str | None) -> str:
+    """Return a checked world name (the app's world when None)."""
+    return app_world() if name is None else world_name(name, key="world_name")
 
 
 def _with_overrides(spec: Any, overrides: dict[str, Any]) -> Any:
@@ -151,6 +164,7 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
     In Mesa's ``model_params`` format (``type``, ``value``, ``label``, ...), plus ``help``:
     a one-line explanation (the registry's meaning and unit for the parameters). Types:
     ``Select``, ``InputInt`` (the seed, typed by hand), ``SliderInt``, ``SliderFloat``.
+    The world selector starts on the app's world (`sim.viz.library.app_world`).
 
     Args:
         library: Scenario library for the selectors (default: the bundled one).
@@ -182,6 +196,13 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "values": [NO_COMPARISON, *library.names],
             "label": "Compare with",
             "help": "run a second scenario alongside, same seed and sliders",
+        },
+        "world_name": {
+            "type": "Select",
+            "value": app_world(),
+            "values": list(WORLDS),
+            "label": "World",
+            "help": "core60: 60 nations, quick; un193: every UN member state (slower steps)",
         },
     }
     for name in KEY_PARAMETERS:

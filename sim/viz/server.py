@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from sim.errors import SoftPowerError
-from sim.viz.library import SCENARIOS_ENV
+from sim.viz.library import SCENARIOS_ENV, WORLD_ENV
 
 __all__ = ["APP_MODULE", "AppServer", "free_port", "serve", "server_command", "server_env"]
 
@@ -45,8 +45,10 @@ def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
     ]
 
 
-def server_env(scenarios: str | Path | None = None) -> dict[str, str]:
-    """Return the environment of the server: offline, one BLAS thread, optional scenario folder."""
+def server_env(scenarios: str | Path | None = None, world: str | None = None) -> dict[str, str]:
+    """Return the environment of the server: offline, one BLAS thread, optional scenario folder
+    and the world the app opens with.
+    """
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
     env["SOLARA_THEME_SHOW_BANNER"] = "False"  # the badge would cover the events list
@@ -54,6 +56,8 @@ def server_env(scenarios: str | Path | None = None) -> dict[str, str]:
         env.setdefault(name, "1")
     if scenarios is not None:
         env[SCENARIOS_ENV] = str(Path(scenarios).resolve())
+    if world is not None:
+        env[WORLD_ENV] = world
     return env
 
 
@@ -72,18 +76,30 @@ def _check_port(host: str, port: int) -> None:
         ) from None
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, scenarios: str | Path | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    scenarios: str | Path | None = None,
+    world: str | None = None,
+) -> None:
     """Serve the app until interrupted (replaces the current process on POSIX).
 
     Args:
         host: Interface to listen on; the loopback by default (``0.0.0.0`` exposes the app).
         port: TCP port; 0 picks a free one (the server prints it).
         scenarios: Folder of scenario files to offer instead of the bundled ``scenarios/``.
+        world: Bundled world the app opens with (``core60``, ``un193``; default: the
+            default world). The app's World input switches at Reset.
 
     Raises:
-        SoftPowerError: The port is taken or the scenario folder holds no scenario file.
+        SoftPowerError: The port is taken, the scenario folder holds no scenario file, or the
+            world is unknown.
 
     """
+    from sim.world.bundled import world_name
+
+    if world is not None:
+        world = world_name(world, key="--world")
     if scenarios is not None and not any(Path(scenarios).glob("*.yaml")):
         raise SoftPowerError(
             "no scenario files in this folder",
@@ -92,7 +108,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenarios: str | Path | Non
             expected="a folder of *.yaml scenario files",
             suggestion="leave out --scenarios to use the bundled scenarios",
         )
-    env = server_env(scenarios)
+    env = server_env(scenarios, world)
     if port:
         _check_port(host, port)
     command = server_command(host, port)
@@ -118,6 +134,7 @@ class AppServer:
         host: Interface (default: the loopback).
         timeout: Seconds to wait for the first page.
         scenarios: Folder of scenario files (default: the bundled ones).
+        world: Bundled world the app opens with (default: the default world).
 
     Example:
         >>> with AppServer() as server:  # doctest: +SKIP
@@ -131,8 +148,10 @@ class AppServer:
         host: str = "127.0.0.1",
         timeout: float = 90.0,
         scenarios: str | Path | None = None,
+        world: str | None = None,
     ) -> None:
         self.host = host
+        self.world = world
         self.port = port or free_port(host)
         self.timeout = timeout
         self.scenarios = scenarios
@@ -148,6 +167,8 @@ class AppServer:
         tail = ["app", "--host", self.host, "--port", str(self.port)]
         if self.scenarios is not None:
             tail += ["--scenarios", str(self.scenarios)]
+        if self.world is not None:
+            tail += ["--world", self.world]
         return head + tail
 
     def start(self) -> AppServer:
