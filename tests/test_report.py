@@ -287,7 +287,9 @@ def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
     for heading in ("Scenarios as loaded", "Parameters", "Seeds", "Software and data versions"):
         assert heading in appendix
     assert "Reproducibility" in pages[-1] and "softpower batch" in pages[-1]
-    assert len(pages) == 1 + n_figures + len(methods)
+    polls = [i for i, t in enumerate(pages) if "Predicted polls" in t and i < min(methods)]
+    assert polls and min(polls) > max(figure_pages)
+    assert len(pages) == 1 + n_figures + len(polls) + len(methods)
 
 
 def test_methods_appendix_lists_events_seeds_versions_sources_and_commands(report, tiny_batch):
@@ -385,3 +387,24 @@ design:
     buffer = io.BytesIO()
     figure.figure.savefig(buffer, format="png")
     assert Image.open(buffer).width > 800
+
+
+def test_predicted_polls_of_the_focus_nations_in_large_observers(report, tiny_batch):
+    assert "predicted-polls" in report["parsed"].sections
+    polls = pd.read_parquet(tiny_batch / "summary" / "polls.parquet")
+    section = report["html"].split('id="predicted-polls"')[1].split("</section>")[0]
+    assert "Predicted polls" in section and "favourable view of" in section
+    assert "India (IND)" in section and "China (CHN)" in section  # the most populous observers
+    spans = re.findall(r'<span class="num" ([^>]*)>([^<]*)</span>', section)
+    assert len(spans) >= 2 * 4 * 2  # 2 scenarios x (4+ rows) x (start, end, ...)
+    for attrs_text, text in spans:
+        attrs = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', attrs_text))
+        assert attrs["table"] == "polls"
+        row = polls[
+            (polls["scenario"].astype(str) == attrs["scenario"])
+            & (polls["step"] == int(attrs["step"]))
+            & (polls["observer"] == attrs["observer"])
+            & (polls["target"] == attrs["target"])
+        ]
+        assert len(row) == 1
+        assert abs(float(text) - float(row.iloc[0][attrs["column"]])) <= 0.5 + 1e-9

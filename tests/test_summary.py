@@ -252,3 +252,31 @@ def test_summarize_command_takes_another_baseline_and_rejects_unknown_ones(grid)
     assert result.stderr.strip().endswith("did you mean shock?")
     result = CliRunner().invoke(cli, ["summarize", str(grid.parent)])
     assert result.exit_code == 2 and "no batch results here" in result.stderr
+
+
+def test_familiarity_reputation_and_polls_are_described_like_scores(grid):
+    raw = _raw(grid, "soft_power")
+    keys = ["scenario", "step", "iso3"]
+    for column in ("familiarity", "reputation"):
+        table = pd.read_parquet(grid / "summary" / f"{column}.parquet")
+        assert list(table.columns) == [
+            *["scenario", "step", "date", "iso3", "n", "mean", "sd", "q05", "q50", "q95"]
+        ]
+        direct = raw.groupby(keys)[column].agg(
+            mean="mean", q05=lambda v: np.quantile(v, 0.05), q95=lambda v: np.quantile(v, 0.95)
+        )
+        got = table.set_index(keys)[["mean", "q05", "q95"]]
+        np.testing.assert_allclose(got.to_numpy(), direct.loc[got.index].to_numpy(), rtol=1e-12)
+        assert (table["n"] == 6).all()  # 2 design points x 3 replications
+    polls = pd.read_parquet(grid / "summary" / "polls.parquet")
+    assert list(polls.columns) == [
+        *["scenario", "step", "date", "observer", "target", "mean", "q05", "q50", "q95"]
+    ]
+    raw_polls = _raw(grid, "polls")
+    assert set(polls["target"]) == {"USA", "CHN"}
+    keys = ["scenario", "step", "observer", "target"]
+    direct = raw_polls.groupby(keys)["favourable"].median()
+    got = polls.set_index(keys)["q50"]
+    np.testing.assert_allclose(got.to_numpy(), direct.loc[got.index].to_numpy(), rtol=1e-12)
+    assert ((polls["q05"] <= polls["mean"] + 1e-9) & (polls["mean"] <= polls["q95"] + 1e-9)).all()
+    assert polls["mean"].between(0, 100).all()

@@ -4,9 +4,13 @@
 
 - ``scores.parquet`` / ``ranks.parquet``: per scenario × step × nation the number of runs, mean,
   sd and the 5/50/95% quantiles of the score (rank);
+- ``familiarity.parquet`` / ``reputation.parquet``: the same statistics of the score's two
+  observed parts (0–100, docs/ODD.md §7.6);
 - ``differences.parquet``: score differences against a baseline scenario, paired by design point
   and replication (the same seed), with a seeded bootstrap 90% confidence interval of the mean;
 - ``attraction.parquet``: attraction of each observer to each recorded target per recorded step;
+- ``polls.parquet``: the predicted poll, the favourable share (0–100) of each observer toward each
+  recorded target per recorded step (mean and 5/50/95% quantiles over the runs);
 - ``membership.parquet``: members of each initiative per step;
 - ``sensitivity.parquet`` (Sobol and Morris designs): indices of the USA score and of the
   USA−CHN score gap at the last step, averaged over replications per design point.
@@ -24,9 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.batch.experiment import Design
-from sim.batch.store import Store, atomic_write_table, read_runs, read_table
+from sim.batch.store import Store, atomic_write_table, part_file, read_runs, read_table
 from sim.errors import ExperimentError, suggest
 
 __all__ = [
@@ -317,13 +322,26 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
         frame = read_table(root, table, columns=columns, runs=ok[ok["scenario"] == scenario])
         return frame.astype({"scenario": str})
 
+    # Directories written before the observation model lack polls and the score's parts.
+    first = ok.iloc[0]
+    has_polls = part_file(root, "polls", first["scenario"], first["part"]).exists()
+    score_file = part_file(root, "soft_power", first["scenario"], first["part"])
+    has_parts = {"familiarity", "reputation"} <= set(pq.read_schema(score_file).names)
+    if not has_polls:
+        notes.append("no polls table (a batch from before the observation model): polls empty")
+    if not has_parts:
+        notes.append("no familiarity and reputation columns: their summaries are empty")
+
     # One scenario at a time (and the baseline, for the paired differences): memory grows with
     # the runs of two scenarios, not of the whole batch. Scenarios in sorted order give the same
     # tables as describing all at once.
     score_columns = ["scenario", "design_point", "replication", "step", "date", "iso3"]
     score_columns += ["score", "rank"]
+    parts_of_score = ["familiarity", "reputation"]
     cell = ["scenario", "step", "date", "iso3"]
     present = sorted(set(ok["scenario"].unique()))
+    if has_parts:
+        score_columns += parts_of_score
     base = load("soft_power", score_columns, baseline) if baseline in present else None
     if base is None:
         notes.append(f"no ok run of baseline {baseline!r}: differences are empty")
@@ -336,12 +354,18 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
         "differences": [],
         "attraction": [],
         "membership": [],
+        "familiarity": [],
+        "reputation": [],
+        "polls": [],
     }
     outputs: dict[str, dict[str, np.ndarray] | None] = {}
     for name in present:
         scores = base if name == baseline else load("soft_power", score_columns, name)
         parts["scores"].append(describe(scores, cell, "score"))
         parts["ranks"].append(describe(scores, cell, "rank"))
+        for column in parts_of_score:
+            if has_parts:
+                parts[column].append(describe(scores, cell, column))
         if base is not None and name != baseline:
             pair = pd.concat([base, scores], ignore_index=True)
             parts["differences"].append(
@@ -364,6 +388,20 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
             )
         )
         del perception
+        if has_polls:
+            polls = load(
+                "polls", ["scenario", "step", "date", "observer", "target", "favourable"], name
+            )
+            parts["polls"].append(
+                describe(
+                    polls,
+                    ["scenario", "step", "date", "observer", "target"],
+                    "favourable",
+                    n=False,
+                    sd=False,
+                )
+            )
+            del polls
         members = load("membership", ["scenario", "step", "date", "initiative", "members"], name)
         parts["membership"].append(
             describe(
@@ -379,8 +417,16 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
         parts["differences"].append(
             paired_differences(pd.DataFrame(columns=score_columns), baseline)
         )
+    empty = {
+        "familiarity": [*cell, "n", "mean", "sd", *QUANTILES],
+        "reputation": [*cell, "n", "mean", "sd", *QUANTILES],
+        "polls": ["scenario", "step", "date", "observer", "target", "mean", *QUANTILES],
+    }
     for table, frames in parts.items():
-        paths[table] = _write(out / f"{table}.parquet", pd.concat(frames, ignore_index=True))
+        frame = (
+            pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=empty[table])
+        )
+        paths[table] = _write(out / f"{table}.parquet", frame)
 
     if design.method in ("sobol", "morris"):
         frames = []

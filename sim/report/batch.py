@@ -21,7 +21,14 @@ __all__ = ["SUMMARY_TABLES", "Batch", "load_batch"]
 
 
 #: Summary tables the report reads (``DIR/summary/<name>.parquet``).
-SUMMARY_TABLES: tuple[str, ...] = ("scores", "ranks", "differences", "attraction", "membership")
+SUMMARY_TABLES: tuple[str, ...] = (
+    "scores",
+    "ranks",
+    "differences",
+    "attraction",
+    "membership",
+    "polls",
+)
 
 
 _NOT_A_BATCH = "a folder written by `softpower batch` (manifest.json, runs.parquet, soft_power/)"

@@ -26,6 +26,7 @@ from sim.report.findings import executive_summary, resolve_focus
 from sim.report.html import render_html
 from sim.report.methods import methods_section, rerun_commands
 from sim.report.pdf import render_pdf
+from sim.report.polls_section import polls_section
 from sim.report.sections import figure_sections
 
 __all__ = ["ReportFiles", "build_report", "write_report"]
@@ -62,6 +63,7 @@ def build_report(
         sections = [executive_summary(batch, chosen)]
         sections += figure_sections(batch, chosen)
         sections += analysis_sections(batch, chosen)
+        sections += [s for s in (polls_section(batch, chosen),) if s is not None]
     commands = rerun_commands(batch, Path(out), Path(pdf) if pdf else None, chosen)
     sections.append(methods_section(batch, commands))
     title = m.get("title") or f"Soft power scenarios: {m.get('name', batch.root.name)}"
