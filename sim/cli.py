@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from sim.errors import SoftPowerError
+from sim.errors import SoftPowerError, suggest
 from sim.version import __version__
 
 __all__ = ["main", "cli", "write_run"]
@@ -78,16 +78,48 @@ _world_option = click.option(
 )
 
 
-def write_run(model, out: Path, seed: int | None, wall_time: float) -> dict:
+#: Perception and poll targets `softpower run` records by default, per world (every actor when
+#: the world is not listed). At 196 nations all pairs are ~100 MB of CSV a run.
+RUN_TARGETS: dict[str, tuple[str, ...]] = {
+    "un193": ("USA", "CHN", "RUS", "GBR", "FRA", "DEU", "JPN", "IND", "BRA", "TUR", "SAU", "ZAF"),
+}
+
+
+def _run_targets(option: str | None, world) -> tuple[str, ...] | None:
+    """Return the targets of ``--targets`` (None: every actor), checked against the world."""
+    from sim.world.bundled import loaded_name
+
+    if option is None:
+        return RUN_TARGETS.get(loaded_name(world) or "")
+    if option.strip().lower() == "all":
+        return None
+    codes = tuple(dict.fromkeys(c.strip().upper() for c in option.split(",") if c.strip()))
+    for code in codes:
+        if code not in world.iso3:
+            raise SoftPowerError(
+                f"unknown nation {code!r}",
+                key="--targets",
+                expected="comma-separated ISO3 codes of the world's nations, or all",
+                suggestion=suggest(code, world.iso3),
+            )
+    if not codes:
+        raise SoftPowerError("no nation", key="--targets", expected="e.g. USA,CHN, or all")
+    return codes
+
+
+def write_run(
+    model, out: Path, seed: int | None, wall_time: float, targets: tuple[str, ...] | None = None
+) -> dict:
     """Write a single run's files (DESIGN §3) and return the manifest.
 
-    The files: soft_power.csv, perception.csv, polls.csv, events.csv and manifest.json.
+    The files: soft_power.csv, perception.csv, polls.csv, events.csv and manifest.json;
+    perception.csv and polls.csv hold the pairs toward ``targets`` only (every actor when None).
     """
     from sim.batch.tables import run_tables
     from sim.world.bundled import loaded_name
 
     rec = model.recorder
-    tables = run_tables(model)
+    tables = run_tables(model, targets)
     for name in ("soft_power", "perception", "polls", "events"):
         frame = tables[name].to_pandas()
         frame.to_csv(out / f"{name}.csv", index=False, float_format="%.10g")
@@ -99,6 +131,7 @@ def write_run(model, out: Path, seed: int | None, wall_time: float) -> dict:
         "seed": seed,
         "steps": model.steps,
         "record_every": rec.steps[1] - rec.steps[0] if len(rec.steps) > 1 else 1,
+        "perception_targets": list(targets) if targets is not None else "all",
         "package_version": __version__,
         "parameters": model.parameters.to_dict(),
         "data_flags": len(model.world.flags),
@@ -143,8 +176,23 @@ def _top_table(model, n: int = 15) -> str:
 )
 @click.option("--quiet", is_flag=True, help="Do not print the top-15 table.")
 @_world_option
+@click.option(
+    "--targets",
+    default=None,
+    metavar="ISO3,...|all",
+    help="Targets of perception.csv and polls.csv (every observer toward each). Default: all "
+    "for core60; for un193 USA,CHN,RUS,GBR,FRA,DEU,JPN,IND,BRA,TUR,SAU,ZAF.",
+)
 def run(
-    scenario: Path, out: Path, seed: int, steps, record_every: int, params_file, quiet, world
+    scenario: Path,
+    out: Path,
+    seed: int,
+    steps,
+    record_every: int,
+    params_file,
+    quiet,
+    world,
+    targets,
 ) -> None:
     """Run one SCENARIO file and write soft_power.csv, perception.csv, events.csv, manifest.json."""
     from sim.params import load_parameter_file
@@ -153,6 +201,7 @@ def run(
 
     spec = load_scenario(scenario, world)
     base = load_parameter_file(params_file) if params_file else None
+    chosen_targets = _run_targets(targets, bundled_world(spec.world))
     out = _out_dir(out)
     # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
     from sim.model.model import SoftPowerModel
@@ -168,7 +217,7 @@ def run(
     )
     model.run()
     wall = time.perf_counter() - start
-    write_run(model, out, seed, wall)
+    write_run(model, out, seed, wall, chosen_targets)
     if not quiet:
         click.echo(f"{spec.title} — {spec.date(0)} to {spec.date(model.steps)}, seed {seed}")
         click.echo(_top_table(model))
@@ -543,13 +592,6 @@ def report_cmd(directory: Path, out: Path, pdf, baseline, focus) -> None:
     click.echo(f"figures (PNG, SVG) in {files.html.parent / 'figures'}")
 
 
-def _save_figure(figure, stem: Path) -> list[Path]:
-    """Write a figure as PNG and SVG (no dates or software tags, so reruns are identical)."""
-    figure.savefig(stem.with_suffix(".png"), dpi=150, metadata={"Software": None})
-    figure.savefig(stem.with_suffix(".svg"), metadata={"Date": None})
-    return [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-
-
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
@@ -631,11 +673,10 @@ def attribute(
         workers=workers or default_workers(),
         progress=lambda line: click.echo(f"{spec.name}: {line}", err=True),
     )
-    files = write_attribution(result, out, dict(zip(world.iso3, world.region, strict=True)))
-    from sim.plots.attribution import attribution_waterfall
+    from sim.plots.files import write_waterfalls
 
-    for nation in focus:
-        files += _save_figure(attribution_waterfall(result, nation), out / f"waterfall_{nation}")
+    files = write_attribution(result, out, dict(zip(world.iso3, world.region, strict=True)))
+    files += write_waterfalls(result, focus, out)
     mode = "exact" if result.exact else f"sampled, {permutations} orderings"
     click.echo(
         f"{spec.title}: change at {result.date} (step {result.step}) split among "
@@ -688,14 +729,9 @@ def discover(directory: Path, condition: str, out: Path, step, threshold, figure
     result.boxes.to_csv(out, index=False, float_format="%.6g")
     files = [out]
     if figures:
-        from matplotlib.figure import Figure
+        from sim.plots.files import write_discovery_figures
 
-        tradeoff = Figure(figsize=(7, 5), layout="constrained")
-        result.plot_tradeoff(tradeoff.subplots())
-        files += _save_figure(tradeoff, out.with_name(f"{out.stem}_tradeoff"))
-        tree = Figure(figsize=(11, 6), layout="constrained")
-        result.plot_tree(tree.subplots())
-        files += _save_figure(tree, out.with_name(f"{out.stem}_tree"))
+        files += write_discovery_figures(result, out)
     box = result.chosen_box
     click.echo(
         f"{result.n_interesting} of {result.n_runs} runs meet {condition!r} at step {found.step}"

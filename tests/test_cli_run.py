@@ -193,3 +193,28 @@ def test_soft_power_carries_familiarity_and_reputation_in_range(runs):
         assert all(0.0 <= v <= 100.0 for v in values), key
     top = [r for r in rows if r["step"] == "0" and float(r["familiarity"]) == 100.0]
     assert len(top) == 1  # the most familiar nation at the start sets the scale
+
+
+def test_targets_option_keeps_the_chosen_targets_in_perception_and_polls(tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, "-c", "from sim.cli import main; main()", "run",
+         "scenarios/baseline.yaml", "--out", str(out), "--steps", "2", "--quiet",
+         "--world", "core60", "--targets", "usa, chn"],
+        cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for name, value in (("perception.csv", "value"), ("polls.csv", "favourable")):
+        with (out / name).open() as f:
+            reader = csv.DictReader(f)
+            assert reader.fieldnames == ["step", "date", "observer", "target", value]
+            rows = list(reader)
+        assert {r["target"] for r in rows} == {"USA", "CHN"}
+        assert len(rows) == 3 * 2 * 59  # recorded steps x targets x other observers
+    assert json.loads((out / "manifest.json").read_text())["perception_targets"] == ["USA", "CHN"]
+    bad = subprocess.run(
+        [sys.executable, "-c", "from sim.cli import main; main()", "run",
+         "scenarios/baseline.yaml", "--out", str(out), "--world", "core60", "--targets", "USA,XXX"],
+        cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--targets: unknown nation 'XXX'" in bad.stderr

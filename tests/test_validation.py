@@ -253,3 +253,32 @@ def test_validate_names_the_recorded_steps_when_the_step_is_absent(baseline_run)
 def test_a_directory_without_run_files_is_rejected(tmp_path):
     with pytest.raises(DataError, match="no soft_power.csv"):
         validate_run(tmp_path, GSPI)
+
+
+@pytest.fixture(scope="module")
+def world_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("un193")
+    done = softpower(
+        "run", "scenarios/baseline.yaml", "--out", str(out), "--steps", "2", "--quiet",
+        "--world", "un193",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_validation_compares_every_nation_the_target_ranks_in_the_runs_world(world_run):
+    from sim.cli import RUN_TARGETS
+    from sim.world.bundled import bundled_world
+
+    manifest = json.loads((world_run / "manifest.json").read_text())
+    assert manifest["world"] == "un193"
+    # un193 records the default targets only: 196 observers x 12 targets, not all pairs
+    assert manifest["perception_targets"] == list(RUN_TARGETS["un193"])
+    with (world_run / "polls.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert {r["target"] for r in rows} == set(RUN_TARGETS["un193"])
+    world = bundled_world("un193")
+    target = load_target(GSPI, metric="gspi_rank", known=world.iso3)
+    report = validate_run(world_run, GSPI, metric="gspi_rank", reps=100)
+    assert set(report.compared) == set(target.values) and not report.not_modelled
+    assert len(report.compared) > 30  # core60 compares only the ranked nations it has

@@ -21,7 +21,7 @@ from sim.analysis.baselines import index_baselines, poll_baselines
 from sim.analysis.targets import MIN_OVERLAP, Target, load_target
 from sim.errors import DataError, suggest
 from sim.params import REGISTRY, Parameters
-from sim.world.bundled import bundled_world
+from sim.world.bundled import WORLDS, bundled_world
 from sim.world.csvfile import number, read_rows
 from sim.world.world import World
 
@@ -33,6 +33,7 @@ __all__ = [
     "validate_leans",
     "RunOutputs",
     "load_run",
+    "run_world",
     "validate_run",
 ]
 
@@ -530,6 +531,24 @@ def load_run(path: str | Path) -> RunOutputs:
     return RunOutputs(path, manifest if isinstance(manifest, dict) else {})
 
 
+def run_world(outputs: RunOutputs) -> World:
+    """Return the bundled world a run's manifest names (the default world if it names none).
+
+    Raises:
+        DataError: The manifest names a world that is not bundled (``custom``): pass ``world``.
+    """
+    name = outputs.manifest.get("world")
+    if name is not None and name not in WORLDS:
+        raise DataError(
+            f"the run was made in world {name!r}, which is not bundled",
+            file=str(outputs.path / "manifest.json"),
+            key="world",
+            expected="one of " + ", ".join(WORLDS),
+            suggestion="validate it from Python with validate_run(..., world=<its World>)",
+        )
+    return bundled_world(name)
+
+
 def validate_run(
     run: str | Path,
     target: str | Path,
@@ -551,7 +570,8 @@ def validate_run(
         poles: For a poll, the two actors of the lean.
         reps: Bootstrap resamples.
         seed: Bootstrap seed.
-        world: The world the run started from (default: the bundled world).
+        world: The world the run started from (default: the bundled world its manifest names,
+            so a ``--world un193`` run is compared over every nation the target ranks).
 
     Returns:
         The `ValidationReport`.
@@ -561,7 +581,7 @@ def validate_run(
 
     """
     outputs = load_run(run)
-    world = world if world is not None else bundled_world()
+    world = world if world is not None else run_world(outputs)
     tgt = load_target(target, metric=metric, known=world.iso3)
     if tgt.kind == "poll":
         chosen, date, attraction = outputs.attraction(step)
