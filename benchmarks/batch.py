@@ -13,14 +13,20 @@ Prints (targets from DESIGN §6 and issue 4):
    process because `batch_run` forces the spawn start method (target: ahead). Mesa's workers
    get ``OPENBLAS_NUM_THREADS=1`` so that both compare runners, not BLAS settings;
 4. the wall time of a 1,000-run ensemble of the full model (60 nations, 40 quarters, score every
-   quarter, attraction every 4) on 2 workers (target < 60 s on 2 cores), including the summary.
+   quarter, attraction every 4) on 2 workers (target < 60 s on 2 cores), including the summary;
+5. the whole world (issue 14), ``un193`` (196 nations): the model time of one 40-quarter run in
+   one process with one BLAS thread (building the model, its spin-up and the 40 steps, the world
+   already loaded; target < 1 s), and a 100-run ensemble (baseline and us_aid_cuts, attraction of
+   USA and CHN every 4 quarters) on 2 workers with its summary (target < 60 s on 2 cores).
+
+Sections 1-4 run the ``core60`` world whatever the default world is (each experiment names it).
 
 Times are wall clock of the batch itself (imports and process start-up of the child excluded,
 pool start-up included). On a shared machine they vary with its load: the script prints the load
 average next to them.
 
-Run with ``.venv/bin/python benchmarks/batch.py [--quick]`` (``--quick`` divides every size by
-10, for a smoke test).
+Run with ``.venv/bin/python benchmarks/batch.py [--quick] [--sections 1,2,3,4,5]`` (``--quick``
+divides every size by 10, for a smoke test; ``--sections 5`` measures the whole world only).
 """
 
 from __future__ import annotations
@@ -48,11 +54,13 @@ def experiment_file(
     steps: int | None = None,
     spinup: int | None = None,
     record_every: int = 1,
+    world: str = "core60",
 ) -> Path:
     """Write an experiment of ``runs`` runs (baseline and us_aid_cuts, half each)."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = [
         f"name: bench-{runs}",
+        f"world: {world}",
         f"scenarios: [{SCENARIOS / 'baseline.yaml'}, {SCENARIOS / 'us_aid_cuts.yaml'}]",
         f"replications: {max(1, runs // 2)}",
         "seed: 2025",
@@ -62,7 +70,7 @@ def experiment_file(
         lines.append(f"steps: {steps}")
     if spinup is not None:
         lines.append(f"design: {{method: grid, parameters: {{spinup_steps: [{spinup}]}}}}")
-    path = folder / f"bench-{runs}.yaml"
+    path = folder / f"bench-{world}-{runs}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -123,9 +131,9 @@ except ImportError:  # pragma: no cover - the benchmark needs the package instal
 
 @cache
 def _world():
-    from sim.world.world import World
+    from sim.world.bundled import bundled_world
 
-    return World.load()
+    return bundled_world("core60")
 
 
 @cache
@@ -158,6 +166,43 @@ class MesaBatchModel(_Base):  # type: ignore[misc,valid-type]
         self.datacollector.collect(self)
 
 
+def child_world_run(world: str, repeats: int) -> None:
+    """Time single 40-quarter runs of ``world`` in this process (one BLAS thread); print JSON."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from sim.model.model import _SPIN_UP_CACHE, SoftPowerModel
+    from sim.scenario.scenario import load_scenario
+    from sim.world.bundled import bundled_world
+
+    threadpool_limits(limits=1)
+    w = bundled_world(world)
+    spec = load_scenario(SCENARIOS / "us_aid_cuts.yaml", world)
+    build, steps, total = [], [], []
+    for seed in range(repeats):
+        _SPIN_UP_CACHE.clear()  # a fresh process pays the spin-up: measure it every time
+        start = time.perf_counter()
+        model = SoftPowerModel(world=w, scenario=spec, rng=np.random.SeedSequence(seed))
+        built = time.perf_counter()
+        model.run()
+        end = time.perf_counter()
+        build.append(built - start)
+        steps.append(end - built)
+        total.append(end - start)
+    print(
+        json.dumps(
+            {
+                "n": w.n,
+                "steps": model.steps,
+                "build": sorted(build)[len(build) // 2],
+                "run": sorted(steps)[len(steps) // 2],
+                "total": sorted(total)[len(total) // 2],
+                "all": total,
+            }
+        )
+    )
+
+
 def child_mesa(runs: int, processes: int) -> None:
     """Time `mesa.batch_run` on the benchmark's runs and print JSON."""
     import numpy as np
@@ -187,7 +232,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="divide every size by 10")
     parser.add_argument("--child-batch", nargs=4, metavar=("EXP", "OUT", "WORKERS", "SUMMARY"))
     parser.add_argument("--child-mesa", nargs=2, type=int, metavar=("RUNS", "PROCESSES"))
+    parser.add_argument("--child-world-run", nargs=2, metavar=("WORLD", "REPEATS"))
+    parser.add_argument(
+        "--sections", default="1,2,3,4,5", help="which measurements to run (default: all)"
+    )
     args = parser.parse_args()
+    if args.child_world_run:
+        child_world_run(args.child_world_run[0], int(args.child_world_run[1]))
+        return
     if args.child_batch:
         path, out, workers, summary = args.child_batch
         child_batch(path, out, int(workers), summary == "1")
@@ -201,65 +253,103 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="softpower-bench-") as tmp:
         folder = Path(tmp)
 
-        # 1. scaling from 1 to 2 workers on the same full-horizon runs (enough of them that
-        # starting the pool and waiting for the last task do not dominate), alternated and
-        # repeated: the best of each is the measurement least disturbed by other jobs.
-        n = max(4, 100 // scale)
-        path = experiment_file(folder, n)
-        rates: dict[int, list[float]] = {1: [], 2: []}
-        for _ in range(REPEATS):
-            for workers in (1, 2):
-                args_ = ["--child-batch", str(path), str(folder / "scaling"), str(workers), "0"]
-                res = _child(args_)
-                rates[workers].append(res["runs"] / res["batch_seconds"])
-        r1, r2 = max(rates[1]), max(rates[2])
-        print(f"\n1. scaling, {n} runs of 40 quarters, best of {REPEATS} alternated ({_load()})")
-        for workers, label in ((1, "1 worker "), (2, "2 workers")):
-            each = ", ".join(f"{r:.2f}" for r in rates[workers])
-            print(f"   {label}: {max(rates[workers]):6.2f} runs/s (each: {each})")
-        print(f"   speed-up : {r2 / r1:6.2f}x   (target >= 1.8x)")
+        sections = {int(x) for x in args.sections.split(",") if x.strip()}
+        if 1 in sections:
+            scaling(folder, scale)
+        if 2 in sections:
+            memory(folder, scale)
+        if 3 in sections:
+            against_mesa(folder, scale)
+        if 4 in sections:
+            ensemble(folder, scale)
+        if 5 in sections:
+            whole_world(folder, scale)
 
-        # 2. peak RSS at 100 and 2,000 runs (reduced horizon, see the docstring).
-        print(f"\n2. peak RSS, 2 workers, 4 quarters and 5 spin-up quarters per run ({_load()})")
-        rss = {}
-        for size in (max(10, 100 // scale), 2000 // scale):
-            path = experiment_file(folder, size, steps=4, spinup=5)
-            res = _child(["--child-batch", str(path), str(folder / f"rss{size}"), "2", "0"])
-            rss[size] = res
-            print(
-                f"   {res['runs']:5d} runs: runner {res['driver_rss_mb']:7.1f} MB, "
-                f"largest worker {res['worker_rss_mb']:7.1f} MB "
-                f"({res['runs'] / res['batch_seconds']:.1f} runs/s)"
-            )
-        small, large = rss[min(rss)], rss[max(rss)]
-        print(
-            f"   runner RSS ratio {large['driver_rss_mb'] / small['driver_rss_mb']:.2f}, "
-            f"worker RSS ratio {large['worker_rss_mb'] / small['worker_rss_mb']:.2f} "
-            "(target: flat, about 1.0)"
-        )
 
-        # 3. against mesa.batch_run on the same model and runs, 2 processes each.
-        n = max(4, 40 // scale)
-        path = experiment_file(folder, n)
-        ours = _child(["--child-batch", str(path), str(folder / "ours"), "2", "0"])
-        mesa = _child(["--child-mesa", str(n), "2"], env={"OPENBLAS_NUM_THREADS": "1"})
-        ro, rm = ours["runs"] / ours["batch_seconds"], mesa["runs"] / mesa["batch_seconds"]
-        print(f"\n3. against mesa.batch_run, {n} runs of 40 quarters, 2 processes ({_load()})")
-        print(f"   softpower batch (Parquet on disk): {ro:6.2f} runs/s")
-        print(f"   mesa.batch_run (rows in memory)  : {rm:6.2f} runs/s ({mesa['rows']} rows)")
-        print(f"   ratio: {ro / rm:.2f}x   (target: ahead, > 1)")
+def whole_world(folder: Path, scale: int) -> None:
+    """5. The whole world: one run's model time, and a 100-run ensemble with its summary."""
+    res = _child(["--child-world-run", "un193", "3"])
+    print(f"\n5. the whole world, un193 ({res['n']} nations), one BLAS thread ({_load()})")
+    print(
+        f"   one run of {res['steps']} quarters: {res['total']:.2f} s of model time "
+        f"(build and spin-up {res['build']:.2f} s, steps {res['run']:.2f} s; median of 3: "
+        f"{', '.join(f'{t:.2f}' for t in res['all'])}; target < 1 s)"
+    )
+    n = max(4, 100 // scale)
+    path = experiment_file(folder, n, record_every=4, world="un193")
+    res = _child(["--child-batch", str(path), str(folder / "world"), "2", "1"])
+    print(
+        f"   ensemble, {res['runs']} runs x {40} quarters, 2 workers: batch "
+        f"{res['batch_seconds']:.1f} s, with summary {res['wall']:.1f} s "
+        f"({res['runs'] / res['batch_seconds']:.2f} runs/s; target < 60 s; {_load()})"
+    )
 
-        # 4. a 1,000-run ensemble of the full model.
-        n = 1000 // scale
-        path = experiment_file(folder, n, record_every=4)
-        res = _child(["--child-batch", str(path), str(folder / "ensemble"), "2", "1"])
+
+def scaling(folder: Path, scale: int) -> None:
+    """1. Scaling from 1 to 2 workers on the same full-horizon runs (enough of them that starting
+    the pool and waiting for the last task do not dominate), alternated and repeated: the best of
+    each is the measurement least disturbed by other jobs.
+    """
+    n = max(4, 100 // scale)
+    path = experiment_file(folder, n)
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(REPEATS):
+        for workers in (1, 2):
+            args_ = ["--child-batch", str(path), str(folder / "scaling"), str(workers), "0"]
+            res = _child(args_)
+            rates[workers].append(res["runs"] / res["batch_seconds"])
+    r1, r2 = max(rates[1]), max(rates[2])
+    print(f"\n1. scaling, {n} runs of 40 quarters, best of {REPEATS} alternated ({_load()})")
+    for workers, label in ((1, "1 worker "), (2, "2 workers")):
+        each = ", ".join(f"{r:.2f}" for r in rates[workers])
+        print(f"   {label}: {max(rates[workers]):6.2f} runs/s (each: {each})")
+    print(f"   speed-up : {r2 / r1:6.2f}x   (target >= 1.8x)")
+
+
+def memory(folder: Path, scale: int) -> None:
+    """2. Peak RSS at 100 and 2,000 runs (reduced horizon, see the docstring)."""
+    print(f"\n2. peak RSS, 2 workers, 4 quarters and 5 spin-up quarters per run ({_load()})")
+    rss = {}
+    for size in (max(10, 100 // scale), 2000 // scale):
+        path = experiment_file(folder, size, steps=4, spinup=5)
+        res = _child(["--child-batch", str(path), str(folder / f"rss{size}"), "2", "0"])
+        rss[size] = res
         print(
-            f"\n4. ensemble, {res['runs']} runs x 60 nations x 40 quarters, 2 workers ({_load()})"
+            f"   {res['runs']:5d} runs: runner {res['driver_rss_mb']:7.1f} MB, "
+            f"largest worker {res['worker_rss_mb']:7.1f} MB "
+            f"({res['runs'] / res['batch_seconds']:.1f} runs/s)"
         )
-        print(
-            f"   batch {res['batch_seconds']:.1f} s, with summary {res['wall']:.1f} s "
-            f"({res['runs'] / res['batch_seconds']:.1f} runs/s; target < 60 s)"
-        )
+    small, large = rss[min(rss)], rss[max(rss)]
+    print(
+        f"   runner RSS ratio {large['driver_rss_mb'] / small['driver_rss_mb']:.2f}, "
+        f"worker RSS ratio {large['worker_rss_mb'] / small['worker_rss_mb']:.2f} "
+        "(target: flat, about 1.0)"
+    )
+
+
+def against_mesa(folder: Path, scale: int) -> None:
+    """3. Against mesa.batch_run on the same model and runs, 2 processes each."""
+    n = max(4, 40 // scale)
+    path = experiment_file(folder, n)
+    ours = _child(["--child-batch", str(path), str(folder / "ours"), "2", "0"])
+    mesa = _child(["--child-mesa", str(n), "2"], env={"OPENBLAS_NUM_THREADS": "1"})
+    ro, rm = ours["runs"] / ours["batch_seconds"], mesa["runs"] / mesa["batch_seconds"]
+    print(f"\n3. against mesa.batch_run, {n} runs of 40 quarters, 2 processes ({_load()})")
+    print(f"   softpower batch (Parquet on disk): {ro:6.2f} runs/s")
+    print(f"   mesa.batch_run (rows in memory)  : {rm:6.2f} runs/s ({mesa['rows']} rows)")
+    print(f"   ratio: {ro / rm:.2f}x   (target: ahead, > 1)")
+
+
+def ensemble(folder: Path, scale: int) -> None:
+    """4. A 1,000-run ensemble of the full model (core60)."""
+    n = 1000 // scale
+    path = experiment_file(folder, n, record_every=4)
+    res = _child(["--child-batch", str(path), str(folder / "ensemble"), "2", "1"])
+    print(f"\n4. ensemble, {res['runs']} runs x 60 nations x 40 quarters, 2 workers ({_load()})")
+    print(
+        f"   batch {res['batch_seconds']:.1f} s, with summary {res['wall']:.1f} s "
+        f"({res['runs'] / res['batch_seconds']:.1f} runs/s; target < 60 s)"
+    )
 
 
 if __name__ == "__main__":
