@@ -7,13 +7,13 @@ read this registry; nothing else lists parameter names.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ParameterError, suggest
+from sim.parameter import ASSUMPTION, Parameter, parameter
 
 __all__ = [
     "ASSUMPTION",
@@ -24,94 +24,6 @@ __all__ = [
     "parameter",
     "load_parameter_file",
 ]
-
-
-#: The source of a default chosen by the modellers (see docs/ODD.md for the reasoning).
-ASSUMPTION = "modelling assumption (docs/ODD.md)"
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """Description of one model parameter.
-
-    Attributes:
-        name: Identifier used in scenario and experiment files.
-        type: ``float`` or ``int``.
-        default: Default value (calibrated where `docs/validation.md` says so).
-        low: Smallest valid value (inclusive).
-        high: Largest valid value (inclusive).
-        unit: Unit of measure, or ``"1"`` for dimensionless.
-        meaning: One-line meaning.
-        group: Which submodel uses it (world, audience, dynamics, credibility, exposure, initial,
-            decisions, output).
-        source: Where the default comes from (a publication, a calibration, or a stated
-            modelling assumption).
-
-    """
-
-    name: str
-    type: type
-    default: float | int
-    low: float | int
-    high: float | int
-    unit: str
-    meaning: str
-    group: str
-    source: str = ASSUMPTION
-
-    def validate(self, value: Any, *, file: str | None = None, line: int | None = None) -> Any:
-        """Return ``value`` converted to this parameter's type, or raise `ParameterError`.
-
-        Args:
-            value: The proposed value.
-            file: File the value came from, for the error message.
-            line: Line in that file.
-
-        Returns:
-            The value as ``int`` or ``float``.
-
-        """
-        expected = f"{self.type.__name__} in [{self.low}, {self.high}] ({self.meaning})"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParameterError(
-                f"{value!r} is not a number", file=file, line=line, key=self.name, expected=expected
-            )
-        if self.type is int and float(value) != int(value):
-            raise ParameterError(
-                f"{value!r} is not an integer",
-                file=file,
-                line=line,
-                key=self.name,
-                expected=expected,
-            )
-        if not math.isfinite(float(value)) or not (self.low <= value <= self.high):
-            raise ParameterError(
-                f"{value!r} is out of range", file=file, line=line, key=self.name, expected=expected
-            )
-        return self.type(value)
-
-
-def parameter(
-    default: float | int,
-    low: float | int,
-    high: float | int,
-    unit: str,
-    meaning: str,
-    group: str,
-    source: str = ASSUMPTION,
-) -> Any:
-    """Declare a field of `Parameters` together with its registry entry."""
-    return field(
-        default=default,
-        metadata={
-            "low": low,
-            "high": high,
-            "unit": unit,
-            "meaning": meaning,
-            "group": group,
-            "source": source,
-        },
-    )
 
 
 @dataclass(frozen=True)
@@ -540,6 +452,103 @@ class Parameters:
     weight_aid: float = parameter(0.2, 0.0, 1.0, "1", "ω: weight of aid in attraction", "output")
     weight_diplomacy: float = parameter(
         0.25, 0.0, 1.0, "1", "ω: weight of diplomacy in attraction", "output"
+    )
+    # --- event responses: measurable event sizes mapped to perception and credibility ---
+    tariff_perception: float = parameter(
+        2.0269,
+        0.0,
+        10.0,
+        "attraction per (rate × trade share)",
+        "fall of a target's attraction to a tariffing actor per unit of rate × its trade share",
+        "events",
+        "not estimated (no episode): set equal to threat_perception, so that a 100 % tariff on "
+        "all of a partner's trade counts as a threat of severity 1 (docs/validation.md)",
+    )
+    aid_cut_perception: float = parameter(
+        0.1,
+        0.0,
+        2.0,
+        "attraction per % of GDP",
+        "fall of a recipient's attraction to a donor per % of its GDP in aid withdrawn",
+        "events",
+        "not estimated (no aid-cut episode): a stated assumption (docs/validation.md)",
+    )
+    withdrawal_perception: float = parameter(
+        0.0,
+        0.0,
+        1.0,
+        "attraction",
+        "fall of the remaining members' attraction to a nation that leaves an agreement",
+        "events",
+        "estimated on history episodes (docs/validation.md): 0",
+    )
+    threat_perception: float = parameter(
+        2.0269,
+        0.0,
+        5.0,
+        "attraction per severity",
+        "fall of a threatened nation's attraction to the actor per unit of severity",
+        "events",
+        "estimated on history episodes (docs/validation.md)",
+    )
+    threat_spillover: float = parameter(
+        0.3,
+        0.0,
+        1.0,
+        "1",
+        "share of a threat's effect felt by the target's allies and region",
+        "events",
+    )
+    threat_credibility: float = parameter(
+        0.5,
+        0.0,
+        1.0,
+        "1 per severity",
+        "bad-credibility magnitude of a threat among the threatened, per unit of severity",
+        "events",
+    )
+    war_perception: float = parameter(
+        0.56,
+        0.0,
+        2.0,
+        "attraction",
+        "fall of every other nation's attraction to an actor that starts a war",
+        "events",
+        "estimated on history episodes (docs/validation.md)",
+    )
+    war_coalition_factor: float = parameter(
+        0.25,
+        0.0,
+        1.0,
+        "1",
+        "share of a war's effect felt by the nations that joined the coalition",
+        "events",
+    )
+    war_opponent_factor: float = parameter(
+        1.5,
+        1.0,
+        4.0,
+        "1",
+        "multiple of a war's effect felt by the nations that opposed it",
+        "events",
+    )
+    leader_perception: float = parameter(
+        0.9729,
+        0.0,
+        2.0,
+        "attraction per stance",
+        "attraction change per unit of a new leader's nationalist stance and of values distance",
+        "events",
+        "estimated on history episodes (docs/validation.md)",
+    )
+    leader_pivot: float = parameter(
+        0.2613,
+        0.0,
+        1.0,
+        "freedom score",
+        "freedom score (0-1) of the observers a change of leader leaves indifferent",
+        "events",
+        "estimated on history episodes (docs/validation.md)",
     )
     # --- observation: from the state to polls and the index (sim.model.observe) ---
     favourable_intercept: float = parameter(

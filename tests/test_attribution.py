@@ -144,11 +144,18 @@ events:
     assert result.effect("USA")[OVERRIDES] == pytest.approx(expected, abs=1e-12)
 
 
-def test_events_after_the_step_are_listed_with_zero_effect(bundled_world):
-    spec = load_scenario(SCENARIOS / "us_aid_cuts.yaml", bundled_world)
-    result = attribute(spec, world=bundled_world, step=1)  # the credibility shock is at step 2
+def test_events_after_the_step_are_listed_with_zero_effect(bundled_world, tmp_path):
+    path = tmp_path / "late.yaml"
+    path.write_text(
+        "name: late\ntitle: An early cut and a late threat\nsteps: 8\nevents:\n"
+        "  - {at: 2025-Q1, kind: capacity, actor: USA, channel: aid, scale: 0.5}\n"
+        "  - {at: 2025-Q3, kind: threat, actor: USA, targets: [DNK], severity: 1.0}\n",
+        encoding="utf-8",
+    )
+    spec = load_scenario(path, bundled_world)
+    result = attribute(spec, world=bundled_world, step=1)  # the threat is at step 2
     (late,) = [c for c, k in zip(result.components, result.kinds, strict=True) if k == "inactive"]
-    assert "credibility_shock" in late
+    assert "threat" in late
     assert not result.effects[result.components.index(late)].any()
     assert_sums_exactly(result)
 

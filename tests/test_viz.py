@@ -23,7 +23,7 @@ from mesa.visualization.solara_viz import _build_model_init_kwargs
 from sim.batch.tables import run_tables
 from sim.cli import cli
 from sim.errors import ParameterError, ScenarioError
-from sim.model.model import StepPastEndError
+from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
 from sim.scenario import resolve_targets
@@ -220,10 +220,13 @@ def test_layer_edges_rejects_an_unknown_layer(stepped):
 
 
 def test_us_lean_fades_most_where_the_aid_cut_hit(fresh, stepped):
-    # the observers of the scenario's credibility shock: the main former US aid recipients
-    shock = next(e.event for e in stepped.spec.events if e.event.kind == "credibility_shock")
-    hit = list(resolve_targets(shock.observers, [shock.actor], stepped.world))
-    rest = [i for i, c in enumerate(stepped.iso3) if i not in hit and c not in ("USA", "CHN")]
+    # the quarter of observers that received the most US aid (allocation x need): the aid cut
+    # withdraws most there
+    usa = stepped.iso3.index("USA")
+    share = stepped.aid_allocation[usa] / stepped.world.gdp
+    order = [i for i in np.argsort(-share) if stepped.iso3[i] not in ("USA", "CHN")]
+    hit = order[: len(order) // 4]
+    rest = order[len(order) // 4 :]
     assert np.all(figures.lean_change(fresh, "USA", "CHN") == 0)
     moved = figures.lean_change(stepped, "USA", "CHN")
     assert moved[hit].mean() < min(moved[rest].mean(), 0)
@@ -493,9 +496,14 @@ def test_each_quarter_is_told_in_plain_sentences(page):
     for _ in range(2):
         click(page, "Step")
     # Finding: events read as code ("credibility shock USA → DNK bad 0.68").
+    set_value(page.find(v.Select, label="Scenario"), "america_first")
+    click(page, "Reset")
+    click(page, "Step")
     events = html_of(page, "softpower-events")
-    assert "lose trust in the United States" in events
     assert "credibility shock" not in events and "→" not in events
+    model = SoftPowerModel(steps=1, rng=0)
+    told = narrative.event_sentence(model, "threat", "USA", "DNK", "severity 1.00")
+    assert "lose trust in the United States" in told and "annexation" in told
 
 
 def test_clicking_a_country_opens_it_in_the_inspector(page):

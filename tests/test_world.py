@@ -32,6 +32,7 @@ SOURCED = {
     "targets/gspi_2024.csv": "source_url",
     "targets/pew_favourability_2002_2024.csv": "source",
     "targets/pew_us_favourability_2000_2017.csv": "source",
+    "targets/episodes.csv": "source",
     "targets/test_2025/gspi_2025.csv": "source_url",
     "targets/test_2025/pew_favourability_2025.csv": "source",
     "aid_strategies.csv": "source",

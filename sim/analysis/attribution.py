@@ -570,7 +570,7 @@ def attribute(
         >>> from sim.scenario.scenario import load_scenario
         >>> result = attribute(load_scenario("scenarios/us_aid_cuts.yaml"), step=4)
         >>> [name.split()[1] for name in result.components]
-        ['aid_policy', 'capacity', 'credibility_shock']
+        ['aid_policy', 'capacity', 'edge']
         >>> change = result.total[result.row("USA")]
         >>> bool(abs(result.effect("USA").sum() - change) < 1e-9)
         True

@@ -9,24 +9,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.axes import CHANNELS
+from sim.axes import AUDIENCES, CHANNELS
 from sim.model.plan import (
     AidPolicy,
     CapacityChange,
     CredibilityShock,
     Edge,
+    LeaderChange,
     Membership,
     NewsShock,
     PlanEvent,
     RandomShock,
     Restriction,
     Tariff,
+    Threat,
+    War,
 )
 
 if TYPE_CHECKING:
     from sim.model.model import SoftPowerModel
 
 __all__ = ["Ramp", "apply_due", "apply_event"]
+
+_AID = CHANNELS.index("aid")
+_ALL_AUDIENCES = list(range(len(AUDIENCES)))
+_ALL_CHANNELS = list(range(len(CHANNELS)))
 
 
 @dataclass
@@ -93,6 +100,8 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
         if ev.set is not None:
             target = ev.set
         target = max(0.0, float(target))
+        if d == _AID and target < now:
+            _aid_withdrawn(model, k, now, target)
         if ev.ramp <= 1:
             model.set_capacity(k, d, target)
         else:
@@ -117,6 +126,11 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
         k = ev.actor
         tgt = _others(ev.targets, k)
         # The rate is the level in force from now on (it replaces, not compounds, earlier ones).
+        # Targets' view of the actor moves with the change of rate × their trade share with it.
+        rise = ev.rate - model.tariff[k, tgt]
+        hit = -model.parameters.tariff_perception * rise * model.untaxed_trade[tgt, k]
+        if hit.any():
+            model.shift_perception(tgt, _ALL_AUDIENCES, k, _ALL_CHANNELS, hit)
         model.set_tariff(k, tgt, ev.rate, both_ways=ev.both_ways)
         way = "both ways" if ev.both_ways else "one way"
         log("tariff", iso[k], _names(model, tgt), f"rate {ev.rate:.0%} in force, {way}")
@@ -132,6 +146,16 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
     elif isinstance(ev, AidPolicy):
         model.set_aid_strategy(ev.actor, ev.strategy)
         log("aid_policy", iso[ev.actor], "", ev.strategy)
+    elif isinstance(ev, Threat):
+        _threat(model, ev)
+    elif isinstance(ev, War):
+        _war(model, ev)
+    elif isinstance(ev, LeaderChange):
+        k, p = ev.actor, model.parameters
+        obs = _others(tuple(range(model.n)), k)
+        shift = -p.leader_perception * ev.stance * (model.world.freedom[obs] - p.leader_pivot)
+        model.shift_perception(obs, _ALL_AUDIENCES, k, _ALL_CHANNELS, shift)
+        log("leader_change", iso[k], "", f"{ev.leader}, nationalist stance {ev.stance:+.1f}")
     elif isinstance(ev, RandomShock):
         if model.rng.random() < ev.hazard:
             if ev.distribution == "uniform":
@@ -149,6 +173,12 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
 def _membership(model: SoftPowerModel, ev: Membership) -> None:
     who = np.array(ev.nations, dtype=int)
     model.set_membership(who, ev.initiative, ev.kind == "join")
+    cost = model.parameters.withdrawal_perception
+    if ev.kind == "leave" and cost:
+        # Those who stay in the agreement value it: their view of each leaver falls.
+        stay = np.flatnonzero(model.member_of(ev.initiative))
+        for k in who:
+            model.shift_perception(stay[stay != k], _ALL_AUDIENCES, int(k), _ALL_CHANNELS, -cost)
     model.recorder.log(ev.kind, _names(model, who), ev.initiative, ev.note)
 
 
@@ -158,4 +188,72 @@ def _edge(model: SoftPowerModel, ev: Edge) -> None:
     model.set_tie(ev.layer, s, tgt, ev.weight if ev.action == "add" else None)
     model.recorder.log(
         f"edge_{ev.action}", model.iso3[s], _names(model, tgt), f"{ev.layer} {ev.weight:g}"
+    )
+
+
+def _aid_withdrawn(model: SoftPowerModel, donor: int, now: float, target: float) -> None:
+    """Recipients' view of a donor falls with the aid withdrawn from them, in % of their GDP.
+
+    The donor's aid volume is taken as proportional to its aid capacity (``World.aid_usd`` at
+    the world's capacity); what a recipient loses is its allocation share of the cut.
+    """
+    p = model.parameters
+    base = model.world.capacity[donor, _AID]
+    if not p.aid_cut_perception or base <= 0 or now <= 0:
+        return
+    volume = model.world.aid_usd[donor] * now / base
+    lost = model.aid_allocation[donor] * volume * (now - target) / now
+    share = np.clip(100.0 * lost / model.world.gdp, 0.0, 5.0)
+    share[donor] = 0.0
+    hit = np.flatnonzero(share)
+    if len(hit):
+        model.shift_perception(
+            hit, _ALL_AUDIENCES, donor, _ALL_CHANNELS, -p.aid_cut_perception * share[hit]
+        )
+
+
+def _threat(model: SoftPowerModel, ev: Threat) -> None:
+    """The threatened nations' view of the actor falls by ``threat_perception`` × severity;
+    their allies and region feel ``threat_spillover`` of it; the threatened trust the actor less.
+    """
+    p, k = model.parameters, ev.actor
+    targets = _others(ev.targets, k)
+    size = p.threat_perception * ev.severity
+    near = (model.alliance[:, targets] + model.same_region[:, targets]).max(axis=1) > 0
+    near[targets] = False
+    near[k] = False
+    spill = np.flatnonzero(near)
+    if size:
+        model.shift_perception(targets, _ALL_AUDIENCES, k, _ALL_CHANNELS, -size)
+        if len(spill):
+            model.shift_perception(
+                spill, _ALL_AUDIENCES, k, _ALL_CHANNELS, -size * p.threat_spillover
+            )
+    model.shock_credibility(targets, k, min(1.0, p.threat_credibility * ev.severity))
+    model.recorder.log(
+        "threat", model.iso3[k], _names(model, targets), f"severity {ev.severity:.2f}"
+    )
+
+
+def _war(model: SoftPowerModel, ev: War) -> None:
+    """Every other nation's view of the actor falls by ``war_perception``: the coalition's by
+    ``war_coalition_factor`` of it, the opponents' by ``war_opponent_factor`` times it, and the
+    attacked nation's by the opponents' amount plus a threat of severity 1.
+    """
+    p, k = model.parameters, ev.actor
+    factor = np.ones(model.n)
+    factor[list(ev.coalition)] = p.war_coalition_factor
+    factor[list(ev.opponents)] = p.war_opponent_factor
+    factor[ev.target] = p.war_opponent_factor
+    shift = -p.war_perception * factor
+    shift[ev.target] -= p.threat_perception
+    obs = _others(tuple(range(model.n)), k)
+    if p.war_perception or p.threat_perception:
+        model.shift_perception(obs, _ALL_AUDIENCES, k, _ALL_CHANNELS, shift[obs])
+    model.shock_credibility(np.array([ev.target]), k, min(1.0, p.threat_credibility))
+    model.recorder.log(
+        "war",
+        model.iso3[k],
+        model.iso3[ev.target],
+        f"coalition {len(ev.coalition)}, opponents {len(ev.opponents)}",
     )

@@ -343,11 +343,17 @@ class SoftPowerModel(mesa.Model):
         audiences: list[int],
         actor: int,
         channels: list[int],
-        magnitude: float,
+        magnitude: float | np.ndarray,
     ) -> None:
-        """Move perception of ``actor`` by ``magnitude`` (clipped to [-1, 1]): a news shock."""
+        """Move perception of ``actor`` by ``magnitude`` (clipped to [-1, 1]): a news shock.
+
+        ``magnitude`` is one number, or one per observer.
+        """
         sel = np.ix_(observers, audiences, [actor], channels)
-        self.perception[sel] = np.clip(self.perception[sel] + magnitude, -1.0, 1.0)
+        shift = np.asarray(magnitude, dtype=float)
+        if shift.ndim:
+            shift = shift[:, None, None, None]
+        self.perception[sel] = np.clip(self.perception[sel] + shift, -1.0, 1.0)
 
     def restrict(
         self,

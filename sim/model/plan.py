@@ -16,6 +16,7 @@ __all__ = [
     "CapacityChange",
     "CredibilityShock",
     "Edge",
+    "LeaderChange",
     "Membership",
     "NewsShock",
     "Plan",
@@ -24,6 +25,8 @@ __all__ = [
     "RandomShock",
     "Restriction",
     "Tariff",
+    "Threat",
+    "War",
     "quarter_after",
 ]
 
@@ -134,6 +137,34 @@ class AidPolicy:
 
 
 @dataclass(frozen=True)
+class Threat:
+    """A threat of the actor to the targets' sovereignty or territory (severity in [0, 1])."""
+
+    actor: int
+    targets: tuple[int, ...]
+    severity: float
+
+
+@dataclass(frozen=True)
+class War:
+    """A war or intervention of the actor against a target, with its coalition and opponents."""
+
+    actor: int
+    target: int
+    coalition: tuple[int, ...] = ()
+    opponents: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeaderChange:
+    """A new head of government of the actor: ``stance`` the change of nationalist stance."""
+
+    actor: int
+    leader: str
+    stance: float
+
+
+@dataclass(frozen=True)
 class RandomShock:
     """Each quarter of its window ``template`` fires with probability ``hazard``.
 
@@ -168,6 +199,9 @@ PlanEvent = (
     | Restriction
     | Edge
     | AidPolicy
+    | Threat
+    | War
+    | LeaderChange
     | RandomShock
 )
 

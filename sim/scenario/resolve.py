@@ -10,12 +10,15 @@ from sim.model.plan import (
     CapacityChange,
     CredibilityShock,
     Edge,
+    LeaderChange,
     Membership,
     NewsShock,
     PlanEvent,
     RandomShock,
     Restriction,
     Tariff,
+    Threat,
+    War,
 )
 from sim.scenario.schema import (
     AUDIENCE_INDEX,
@@ -25,11 +28,14 @@ from sim.scenario.schema import (
     CapacityEvent,
     CredibilityShockEvent,
     EdgeEvent,
+    LeaderChangeEvent,
     MembershipEvent,
     NewsShockEvent,
     RandomEvent,
     RestrictionEvent,
     TariffEvent,
+    ThreatEvent,
+    WarEvent,
 )
 from sim.scenario.targets import group_names, resolve_targets
 from sim.world.world import World
@@ -105,6 +111,17 @@ def planned_event(ev: Any, world: World) -> PlanEvent:
         )
     if isinstance(ev, AidPolicyEvent):
         return AidPolicy(code(ev.actor), ev.strategy)
+    if isinstance(ev, ThreatEvent):
+        return Threat(code(ev.actor), nations(ev.targets, ev.exclude), ev.severity)
+    if isinstance(ev, WarEvent):
+        return War(
+            code(ev.actor),
+            code(ev.target),
+            tuple(sorted(code(c) for c in ev.coalition if c in world.iso3)),
+            tuple(sorted(code(c) for c in ev.opponents if c in world.iso3)),
+        )
+    if isinstance(ev, LeaderChangeEvent):
+        return LeaderChange(code(ev.actor), ev.leader, ev.stance)
     if isinstance(ev, RandomEvent):
         size = "scale" if ev.event["kind"] == "capacity" else "magnitude"
         inner = EVENT_ADAPTER.validate_python({**ev.event, "at": 0, size: 0.0})

@@ -334,7 +334,7 @@ def _check_nations(ev: Any, world: World, file: str, lines: dict[str, int]) -> N
             inner, world, file, {k: inner_line for k in ("actor", "observers", "exclude")}
         )
         return
-    for key in ("actor", "source"):
+    for key in ("actor", "source", "target"):
         code = getattr(ev, key, None)
         if code is not None and code not in world.iso3:
             raise ScenarioError(

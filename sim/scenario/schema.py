@@ -36,6 +36,9 @@ __all__ = [
     "RestrictionEvent",
     "EdgeEvent",
     "AidPolicyEvent",
+    "LeaderChangeEvent",
+    "ThreatEvent",
+    "WarEvent",
     "Distribution",
     "RandomEvent",
 ]
@@ -159,6 +162,43 @@ class AidPolicyEvent(_Event):
     strategy: Literal["need", "strategic", "retreat"]
 
 
+class ThreatEvent(_Event):
+    """A threat by the actor to the sovereignty or territory of the targets.
+
+    ``severity``: 1 a threat of annexation or force, 0.5 an explicit coercive threat (tariffs or
+    sanctions to force a political concession), 0.25 hostile rhetoric.
+    """
+
+    kind: Literal["threat"]
+    actor: str
+    targets: Targets
+    exclude: list[str] = []
+    severity: float = Field(ge=0.0, le=1.0)
+
+
+class WarEvent(_Event):
+    """A war or military intervention of the actor against a target, with who joined and who
+    opposed it.
+    """
+
+    kind: Literal["war"]
+    actor: str
+    target: str
+    coalition: list[str] = []
+    opponents: list[str] = []
+
+
+class LeaderChangeEvent(_Event):
+    """A new head of government of the actor; ``stance`` is the change of nationalist stance
+    (+1 from an internationalist to a nationalist programme, −1 the reverse).
+    """
+
+    kind: Literal["leader_change"]
+    actor: str
+    leader: str
+    stance: float = Field(ge=-1.0, le=1.0)
+
+
 class Distribution(BaseModel):
     """A magnitude distribution for random events."""
 
@@ -224,6 +264,9 @@ Event = Annotated[
     | RestrictionEvent
     | EdgeEvent
     | AidPolicyEvent
+    | ThreatEvent
+    | WarEvent
+    | LeaderChangeEvent
     | RandomEvent,
     Field(discriminator="kind"),
 ]
@@ -239,6 +282,9 @@ EVENT_KINDS: tuple[str, ...] = (
     "restriction",
     "edge",
     "aid_policy",
+    "threat",
+    "war",
+    "leader_change",
     "random",
 )
 
@@ -253,6 +299,9 @@ EVENT_CLASSES: dict[str, type[BaseModel]] = {
     "restriction": RestrictionEvent,
     "edge": EdgeEvent,
     "aid_policy": AidPolicyEvent,
+    "threat": ThreatEvent,
+    "war": WarEvent,
+    "leader_change": LeaderChangeEvent,
     "random": RandomEvent,
 }
 

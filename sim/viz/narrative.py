@@ -129,6 +129,18 @@ def _sentence(model: SoftPowerModel, kind: str, actor: str, target: str, detail:
         what = _LAYER.get(layer, f"a {layer} tie")
         verb = "opens" if kind == "edge_add" else "ends"
         return f"{who} {verb} {what} with {whom}."
+    if kind == "threat":
+        size = _number(r"severity ([\d.]+)", detail) or 0.0
+        how = "with force or annexation" if size >= 1.0 else "to force a concession"
+        if size < 0.5:
+            how = "in hostile words"
+        return f"{who} threatens {whom} {how}; {whom} lose trust in {who}."
+    if kind == "war":
+        return f"{who} goes to war against {whom}; most of the world thinks worse of {who}."
+    if kind == "leader_change":
+        name = detail.split(",")[0] if detail else "a new leader"
+        turn = "more nationalist" if "+" in detail else "less nationalist"
+        return f"{who} has a new leader, {name}, with a {turn} programme."
     if kind == "aid_policy":
         return f"{who} changes how it gives aid: its strategy is now '{detail}'."
     if kind in ("join", "leave"):

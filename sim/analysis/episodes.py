@@ -1,0 +1,403 @@
+"""Event responses learned from past episodes, and 2025 as the out-of-sample test.
+
+An episode is a history scenario (``scenarios/history/``) and the poll waves that bracket it
+(``sim/data/targets/episodes.csv``). The model predicts, per surveyed country, the change of the
+favourable share of the target nation between the waves: the scenario minus the same world with
+none of its events, same seed (common random numbers), at the quarter of the later wave.
+
+Event jumps enter perception linearly and decay through a linear update, so the prediction is
+close to linear in the response parameters: each parameter's *response column* is measured once
+(a run with only that parameter set), and the parameters are fitted by non-negative least
+squares on all episodes together (`fit_episodes`), with leave-one-episode-out folds. A leader
+change moves observer i by −L·stance·(freedom_i − pivot) = −L·stance·freedom_i + (L·pivot)·stance:
+two columns, L and L·pivot.
+
+`forecast_2025` then predicts the spring-2025 change of US and China favourability per surveyed
+country from parameters that never saw 2025 data, and compares it with the published change
+(test data, `sim/data/targets/test_2025/`) and with two naive predictors: no change, and the
+change of the previous comparable episode (the America First turn of 2017) repeated per country.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import scipy.optimize
+
+from sim.errors import DataError
+from sim.model.model import SoftPowerModel
+from sim.params import Parameters
+from sim.scenario.scenario import Scenario, load_scenario
+from sim.world.bundled import bundled_world
+
+__all__ = [
+    "COLUMNS",
+    "Episode",
+    "EpisodeFit",
+    "Forecast",
+    "fit_episodes",
+    "forecast_2025",
+    "load_episodes",
+    "poll_table",
+]
+
+#: Response columns: the registry values of one measurement run each (others at 0).
+COLUMNS: dict[str, dict[str, float]] = {
+    "war_perception": {"war_perception": 1.0},
+    "threat_perception": {"threat_perception": 1.0},
+    "withdrawal_perception": {"withdrawal_perception": 1.0},
+    "leader (freedom)": {"leader_perception": 1.0, "leader_pivot": 0.0},
+    "leader (all)": {"leader_perception": 1.0, "leader_pivot": 1.0},
+}
+
+#: Response parameters set to 0 in the measurement runs (so each column is one mechanism).
+_RESPONSES = (
+    "tariff_perception",
+    "aid_cut_perception",
+    "withdrawal_perception",
+    "threat_perception",
+    "war_perception",
+    "leader_perception",
+)
+
+#: Unit of a measurement run (small, so that clipping at ±1 stays rare; columns are per unit 1).
+_UNIT = 0.2
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One history scenario and the poll waves around it.
+
+    Attributes:
+        name: Scenario name and target, e.g. ``america_first_2017 (USA)``.
+        scenario: The loaded scenario.
+        target: Nation asked about.
+        before: Year of the earlier wave.
+        after: Year of the later wave.
+        step: Quarter of the scenario at which the later wave is compared.
+        observers: ISO3 of the surveyed countries with both waves (in the scenario's world).
+        change: Published change of the favourable share (points), per observer.
+
+    """
+
+    name: str
+    scenario: Scenario
+    target: str
+    before: int
+    after: int
+    step: int
+    observers: tuple[str, ...]
+    change: np.ndarray
+
+
+def poll_table(paths: Sequence[str | Path]) -> dict[tuple[str, str, int], float]:
+    """Return ``(observer, target, year) → favourable %`` from poll files (first value wins)."""
+    table: dict[tuple[str, str, int], float] = {}
+    for path in map(Path, paths):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                key = (r["observer"], r["target"], int(r["year"]))
+                table.setdefault(key, float(r["favourable_pct"]))
+    return table
+
+
+def load_episodes(
+    path: str | Path, polls: Mapping[tuple[str, str, int], float], root: str | Path = "."
+) -> list[Episode]:
+    """Read the episodes file (``scenario,target,before_year,after_year,step,...``).
+
+    Raises:
+        DataError: A missing file or a wave after 2024 (later polls are test data).
+
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("episodes file not found", file=str(path), expected="a CSV file")
+    episodes = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for line, r in enumerate(csv.DictReader(fh), start=2):
+            before, after = int(r["before_year"]), int(r["after_year"])
+            if after > 2024:
+                raise DataError(
+                    f"a wave of {after}",
+                    file=str(path),
+                    line=line,
+                    expected="waves up to 2024 (later polls are test data)",
+                )
+            scenario = load_scenario(Path(root) / r["scenario"])
+            world = bundled_world(scenario.world)
+            target = r["target"]
+            observers = sorted(
+                o
+                for (o, t, y) in polls
+                if t == target and y == before and (o, t, after) in polls and o in world.iso3
+            )
+            change = np.array(
+                [polls[o, target, after] - polls[o, target, before] for o in observers]
+            )
+            episodes.append(
+                Episode(
+                    f"{scenario.name} ({target})",
+                    scenario,
+                    target,
+                    before,
+                    after,
+                    int(r["step"]),
+                    tuple(observers),
+                    change,
+                )
+            )
+    return episodes
+
+
+def _favourable(
+    scenario: Scenario, params: Parameters, step: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return (favourable with the scenario's events, without any, iso3) at ``step``.
+
+    Both runs start from the scenario's world with the same seed (common random numbers).
+    """
+    world = bundled_world(scenario.world)
+    plan = scenario.plan(world).with_steps(step)
+    with_events = SoftPowerModel(world, plan, params, rng=seed).run()
+    without = SoftPowerModel(world, replace(plan, events=()), params, rng=seed).run()
+    return with_events.favourable(), without.favourable(), list(world.iso3)
+
+
+def _base_parameters(base: Parameters | None) -> Parameters:
+    return Parameters.from_mapping({name: 0.0 for name in _RESPONSES}, base=base)
+
+
+def _columns(episode: Episode, base: Parameters, seed: int) -> dict[str, np.ndarray]:
+    """Return the response column of each parameter (change per unit), per observer."""
+    rows: dict[str, np.ndarray] = {}
+    idx = None
+    for name, values in COLUMNS.items():
+        scaled = {k: (v * _UNIT if k != "leader_pivot" else v) for k, v in values.items()}
+        params = Parameters.from_mapping(scaled, base=base)
+        fav, plain, iso3 = _favourable(episode.scenario, params, episode.step, seed)
+        if idx is None:
+            idx = [iso3.index(o) for o in episode.observers]
+        k = iso3.index(episode.target)
+        rows[name] = (fav[idx, k] - plain[idx, k]) / _UNIT
+    # leader (all) measured L·stance·(1 − f): the column of L·pivot is the difference
+    rows["leader (all)"] = rows["leader (all)"] - rows["leader (freedom)"]
+    return rows
+
+
+@dataclass
+class EpisodeFit:
+    """Response parameters fitted on episodes, with in- and out-of-episode fit.
+
+    Attributes:
+        values: Fitted registry values.
+        rows: Per episode: observers, published change RMSE (no-change baseline), in-episode
+            RMSE, out-of-episode RMSE (fitted without that episode), mean published and
+            predicted change.
+
+    """
+
+    values: dict[str, float]
+    rows: list[dict[str, object]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def parameter_values(self) -> dict[str, float]:
+        """The fitted values, as a parameter file holds them."""
+        return dict(self.values)
+
+    def to_dict(self) -> dict[str, object]:
+        """The fit as plain data for the parameter file's ``calibration:`` record."""
+        return {"method": "NNLS on response columns, leave-one-episode-out", "episodes": self.rows}
+
+    def to_text(self) -> str:
+        """A Markdown table of the fit."""
+        lines = ["Fitted response parameters:", ""]
+        lines += [f"- `{k}` = {v:g}" for k, v in self.values.items()]
+        lines += [
+            "",
+            "| episode | countries | published mean change | predicted (in) | RMSE no change | "
+            "RMSE in-episode | RMSE out-of-episode |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in self.rows:
+            lines.append(
+                f"| {r['episode']} | {r['countries']} | {r['published_mean']:+.1f} | "
+                f"{r['predicted_mean']:+.1f} | {r['rmse_no_change']:.1f} | "
+                f"{r['rmse_in']:.1f} | {r['rmse_out']:.1f} |"
+            )
+        lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines) + "\n"
+
+
+def _solve(blocks: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> np.ndarray:
+    x = np.vstack(blocks)
+    y = np.concatenate(targets)
+    theta, _ = scipy.optimize.nnls(x, y)
+    return theta
+
+
+def _rmse(a: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(a**2))) if len(a) else math.nan
+
+
+def fit_episodes(
+    episodes: Sequence[Episode], *, base: Parameters | None = None, seed: int = 1
+) -> EpisodeFit:
+    """Fit the response parameters on the episodes (see the module docstring)."""
+    base = _base_parameters(base)
+    names = list(COLUMNS)
+    design = []
+    for ep in episodes:
+        rows = _columns(ep, base, seed)
+        design.append(np.column_stack([rows[n] for n in names]))
+    theta = _solve(design, [ep.change for ep in episodes])
+    fit_rows = []
+    for e, ep in enumerate(episodes):
+        others = [i for i in range(len(episodes)) if i != e]
+        out = _solve([design[i] for i in others], [episodes[i].change for i in others])
+        pred_in, pred_out = design[e] @ theta, design[e] @ out
+        fit_rows.append(
+            {
+                "episode": ep.name,
+                "countries": len(ep.observers),
+                "published_mean": float(ep.change.mean()),
+                "predicted_mean": float(pred_in.mean()),
+                "rmse_no_change": _rmse(ep.change),
+                "rmse_in": _rmse(pred_in - ep.change),
+                "rmse_out": _rmse(pred_out - ep.change),
+            }
+        )
+    war, threat, withdrawal, leader, leader_all = theta
+    pivot = float(np.clip(leader_all / leader, 0.0, 1.0)) if leader > 0 else 0.5
+    values = {
+        "war_perception": round(float(war), 4),
+        "threat_perception": round(float(threat), 4),
+        "withdrawal_perception": round(float(withdrawal), 4),
+        "leader_perception": round(float(leader), 4),
+        "leader_pivot": round(pivot, 4),
+    }
+    # No episode has a tariff on all goods: a 100 % tariff on all of a partner's trade is taken
+    # as hostile as a threat of severity 1 (a stated rule, not an estimate).
+    values["tariff_perception"] = values["threat_perception"]
+    notes = [
+        "tariff_perception is set equal to threat_perception by a stated rule; "
+        "aid_cut_perception has no episode (no aid cut in the history set) and keeps its "
+        "stated default."
+    ]
+    return EpisodeFit(values, fit_rows, notes)
+
+
+@dataclass
+class Forecast:
+    """The 2025 out-of-sample test: predicted against published spring-2025 changes."""
+
+    rows: list[dict[str, object]]
+    index: list[dict[str, object]]
+
+    def to_text(self) -> str:
+        """Markdown tables: per country, and the summary against naive predictors."""
+        lines = [
+            "| observer | target | 2024 | 2025 published | change published | model | "
+            "2017 repeated |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in self.rows:
+            repeat = r["repeat_2017"]
+            lines.append(
+                f"| {r['observer']} | {r['target']} | {r['before']:.0f} | {r['after']:.0f} | "
+                f"{r['published']:+.0f} | {r['model']:+.1f} | "
+                + (f"{repeat:+.0f} |" if not math.isnan(repeat) else "— |")
+            )
+        pub = np.array([r["published"] for r in self.rows])
+        model = np.array([r["model"] for r in self.rows])
+        rep = np.array([r["repeat_2017"] for r in self.rows])
+        has = ~np.isnan(rep)
+        lines += [
+            "",
+            "| predictor | RMSE (points) | sign right |",
+            "|---|---:|---:|",
+            f"| model | {_rmse(model - pub):.1f} | {np.mean(np.sign(model) == np.sign(pub)):.0%} |",
+            f"| no change | {_rmse(pub):.1f} | — |",
+            f"| 2017 change repeated ({has.sum()} pairs) | {_rmse(rep[has] - pub[has]):.1f} | "
+            f"{np.mean(np.sign(rep[has]) == np.sign(pub[has])):.0%} |",
+            f"| model on those pairs | {_rmse(model[has] - pub[has]):.1f} | "
+            f"{np.mean(np.sign(model[has]) == np.sign(pub[has])):.0%} |",
+            "",
+            "| nation | GSPI 2024 | GSPI 2025 | published change | model change over 2025 |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in self.index:
+            lines.append(
+                f"| {r['iso3']} | {r['before']:.1f} | {r['after']:.1f} | "
+                f"{r['after'] - r['before']:+.1f} | {r['model']:+.1f} |"
+            )
+        return "\n".join(lines) + "\n"
+
+
+def forecast_2025(
+    scenario: Scenario,
+    polls: Mapping[tuple[str, str, int], float],
+    tests: Mapping[tuple[str, str, int], float],
+    index_before: Mapping[str, float],
+    index_after: Mapping[str, float],
+    *,
+    params: Parameters | None = None,
+    seed: int = 1,
+    step: int = 1,
+) -> Forecast:
+    """Predict the spring-2025 change per surveyed country and the index shift over 2025.
+
+    Args:
+        scenario: The 2025 scenario (e.g. ``scenarios/soft_power_divide.yaml``).
+        polls: Calibration polls (2024 and earlier) by (observer, target, year).
+        tests: Published 2025 values (test data) by (observer, target, year).
+        index_before: GSPI 2024 scores by nation.
+        index_after: GSPI 2025 scores by nation (test data).
+        params: The parameters to test (the registry defaults when None).
+        seed: Seed of both runs.
+        step: Quarter of the spring wave (1 = 2025-Q2).
+
+    """
+    params = params or Parameters()
+    fav, plain, iso3 = _favourable(scenario, params, step, seed)
+    rows = []
+    for (obs, tgt, year), after in sorted(tests.items()):
+        if year != 2025 or obs not in iso3 or (obs, tgt, 2024) not in polls:
+            continue
+        before = polls[obs, tgt, 2024]
+        i, k = iso3.index(obs), iso3.index(tgt)
+        repeat = math.nan
+        if (obs, tgt, 2016) in polls and (obs, tgt, 2017) in polls:
+            repeat = polls[obs, tgt, 2017] - polls[obs, tgt, 2016]
+        rows.append(
+            {
+                "observer": obs,
+                "target": tgt,
+                "before": before,
+                "after": after,
+                "published": after - before,
+                "model": float(fav[i, k] - plain[i, k]),
+                "repeat_2017": repeat,
+            }
+        )
+    world = bundled_world(scenario.world)
+    plan = scenario.plan(world).with_steps(4)
+    run = SoftPowerModel(world, plan, params, rng=seed).run()
+    index = [
+        {
+            "iso3": c,
+            "before": index_before[c],
+            "after": index_after[c],
+            "model": float(
+                run.recorder.score[4, iso3.index(c)] - run.recorder.score[0, iso3.index(c)]
+            ),
+        }
+        for c in ("USA", "CHN")
+        if c in index_before and c in index_after
+    ]
+    return Forecast(rows, index)
