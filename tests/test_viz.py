@@ -26,7 +26,6 @@ from sim.errors import ParameterError, ScenarioError
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
-from sim.scenario import resolve_targets
 from sim.viz import figures, narrative
 from sim.viz.components import Dashboard, ViewSettings
 from sim.viz.library import BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
