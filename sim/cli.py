@@ -6,7 +6,6 @@ Bad input (any `SoftPowerError` or a bad argument) prints one line on stderr and
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ import numpy as np
 from sim.errors import SoftPowerError, suggest
 from sim.version import __version__
 
-__all__ = ["main", "cli", "write_run"]
+__all__ = ["main", "cli"]
 
 EXIT_BAD_INPUT = 2
 
@@ -107,54 +106,6 @@ def _run_targets(option: str | None, world) -> tuple[str, ...] | None:
     return codes
 
 
-def write_run(
-    model, out: Path, seed: int | None, wall_time: float, targets: tuple[str, ...] | None = None
-) -> dict:
-    """Write a single run's files (DESIGN §3) and return the manifest.
-
-    The files: soft_power.csv, perception.csv, polls.csv, events.csv and manifest.json;
-    perception.csv and polls.csv hold the pairs toward ``targets`` only (every actor when None).
-    """
-    from sim.batch.tables import run_tables
-    from sim.world.bundled import loaded_name
-
-    rec = model.recorder
-    tables = run_tables(model, targets)
-    for name in ("soft_power", "perception", "polls", "events"):
-        frame = tables[name].to_pandas()
-        frame.to_csv(out / f"{name}.csv", index=False, float_format="%.10g")
-    manifest = {
-        "scenario": model.spec.as_loaded,
-        "scenario_file": model.spec.path,
-        "scenario_hash": model.spec.hash,
-        "world": loaded_name(model.world) or "custom",
-        "seed": seed,
-        "steps": model.steps,
-        "record_every": rec.steps[1] - rec.steps[0] if len(rec.steps) > 1 else 1,
-        "perception_targets": list(targets) if targets is not None else "all",
-        "package_version": __version__,
-        "parameters": model.parameters.to_dict(),
-        "data_flags": len(model.world.flags),
-        "wall_time_seconds": round(wall_time, 4),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return manifest
-
-
-def _top_table(model, n: int = 15) -> str:
-    rec = model.recorder
-    last = model.steps
-    score, rank = rec.score[last], rec.rank[last]
-    order = np.argsort(rank)[:n]
-    lines = [f"{'rank':>4}  {'nation':<6} {'score':>6}  {'change':>7}  {'rank Δ':>6}"]
-    for i in order:
-        delta = score[i] - rec.score[0, i]
-        moved = int(rec.rank[0, i] - rank[i])
-        arrow = f"{moved:+d}" if moved else "="
-        lines.append(f"{rank[i]:>4}  {model.iso3[i]:<6} {score[i]:6.1f}  {delta:+7.2f}  {arrow:>6}")
-    return "\n".join(lines)
-
-
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
@@ -194,7 +145,7 @@ def run(
     world,
     targets,
 ) -> None:
-    """Run one SCENARIO file and write soft_power.csv, perception.csv, events.csv, manifest.json."""
+    """Run one SCENARIO; write soft_power, perception, polls and events (CSV) and manifest.json."""
     from sim.params import load_parameter_file
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
@@ -204,6 +155,7 @@ def run(
     chosen_targets = _run_targets(targets, bundled_world(spec.world))
     out = _out_dir(out)
     # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
+    from sim.batch.tables import top_table, write_run
     from sim.model.model import SoftPowerModel
 
     start = time.perf_counter()
@@ -220,7 +172,7 @@ def run(
     write_run(model, out, seed, wall, chosen_targets)
     if not quiet:
         click.echo(f"{spec.title} — {spec.date(0)} to {spec.date(model.steps)}, seed {seed}")
-        click.echo(_top_table(model))
+        click.echo(top_table(model))
         click.echo(
             f"wrote {out}/soft_power.csv, perception.csv, events.csv, manifest.json ({wall:.2f} s)"
         )
@@ -483,6 +435,13 @@ def validate(run_dir: Path, target: Path, step, metric, poles, seed, bootstrap, 
     help="Poll file(s) observer,target,year,favourable_pct,source (up to 2024): fit the "
     "observation model to them and to --target's scores and ranks instead.",
 )
+@click.option(
+    "--episodes",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Episodes CSV (sim/data/targets/episodes.csv): with --polls, fit the event responses "
+    "on the history scenarios instead; also writes OUT's plausible sets as *_ensemble.csv.",
+)
 def calibrate(
     target: Path,
     names,
@@ -495,6 +454,7 @@ def calibrate(
     out: Path,
     workers: int,
     polls: tuple[Path, ...],
+    episodes: Path | None,
 ) -> None:
     """Fit --params NAME ... to maximise rank agreement with --target; write a parameter file.
 
@@ -506,6 +466,16 @@ def calibrate(
     attraction to favourable shares on the polls, and the score weights on --target's
     gspi_score rows, with held-out figures against naive baselines.
     """
+    if polls and episodes:
+        from sim.analysis.calibration import write_parameter_file
+        from sim.analysis.episodes import fit_episodes, load_episodes, poll_table
+
+        fitted = fit_episodes(load_episodes(episodes, poll_table(polls)), seed=seed or 1)
+        path = write_parameter_file(fitted, out)
+        ensemble = fitted.write_ensemble(out.with_name(f"{out.stem}_ensemble.csv"))
+        click.echo(fitted.to_text())
+        click.echo(f"wrote {path} and {ensemble}")
+        return
     if polls:
         _calibrate_observation(target, names, more_names, polls, folds, seed, out)
         return
@@ -554,6 +524,24 @@ def _calibrate_observation(target, names, more_names, polls, folds, seed, out) -
     path = write_parameter_file(fit, out)
     click.echo(fit.to_text())
     click.echo(f"wrote {path} (use: softpower run SCENARIO --params {path})")
+
+
+@cli.command("test-2025")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--params", "params_file", type=click.Path(path_type=Path), default=None)
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of both runs.")
+def test_2025(scenario: Path, params_file, seed: int) -> None:
+    """The out-of-sample test: SCENARIO's predicted spring-2025 change of US and China
+    favourability per surveyed country, and its index change over 2025, against the published
+    ones (test data in sim/data/targets/test_2025/) and naive predictors.
+    """
+    from sim.analysis.episodes import forecast_2025_from_targets
+    from sim.params import load_parameter_file
+    from sim.scenario.scenario import load_scenario
+
+    params = load_parameter_file(params_file) if params_file else None
+    result = forecast_2025_from_targets(load_scenario(scenario), params=params, seed=seed)
+    click.echo(result.to_text())
 
 
 @cli.command("report")

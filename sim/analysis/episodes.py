@@ -34,6 +34,7 @@ from sim.model.model import SoftPowerModel
 from sim.params import Parameters
 from sim.scenario.scenario import Scenario, load_scenario
 from sim.world.bundled import bundled_world
+from sim.world.world import DATA_DIR
 
 __all__ = [
     "COLUMNS",
@@ -42,6 +43,7 @@ __all__ = [
     "Forecast",
     "fit_episodes",
     "forecast_2025",
+    "forecast_2025_from_targets",
     "load_episodes",
     "poll_table",
 ]
@@ -205,6 +207,25 @@ class EpisodeFit:
     values: dict[str, float]
     rows: list[dict[str, object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The fit without each episode in turn: a plausible set of values per episode left out.
+    folds: list[dict[str, float]] = field(default_factory=list)
+
+    def write_ensemble(self, path: str | Path) -> Path:
+        """Write the plausible parameter sets (the full fit and each leave-one-episode-out fit)
+        as a CSV that experiment designs can sample from (``member,source,<parameter>...``).
+        """
+        path = Path(path)
+        names = list(self.values)
+        members = [("full fit", self.values)] + [
+            (f"without {r['episode']}", v) for r, v in zip(self.rows, self.folds, strict=True)
+        ]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["member", "source", *names])
+            for i, (label, values) in enumerate(members):
+                writer.writerow([i, label, *(values[n] for n in names)])
+        return path
 
     def parameter_values(self) -> dict[str, float]:
         """The fitted values, as a parameter file holds them."""
@@ -245,33 +266,8 @@ def _rmse(a: np.ndarray) -> float:
     return float(np.sqrt(np.mean(a**2))) if len(a) else math.nan
 
 
-def fit_episodes(
-    episodes: Sequence[Episode], *, base: Parameters | None = None, seed: int = 1
-) -> EpisodeFit:
-    """Fit the response parameters on the episodes (see the module docstring)."""
-    base = _base_parameters(base)
-    names = list(COLUMNS)
-    design = []
-    for ep in episodes:
-        rows = _columns(ep, base, seed)
-        design.append(np.column_stack([rows[n] for n in names]))
-    theta = _solve(design, [ep.change for ep in episodes])
-    fit_rows = []
-    for e, ep in enumerate(episodes):
-        others = [i for i in range(len(episodes)) if i != e]
-        out = _solve([design[i] for i in others], [episodes[i].change for i in others])
-        pred_in, pred_out = design[e] @ theta, design[e] @ out
-        fit_rows.append(
-            {
-                "episode": ep.name,
-                "countries": len(ep.observers),
-                "published_mean": float(ep.change.mean()),
-                "predicted_mean": float(pred_in.mean()),
-                "rmse_no_change": _rmse(ep.change),
-                "rmse_in": _rmse(pred_in - ep.change),
-                "rmse_out": _rmse(pred_out - ep.change),
-            }
-        )
+def _values(theta: np.ndarray) -> dict[str, float]:
+    """Registry values of a solution (L·pivot back to the pivot, the tariff rule applied)."""
     war, threat, withdrawal, leader, leader_all = theta
     pivot = float(np.clip(leader_all / leader, 0.0, 1.0)) if leader > 0 else 0.5
     values = {
@@ -284,12 +280,44 @@ def fit_episodes(
     # No episode has a tariff on all goods: a 100 % tariff on all of a partner's trade is taken
     # as hostile as a threat of severity 1 (a stated rule, not an estimate).
     values["tariff_perception"] = values["threat_perception"]
+    return values
+
+
+def fit_episodes(
+    episodes: Sequence[Episode], *, base: Parameters | None = None, seed: int = 1
+) -> EpisodeFit:
+    """Fit the response parameters on the episodes (see the module docstring)."""
+    base = _base_parameters(base)
+    names = list(COLUMNS)
+    design = []
+    for ep in episodes:
+        rows = _columns(ep, base, seed)
+        design.append(np.column_stack([rows[n] for n in names]))
+    theta = _solve(design, [ep.change for ep in episodes])
+    fit_rows, folds = [], []
+    for e, ep in enumerate(episodes):
+        others = [i for i in range(len(episodes)) if i != e]
+        out = _solve([design[i] for i in others], [episodes[i].change for i in others])
+        folds.append(_values(out))
+        pred_in, pred_out = design[e] @ theta, design[e] @ out
+        fit_rows.append(
+            {
+                "episode": ep.name,
+                "countries": len(ep.observers),
+                "published_mean": float(ep.change.mean()),
+                "predicted_mean": float(pred_in.mean()),
+                "rmse_no_change": _rmse(ep.change),
+                "rmse_in": _rmse(pred_in - ep.change),
+                "rmse_out": _rmse(pred_out - ep.change),
+            }
+        )
+    values = _values(theta)
     notes = [
         "tariff_perception is set equal to threat_perception by a stated rule; "
         "aid_cut_perception has no episode (no aid cut in the history set) and keeps its "
         "stated default."
     ]
-    return EpisodeFit(values, fit_rows, notes)
+    return EpisodeFit(values, fit_rows, notes, folds)
 
 
 @dataclass
@@ -401,3 +429,35 @@ def forecast_2025(
         if c in index_before and c in index_after
     ]
     return Forecast(rows, index)
+
+
+def forecast_2025_from_targets(
+    scenario: Scenario, *, params: Parameters | None = None, seed: int = 1
+) -> Forecast:
+    """`forecast_2025` with the bundled targets: polls up to 2024 for the base, the published
+    2025 figures of ``sim/data/targets/test_2025/`` as the test (``softpower test-2025``).
+    """
+    targets = DATA_DIR / "targets"
+    polls = poll_table(
+        [
+            targets / "pew_us_favourability_2000_2017.csv",
+            targets / "pew_favourability_2002_2024.csv",
+        ]
+    )
+    tests = poll_table([targets / "test_2025" / "pew_favourability_2025.csv"])
+    return forecast_2025(
+        scenario,
+        polls,
+        tests,
+        _index_scores(targets / "gspi_2024.csv"),
+        _index_scores(targets / "test_2025" / "gspi_2025.csv"),
+        params=params,
+        seed=seed,
+    )
+
+
+def _index_scores(path: Path) -> dict[str, float]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {
+            r["iso3"]: float(r["value"]) for r in csv.DictReader(fh) if r["metric"] == "gspi_score"
+        }

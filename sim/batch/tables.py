@@ -1,4 +1,5 @@
-"""One table builder: a finished run's recorded arrays as Arrow tables (DESIGN §3 columns).
+"""One table builder: a finished run's recorded arrays as Arrow tables (DESIGN §3 columns),
+and the files of a single run (`write_run`).
 
 `run_tables` serves both ``softpower run`` (which writes the tables as CSV) and the batch store
 (which prefixes each row with the run's keys and writes Parquet parts). The model itself only
@@ -7,7 +8,9 @@ records arrays (`sim.model.record.Recorder`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,8 +19,10 @@ import pyarrow as pa
 from sim.axes import AUDIENCES
 from sim.model import observe
 from sim.model.model import SoftPowerModel
+from sim.version import __version__
+from sim.world.bundled import loaded_name
 
-__all__ = ["TABLE_COLUMNS", "run_tables", "with_keys"]
+__all__ = ["TABLE_COLUMNS", "run_tables", "top_table", "with_keys", "write_run"]
 
 #: Columns of each table, after the run keys a batch adds in front.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -150,3 +155,53 @@ def run_tables(
         }
     )
     return tables
+
+
+def write_run(
+    model: SoftPowerModel,
+    out: Path,
+    seed: int | None,
+    wall_time: float,
+    targets: tuple[str, ...] | None = None,
+) -> dict:
+    """Write a single run's files (DESIGN §3) and return the manifest.
+
+    The files: soft_power.csv, perception.csv, polls.csv, events.csv and manifest.json;
+    perception.csv and polls.csv hold the pairs toward ``targets`` only (every actor when None).
+    """
+    rec = model.recorder
+    tables = run_tables(model, targets)
+    for name in ("soft_power", "perception", "polls", "events"):
+        frame = tables[name].to_pandas()
+        frame.to_csv(out / f"{name}.csv", index=False, float_format="%.10g")
+    manifest = {
+        "scenario": model.spec.as_loaded,
+        "scenario_file": model.spec.path,
+        "scenario_hash": model.spec.hash,
+        "world": loaded_name(model.world) or "custom",
+        "seed": seed,
+        "steps": model.steps,
+        "record_every": rec.steps[1] - rec.steps[0] if len(rec.steps) > 1 else 1,
+        "perception_targets": list(targets) if targets is not None else "all",
+        "package_version": __version__,
+        "parameters": model.parameters.to_dict(),
+        "data_flags": len(model.world.flags),
+        "wall_time_seconds": round(wall_time, 4),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def top_table(model: SoftPowerModel, n: int = 15) -> str:
+    """The top ``n`` nations at the last step: rank, score, change and rank change since start."""
+    rec = model.recorder
+    last = model.steps
+    score, rank = rec.score[last], rec.rank[last]
+    order = np.argsort(rank)[:n]
+    lines = [f"{'rank':>4}  {'nation':<6} {'score':>6}  {'change':>7}  {'rank Δ':>6}"]
+    for i in order:
+        delta = score[i] - rec.score[0, i]
+        moved = int(rec.rank[0, i] - rank[i])
+        arrow = f"{moved:+d}" if moved else "="
+        lines.append(f"{rank[i]:>4}  {model.iso3[i]:<6} {score[i]:6.1f}  {delta:+7.2f}  {arrow:>6}")
+    return "\n".join(lines)
