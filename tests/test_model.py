@@ -205,3 +205,22 @@ def test_the_model_refuses_to_step_past_its_horizon_and_keeps_its_clock():
             model.step()
         assert (model.steps, model.time, model.running) == (2, 2.0, False)
     np.testing.assert_array_equal(model.recorder.score, scores)
+
+
+def test_random_shocks_are_drawn_at_the_start_from_their_own_streams():
+    from sim.model import Plan, PlannedEvent
+    from sim.model.plan import CredibilityShock, RandomShock
+
+    world = World.load()
+    idle = CredibilityShock(actor=0, observers=(1, 2), magnitude=0.0)
+    shock = RandomShock(hazard=0.5, distribution="fixed", template=idle, value=0.0)
+    plan = Plan(steps=12, events=(PlannedEvent(0, shock, until=11),))
+    with_shock = SoftPowerModel(world, plan, rng=4)
+    drawn = [with_shock.random_draws[id(plan.events[0]), t] for t in range(12)]
+    assert 0 < sum(d is not None for d in drawn) < 12  # fired in some quarters, not all
+    with_shock.run()
+    without = SoftPowerModel(world, Plan(steps=12), rng=4).run()
+    # the decisions draw the same numbers with and without the shock (a zero-size shock)
+    decisions = [e for e in with_shock.recorder.events if e[1].startswith("decision_")]
+    assert decisions == [e for e in without.recorder.events if e[1].startswith("decision_")]
+    np.testing.assert_array_equal(with_shock.recorder.score, without.recorder.score)

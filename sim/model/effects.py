@@ -19,6 +19,7 @@ from sim.model.plan import (
     Membership,
     NewsShock,
     PlanEvent,
+    PlannedEvent,
     RandomShock,
     Restriction,
     Tariff,
@@ -29,7 +30,7 @@ from sim.model.plan import (
 if TYPE_CHECKING:
     from sim.model.model import SoftPowerModel
 
-__all__ = ["Ramp", "apply_due", "apply_event"]
+__all__ = ["Ramp", "apply_due", "apply_event", "draw_random"]
 
 _AID = CHANNELS.index("aid")
 _ALL_AUDIENCES = list(range(len(AUDIENCES)))
@@ -64,10 +65,50 @@ class Ramp:
 
 
 def apply_due(model: SoftPowerModel, t: int) -> None:
-    """Apply the events due at step ``t`` (in file order) and advance capacity ramps."""
+    """Apply the events due at step ``t`` (in file order) and advance capacity ramps.
+
+    A random shock fires with the size drawn for it at the start of the run (`draw_random`).
+    """
     for ev in model.due_events.get(t, ()):
-        apply_event(model, ev.event)
+        if isinstance(ev.event, RandomShock):
+            size = model.random_draws[id(ev), t]
+            if size is not None:
+                apply_event(model, ev.event.sized(size))
+        else:
+            apply_event(model, ev.event)
     model.advance_ramps()
+
+
+def draw_random(
+    events: tuple[PlannedEvent, ...], steps: int, rng: np.random.Generator
+) -> dict[tuple[int, int], float | None]:
+    """Draw every random shock of a run when it starts: for each quarter of its window, whether
+    it fires (probability ``hazard``) and its size.
+
+    Each random shock draws from its own child of the run's generator (``rng.spawn``, which does
+    not advance the run's own stream), in the order the shocks appear: the nations' decisions
+    draw the same numbers with or without random shocks, and removing an event changes no other
+    shock's draws (common random numbers for attribution).
+
+    Returns:
+        ``{(id(planned event), step): size, or None if it does not fire}``.
+
+    """
+    shocks = [ev for ev in events if isinstance(ev.event, RandomShock)]
+    draws: dict[tuple[int, int], float | None] = {}
+    for ev, child in zip(shocks, rng.spawn(len(shocks)) if shocks else [], strict=True):
+        shock = ev.event
+        last = ev.until if ev.until is not None else steps - 1
+        for t in range(ev.step, min(last, steps - 1) + 1):
+            fires = child.random() < shock.hazard
+            if shock.distribution == "uniform":
+                size = float(child.uniform(shock.low, shock.high))
+            elif shock.distribution == "normal":
+                size = float(child.normal(shock.mean, shock.sd))
+            else:
+                size = float(shock.value)
+            draws[id(ev), t] = size if fires else None
+    return draws
 
 
 def _others(nations: tuple[int, ...], k: int) -> np.ndarray:
@@ -157,14 +198,7 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
         model.shift_perception(obs, _ALL_AUDIENCES, k, _ALL_CHANNELS, shift)
         log("leader_change", iso[k], "", f"{ev.leader}, nationalist stance {ev.stance:+.1f}")
     elif isinstance(ev, RandomShock):
-        if model.rng.random() < ev.hazard:
-            if ev.distribution == "uniform":
-                value = float(model.rng.uniform(ev.low, ev.high))
-            elif ev.distribution == "normal":
-                value = float(model.rng.normal(ev.mean, ev.sd))
-            else:
-                value = float(ev.value)
-            apply_event(model, ev.sized(value))
+        raise TypeError("a random shock is drawn at the start of the run; see draw_random")
     else:  # pragma: no cover - plans hold no other kinds
         raise TypeError(f"unknown event {ev!r}")
     model.mark_dirty()

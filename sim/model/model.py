@@ -171,6 +171,8 @@ class SoftPowerModel(mesa.Model):
         self.familiarity_reference = float(self.familiarity_stock.max())
         self.influence_reference = float(self.diplomatic_presence().max())
         self.due_events = plan.due()
+        #: Random shocks drawn when the run starts, from children of the run's generator.
+        self.random_draws = effects.draw_random(plan.events, plan.steps, self.rng)
         self.recorder = Recorder(self, record_every=record_every)
         self.recorder.record(0)
 
