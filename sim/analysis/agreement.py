@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 import scipy.stats
 
-__all__ = ["spearman", "kendall", "Agreement", "bootstrap_agreement"]
+__all__ = ["spearman", "kendall", "rmse", "Agreement", "bootstrap_agreement"]
+
+
+def rmse(errors: np.ndarray) -> float:
+    """Root mean square of prediction errors (NaN for none): the level agreement of polls."""
+    errors = np.asarray(errors, dtype=float)
+    return float(np.sqrt(np.mean(errors**2))) if errors.size else float("nan")
 
 
 def _average_ranks(a: np.ndarray) -> np.ndarray:

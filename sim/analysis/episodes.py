@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import scipy.optimize
 
+from sim.analysis.agreement import rmse
 from sim.errors import DataError
 from sim.model.model import SoftPowerModel
 from sim.params import Parameters
@@ -262,10 +263,6 @@ def _solve(blocks: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> np.nd
     return theta
 
 
-def _rmse(a: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(a**2))) if len(a) else math.nan
-
-
 def _values(theta: np.ndarray) -> dict[str, float]:
     """Registry values of a solution (L·pivot back to the pivot, the tariff rule applied)."""
     war, threat, withdrawal, leader, leader_all = theta
@@ -306,9 +303,9 @@ def fit_episodes(
                 "countries": len(ep.observers),
                 "published_mean": float(ep.change.mean()),
                 "predicted_mean": float(pred_in.mean()),
-                "rmse_no_change": _rmse(ep.change),
-                "rmse_in": _rmse(pred_in - ep.change),
-                "rmse_out": _rmse(pred_out - ep.change),
+                "rmse_no_change": rmse(ep.change),
+                "rmse_in": rmse(pred_in - ep.change),
+                "rmse_out": rmse(pred_out - ep.change),
             }
         )
     values = _values(theta)
@@ -349,11 +346,11 @@ class Forecast:
             "",
             "| predictor | RMSE (points) | sign right |",
             "|---|---:|---:|",
-            f"| model | {_rmse(model - pub):.1f} | {np.mean(np.sign(model) == np.sign(pub)):.0%} |",
-            f"| no change | {_rmse(pub):.1f} | — |",
-            f"| 2017 change repeated ({has.sum()} pairs) | {_rmse(rep[has] - pub[has]):.1f} | "
+            f"| model | {rmse(model - pub):.1f} | {np.mean(np.sign(model) == np.sign(pub)):.0%} |",
+            f"| no change | {rmse(pub):.1f} | — |",
+            f"| 2017 change repeated ({has.sum()} pairs) | {rmse(rep[has] - pub[has]):.1f} | "
             f"{np.mean(np.sign(rep[has]) == np.sign(pub[has])):.0%} |",
-            f"| model on those pairs | {_rmse(model[has] - pub[has]):.1f} | "
+            f"| model on those pairs | {rmse(model[has] - pub[has]):.1f} | "
             f"{np.mean(np.sign(model[has]) == np.sign(pub[has])):.0%} |",
             "",
             "| nation | GSPI 2024 | GSPI 2025 | published change | model change over 2025 |",

@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import scipy.optimize
 
-from sim.analysis.agreement import spearman
+from sim.analysis.agreement import rmse, spearman
 from sim.analysis.baselines import index_baselines
 from sim.analysis.targets import Target
 from sim.errors import DataError, suggest
+from sim.model import observe
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
 from sim.world.world import World
@@ -162,14 +163,6 @@ def _link(attraction: np.ndarray, share: np.ndarray) -> tuple[float, float]:
     return float(b0), float(b1)
 
 
-def _share(attraction: np.ndarray, b0: float, b1: float) -> np.ndarray:
-    return 100.0 / (1.0 + np.exp(-(b0 + b1 * attraction)))
-
-
-def _rmse(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((a - b) ** 2))) if len(a) else math.nan
-
-
 @dataclass
 class _State:
     """What the fit reads of one step-0 world: attraction and the score's components."""
@@ -190,7 +183,7 @@ def _state(world: World, params: Parameters, seed: int) -> _State:
 def _components(
     state: _State, b0: float, b1: float, curvature: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    fav = _share(state.attraction, b0, b1)
+    fav = observe.link(state.attraction, b0, b1)
     weight = np.broadcast_to(state.population[:, None], fav.shape).copy()
     np.fill_diagonal(weight, 0.0)
     reputation = (weight * fav).sum(axis=0) / weight.sum(axis=0)
@@ -361,23 +354,23 @@ def fit_observation(
         errors = []
         for a in a_pairs:
             b0, b1 = _link(a[train], y[train])
-            errors.append(_rmse(_share(a[train], b0, b1), y[train]))
+            errors.append(rmse(observe.link(a[train], b0, b1) - y[train]))
         best = int(np.argmin(errors))
         b0, b1 = _link(a_pairs[best][train], y[train])
-        predicted[test] = _share(a_pairs[best][test], b0, b1)
+        predicted[test] = observe.link(a_pairs[best][test], b0, b1)
         for t in set(ti[test]):
             target_mean[test & (ti == t)] = y[train & (ti == t)].mean()
     errors = []
     for a in a_pairs:
         b0, b1 = _link(a, y)
-        errors.append(_rmse(_share(a, b0, b1), y))
+        errors.append(rmse(observe.link(a, b0, b1) - y))
     best = int(np.argmin(errors))
     b0, b1 = _link(a_pairs[best], y)
     state = states[best]
     has_prev = ~np.isnan(polls.previous)
     poll_baselines = {
-        "persistence (previous value)": _rmse(polls.previous[has_prev], y[has_prev]),
-        "mean of the target across countries": _rmse(target_mean, y),
+        "persistence (previous value)": rmse(polls.previous[has_prev] - y[has_prev]),
+        "mean of the target across countries": rmse(target_mean - y),
     }
 
     # ---- index: curvature and weights by non-negative least squares on the published scores
@@ -425,14 +418,14 @@ def fit_observation(
     return ObservationFit(
         values=values,
         polls_in_sample=errors[best],
-        polls_out_of_sample=_rmse(predicted, y),
+        polls_out_of_sample=rmse(predicted - y),
         polls_baselines=poll_baselines,
         persistence_pairs=int(has_prev.sum()),
-        polls_model_on_persistence_pairs=_rmse(predicted[has_prev], y[has_prev]),
+        polls_model_on_persistence_pairs=rmse(predicted[has_prev] - y[has_prev]),
         index_in_sample=spearman(fitted, goal),
         index_out_of_sample=spearman(held, goal),
         index_baselines={k: spearman(v[idx], goal) for k, v in baselines.items()},
-        score_rmse=_rmse(fitted_scores, sgoal),
+        score_rmse=rmse(fitted_scores - sgoal),
         n_polls=len(y),
         n_index=len(ranked),
         folds=folds,

@@ -24,6 +24,7 @@ __all__ = [
     "diplomatic_presence",
     "favourable",
     "index_scale",
+    "link",
     "reputation",
     "soft_power_score",
     "update_stock",
@@ -53,8 +54,14 @@ def favourable(attraction: np.ndarray, params: Parameters) -> np.ndarray:
         50.0
 
     """
-    z = params.favourable_intercept + params.favourable_slope * attraction
-    return 100.0 / (1.0 + np.exp(-z))
+    return link(attraction, params.favourable_intercept, params.favourable_slope)
+
+
+def link(attraction: np.ndarray, intercept: float, slope: float) -> np.ndarray:
+    """Return ``100 / (1 + exp(−(intercept + slope · attraction)))``: the logistic link of
+    `favourable` with explicit coefficients (what calibration fits).
+    """
+    return 100.0 / (1.0 + np.exp(-(intercept + slope * attraction)))
 
 
 def reputation(favourable_ik: np.ndarray, population: np.ndarray) -> np.ndarray:
