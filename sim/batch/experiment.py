@@ -6,7 +6,9 @@ pydantic and against the parameter registry, loads its scenarios and returns an 
 ``SeedSequence(seed).spawn(replications)``: replication ``r`` uses the same seed in every scenario
 and design point (common random numbers), so scenario differences are paired. `Design` samples a
 design (grid, Latin hypercube, Sobol or Morris) and analyses model outputs over it; the same code
-serves the batch and any Python callable (see `sim.analysis.summary.sensitivity`).
+serves the batch and any Python callable (see `sim.analysis.summary.sensitivity`). An optional
+``parameter_ensemble:`` CSV gives each replication one plausible parameter set
+(`sim.batch.ensemble`), under the design point's overrides.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.batch.ensemble import Ensemble, load_ensemble
 from sim.errors import ExperimentError, ParameterError, ScenarioError, suggest
 from sim.params import REGISTRY
 from sim.scenario.explain import pydantic_error, read_yaml, suggest_file
@@ -82,6 +85,7 @@ class ExperimentFile(BaseModel):
     steps: int | None = Field(default=None, ge=1, le=400)
     baseline: str | None = None
     world: str | None = None  # a bundled world for every scenario (sim.world.WORLDS)
+    parameter_ensemble: str | None = None  # CSV of plausible parameter sets (sim.batch.ensemble)
 
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -294,8 +298,10 @@ class RunSpec:
         scenario: Scenario name.
         design_point: Index of the design point.
         replication: Replication index (the same seed in every scenario and design point).
-        parameters: Parameter overrides of the design point.
+        parameters: Parameter overrides: the ensemble member's values (if any) under the
+            design point's.
         seed: The run's seed sequence.
+        member: Index of the parameter-ensemble member, or None without an ensemble.
 
     """
 
@@ -305,6 +311,7 @@ class RunSpec:
     replication: int
     parameters: dict[str, float | int]
     seed: np.random.SeedSequence
+    member: int | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +334,7 @@ class Experiment:
         title: Title.
         description: What the experiment asks.
         world: Name of the bundled world every scenario runs on (`sim.world.WORLDS`).
+        ensemble: The parameter ensemble the replications draw from, or None.
 
     """
 
@@ -345,23 +353,42 @@ class Experiment:
     title: str = ""
     description: str = ""
     world: str = DEFAULT_WORLD
+    ensemble: Ensemble | None = None
 
     def seeds(self) -> list[np.random.SeedSequence]:
         """Return ``SeedSequence(seed).spawn(replications)``: one seed per replication index."""
         return np.random.SeedSequence(self.seed).spawn(self.replications)
 
+    def members(self) -> list[int | None]:
+        """Return the ensemble member of each replication (None without an ensemble)."""
+        if self.ensemble is None:
+            return [None] * self.replications
+        return list(self.ensemble.assign(self.seed, self.replications))
+
     def runs(self) -> list[RunSpec]:
-        """Return every run: scenarios × design points × replications, in that order."""
+        """Return every run: scenarios × design points × replications, in that order.
+
+        With a parameter ensemble, replication ``r`` runs with its member's values (the same
+        member in every scenario and design point); a design point's values win over them.
+        """
         seeds = self.seeds()
         points = self.design.points()
+        members = self.members()
+
+        def overrides(point: dict[str, float | int], m: int | None) -> dict[str, float | int]:
+            if m is None or self.ensemble is None:
+                return point
+            return {**self.ensemble.members[m], **point}
+
         return [
             RunSpec(
                 run_id=f"{name}-d{d}-r{r}",
                 scenario=name,
                 design_point=d,
                 replication=r,
-                parameters=point,
+                parameters=overrides(point, members[r]),
                 seed=seeds[r],
+                member=members[r],
             )
             for name in self.scenarios
             for d, point in enumerate(points)
@@ -551,6 +578,14 @@ def load_experiment(path: str | Path, world: World | str | None = None) -> Exper
     else:
         name = loaded_name(world) or doc.world or DEFAULT_WORLD
     design = _design(doc, file, lines)
+    ensemble = None
+    if doc.parameter_ensemble is not None:
+        ensemble = load_ensemble(
+            doc.parameter_ensemble,
+            path.parent,
+            experiment_file=file,
+            line=lines.get(("parameter_ensemble",)),
+        )
     scenarios: dict[str, Scenario] = {}
     files: dict[str, str] = {}
     for i, rel in enumerate(doc.scenarios):
@@ -613,4 +648,5 @@ def load_experiment(path: str | Path, world: World | str | None = None) -> Exper
         title=doc.title,
         description=doc.description,
         world=name,
+        ensemble=ensemble,
     )

@@ -462,6 +462,11 @@ def _manifest(experiment: Experiment, workers: int, executor: str) -> dict[str, 
         },
         "baseline": experiment.baseline,
         "world": experiment.world,
+        "parameter_ensemble": (
+            experiment.ensemble.to_dict(experiment.seed, experiment.replications)
+            if experiment.ensemble is not None
+            else None
+        ),
         "scenarios": {
             name: {
                 "path": experiment.scenario_files[name],

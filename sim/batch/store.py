@@ -348,6 +348,14 @@ class Store:
                 expected=f"the file that {self.root}/experiment.yaml copies",
                 suggestion="use --force to start anew, or another --out",
             )
+        ensemble = [(m.get("parameter_ensemble") or {}).get("sha256") for m in (old, new)]
+        if ensemble[0] != ensemble[1]:
+            raise ExperimentError(
+                f"the parameter ensemble changed since {self.root} was started",
+                file=str((new.get("parameter_ensemble") or {}).get("path", experiment_file)),
+                expected="the ensemble as recorded in manifest.json",
+                suggestion="use --force to start anew, or another --out",
+            )
         for name, info in new.get("scenarios", {}).items():
             before = old.get("scenarios", {}).get(name, {}).get("hash")
             if before != info.get("hash"):

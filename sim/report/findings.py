@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
     pass
 from sim.report.batch import Batch
 from sim.report.document import Block, Cell, Heading, Inline, Number, Paragraph, Section, Table
+from sim.report.uncertainty import interval_caption, interval_kind, interval_phrase
 from sim.world.bundled import bundled_world
 
 __all__ = ["SCORE_MEANING", "executive_summary", "resolve_focus"]
@@ -390,7 +391,13 @@ def _summary_table(batch: Batch, focus: tuple[str, ...]) -> Table:
         columns = columns[:2] + columns[3:]
         rows = [row[:2] + row[3:] for row in rows]
     first = len(columns) - 6
-    return Table(columns, tuple(rows), numeric=tuple(range(first, len(columns))))
+    return Table(
+        columns,
+        tuple(rows),
+        caption=interval_caption(batch.manifest)[:-1]
+        + "; the CI of the change is a bootstrap over the same runs' paired differences.",
+        numeric=tuple(range(first, len(columns))),
+    )
 
 
 def executive_summary(batch: Batch, focus: tuple[str, ...]) -> Section:
@@ -404,9 +411,10 @@ def executive_summary(batch: Batch, focus: tuple[str, ...]) -> Section:
         f"{_plural(int(m.get('replications', 0)), 'replication')}: {ok} runs finished"
         + (f", {failed} failed and left out" if failed else "")
         + f"; {base_last} quarters from {batch.date(0)} to {batch.date(base_last)}. "
-        f"{SCORE_MEANING} Intervals are the 5th–95th percentiles over runs ("
-        + ("replications and design points" if points > 1 else "replications")
-        + "); the change against the baseline "
+        f"{SCORE_MEANING} Intervals are the 5th–95th percentiles over runs, that is over "
+        f"{interval_phrase(m)}: they hold the uncertainty of {interval_kind(m)}"
+        + (" (the parameters are taken as known)" if interval_kind(m) == "seeds only" else "")
+        + "; the change against the baseline "
         f"({_quoted(batch, batch.baseline)}) is paired by seed (same design point and replication) "
         "with a 90% bootstrap confidence interval of the mean change."
     )

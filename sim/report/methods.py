@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
     pass
 from sim.report.batch import Batch
 from sim.report.document import Block, Code, Heading, Paragraph, Section, Table
+from sim.report.uncertainty import uncertainty_blocks
 from sim.world.bundled import bundled_world
 
 __all__ = ["methods_section", "rerun_commands"]
@@ -161,6 +162,7 @@ def methods_section(batch: Batch, commands: str) -> Section:
         )
     )
 
+    blocks += uncertainty_blocks(batch)
     blocks.append(Heading("Seeds"))
     blocks.append(
         Paragraph(

@@ -23,6 +23,7 @@ from sim.report.analysis_sections import analysis_sections
 from sim.report.batch import Batch, load_batch
 from sim.report.document import Report
 from sim.report.findings import executive_summary, resolve_focus
+from sim.report.hindcast import hindcast_section
 from sim.report.html import render_html
 from sim.report.methods import methods_section, rerun_commands
 from sim.report.pdf import render_pdf
@@ -63,7 +64,9 @@ def build_report(
         sections = [executive_summary(batch, chosen)]
         sections += figure_sections(batch, chosen)
         sections += analysis_sections(batch, chosen)
-        sections += [s for s in (polls_section(batch, chosen),) if s is not None]
+        sections += [
+            s for s in (polls_section(batch, chosen), hindcast_section(batch)) if s is not None
+        ]
     commands = rerun_commands(batch, Path(out), Path(pdf) if pdf else None, chosen)
     sections.append(methods_section(batch, commands))
     title = m.get("title") or f"Soft power scenarios: {m.get('name', batch.root.name)}"

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
 from sim.report.batch import Batch
 from sim.report.document import Block, FigureBlock, Paragraph, Section, Table
 from sim.report.findings import SCORE_MEANING
+from sim.report.uncertainty import interval_caption
 from sim.world.bundled import bundled_world
 
 __all__ = ["figure_sections"]
@@ -104,8 +105,8 @@ def figure_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
             "focus-scores",
             f"Soft power score of {', '.join(focus)} by scenario",
             f"Soft power score of {', '.join(focus)} per quarter under each scenario. Lines: mean "
-            f"over runs ({n_text}); bands: "
-            f"5th–95th percentile over runs. {SCORE_MEANING}",
+            f"over runs ({n_text}); bands: 5th–95th percentile over runs, the "
+            f"{interval_caption(batch.manifest)} {SCORE_MEANING}",
             figures.focus_trajectories(scores, focus, batch.scenarios, titles),
         )
     )
@@ -115,7 +116,7 @@ def figure_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
             "Score trajectories of the ten leading nations",
             "The ten nations with the highest mean score in the final quarter of each scenario. "
             "Lines: mean over runs; bands: 5th–95th percentile; focus nations drawn thicker. "
-            "Each line is labelled at its end.",
+            f"Each line is labelled at its end. Bands: {interval_caption(batch.manifest)}",
             figures.top_trajectories(scores, batch.scenarios, titles, focus),
         )
     )
@@ -203,7 +204,8 @@ def figure_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
                     "alignment-membership",
                     "Alignment and initiative membership over time",
                     f"{align_text}initiative membership ({inits}): number of member nations. "
-                    "Lines: mean over runs; bands: 5th–95th percentile over runs.",
+                    "Lines: mean over runs; bands: 5th–95th percentile over runs, the "
+                    + interval_caption(batch.manifest),
                     figures.alignment_and_membership(
                         alignment, membership, batch.scenarios, titles, poles
                     ),
