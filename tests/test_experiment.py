@@ -240,7 +240,7 @@ def test_shipped_experiments_load_and_say_what_their_comments_say(bundled_world)
     assert (thesis.replications, thesis.baseline, thesis.design.points()) == (30, "baseline", [{}])
     demo = load_experiment(folder / "demo.yaml", bundled_world)
     assert list(demo.scenarios) == list(thesis.scenarios)
-    assert (demo.replications, demo.record_every) == (6, 2)
+    assert (demo.replications, demo.record_every) == (15, 2)
     assert demo.ensemble is not None and thesis.ensemble is not None
     assert sorted(demo.members()) == list(range(len(demo.ensemble.members)))
     sensitivity = load_experiment(folder / "sensitivity.yaml", bundled_world)

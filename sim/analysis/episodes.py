@@ -7,9 +7,10 @@ none of its events, same seed (common random numbers), at the quarter of the lat
 
 Event jumps enter perception linearly and decay through a linear update, so the prediction is
 close to linear in the response parameters: each parameter's *response column* is measured once
-(a run with only that parameter set), and the parameters are fitted by non-negative least
-squares on all episodes together (`fit_episodes`), with leave-one-episode-out folds. A leader
-change moves observer i by −L·stance·(freedom_i − pivot) = −L·stance·freedom_i + (L·pivot)·stance:
+(a run with only that parameter set), and the parameters are fitted by least squares within
+the registry's ranges on all episodes together (`fit_episodes`), with leave-one-episode-out folds
+and a bootstrap over countries within episodes (the plausible sets). A leader change moves
+observer i by −L·stance·(freedom_i − pivot) = −L·stance·freedom_i + (L·pivot)·stance:
 two columns, L and L·pivot.
 
 `forecast_2025` then predicts the spring-2025 change of US and China favourability per surveyed
@@ -32,7 +33,7 @@ import scipy.optimize
 from sim.analysis.agreement import rmse
 from sim.errors import DataError
 from sim.model.model import SoftPowerModel
-from sim.params import Parameters
+from sim.params import REGISTRY, Parameters
 from sim.scenario.scenario import Scenario, load_scenario
 from sim.world.bundled import bundled_world
 from sim.world.world import DATA_DIR
@@ -210,16 +211,21 @@ class EpisodeFit:
     notes: list[str] = field(default_factory=list)
     #: The fit without each episode in turn: a plausible set of values per episode left out.
     folds: list[dict[str, float]] = field(default_factory=list)
+    #: Fits to countries resampled with replacement within each episode (seeded bootstrap).
+    bootstrap: list[dict[str, float]] = field(default_factory=list)
 
     def write_ensemble(self, path: str | Path) -> Path:
-        """Write the plausible parameter sets (the full fit and each leave-one-episode-out fit)
-        as a CSV that experiment designs can sample from (``member,source,<parameter>...``).
+        """Write the plausible parameter sets as a CSV that experiment designs can sample from
+        (``member,source,<parameter>...``): the full fit, each leave-one-episode-out fit and each
+        bootstrap fit (countries resampled within episodes).
         """
         path = Path(path)
         names = list(self.values)
-        members = [("full fit", self.values)] + [
+        members = [("full fit", self.values)]
+        members += [
             (f"without {r['episode']}", v) for r, v in zip(self.rows, self.folds, strict=True)
         ]
+        members += [(f"bootstrap {b + 1}", v) for b, v in enumerate(self.bootstrap)]
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
@@ -257,10 +263,17 @@ class EpisodeFit:
 
 
 def _solve(blocks: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> np.ndarray:
+    """Least squares of the stacked episodes within the registry's ranges (from 0 up)."""
     x = np.vstack(blocks)
     y = np.concatenate(targets)
-    theta, _ = scipy.optimize.nnls(x, y)
-    return theta
+    high = [
+        REGISTRY["war_perception"].high,
+        REGISTRY["threat_perception"].high,
+        REGISTRY["withdrawal_perception"].high,
+        REGISTRY["leader_perception"].high,
+        REGISTRY["leader_perception"].high * REGISTRY["leader_pivot"].high,  # L · pivot
+    ]
+    return scipy.optimize.lsq_linear(x, y, bounds=(0.0, high), method="bvls").x
 
 
 def _values(theta: np.ndarray) -> dict[str, float]:
@@ -281,9 +294,22 @@ def _values(theta: np.ndarray) -> dict[str, float]:
 
 
 def fit_episodes(
-    episodes: Sequence[Episode], *, base: Parameters | None = None, seed: int = 1
+    episodes: Sequence[Episode],
+    *,
+    base: Parameters | None = None,
+    seed: int = 1,
+    bootstrap: int = 9,
 ) -> EpisodeFit:
-    """Fit the response parameters on the episodes (see the module docstring)."""
+    """Fit the response parameters on the episodes (see the module docstring).
+
+    Args:
+        episodes: The episodes (`load_episodes`).
+        base: Parameters to start from (the response parameters are set to 0 in it).
+        seed: Seed of the model runs and of the bootstrap.
+        bootstrap: Fits to countries resampled with replacement within each episode, for the
+            plausible parameter sets of `EpisodeFit.write_ensemble`.
+
+    """
     base = _base_parameters(base)
     names = list(COLUMNS)
     design = []
@@ -314,7 +340,16 @@ def fit_episodes(
         "aid_cut_perception has no episode (no aid cut in the history set) and keeps its "
         "stated default."
     ]
-    return EpisodeFit(values, fit_rows, notes, folds)
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    resampled = []
+    for _ in range(bootstrap):
+        picks = [rng.integers(0, len(ep.change), len(ep.change)) for ep in episodes]
+        theta_b = _solve(
+            [x[p] for x, p in zip(design, picks, strict=True)],
+            [ep.change[p] for ep, p in zip(episodes, picks, strict=True)],
+        )
+        resampled.append(_values(theta_b))
+    return EpisodeFit(values, fit_rows, notes, folds, resampled)
 
 
 @dataclass
