@@ -126,6 +126,25 @@ def test_kernel_equals_reference_on_inputs_built_by_the_model():
     )
 
 
+@pytest.mark.parametrize("frozen_credibility", [True, False])
+def test_spin_up_gives_the_same_numbers_as_repeated_steps(make_problem, frozen_credibility):
+    state, inputs, params = make_problem(np.random.default_rng(5), 8)
+    if frozen_credibility:  # the model's spin-up: credibility at its target, no events
+        zero = np.zeros_like(inputs.good)
+        inputs = dataclasses.replace(inputs, good=zero, bad=zero)
+        state = State(state.perception, inputs.credibility_target.copy())
+    before = (state.perception.copy(), state.credibility.copy())
+    stepped = state
+    for _ in range(6):
+        stepped = dynamics.step(stepped, inputs, params)
+    spun = dynamics.spin_up(state, inputs, params, 6)
+    np.testing.assert_array_equal(spun.perception, stepped.perception)
+    np.testing.assert_array_equal(spun.credibility, stepped.credibility)
+    np.testing.assert_array_equal(state.perception, before[0])
+    np.testing.assert_array_equal(state.credibility, before[1])
+    assert dynamics.spin_up(state, inputs, params, 0) is state
+
+
 def _model_problem(n: int, tie_count: int, seed: int):
     """State, inputs (sparse W of ``tie_count`` ties) and parameters of a model on a small
     synthetic world, a few steps in so perception has moved off the anchor."""

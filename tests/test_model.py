@@ -224,3 +224,24 @@ def test_random_shocks_are_drawn_at_the_start_from_their_own_streams():
     decisions = [e for e in with_shock.recorder.events if e[1].startswith("decision_")]
     assert decisions == [e for e in without.recorder.events if e[1].startswith("decision_")]
     np.testing.assert_array_equal(with_shock.recorder.score, without.recorder.score)
+
+
+def test_decision_context_follows_changes_of_trade_and_rivalry_only():
+    model = SoftPowerModel(World.synthetic(9, np.random.default_rng(3)), rng=3, steps=2)
+
+    def fresh():
+        from sim.model.nation import DecisionContext
+
+        return DecisionContext.of(model)
+
+    first = model.decision_context
+    model.set_membership_of(0, 0, not model.members[0, 0])  # drops the context, not the network
+    second = model.decision_context
+    assert second is not first and second.rivals is first.rivals
+    free = next(k for k in range(1, model.n) if not model.rivalry[0, k])
+    model.set_tie("rivalry", 0, np.array([free]), 1.0)
+    assert free in model.decision_context.rivals[0]
+    assert model.decision_context.rivals == fresh().rivals
+    model.set_tariff(0, np.arange(1, model.n), 5.0)
+    np.testing.assert_array_equal(model.decision_context.partners, fresh().partners)
+    assert model.decision_context.partner_count == fresh().partner_count

@@ -19,6 +19,7 @@ __all__ = [
     "signal_share",
     "message",
     "step",
+    "spin_up",
     "update_credibility",
     "fixed_point",
 ]
@@ -222,15 +223,18 @@ def _pull_and_message(
     `fixed_point`.
     """
     pull = signal_share(inputs.capacity, inputs.exposure, params.saturation, params.receptivity)
-    m = message(
-        state.credibility,
+    return pull, _message(state.credibility, inputs, params)
+
+
+def _message(credibility: np.ndarray, inputs: Inputs, params: KernelParameters) -> np.ndarray:
+    return message(
+        credibility,
         inputs.valence,
         inputs.cut,
         inputs.exposure,
         params.loss_aversion,
         params.credibility_weight,
     )
-    return pull, m
 
 
 def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
@@ -250,23 +254,61 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
 
     """
     p = state.perception
-    n = p.shape[0]
+    theta = _theta(params.stubbornness, p.shape[0])
     pull, m = _pull_and_message(state, inputs, params)
-    social = (inputs.ties @ p.reshape(n, -1)).reshape(p.shape)
-    theta = _theta(params.stubbornness, n)
+    new_p = _mix(p, pull, m, inputs.ties, theta, theta * inputs.anchor)
+    new_r = update_credibility(
+        state.credibility, inputs.credibility_target, inputs.good, inputs.bad, params
+    )
+    return State(perception=new_p, credibility=new_r)
+
+
+def _mix(
+    p: np.ndarray,
+    pull: np.ndarray,
+    m: np.ndarray,
+    ties: np.ndarray | sparse.sparray,
+    theta: np.ndarray,
+    anchored: np.ndarray,
+) -> np.ndarray:
+    """Return θ·p0 + (1 − θ)·[(1 − ν·u)·W·p + ν·u·m] in ``m``'s memory (``anchored`` = θ·p0)."""
+    n = p.shape[0]
+    social = (ties @ p.reshape(n, -1)).reshape(p.shape)
     # (1 − pull)·social + pull·m, computed in place as social + pull·(m − social).
     new_p = m
     new_p -= social
     new_p *= pull
     new_p += social
     new_p *= 1.0 - theta
-    new_p += theta * inputs.anchor
+    new_p += anchored
     # Round-off can step a hair past ±1; the exact update cannot.
     np.clip(new_p, -1.0, 1.0, out=new_p)
-    new_r = update_credibility(
-        state.credibility, inputs.credibility_target, inputs.good, inputs.bad, params
-    )
-    return State(perception=new_p, credibility=new_r)
+    return new_p
+
+
+def spin_up(state: State, inputs: Inputs, params: KernelParameters, steps: int) -> State:
+    """Return the state after ``steps`` calls of `step` with the same ``inputs``: the same
+    numbers, faster.
+
+    Frozen inputs leave the pull ν·u and θ·p0 the same every step, and the message too while
+    credibility does not move (it starts at its target with no events, so it never does): they
+    are computed once, and the message again only after credibility changed.
+    """
+    if steps <= 0:
+        return state
+    p, credibility = state.perception, state.credibility
+    theta = _theta(params.stubbornness, p.shape[0])
+    anchored = theta * inputs.anchor
+    pull, m = _pull_and_message(state, inputs, params)
+    for _ in range(steps):
+        new_r = update_credibility(
+            credibility, inputs.credibility_target, inputs.good, inputs.bad, params
+        )
+        p = _mix(p, pull, m.copy(), inputs.ties, theta, anchored)
+        if not np.array_equal(new_r, credibility):
+            m = _message(new_r, inputs, params)
+        credibility = new_r
+    return State(perception=p, credibility=credibility)
 
 
 def _dense(ties: np.ndarray | sparse.sparray) -> np.ndarray:

@@ -54,10 +54,9 @@ def _spin_up(model: SoftPowerModel) -> tuple[np.ndarray, np.ndarray]:
     if hit is not None and hit[0]() is model.world:
         return hit[1].copy(), hit[2].copy()
     state = dynamics.State(model.anchor.copy(), model.credibility_target.copy())
-    inputs = model._inputs()
-    kernel = model.kernel_parameters
-    for _ in range(model.parameters.spinup_steps):
-        state = dynamics.step(state, inputs, kernel)
+    state = dynamics.spin_up(
+        state, model._inputs(), model.kernel_parameters, model.parameters.spinup_steps
+    )
     for k in [k for k, v in _SPIN_UP_CACHE.items() if v[0]() is None]:
         del _SPIN_UP_CACHE[k]
     while len(_SPIN_UP_CACHE) >= _SPIN_UP_CACHE_SIZE:
@@ -152,6 +151,8 @@ class SoftPowerModel(mesa.Model):
         self._dirty = True
         self._aid_dirty = False
         self._decision_context: DecisionContext | None = None
+        #: The last decision context, while trade and rivalry have not changed since it was built.
+        self._network_context: DecisionContext | None = None
         self._kernel_parameters: tuple[Parameters, dynamics.KernelParameters] | None = None
         self._refresh()
 
@@ -219,8 +220,14 @@ class SoftPowerModel(mesa.Model):
     def decision_context(self) -> DecisionContext:
         """Partners, rivals and initiative leaders as nations' decisions read them."""
         if self._decision_context is None:
-            self._decision_context = DecisionContext.of(self)
+            self._decision_context = DecisionContext.of(self, self._network_context)
+            self._network_context = self._decision_context
         return self._decision_context
+
+    def _mark_network_dirty(self) -> None:
+        """Trade or rivalry changed: trade partners and rivals must be read afresh."""
+        self._network_context = None
+        self.mark_dirty()
 
     def mark_aid_dirty(self) -> None:
         """Ask for the aid slice of exposure to be recomputed (aid allocations changed)."""
@@ -303,7 +310,7 @@ class SoftPowerModel(mesa.Model):
             self.parameters,
             *self._values,
         )
-        self.mark_dirty()
+        self._mark_network_dirty()
 
     def set_tariff(
         self, actor: int, targets: np.ndarray, rate: float, *, both_ways: bool = True
@@ -315,9 +322,12 @@ class SoftPowerModel(mesa.Model):
         self.apply_tariffs()
 
     def set_capacity(self, actor: int, channel: int, value: float) -> None:
-        """Set one capacity now."""
+        """Set one capacity now.
+
+        Exposure, the social mix and the decision context do not read capacity (the kernel and
+        the outputs read it directly), so nothing is marked for recomputation.
+        """
         self.capacity[actor, channel] = value
-        self.mark_dirty()
 
     def add_ramp(self, ramp: effects.Ramp) -> None:
         """Spread a capacity change over the quarters of ``ramp`` (advanced by `advance_ramps`)."""
@@ -330,7 +340,7 @@ class SoftPowerModel(mesa.Model):
         for ramp in self._pending_ramps:
             self.capacity[ramp.actor, ramp.channel] = ramp.advance()
         self._pending_ramps = [r for r in self._pending_ramps if r.done < r.total]
-        self.mark_dirty()
+        # Capacity alone changed: nothing to recompute (see `set_capacity`).
 
     def shock_credibility(
         self, observers: np.ndarray, actor: int, magnitude: float, *, good: bool = False
@@ -410,7 +420,7 @@ class SoftPowerModel(mesa.Model):
             self._update_structure()
         else:  # aid
             self.aid_allocation[s, tgt] = 0.0 if weight is None else weight
-        self.mark_dirty()
+        self._mark_network_dirty()
 
     def set_membership_of(self, nation: int, column: int, member: bool) -> None:
         """Set one nation's membership of the initiative in ``column`` (a nation's decision)."""

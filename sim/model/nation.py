@@ -156,7 +156,8 @@ class DecisionContext:
 
     Decisions change memberships, restrictions and aid, never trade or rivalry, so the model
     keeps one context until `SoftPowerModel.mark_dirty` (called after every event and every
-    change of structure) drops it.
+    change of structure) drops it; the next one reuses its trade partners and rivals unless trade
+    or rivalry changed (`SoftPowerModel.apply_tariffs`, `SoftPowerModel.set_tie`).
 
     Attributes:
         partners: (nation, nation) 1.0 where the trade tie is above the partner threshold.
@@ -173,17 +174,31 @@ class DecisionContext:
     led_initiatives: tuple[tuple[str, int, int], ...]
 
     @classmethod
-    def of(cls, model: SoftPowerModel) -> DecisionContext:
-        """Build the context of the model's current structure."""
-        partners = (model.trade > PARTNER_THRESHOLD).astype(float)
+    def of(cls, model: SoftPowerModel, network: DecisionContext | None = None) -> DecisionContext:
+        """Build the context of the model's current structure.
+
+        Args:
+            model: The model.
+            network: An earlier context whose trade partners and rivals still hold (no change
+                of trade or rivalry since): they are reused, the initiatives read afresh.
+        """
         led = tuple(
             (initiative, model.initiatives.index(initiative), model.iso3.index(leader))
             for initiative, leader in INITIATIVE_LEADERS.items()
             if leader in model.iso3 and initiative in model.initiatives
         )
+        if network is not None:
+            return cls(network.partners, network.partner_count, network.rivals, led)
+        partners = (model.trade > PARTNER_THRESHOLD).astype(float)
+        # Every nation's rivals from one pass over the matrix (row-major, as row by row would
+        # give them), split at the row boundaries: one `flatnonzero` per nation was the slow part
+        # of a context at 196 nations.
+        rows, cols = np.nonzero(model.rivalry)
+        bounds = np.searchsorted(rows, np.arange(model.n + 1)).tolist()
+        cols = cols.tolist()
         return cls(
             partners=partners,
-            partner_count=tuple(int(c) for c in (partners > 0).sum(axis=1)),
-            rivals=tuple(tuple(int(k) for k in np.flatnonzero(row)) for row in model.rivalry),
+            partner_count=tuple(np.count_nonzero(partners, axis=1).tolist()),
+            rivals=tuple(tuple(cols[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)),
             led_initiatives=led,
         )
