@@ -379,12 +379,15 @@ class Parameters:
         "decisions",
     )
     leave_threshold: float = parameter(
-        0.0,
+        -0.65,
         -1.0,
         1.0,
         "attraction",
         "attraction below which a member leaves (hysteresis)",
         "decisions",
+        "set to the observed Belt and Road exit rate up to 2024 (one exit, Italy 2023, among about "
+        "150 members: sim/data/bri_members_full.csv): the un193 baseline loses 2-5 of 143 in ten "
+        "years (docs/ODD.md)",
     )
     contagion_weight: float = parameter(
         0.2,
@@ -455,7 +458,7 @@ class Parameters:
     )
     # --- event responses: measurable event sizes mapped to perception and credibility ---
     tariff_perception: float = parameter(
-        2.0269,
+        2.0204,
         0.0,
         10.0,
         "attraction per (rate × trade share)",
@@ -483,7 +486,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md): 0",
     )
     threat_perception: float = parameter(
-        2.0269,
+        2.0204,
         0.0,
         5.0,
         "attraction per severity",
@@ -508,7 +511,7 @@ class Parameters:
         "events",
     )
     war_perception: float = parameter(
-        0.56,
+        0.5593,
         0.0,
         2.0,
         "attraction",
@@ -533,7 +536,7 @@ class Parameters:
         "events",
     )
     leader_perception: float = parameter(
-        0.9729,
+        0.9735,
         0.0,
         2.0,
         "attraction per stance",
@@ -542,7 +545,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     leader_pivot: float = parameter(
-        0.2613,
+        0.2619,
         0.0,
         1.0,
         "freedom score",

@@ -462,8 +462,20 @@ class SoftPowerModel(mesa.Model):
         """Allocation shares of a donor's aid over recipients under its (or a given) strategy."""
         if strategy is None:
             strategy = structure.AID_STRATEGIES[self.aid_strategy[donor]]
+        led = [
+            j
+            for j, name in enumerate(self.initiatives)
+            if INITIATIVE_LEADERS.get(name) == self.iso3[donor]
+        ]
+        partners = self.members[:, led].max(axis=1) if led else None
         return structure.aid_target(
-            donor, strategy, self.need, self.alliance, self.current_attraction, self.parameters
+            donor,
+            strategy,
+            self.need,
+            self.alliance,
+            self.current_attraction,
+            self.parameters,
+            partners,
         )
 
     # ------------------------------------------------------------------ outputs

@@ -87,6 +87,7 @@ def aid_target(
     alliance: np.ndarray,
     attraction: np.ndarray,
     params: Parameters,
+    partners: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return the shares of a donor's aid over recipients under a strategy (sum 1, or all 0).
 
@@ -101,13 +102,16 @@ def aid_target(
         alliance: (nation, nation) 0/1.
         attraction: (observer, actor) attraction now.
         params: The run's parameters.
+        partners: (recipient,) 1 for members of an initiative the donor leads (a strategic
+            donor favours them as it favours allies), or None.
 
     """
     weight = need.copy()
     weight[donor] = 0.0
     if strategy == "strategic":
         lean = np.clip(attraction[:, donor], 0.0, None)
-        weight = weight * (1.0 + alliance[donor] + lean)
+        member = 0.0 if partners is None else partners
+        weight = weight * (1.0 + alliance[donor] + lean + member)
     elif strategy == "retreat":
         weight = weight * (params.aid_retreat_floor + alliance[donor])
     total = weight.sum()
