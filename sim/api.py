@@ -40,7 +40,7 @@ def load_world(data_dir: str | Path | None = None) -> World:
         >>> import sim
         >>> world = sim.load_world()
         >>> world.n, "USA" in world.iso3
-        (60, True)
+        (196, True)
 
     """
     return bundled_world() if data_dir is None else World.load(data_dir)

@@ -73,7 +73,7 @@ _world_option = click.option(
     default=None,
     metavar="NAME",
     help="Bundled world: core60 (60 nations) or un193 (every UN member state). "
-    "Default: the file's `world:`, else core60.",
+    "Default: the file's `world:`, else un193 (`--world core60` for fast runs).",
 )
 
 
@@ -435,6 +435,7 @@ def validate(run_dir: Path, target: Path, step, metric, poles, seed, bootstrap, 
     help="Poll file(s) observer,target,year,favourable_pct,source (up to 2024): fit the "
     "observation model to them and to --target's scores and ranks instead.",
 )
+@_world_option
 @click.option(
     "--episodes",
     type=click.Path(path_type=Path),
@@ -454,6 +455,7 @@ def calibrate(
     out: Path,
     workers: int,
     polls: tuple[Path, ...],
+    world: str | None,
     episodes: Path | None,
 ) -> None:
     """Fit --params NAME ... to maximise rank agreement with --target; write a parameter file.
@@ -477,7 +479,7 @@ def calibrate(
         click.echo(f"wrote {path} and {ensemble}")
         return
     if polls:
-        _calibrate_observation(target, names, more_names, polls, folds, seed, out)
+        _calibrate_observation(target, names, more_names, polls, folds, seed, out, world)
         return
     from sim.analysis.calibration import calibrate as run_calibration
     from sim.analysis.calibration import write_parameter_file
@@ -485,7 +487,7 @@ def calibrate(
     from sim.world.bundled import bundled_world
 
     wanted = [n.strip() for item in (*names, *more_names) for n in item.split(",") if n.strip()]
-    world = bundled_world()
+    world = bundled_world(world)
     tgt = load_target(target, metric=metric, known=world.iso3)
     result = run_calibration(
         tgt,
@@ -503,7 +505,7 @@ def calibrate(
     click.echo(f"wrote {path} (use: softpower run SCENARIO --params {path})")
 
 
-def _calibrate_observation(target, names, more_names, polls, folds, seed, out) -> None:
+def _calibrate_observation(target, names, more_names, polls, folds, seed, out, world) -> None:
     from sim.analysis.calibration import write_parameter_file
     from sim.analysis.observation import DEFAULT_GRID, fit_observation, load_polls
     from sim.analysis.targets import load_target
@@ -511,7 +513,7 @@ def _calibrate_observation(target, names, more_names, polls, folds, seed, out) -
 
     wanted = [n.strip() for item in (*names, *more_names) for n in item.split(",") if n.strip()]
     grid = {n: DEFAULT_GRID.get(n, (0.0, 0.25, 0.5, 1.0)) for n in wanted} or None
-    world = bundled_world()
+    world = bundled_world(world)
     fit = fit_observation(
         load_polls(polls, world.iso3),
         load_target(target, metric="gspi_score", known=world.iso3),
@@ -530,7 +532,8 @@ def _calibrate_observation(target, names, more_names, polls, folds, seed, out) -
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--params", "params_file", type=click.Path(path_type=Path), default=None)
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of both runs.")
-def test_2025(scenario: Path, params_file, seed: int) -> None:
+@_world_option
+def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None:
     """The out-of-sample test: SCENARIO's predicted spring-2025 change of US and China
     favourability per surveyed country, and its index change over 2025, against the published
     ones (test data in sim/data/targets/test_2025/) and naive predictors.
@@ -540,7 +543,7 @@ def test_2025(scenario: Path, params_file, seed: int) -> None:
     from sim.scenario.scenario import load_scenario
 
     params = load_parameter_file(params_file) if params_file else None
-    result = forecast_2025_from_targets(load_scenario(scenario), params=params, seed=seed)
+    result = forecast_2025_from_targets(load_scenario(scenario, world), params=params, seed=seed)
     click.echo(result.to_text())
 
 

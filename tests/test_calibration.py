@@ -149,7 +149,7 @@ def test_calibrate_runs_end_to_end_through_the_cli(tmp_path):
         str(out),
     )
     assert done.returncode == 0, done.stderr
-    assert "27 nations compared" in done.stdout
+    assert "38 nations compared" in done.stdout
     assert "in-sample" in done.stdout and "2-fold out-of-sample" in done.stdout
     fitted = yaml.safe_load(out.read_text())["parameters"]
     assert set(fitted) == {"score_weight_reputation", "exposure_global_reach"}

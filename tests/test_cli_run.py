@@ -62,7 +62,18 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for key, extra in (("a", ()), ("b", ()), ("thin", ("--record-every", "7"))):
         out[key] = base / key
-        result = softpower("run", BASELINE, "--out", out[key], "--seed", "5", "--quiet", *extra)
+        result = softpower(
+            "run",
+            BASELINE,
+            "--out",
+            out[key],
+            "--seed",
+            "5",
+            "--quiet",
+            "--world",
+            "core60",
+            *extra,
+        )
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
     return out

@@ -28,7 +28,7 @@ RESPONSES = {
 
 @pytest.fixture
 def model() -> SoftPowerModel:
-    world = bundled_world()
+    world = bundled_world("core60")
     return SoftPowerModel(world, Plan(steps=4), Parameters.from_mapping(RESPONSES), rng=1)
 
 
@@ -53,7 +53,7 @@ def test_a_tariff_lowers_the_targets_view_by_rate_times_trade_share(model):
 
 
 def test_a_tariff_lowers_the_targets_attraction_more_than_the_others_after_a_quarter():
-    world = bundled_world()
+    world = bundled_world("core60")
     usa, mex = world.iso3.index("USA"), world.iso3.index("MEX")
     plan = Plan(steps=2, events=(PlannedEvent(0, Tariff(usa, (mex,), 0.3)),))
     params = Parameters.from_mapping(RESPONSES)

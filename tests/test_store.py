@@ -31,6 +31,7 @@ def write(folder: Path, replications: int = 2) -> Path:
     path = folder / "exp.yaml"
     path.write_text(
         f"name: s\nscenarios: [base.yaml, other.yaml]\nreplications: {replications}\nseed: 5\n"
+        "world: core60\n"
     )
     return path
 

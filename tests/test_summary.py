@@ -58,6 +58,7 @@ name: grid
 scenarios: [base.yaml, shock.yaml, twin.yaml]
 replications: 3
 seed: 99
+world: core60
 design:
   method: grid
   parameters: {decision_rate: [0.25, 0.75]}
@@ -200,6 +201,7 @@ name: sobol
 scenarios: [shock.yaml]
 replications: 2
 seed: 4
+world: core60
 design:
   method: sobol
   samples: 4

@@ -33,7 +33,17 @@ def softpower(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def baseline_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("baseline")
-    done = softpower("run", "scenarios/baseline.yaml", "--out", str(out), "--steps", "4", "--quiet")
+    done = softpower(
+        "run",
+        "scenarios/baseline.yaml",
+        "--out",
+        str(out),
+        "--steps",
+        "4",
+        "--quiet",
+        "--world",
+        "core60",
+    )
     assert done.returncode == 0, done.stderr
     return out
 
@@ -260,6 +270,7 @@ def world_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("un193")
     done = softpower(
         "run", "scenarios/baseline.yaml", "--out", str(out), "--steps", "2", "--quiet",
+        "--world", "core60",
         "--world", "un193",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -28,9 +28,8 @@ from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, narrative
 from sim.viz.components import Dashboard, ViewSettings
-from sim.viz.library import BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
+from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
 from sim.viz.model import AppModel, model_params
-from sim.world.bundled import DEFAULT_WORLD
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,7 +130,19 @@ def test_app_command_with_an_empty_scenario_folder_prints_one_line_and_exits_2(t
 
 def test_app_model_runs_as_softpower_run_with_the_same_scenario_and_seed(tmp_path):
     scenario = REPO / "scenarios" / "us_aid_cuts.yaml"
-    args = ["run", str(scenario), "--out", str(tmp_path), "--seed", "3", "--steps", "5", "--quiet"]
+    args = [
+        "run",
+        str(scenario),
+        "--out",
+        str(tmp_path),
+        "--seed",
+        "3",
+        "--steps",
+        "5",
+        "--quiet",
+        "--world",
+        "core60",
+    ]
     assert CliRunner().invoke(cli, args).exit_code == 0
     written = pd.read_csv(tmp_path / "soft_power.csv")
     app = AppModel("us_aid_cuts", seed=3)
@@ -681,7 +692,7 @@ def test_top_ten_and_chart_show_familiarity_and_reputation(stepped, dashboard):
 def test_world_input_builds_a_model_of_the_chosen_world():
     params = model_params()
     assert params["world_name"]["values"] == ["core60", "un193"]
-    assert params["world_name"]["value"] == DEFAULT_WORLD
+    assert params["world_name"]["value"] == APP_WORLD
     model = AppModel("us_aid_cuts", seed=1, world_name="un193")
     assert model.n > 190 and model.world_name == "un193"
     assert model.inputs["world_name"] == "un193"
@@ -704,7 +715,7 @@ def test_app_command_passes_the_world_to_the_server(monkeypatch):
 
 
 def test_the_world_choice_waits_for_reset_and_the_views_follow(page):
-    other = "core60" if DEFAULT_WORLD == "un193" else "un193"
+    other = "core60" if APP_WORLD == "un193" else "un193"
     set_value(page.find(v.Select, label="World"), other)
     assert "Pending until you press Reset: World " + other in html_of_all(page)
     click(page, "Reset")

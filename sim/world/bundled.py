@@ -16,7 +16,7 @@ WORLDS: dict[str, Path] = {
 }
 
 #: The world used when none is named (a scenario or experiment file, ``--world``, or the API).
-DEFAULT_WORLD = "core60"
+DEFAULT_WORLD = "un193"
 
 
 def world_name(
