@@ -3,16 +3,29 @@
 
 Modules: `dynamics` (the vectorised kernel), `exposure` (who hears whom, through which channel),
 `structure` (anchor, credibility target, cut, aid target as pure functions), `metrics`
-(attraction, salience, score, rank), `plan` (resolved events), `effects` (what events do),
-`nation` (`Nation` agents and their decisions), `record` (per-step arrays), `model`
-(`SoftPowerModel`).
+(attraction, salience, score, rank), `observe` (poll units), `plan` (resolved events), `effects`
+(what events do), `record` (per-step arrays), `nation` (`Nation` agents and their decisions),
+`model` (`SoftPowerModel`).
+
+The numpy core is imported with the package. The Mesa-facing names (`SoftPowerModel`, `Nation`,
+`DecisionContext`, `Plannable`, `StepPastEndError`) are imported on first use (PEP 562), like
+the notebook API in `sim`: Mesa imports pandas, and pandas imports pyarrow whenever it is
+installed, so a plain ``import sim.model`` loads neither Mesa nor anything of the file stack.
 """
 
-from sim.model import dynamics, effects, exposure, metrics, observe, plan, structure
-from sim.model.model import Plannable, SoftPowerModel, StepPastEndError
-from sim.model.nation import DecisionContext, Nation
+from typing import Any
+
+from sim.model import dynamics, effects, exposure, metrics, observe, plan, record, structure
 from sim.model.plan import Plan, PlannedEvent
 from sim.model.record import Recorder, recorded_steps
+
+_MESA_FACING = {
+    "DecisionContext": "sim.model.nation",
+    "Nation": "sim.model.nation",
+    "Plannable": "sim.model.model",
+    "SoftPowerModel": "sim.model.model",
+    "StepPastEndError": "sim.model.model",
+}
 
 __all__ = [
     "DecisionContext",
@@ -29,6 +42,21 @@ __all__ = [
     "metrics",
     "observe",
     "plan",
+    "record",
     "recorded_steps",
     "structure",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MESA_FACING:
+        from importlib import import_module
+
+        value = getattr(import_module(_MESA_FACING[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim.model' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
