@@ -458,7 +458,7 @@ class Parameters:
     )
     # --- event responses: measurable event sizes mapped to perception and credibility ---
     tariff_perception: float = parameter(
-        2.0204,
+        1.2665,
         0.0,
         10.0,
         "attraction per (rate × trade share)",
@@ -486,7 +486,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md): 0",
     )
     threat_perception: float = parameter(
-        2.0204,
+        1.2665,
         0.0,
         5.0,
         "attraction per severity",
@@ -495,12 +495,13 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     threat_spillover: float = parameter(
-        0.3,
+        0.3126,
         0.0,
         1.0,
         "1",
         "share of a threat's effect felt by the target's allies and region",
         "events",
+        "estimated on history episodes (docs/validation.md)",
     )
     threat_credibility: float = parameter(
         0.5,
@@ -511,7 +512,7 @@ class Parameters:
         "events",
     )
     war_perception: float = parameter(
-        0.5593,
+        0.5601,
         0.0,
         2.0,
         "attraction",

@@ -195,3 +195,13 @@ def test_hindcast_has_one_line_per_surveyed_country_and_the_published_waves(tmp_
     fig.savefig(svg)
     text = svg.read_text()
     assert all(f'id="hindcast-{o}"' in text and f'id="published-{o}"' in text for o in surveyed)
+
+
+def test_hindcast_episodes_carry_the_common_shock_the_model_does_not_have():
+    from types import SimpleNamespace
+
+    found = batch_episodes(SimpleNamespace(scenarios=["china_2020", "america_first_2017"]))
+    shocks = {(e.scenario, e.target): e.common_shock for e in found}
+    assert shocks[("america_first_2017", "USA")] is None
+    assert shocks[("china_2020", "CHN")].startswith("COVID-19 pandemic")
+    assert shocks[("china_2020", "USA")].startswith("COVID-19 pandemic")

@@ -11,7 +11,15 @@ close to linear in the response parameters: each parameter's *response column* i
 the registry's ranges on all episodes together (`fit_episodes`), with leave-one-episode-out folds
 and a bootstrap over countries within episodes (the plausible sets). A leader change moves
 observer i by −L·stance·(freedom_i − pivot) = −L·stance·freedom_i + (L·pivot)·stance:
-two columns, L and L·pivot.
+two columns, L and L·pivot. A threat moves its targets by −T·severity and their allies and
+region by −(T·spillover)·severity: two columns, T and T·spillover.
+
+An episode whose window holds a documented shock the model does not have (the ``common_shock``
+column of the episodes file, with its source: the COVID-19 pandemic in 2020) gets a free
+intercept: its countries' changes are fitted about their mean (a fixed effect), so the responses
+are identified by who moved more or less than the rest, not by the shock everyone felt. Without
+it, the pandemic's fall of China's image everywhere was blamed on China's coercion of Australia
+spilling over (the threat response came out 2.02 instead of 1.27).
 
 `forecast_2025` then predicts the spring-2025 change of US and China favourability per surveyed
 country from parameters that never saw 2025 data, and compares it with the published change
@@ -53,11 +61,15 @@ __all__ = [
 #: Response columns: the registry values of one measurement run each (others at 0).
 COLUMNS: dict[str, dict[str, float]] = {
     "war_perception": {"war_perception": 1.0},
-    "threat_perception": {"threat_perception": 1.0},
+    "threat (targets)": {"threat_perception": 1.0, "threat_spillover": 0.0},
+    "threat (allies and region)": {"threat_perception": 1.0, "threat_spillover": 1.0},
     "withdrawal_perception": {"withdrawal_perception": 1.0},
     "leader (freedom)": {"leader_perception": 1.0, "leader_pivot": 0.0},
     "leader (all)": {"leader_perception": 1.0, "leader_pivot": 1.0},
 }
+
+#: Shares and pivots: set as given in a measurement run, not scaled by the unit.
+_UNSCALED = ("leader_pivot", "threat_spillover")
 
 #: Response parameters set to 0 in the measurement runs (so each column is one mechanism).
 _RESPONSES = (
@@ -86,6 +98,8 @@ class Episode:
         step: Quarter of the scenario at which the later wave is compared.
         observers: ISO3 of the surveyed countries with both waves (in the scenario's world).
         change: Published change of the favourable share (points), per observer.
+        common_shock: A documented shock in the window that the model does not have (with its
+            source), or None; the episode is then fitted about its countries' mean change.
 
     """
 
@@ -97,6 +111,7 @@ class Episode:
     step: int
     observers: tuple[str, ...]
     change: np.ndarray
+    common_shock: str | None = None
 
 
 def poll_table(paths: Sequence[str | Path]) -> dict[tuple[str, str, int], float]:
@@ -113,7 +128,8 @@ def poll_table(paths: Sequence[str | Path]) -> dict[tuple[str, str, int], float]
 def load_episodes(
     path: str | Path, polls: Mapping[tuple[str, str, int], float], root: str | Path = "."
 ) -> list[Episode]:
-    """Read the episodes file (``scenario,target,before_year,after_year,step,...``).
+    """Read the episodes file (``scenario,target,before_year,after_year,step,...``; an optional
+    ``common_shock`` column names a shock in the window that the model does not have).
 
     Raises:
         DataError: A missing file or a wave after 2024 (later polls are test data).
@@ -154,6 +170,7 @@ def load_episodes(
                     int(r["step"]),
                     tuple(observers),
                     change,
+                    (r.get("common_shock") or "").strip() or None,
                 )
             )
     return episodes
@@ -182,7 +199,7 @@ def _columns(episode: Episode, base: Parameters, seed: int) -> dict[str, np.ndar
     rows: dict[str, np.ndarray] = {}
     idx = None
     for name, values in COLUMNS.items():
-        scaled = {k: (v * _UNIT if k != "leader_pivot" else v) for k, v in values.items()}
+        scaled = {k: (v if k in _UNSCALED else v * _UNIT) for k, v in values.items()}
         params = Parameters.from_mapping(scaled, base=base)
         fav, plain, iso3 = _favourable(episode.scenario, params, episode.step, seed)
         if idx is None:
@@ -191,6 +208,10 @@ def _columns(episode: Episode, base: Parameters, seed: int) -> dict[str, np.ndar
         rows[name] = (fav[idx, k] - plain[idx, k]) / _UNIT
     # leader (all) measured L·stance·(1 − f): the column of L·pivot is the difference
     rows["leader (all)"] = rows["leader (all)"] - rows["leader (freedom)"]
+    # threat (allies and region) measured T on targets and T·1 on their allies and region
+    rows["threat (allies and region)"] = (
+        rows["threat (allies and region)"] - rows["threat (targets)"]
+    )
     return rows
 
 
@@ -202,7 +223,9 @@ class EpisodeFit:
         values: Fitted registry values.
         rows: Per episode: observers, published change RMSE (no-change baseline), in-episode
             RMSE, out-of-episode RMSE (fitted without that episode), mean published and
-            predicted change.
+            predicted change. For an episode with a common shock the RMSEs are about the
+            episode's mean (the baseline: the same change everywhere), and ``common_shock``
+            holds the mean change left to the shock (published minus predicted mean).
 
     """
 
@@ -240,7 +263,11 @@ class EpisodeFit:
 
     def to_dict(self) -> dict[str, object]:
         """The fit as plain data for the parameter file's ``calibration:`` record."""
-        return {"method": "NNLS on response columns, leave-one-episode-out", "episodes": self.rows}
+        return {
+            "method": "bounded least squares on response columns, an intercept for episodes "
+            "with a common shock, leave-one-episode-out",
+            "episodes": self.rows,
+        }
 
     def to_text(self) -> str:
         """A Markdown table of the fit."""
@@ -253,22 +280,45 @@ class EpisodeFit:
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for r in self.rows:
+            mark = " †" if r.get("common_shock") is not None else ""
             lines.append(
-                f"| {r['episode']} | {r['countries']} | {r['published_mean']:+.1f} | "
+                f"| {r['episode']}{mark} | {r['countries']} | {r['published_mean']:+.1f} | "
                 f"{r['predicted_mean']:+.1f} | {r['rmse_no_change']:.1f} | "
                 f"{r['rmse_in']:.1f} | {r['rmse_out']:.1f} |"
+            )
+        shocks = [r for r in self.rows if r.get("common_shock") is not None]
+        if shocks:
+            lines.append(
+                "† fitted about the episode's mean (a shock the model does not have: "
+                + "; ".join(f"{r['episode']} {r['common_shock']:+.1f} points" for r in shocks)
+                + "): RMSEs of the differences between countries; 'no change' is the same "
+                "change everywhere."
             )
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
 
-def _solve(blocks: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> np.ndarray:
-    """Least squares of the stacked episodes within the registry's ranges (from 0 up)."""
-    x = np.vstack(blocks)
-    y = np.concatenate(targets)
+def _solve(
+    blocks: Sequence[np.ndarray],
+    targets: Sequence[np.ndarray],
+    common: Sequence[bool] | None = None,
+) -> np.ndarray:
+    """Least squares of the stacked episodes within the registry's ranges (from 0 up).
+
+    Args:
+        blocks: Per episode, the response columns (countries × `COLUMNS`).
+        targets: Per episode, the published changes.
+        common: Per episode, whether it has a common shock: its columns and changes are then
+            centred on their means (a free intercept, profiled out).
+
+    """
+    common = common or [False] * len(blocks)
+    x = np.vstack([b - b.mean(axis=0) if c else b for b, c in zip(blocks, common, strict=True)])
+    y = np.concatenate([t - t.mean() if c else t for t, c in zip(targets, common, strict=True)])
     high = [
         REGISTRY["war_perception"].high,
         REGISTRY["threat_perception"].high,
+        REGISTRY["threat_perception"].high * REGISTRY["threat_spillover"].high,  # T · spillover
         REGISTRY["withdrawal_perception"].high,
         REGISTRY["leader_perception"].high,
         REGISTRY["leader_perception"].high * REGISTRY["leader_pivot"].high,  # L · pivot
@@ -277,12 +327,20 @@ def _solve(blocks: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> np.nd
 
 
 def _values(theta: np.ndarray) -> dict[str, float]:
-    """Registry values of a solution (L·pivot back to the pivot, the tariff rule applied)."""
-    war, threat, withdrawal, leader, leader_all = theta
+    """Registry values of a solution (L·pivot back to the pivot, T·spillover back to the
+    spillover, the tariff rule applied).
+    """
+    war, threat, threat_near, withdrawal, leader, leader_all = theta
     pivot = float(np.clip(leader_all / leader, 0.0, 1.0)) if leader > 0 else 0.5
+    spill = (
+        float(np.clip(threat_near / threat, 0.0, 1.0))
+        if threat > 0
+        else REGISTRY["threat_spillover"].default
+    )
     values = {
         "war_perception": round(float(war), 4),
         "threat_perception": round(float(threat), 4),
+        "threat_spillover": round(spill, 4),
         "withdrawal_perception": round(float(withdrawal), 4),
         "leader_perception": round(float(leader), 4),
         "leader_pivot": round(pivot, 4),
@@ -316,24 +374,32 @@ def fit_episodes(
     for ep in episodes:
         rows = _columns(ep, base, seed)
         design.append(np.column_stack([rows[n] for n in names]))
-    theta = _solve(design, [ep.change for ep in episodes])
+    changes = [ep.change for ep in episodes]
+    common = [ep.common_shock is not None for ep in episodes]
+    theta = _solve(design, changes, common)
     fit_rows, folds = [], []
     for e, ep in enumerate(episodes):
         others = [i for i in range(len(episodes)) if i != e]
-        out = _solve([design[i] for i in others], [episodes[i].change for i in others])
+        out = _solve(
+            [design[i] for i in others], [changes[i] for i in others], [common[i] for i in others]
+        )
         folds.append(_values(out))
         pred_in, pred_out = design[e] @ theta, design[e] @ out
-        fit_rows.append(
-            {
-                "episode": ep.name,
-                "countries": len(ep.observers),
-                "published_mean": float(ep.change.mean()),
-                "predicted_mean": float(pred_in.mean()),
-                "rmse_no_change": rmse(ep.change),
-                "rmse_in": rmse(pred_in - ep.change),
-                "rmse_out": rmse(pred_out - ep.change),
-            }
-        )
+        shift = float(ep.change.mean()) if common[e] else 0.0  # what everyone felt
+        row = {
+            "episode": ep.name,
+            "countries": len(ep.observers),
+            "published_mean": float(ep.change.mean()),
+            "predicted_mean": float(pred_in.mean()),
+            "rmse_no_change": rmse(ep.change - shift),
+            # with a common shock, each prediction gets the intercept that fits it best
+            "rmse_in": rmse(_centred(pred_in, common[e]) - (ep.change - shift)),
+            "rmse_out": rmse(_centred(pred_out, common[e]) - (ep.change - shift)),
+        }
+        if common[e]:
+            row["common_shock"] = float(ep.change.mean() - pred_in.mean())
+            row["common_shock_source"] = ep.common_shock
+        fit_rows.append(row)
     values = _values(theta)
     notes = [
         "tariff_perception is set equal to threat_perception by a stated rule; "
@@ -347,9 +413,14 @@ def fit_episodes(
         theta_b = _solve(
             [x[p] for x, p in zip(design, picks, strict=True)],
             [ep.change[p] for ep, p in zip(episodes, picks, strict=True)],
+            common,
         )
         resampled.append(_values(theta_b))
     return EpisodeFit(values, fit_rows, notes, folds, resampled)
+
+
+def _centred(values: np.ndarray, centre: bool) -> np.ndarray:
+    return values - values.mean() if centre else values
 
 
 @dataclass

@@ -44,6 +44,8 @@ class HistoryEpisode:
     before: int
     after: int
     step: int
+    #: A shock in the window that the model does not have (``episodes.csv``), or None.
+    common_shock: str | None = None
 
 
 def _targets_dir() -> Path:
@@ -70,6 +72,7 @@ def batch_episodes(batch: Batch, episodes_file: Path | None = None) -> list[Hist
                         int(r["before_year"]),
                         int(r["after_year"]),
                         int(r["step"]),
+                        (r.get("common_shock") or "").strip() or None,
                     )
                 )
     return found
@@ -168,7 +171,6 @@ def _published(
 def hindcast_section(batch: Batch, episodes_file: Path | None = None) -> Section | None:
     """Return the "Hindcast" section, or None when the batch runs no history scenario."""
     from sim.analysis.episodes import poll_table
-    from sim.report.polls_section import _world
 
     episodes = batch_episodes(batch, episodes_file)
     if not episodes:
@@ -192,7 +194,7 @@ def hindcast_section(batch: Batch, episodes_file: Path | None = None) -> Section
     )
     polls_summary = batch.tables.get("polls")
     real = poll_table([_targets_dir() / f for f in POLL_FILES])
-    world = _world(batch)
+    world = batch.world
     names = dict(zip(world.iso3, world.name, strict=True))
     for ep in episodes:
         predicted = (
@@ -228,7 +230,14 @@ def hindcast_section(batch: Batch, episodes_file: Path | None = None) -> Section
                 f"{title}: predicted favourable view of {ep.target} against the published polls",
                 f"Favourable view of {ep.target} in the {len(published)} countries surveyed in "
                 f"both {ep.before} and {ep.after}. Line: the model's predicted share under "
-                f"{ep.scenario}; points: the published waves from {ep.before} on.",
+                f"{ep.scenario}; points: the published waves from {ep.before} on."
+                + (
+                    f" The model does not have a shock of this window that every country felt "
+                    f"({ep.common_shock.split(':')[0]}); the calibration fits the differences "
+                    "between countries here, so a common fall of the points is not in the line."
+                    if ep.common_shock
+                    else ""
+                ),
                 hindcast_figure(predicted, published, names, ep.target),
             )
         )

@@ -1,0 +1,110 @@
+"""Event responses learned from past episodes, and the 2025 out-of-sample test."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.analysis.episodes import (
+    _solve,
+    _values,
+    fit_episodes,
+    load_episodes,
+    poll_table,
+)
+from sim.errors import DataError
+from sim.params import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = ROOT / "sim" / "data" / "targets"
+POLLS = [
+    TARGETS / "pew_us_favourability_2000_2017.csv",
+    TARGETS / "pew_favourability_2002_2024.csv",
+]
+
+
+def _design(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Random response columns (negative, like the jumps of hostile events)."""
+    return -rng.uniform(0.0, 20.0, size=(n, 6))
+
+
+def test_an_episode_with_a_common_shock_is_fitted_about_its_mean():
+    rng = np.random.default_rng(7)
+    truth = np.array([0.5, 1.2, 0.4, 0.0, 1.0, 0.25])
+    blocks = [_design(rng, 12) for _ in range(4)]
+    changes = [x @ truth for x in blocks]
+    changes[3] = changes[3] - 9.0  # a shock every country of episode 3 felt, not in the model
+    with_term = _solve(blocks, changes, [False, False, False, True])
+    without = _solve(blocks, changes)
+    assert np.allclose(with_term, truth, atol=1e-8)
+    assert not np.allclose(without, truth, atol=1e-2)  # the shock is blamed on the events
+
+
+def test_the_threat_spillover_is_the_ratio_of_its_two_columns():
+    values = _values(np.array([0.5, 1.2, 0.36, 0.0, 1.0, 0.25]))
+    assert values["threat_perception"] == 1.2
+    assert values["threat_spillover"] == pytest.approx(0.3)
+    assert values["tariff_perception"] == values["threat_perception"]  # the stated rule
+    none = _values(np.array([0.5, 0.0, 0.0, 0.0, 1.0, 0.25]))
+    assert none["threat_spillover"] == REGISTRY["threat_spillover"].default
+
+
+def test_the_bundled_episodes_name_their_common_shocks_with_sources():
+    episodes = load_episodes(TARGETS / "episodes.csv", poll_table(POLLS), root=ROOT)
+    shocks = {ep.name: ep.common_shock for ep in episodes}
+    assert shocks["america_first_2017 (USA)"] is None
+    for name in ("china_2020 (CHN)", "china_2020 (USA)"):
+        assert "COVID-19" in shocks[name] and "https://" in shocks[name]
+    assert all(ep.after <= 2024 and len(ep.observers) >= 10 for ep in episodes)
+
+
+def test_a_wave_after_2024_is_refused_as_test_data(tmp_path):
+    with (TARGETS / "episodes.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["after_year"] = "2025"
+    path = tmp_path / "episodes.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(DataError, match="episodes.csv:2.*up to 2024"):
+        load_episodes(path, poll_table(POLLS), root=ROOT)
+
+
+def test_the_registry_defaults_are_the_episode_fit():
+    """If the model changes, the responses must be refitted (docs/validation.md) and the
+    registry's defaults updated: this test fails until they are."""
+    episodes = load_episodes(TARGETS / "episodes.csv", poll_table(POLLS), root=ROOT)
+    fit = fit_episodes(episodes, seed=1, bootstrap=2)
+    for name, value in fit.values.items():
+        assert REGISTRY[name].default == pytest.approx(value, abs=2e-3), name
+    assert len(fit.folds) == len(episodes) and len(fit.bootstrap) == 2
+    shocked = [r for r in fit.rows if "common_shock" in r]
+    assert {r["episode"] for r in shocked} == {"china_2020 (CHN)", "china_2020 (USA)"}
+    for r in fit.rows:  # in sample, no episode is fitted worse than "no change"
+        assert r["rmse_in"] <= r["rmse_no_change"] + 1e-9
+
+
+def test_the_2025_test_command_compares_with_the_published_changes():
+    done = subprocess.run(
+        [sys.executable, "-c", "from sim.cli import main; main()", "test-2025",
+         "scenarios/soft_power_divide.yaml", "--world", "core60"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert "| DEU | USA | 49 | 33 | -16 |" in "\n".join(lines)
+    pairs = [line.split("|") for line in lines if line.startswith(("| DEU", "| MEX", "| SWE"))]
+    published = np.array([float(cells[5]) for cells in pairs])
+    model = np.array([float(cells[6]) for cells in pairs])
+    assert np.all(np.isfinite(model)) and np.all(model != 0.0)  # the US events move them
+    # the naive baseline is computed from the published changes (test data, never an input)
+    rows = [line.split("|") for line in lines if line.startswith(("| KEN", "| NGA"))]
+    published = np.concatenate([published, [float(cells[5]) for cells in rows]])
+    no_change = next(line for line in lines if line.startswith("| no change"))
+    assert float(no_change.split("|")[2]) == pytest.approx(np.sqrt(np.mean(published**2)), abs=0.05)
