@@ -625,6 +625,14 @@ def report_cmd(directory: Path, out: Path, pdf, baseline, focus) -> None:
 @click.option(
     "--workers", type=click.IntRange(1), default=None, help="Processes (default: all cores)."
 )
+@click.option(
+    "--params",
+    "params_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Parameter file (as `run --params`) under every run.",
+)
+@_world_option
 def attribute(
     scenario: Path,
     out: Path,
@@ -636,6 +644,8 @@ def attribute(
     max_exact: int,
     permutations: int,
     workers,
+    params_file,
+    world,
 ) -> None:
     """Split SCENARIO's change from its event-less run among its events (Shapley values).
 
@@ -645,16 +655,19 @@ def attribute(
     """
     from sim.analysis.attribution import attribute as run_attribution
     from sim.analysis.attribution import default_workers, seeds_for, write_attribution
+    from sim.params import load_parameter_file
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
 
-    world = bundled_world()
     spec = load_scenario(scenario, world)
+    world = bundled_world(spec.world)
+    base = load_parameter_file(params_file) if params_file else None
     focus = [c.strip().upper() for c in nations.split(",") if c.strip()]
     out = _out_dir(out)
     result = run_attribution(
         spec,
         world=world,
+        parameters=base,
         seeds=seeds_for(seed, replications),
         step=step,
         targets=focus,

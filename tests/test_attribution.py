@@ -223,6 +223,26 @@ def test_cli_writes_attribution_regions_and_waterfalls(tmp_path):
         assert (out / f"waterfall_{nation}.svg").read_text().startswith("<?xml")
 
 
+def test_cli_attributes_in_the_chosen_world_with_a_parameter_file(tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text("parameters:\n  aid_cut_perception: 0.0\n")
+    runs = {}
+    for label, extra in (("core60", ()), ("no-response", ("--params", params))):
+        out = tmp_path / label
+        softpower(
+            "attribute", SCENARIOS / "us_aid_cuts.yaml", "--out", out, "--step", 2,
+            "--workers", 1, "--nations", "USA", "--by", "file", "--world", "core60", *extra,
+        )  # fmt: skip
+        runs[label] = pd.read_csv(out / "attribution.csv", keep_default_na=False)
+    table = runs["core60"]
+    assert table["nation"].nunique() == 60  # the 60-nation world, not the default un193
+    fav = table[(table["metric"] == "favourable") & (table["target"] == "USA")]
+    muted = runs["no-response"]
+    muted_fav = muted[(muted["metric"] == "favourable") & (muted["target"] == "USA")]
+    # the parameter file reaches every run: with no response to aid cuts, opinion moves less
+    assert muted_fav["effect"].abs().sum() < fav["effect"].abs().sum()
+
+
 def test_cli_bad_nation_is_one_line_and_exit_2(tmp_path):
     done = softpower(
         "attribute", SCENARIOS / "us_aid_cuts.yaml", "--out", tmp_path, "--nations", "USA,CHX",
