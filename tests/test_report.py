@@ -305,6 +305,8 @@ def test_methods_appendix_lists_events_seeds_versions_sources_and_commands(repor
     for name in ("numpy", "mesa", "Python", "Bundled data (sim/data)"):
         assert name in methods
     assert "cia.gov" in methods  # capital coordinates source, as text
+    # the world of the batch (core60), not the default un193
+    assert "<td>core60: 60 nations;" in methods
     assert f"softpower batch {tiny_batch.parent / 'exp' / 'experiment.yaml'}" in methods
 
 
@@ -412,3 +414,16 @@ def test_predicted_polls_of_the_focus_nations_in_large_observers(report, tiny_ba
         ]
         assert len(row) == 1
         assert abs(float(text) - float(row.iloc[0][attrs["column"]])) <= 0.5 + 1e-9
+
+
+def test_a_batch_reads_its_own_world_and_falls_back_to_the_default(tiny_batch):
+    from dataclasses import replace
+
+    from sim.report.batch import load_batch
+    from sim.world import DEFAULT_WORLD
+    from sim.world.bundled import bundled_world, loaded_name
+
+    batch = load_batch(tiny_batch)
+    assert loaded_name(batch.world) == "core60" and batch.world.n == 60
+    custom = replace(batch, manifest={**batch.manifest, "world": "my_folder"})
+    assert custom.world is bundled_world(DEFAULT_WORLD)

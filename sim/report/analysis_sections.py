@@ -202,13 +202,12 @@ def _attribution(batch: Batch, scenario: str, focus: tuple[str, ...]) -> Scenari
     from sim.analysis.attribution import attribute, choose_grouping, default_workers
     from sim.batch.experiment import seed_sequence
     from sim.scenario.scenario import load_scenario
-    from sim.world.bundled import bundled_world
 
     entry = batch.manifest["scenarios"].get(scenario, {})
     path = entry.get("path")
     if not path or not Path(path).is_file():
         raise SoftPowerError(f"scenario file {path!r} not found", file=str(path))
-    world = bundled_world()
+    world = batch.world
     spec = load_scenario(path, world)
     steps = batch.manifest.get("steps")
     if steps:

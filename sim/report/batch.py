@@ -12,10 +12,10 @@ import pandas as pd
 import pyarrow.dataset as ds
 
 from sim.batch.store import part_file, read_runs, read_table
-from sim.errors import ExperimentError
+from sim.errors import ExperimentError, SoftPowerError
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
-    pass
+    from sim.world.world import World
 
 __all__ = ["SUMMARY_TABLES", "Batch", "load_batch"]
 
@@ -67,6 +67,19 @@ class Batch:
     def ok_runs(self) -> pd.DataFrame:
         """The runs that finished ok."""
         return self.runs[self.runs["status"] == "ok"]
+
+    @property
+    def world(self) -> World:
+        """The bundled world the batch ran on (the manifest's ``world``), for names, regions,
+        sources and any rerun; the default world when the manifest names none (an older
+        batch) or a world that is not bundled (a custom folder).
+        """
+        from sim.world.bundled import bundled_world
+
+        try:
+            return bundled_world(self.manifest.get("world"))
+        except SoftPowerError:
+            return bundled_world()
 
     def last_step(self, scenario: str) -> int:
         """Return the last recorded step of a scenario."""

@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
 from sim.report.batch import Batch
 from sim.report.document import Block, Cell, Heading, Inline, Number, Paragraph, Section, Table
 from sim.report.uncertainty import interval_caption, interval_kind, interval_phrase
-from sim.world.bundled import bundled_world
 
 __all__ = ["SCORE_MEANING", "executive_summary", "resolve_focus"]
 
@@ -66,8 +65,9 @@ def _interval(low: Number | None, high: Number | None) -> tuple[Inline, ...]:
     return (low, " to ", high)
 
 
-def _nation_names() -> dict[str, str]:
-    return dict(zip(bundled_world().iso3, bundled_world().name, strict=True))
+def _nation_names(batch: Batch) -> dict[str, str]:
+    world = batch.world
+    return dict(zip(world.iso3, world.name, strict=True))
 
 
 def resolve_focus(batch: Batch, focus: Sequence[str] | None) -> tuple[str, ...]:
@@ -100,7 +100,7 @@ def resolve_focus(batch: Batch, focus: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
-    names = _nation_names()
+    names = _nation_names(batch)
     others = [s for s in batch.scenarios if s != batch.baseline]
     base, out = batch.baseline, []
 

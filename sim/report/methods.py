@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from sim.params import REGISTRY
 from sim.version import __version__
+from sim.world.bundled import loaded_name
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass
 from sim.report.batch import Batch
 from sim.report.document import Block, Code, Heading, Paragraph, Section, Table
 from sim.report.uncertainty import uncertainty_blocks
-from sim.world.bundled import bundled_world
 
 __all__ = ["methods_section", "rerun_commands"]
 
@@ -195,7 +195,7 @@ def methods_section(batch: Batch, commands: str) -> Section:
 
     blocks.append(Heading("Software and data versions"))
     fingerprint, n_files = _data_fingerprint()
-    world = bundled_world()
+    world = batch.world
     versions = [
         ("softpower (batch)", str(m.get("package_version", "?"))),
         ("softpower (report)", __version__),
@@ -205,7 +205,11 @@ def methods_section(batch: Batch, commands: str) -> Section:
             for name in ("numpy", "mesa", "pandas", "pyarrow", "scipy", "SALib", "matplotlib")
         ),
         ("Bundled data (sim/data)", f"{n_files} CSV files, sha256 {fingerprint}"),
-        ("World", f"{world.n} nations; {len(world.flags)} imputed values (documented rules)"),
+        (
+            "World",
+            f"{loaded_name(world) or 'custom'}: {world.n} nations; {len(world.flags)} imputed "
+            "values (documented rules)",
+        ),
     ]
     blocks.append(Table(("Component", "Version"), tuple(versions)))
 

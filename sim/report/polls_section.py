@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.errors import SoftPowerError
 from sim.report.batch import Batch
 from sim.report.document import Number, Paragraph, Section, Table
 
@@ -21,18 +20,9 @@ __all__ = ["OBSERVERS", "large_observers", "polls_section"]
 OBSERVERS = 6
 
 
-def _world(batch: Batch):
-    from sim.world.bundled import bundled_world
-
-    try:
-        return bundled_world(batch.manifest.get("world"))
-    except SoftPowerError:  # a world by another name (a custom folder): the default's names
-        return bundled_world()
-
-
 def large_observers(batch: Batch, polls: pd.DataFrame, count: int = OBSERVERS) -> list[str]:
     """Return the ``count`` most populous observers in ``polls`` (ties by code)."""
-    world = _world(batch)
+    world = batch.world
     population = dict(zip(world.iso3, world.population, strict=True))
     present = sorted(set(polls["observer"]))
     return sorted(present, key=lambda c: (-population.get(c, 0.0), c))[:count]
@@ -54,7 +44,7 @@ def polls_section(batch: Batch, focus: tuple[str, ...]) -> Section | None:
         return None
     polls = polls[polls["target"].isin(targets)]
     observers = large_observers(batch, polls)
-    world = _world(batch)
+    world = batch.world
     names = dict(zip(world.iso3, world.name, strict=True))
     section = Section("predicted-polls", "Predicted polls")
     section.blocks.append(

@@ -14,7 +14,6 @@ from sim.report.batch import Batch
 from sim.report.document import Block, FigureBlock, Paragraph, Section, Table
 from sim.report.findings import SCORE_MEANING
 from sim.report.uncertainty import interval_caption
-from sim.world.bundled import bundled_world
 
 __all__ = ["figure_sections"]
 
@@ -48,7 +47,7 @@ def _perception_change(
     """Audience perception change by region: scenario − baseline paired by seed at the common
     last step (or, for the baseline alone, last step − first step).
     """
-    world = bundled_world()
+    world = batch.world
     region = dict(zip(world.iso3, world.region, strict=True))
     base = batch.baseline
     if scenario == base:
@@ -139,7 +138,7 @@ def figure_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
 
     attraction = batch.tables["attraction"]
     targets = set(attraction["target"])
-    world = bundled_world()
+    world = batch.world
     poles = (focus[0], focus[1]) if len(focus) > 1 else None
     if poles is not None and not set(poles) <= targets:
         poles = None
