@@ -457,8 +457,18 @@ class Parameters:
         0.25, 0.0, 1.0, "1", "ω: weight of diplomacy in attraction", "output"
     )
     # --- event responses: measurable event sizes mapped to perception and credibility ---
+    event_persistence: float = parameter(
+        0.9,
+        0.0,
+        1.0,
+        "1",
+        "share of an event's jump in perception that lasts: it shifts the observers' anchor "
+        "toward the actor until an opposite event undoes it (news shocks do not last)",
+        "events",
+        "estimated on the later poll waves of history episodes (docs/validation.md)",
+    )
     tariff_perception: float = parameter(
-        1.2665,
+        0.5468,
         0.0,
         10.0,
         "attraction per (rate × trade share)",
@@ -486,7 +496,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md): 0",
     )
     threat_perception: float = parameter(
-        1.2665,
+        0.5468,
         0.0,
         5.0,
         "attraction per severity",
@@ -495,7 +505,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     threat_spillover: float = parameter(
-        0.3126,
+        0.5822,
         0.0,
         1.0,
         "1",
@@ -512,7 +522,7 @@ class Parameters:
         "events",
     )
     war_perception: float = parameter(
-        0.5601,
+        0.5572,
         0.0,
         2.0,
         "attraction",
@@ -537,7 +547,7 @@ class Parameters:
         "events",
     )
     leader_perception: float = parameter(
-        0.9735,
+        1.0343,
         0.0,
         2.0,
         "attraction per stance",
@@ -546,7 +556,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     leader_pivot: float = parameter(
-        0.2619,
+        0.3393,
         0.0,
         1.0,
         "freedom score",

@@ -237,11 +237,15 @@ def test_shipped_experiments_load_and_say_what_their_comments_say(bundled_world)
         "belt_and_road_expansion",
         "soft_power_divide",
     ]
-    assert (thesis.replications, thesis.baseline, thesis.design.points()) == (30, "baseline", [{}])
+    assert (thesis.baseline, thesis.design.points()) == ("baseline", [{}])
     demo = load_experiment(folder / "demo.yaml", bundled_world)
     assert list(demo.scenarios) == list(thesis.scenarios)
-    assert (demo.replications, demo.record_every) == (15, 2)
     assert demo.ensemble is not None and thesis.ensemble is not None
+    # "one per member" (demo) and "each of its members twice" (seed thesis)
+    members = len(demo.ensemble.members)
+    assert (demo.replications, demo.record_every, thesis.replications) == (members, 2, 2 * members)
+    assert f"{members} replications" in (folder / "demo.yaml").read_text()
+    assert f"each of its {members} members twice" in (folder / "seed_thesis.yaml").read_text()
     assert sorted(demo.members()) == list(range(len(demo.ensemble.members)))
     sensitivity = load_experiment(folder / "sensitivity.yaml", bundled_world)
     assert sensitivity.design.method == "sobol"

@@ -145,3 +145,47 @@ def test_no_scenario_file_cites_a_poll():
         for f in files
     }
     assert not {f: w for f, w in cited.items() if w}
+
+
+# ---------------------------------------------------------------------- what lasts
+
+
+def test_a_policy_events_jump_leaves_its_persistent_share_in_the_standing(model):
+    usa = model.iso3.index("USA")
+    share = model.parameters.event_persistence
+    assert share > 0  # the fitted default
+    jump = _jump(model, LeaderChange(usa, "X", 1.0))
+    moved = np.flatnonzero(jump[:, usa])
+    assert len(moved) > 30
+    np.testing.assert_allclose(model.standing[moved, usa], share * jump[moved, usa], atol=1e-12)
+    anchor = model.anchor_in_force()
+    np.testing.assert_allclose(
+        anchor[:, 0, usa, 0], np.clip(model.anchor[:, 0, usa, 0] + model.standing[:, usa], -1, 1)
+    )
+    # a leader of the opposite stance undoes it (as far as clipping of perception allows)
+    effects.apply_event(model, LeaderChange(usa, "Y", -1.0))
+    np.testing.assert_allclose(model.standing[:, usa], 0.0, atol=1e-12)
+
+
+def test_news_passes_and_policy_stays():
+    """Ten years after a leader change, the fall lasts with event_persistence and fades
+    without it; a news shock of the same size fades either way."""
+    from sim.model.plan import NewsShock
+
+    world = bundled_world("core60")
+    usa, deu = world.iso3.index("USA"), world.iso3.index("DEU")
+    leader = PlannedEvent(0, LeaderChange(usa, "X", 1.0))
+    news = PlannedEvent(0, NewsShock(usa, tuple(range(world.n)), (0, 1, 2), (0, 1, 2, 3), -0.5))
+    falls = {}
+    for share in (0.0, 0.9):
+        params = Parameters.from_mapping({"event_persistence": share})
+        base = SoftPowerModel(world, Plan(steps=40), params, rng=2).run()
+        for name, event in (("leader", leader), ("news", news)):
+            run = SoftPowerModel(world, Plan(steps=40, events=(event,)), params, rng=2).run()
+            step1 = run.recorder.attraction[1][deu, usa] - base.recorder.attraction[1][deu, usa]
+            last = run.recorder.attraction[-1][deu, usa] - base.recorder.attraction[-1][deu, usa]
+            falls[name, share] = (step1, last)
+    assert falls["leader", 0.9][1] < 0.5 * falls["leader", 0.9][0] < 0  # most of it lasts
+    assert abs(falls["leader", 0.0][1]) < 0.1 * abs(falls["leader", 0.0][0])  # it fades
+    assert falls["news", 0.9][1] == pytest.approx(falls["news", 0.0][1], abs=1e-12)
+    assert abs(falls["news", 0.9][1]) < 0.1 * abs(falls["news", 0.9][0])

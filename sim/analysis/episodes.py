@@ -8,11 +8,16 @@ none of its events, same seed (common random numbers), at the quarter of the lat
 Event jumps enter perception linearly and decay through a linear update, so the prediction is
 close to linear in the response parameters: each parameter's *response column* is measured once
 (a run with only that parameter set), and the parameters are fitted by least squares within
-the registry's ranges on all episodes together (`fit_episodes`), with leave-one-episode-out folds
-and a bootstrap over countries within episodes (the plausible sets). A leader change moves
-observer i by −L·stance·(freedom_i − pivot) = −L·stance·freedom_i + (L·pivot)·stance:
-two columns, L and L·pivot. A threat moves its targets by −T·severity and their allies and
-region by −(T·spillover)·severity: two columns, T and T·spillover.
+the registry's ranges on all episodes together (`fit_episodes`), with leave-one-scenario-out
+folds and a bootstrap over countries within episodes (the plausible sets). An episode may hold
+several waves (the one just after the event, one and two years later): the later waves measure
+how much of a change lasts, and ``event_persistence`` (the share of an event's jump that moves
+the anchor) is chosen on a grid, the other responses fitted at each value. A leader change moves
+observer i by −L·stance·(freedom_i − pivot), a mix of the runs with pivot 0 and pivot 1:
+two columns with coefficients L·(1 − pivot) and L·pivot, both ≥ 0, so that the pivot stays in
+[0, 1]. A threat moves its targets by −T·severity and their allies and region by
+−T·spillover·severity, a mix of the runs with spillover 0 and 1: coefficients T·(1 − spillover)
+and T·spillover.
 
 An episode whose window holds a documented shock the model does not have (the ``common_shock``
 column of the episodes file, with its source: the COVID-19 pandemic in 2020) gets a free
@@ -61,11 +66,11 @@ __all__ = [
 #: Response columns: the registry values of one measurement run each (others at 0).
 COLUMNS: dict[str, dict[str, float]] = {
     "war_perception": {"war_perception": 1.0},
-    "threat (targets)": {"threat_perception": 1.0, "threat_spillover": 0.0},
-    "threat (allies and region)": {"threat_perception": 1.0, "threat_spillover": 1.0},
+    "threat (spillover 0)": {"threat_perception": 1.0, "threat_spillover": 0.0},
+    "threat (spillover 1)": {"threat_perception": 1.0, "threat_spillover": 1.0},
     "withdrawal_perception": {"withdrawal_perception": 1.0},
-    "leader (freedom)": {"leader_perception": 1.0, "leader_pivot": 0.0},
-    "leader (all)": {"leader_perception": 1.0, "leader_pivot": 1.0},
+    "leader (pivot 0)": {"leader_perception": 1.0, "leader_pivot": 0.0},
+    "leader (pivot 1)": {"leader_perception": 1.0, "leader_pivot": 1.0},
 }
 
 #: Shares and pivots: set as given in a measurement run, not scaled by the unit.
@@ -83,6 +88,9 @@ _RESPONSES = (
 
 #: Unit of a measurement run (small, so that clipping at ±1 stays rare; columns are per unit 1).
 _UNIT = 0.2
+
+#: Values of ``event_persistence`` tried by `fit_episodes`.
+PERSISTENCE_GRID: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 
 
 @dataclass(frozen=True)
@@ -190,29 +198,51 @@ def _favourable(
     return with_events.favourable(), without.favourable(), list(world.iso3)
 
 
+def _favourable_at(
+    scenario: Scenario, params: Parameters, steps: Sequence[int], seed: int, events: bool = True
+) -> dict[int, np.ndarray]:
+    """Return the favourable shares at each of ``steps`` of one run (with or without events)."""
+    world = bundled_world(scenario.world)
+    plan = scenario.plan(world).with_steps(max(steps))
+    if not events:
+        plan = replace(plan, events=())
+    model = SoftPowerModel(world, plan, params, rng=seed)
+    shares = {}
+    while model.steps < max(steps):
+        model.step()
+        if model.steps in steps:
+            shares[model.steps] = model.favourable()
+    return shares
+
+
 def _base_parameters(base: Parameters | None) -> Parameters:
     return Parameters.from_mapping({name: 0.0 for name in _RESPONSES}, base=base)
 
 
-def _columns(episode: Episode, base: Parameters, seed: int) -> dict[str, np.ndarray]:
-    """Return the response column of each parameter (change per unit), per observer."""
-    rows: dict[str, np.ndarray] = {}
-    idx = None
-    for name, values in COLUMNS.items():
-        scaled = {k: (v if k in _UNSCALED else v * _UNIT) for k, v in values.items()}
-        params = Parameters.from_mapping(scaled, base=base)
-        fav, plain, iso3 = _favourable(episode.scenario, params, episode.step, seed)
-        if idx is None:
-            idx = [iso3.index(o) for o in episode.observers]
-        k = iso3.index(episode.target)
-        rows[name] = (fav[idx, k] - plain[idx, k]) / _UNIT
-    # leader (all) measured L·stance·(1 − f): the column of L·pivot is the difference
-    rows["leader (all)"] = rows["leader (all)"] - rows["leader (freedom)"]
-    # threat (allies and region) measured T on targets and T·1 on their allies and region
-    rows["threat (allies and region)"] = (
-        rows["threat (allies and region)"] - rows["threat (targets)"]
-    )
-    return rows
+def _design(episodes: Sequence[Episode], base: Parameters, seed: int) -> list[np.ndarray]:
+    """Return each episode's response columns (countries × `COLUMNS`, change per unit).
+
+    The episodes of one scenario (waves at several steps, targets) share their runs; the
+    event-less run does not depend on the response parameters, so it is run once.
+    """
+    columns: list[dict[str, np.ndarray]] = [{} for _ in episodes]
+    by_scenario: dict[str, list[int]] = {}
+    for e, ep in enumerate(episodes):
+        by_scenario.setdefault(ep.scenario.name, []).append(e)
+    for members in by_scenario.values():
+        scenario = episodes[members[0]].scenario
+        steps = sorted({episodes[e].step for e in members})
+        iso3 = list(bundled_world(scenario.world).iso3)
+        plain = _favourable_at(scenario, base, steps, seed, events=False)
+        for name, values in COLUMNS.items():
+            scaled = {k: (v if k in _UNSCALED else v * _UNIT) for k, v in values.items()}
+            params = Parameters.from_mapping(scaled, base=base)
+            shares = _favourable_at(scenario, params, steps, seed)
+            for e in members:
+                ep = episodes[e]
+                idx, k = [iso3.index(o) for o in ep.observers], iso3.index(ep.target)
+                columns[e][name] = (shares[ep.step][idx, k] - plain[ep.step][idx, k]) / _UNIT
+    return [np.column_stack([rows[n] for n in COLUMNS]) for rows in columns]
 
 
 @dataclass
@@ -232,22 +262,23 @@ class EpisodeFit:
     values: dict[str, float]
     rows: list[dict[str, object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    #: The fit without each episode in turn: a plausible set of values per episode left out.
+    #: The fit without each scenario in turn (all its waves and targets): a plausible set of
+    #: values per scenario left out, in the order of `left_out`.
     folds: list[dict[str, float]] = field(default_factory=list)
     #: Fits to countries resampled with replacement within each episode (seeded bootstrap).
     bootstrap: list[dict[str, float]] = field(default_factory=list)
+    #: The scenario each fold leaves out.
+    left_out: list[str] = field(default_factory=list)
 
     def write_ensemble(self, path: str | Path) -> Path:
         """Write the plausible parameter sets as a CSV that experiment designs can sample from
-        (``member,source,<parameter>...``): the full fit, each leave-one-episode-out fit and each
+        (``member,source,<parameter>...``): the full fit, each leave-one-scenario-out fit and each
         bootstrap fit (countries resampled within episodes).
         """
         path = Path(path)
         names = list(self.values)
         members = [("full fit", self.values)]
-        members += [
-            (f"without {r['episode']}", v) for r, v in zip(self.rows, self.folds, strict=True)
-        ]
+        members += [(f"without {g}", v) for g, v in zip(self.left_out, self.folds, strict=True)]
         members += [(f"bootstrap {b + 1}", v) for b, v in enumerate(self.bootstrap)]
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as fh:
@@ -264,8 +295,8 @@ class EpisodeFit:
     def to_dict(self) -> dict[str, object]:
         """The fit as plain data for the parameter file's ``calibration:`` record."""
         return {
-            "method": "bounded least squares on response columns, an intercept for episodes "
-            "with a common shock, leave-one-episode-out",
+            "method": "bounded least squares on response columns at each event_persistence of "
+            "a grid, an intercept for episodes with a common shock, leave-one-scenario-out",
             "episodes": self.rows,
         }
 
@@ -275,14 +306,15 @@ class EpisodeFit:
         lines += [f"- `{k}` = {v:g}" for k, v in self.values.items()]
         lines += [
             "",
-            "| episode | countries | published mean change | predicted (in) | RMSE no change | "
-            "RMSE in-episode | RMSE out-of-episode |",
+            "| episode (waves) | countries | published mean change | predicted (in) | "
+            "RMSE no change | RMSE in-sample | RMSE out-of-scenario |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for r in self.rows:
             mark = " †" if r.get("common_shock") is not None else ""
             lines.append(
-                f"| {r['episode']}{mark} | {r['countries']} | {r['published_mean']:+.1f} | "
+                f"| {r['episode']} {r['wave']}{mark} | {r['countries']} | "
+                f"{r['published_mean']:+.1f} | "
                 f"{r['predicted_mean']:+.1f} | {r['rmse_no_change']:.1f} | "
                 f"{r['rmse_in']:.1f} | {r['rmse_out']:.1f} |"
             )
@@ -317,33 +349,75 @@ def _solve(
     y = np.concatenate([t - t.mean() if c else t for t, c in zip(targets, common, strict=True)])
     high = [
         REGISTRY["war_perception"].high,
-        REGISTRY["threat_perception"].high,
-        REGISTRY["threat_perception"].high * REGISTRY["threat_spillover"].high,  # T · spillover
+        REGISTRY["threat_perception"].high,  # T · (1 − spillover)
+        REGISTRY["threat_perception"].high,  # T · spillover
         REGISTRY["withdrawal_perception"].high,
         REGISTRY["leader_perception"].high,
-        REGISTRY["leader_perception"].high * REGISTRY["leader_pivot"].high,  # L · pivot
+        REGISTRY["leader_perception"].high,  # L · pivot
     ]
     return scipy.optimize.lsq_linear(x, y, bounds=(0.0, high), method="bvls").x
 
 
-def _values(theta: np.ndarray) -> dict[str, float]:
-    """Registry values of a solution (L·pivot back to the pivot, T·spillover back to the
-    spillover, the tariff rule applied).
+def _sse(
+    blocks: Sequence[np.ndarray],
+    targets: Sequence[np.ndarray],
+    common: Sequence[bool],
+    theta: np.ndarray,
+) -> float:
+    """Sum of squared errors of a solution (about the mean for episodes with a common shock)."""
+    total = 0.0
+    for x, y, c in zip(blocks, targets, common, strict=True):
+        residual = x @ theta - y
+        total += float(np.sum((residual - residual.mean() if c else residual) ** 2))
+    return total
+
+
+def _best(
+    designs: Mapping[float, Sequence[np.ndarray]],
+    targets: Sequence[np.ndarray],
+    common: Sequence[bool],
+    rows: Sequence[int],
+    picks: Sequence[np.ndarray] | None = None,
+) -> tuple[float, np.ndarray]:
+    """Return the persistence and response solution with the least squared error on ``rows``
+    (countries ``picks`` of each row when resampled).
     """
-    war, threat, threat_near, withdrawal, leader, leader_all = theta
-    pivot = float(np.clip(leader_all / leader, 0.0, 1.0)) if leader > 0 else 0.5
-    spill = (
-        float(np.clip(threat_near / threat, 0.0, 1.0))
-        if threat > 0
-        else REGISTRY["threat_spillover"].default
-    )
+    if not designs:
+        raise ValueError("no value of event_persistence to try")
+    best: tuple[float, float, np.ndarray] | None = None
+    for share, design in designs.items():
+        if picks is None:
+            blocks = [design[r] for r in rows]
+            ys = [targets[r] for r in rows]
+        else:
+            blocks = [design[r][p] for r, p in zip(rows, picks, strict=True)]
+            ys = [targets[r][p] for r, p in zip(rows, picks, strict=True)]
+        flags = [common[r] for r in rows]
+        theta = _solve(blocks, ys, flags)
+        sse = _sse(blocks, ys, flags, theta)
+        if best is None or sse < best[0] - 1e-9:
+            best = (sse, share, theta)
+    return best[1], best[2]  # type: ignore[index]
+
+
+def _values(theta: np.ndarray) -> dict[str, float]:
+    """Registry values of a solution: T = T·(1 − spillover) + T·spillover and the spillover
+    their ratio, the same for the leader's L and pivot (the registry's default share when the
+    response is 0), each response within the registry's range; the tariff rule applied.
+    """
+    war, threat_far, threat_near, withdrawal, leader_far, leader_all = (float(v) for v in theta)
+    threat, leader = threat_far + threat_near, leader_far + leader_all
+    spill = threat_near / threat if threat > 0 else REGISTRY["threat_spillover"].default
+    pivot = leader_all / leader if leader > 0 else REGISTRY["leader_pivot"].default
+    threat = min(threat, REGISTRY["threat_perception"].high)
+    leader = min(leader, REGISTRY["leader_perception"].high)
     values = {
         "war_perception": round(float(war), 4),
         "threat_perception": round(float(threat), 4),
-        "threat_spillover": round(spill, 4),
+        "threat_spillover": round(float(np.clip(spill, 0.0, 1.0)), 4),
         "withdrawal_perception": round(float(withdrawal), 4),
         "leader_perception": round(float(leader), 4),
-        "leader_pivot": round(pivot, 4),
+        "leader_pivot": round(float(np.clip(pivot, 0.0, 1.0)), 4),
     }
     # No episode has a tariff on all goods: a 100 % tariff on all of a partner's trade is taken
     # as hostile as a threat of severity 1 (a stated rule, not an estimate).
@@ -357,6 +431,7 @@ def fit_episodes(
     base: Parameters | None = None,
     seed: int = 1,
     bootstrap: int = 9,
+    persistence: Sequence[float] = PERSISTENCE_GRID,
 ) -> EpisodeFit:
     """Fit the response parameters on the episodes (see the module docstring).
 
@@ -366,28 +441,32 @@ def fit_episodes(
         seed: Seed of the model runs and of the bootstrap.
         bootstrap: Fits to countries resampled with replacement within each episode, for the
             plausible parameter sets of `EpisodeFit.write_ensemble`.
+        persistence: Values of ``event_persistence`` tried; each fit (full, folds, bootstrap)
+            takes the one with the least squared error.
 
     """
     base = _base_parameters(base)
-    names = list(COLUMNS)
-    design = []
-    for ep in episodes:
-        rows = _columns(ep, base, seed)
-        design.append(np.column_stack([rows[n] for n in names]))
+    designs = {
+        float(share): _design(
+            episodes, Parameters.from_mapping({"event_persistence": float(share)}, base=base), seed
+        )
+        for share in persistence
+    }
     changes = [ep.change for ep in episodes]
     common = [ep.common_shock is not None for ep in episodes]
-    theta = _solve(design, changes, common)
-    fit_rows, folds = [], []
+    everything = range(len(episodes))
+    share, theta = _best(designs, changes, common, everything)
+    # Folds leave out a whole scenario (all its waves and targets).
+    groups = list(dict.fromkeys(ep.scenario.name for ep in episodes))
+    fold_fits = {g: _best(designs, changes, common, _without(episodes, g)) for g in groups}
+    fit_rows = []
     for e, ep in enumerate(episodes):
-        others = [i for i in range(len(episodes)) if i != e]
-        out = _solve(
-            [design[i] for i in others], [changes[i] for i in others], [common[i] for i in others]
-        )
-        folds.append(_values(out))
-        pred_in, pred_out = design[e] @ theta, design[e] @ out
+        out_share, out = fold_fits[ep.scenario.name]
+        pred_in, pred_out = designs[share][e] @ theta, designs[out_share][e] @ out
         shift = float(ep.change.mean()) if common[e] else 0.0  # what everyone felt
         row = {
             "episode": ep.name,
+            "wave": f"{ep.before}-{ep.after}",
             "countries": len(ep.observers),
             "published_mean": float(ep.change.mean()),
             "predicted_mean": float(pred_in.mean()),
@@ -400,23 +479,26 @@ def fit_episodes(
             row["common_shock"] = float(ep.change.mean() - pred_in.mean())
             row["common_shock_source"] = ep.common_shock
         fit_rows.append(row)
-    values = _values(theta)
+    values = {"event_persistence": share, **_values(theta)}
+    folds = [{"event_persistence": fold_fits[g][0], **_values(fold_fits[g][1])} for g in groups]
     notes = [
         "tariff_perception is set equal to threat_perception by a stated rule; "
         "aid_cut_perception has no episode (no aid cut in the history set) and keeps its "
-        "stated default."
+        "stated default.",
+        f"event_persistence chosen on the grid {', '.join(f'{v:g}' for v in designs)} "
+        "(least squared error, the other responses fitted at each value).",
     ]
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     resampled = []
     for _ in range(bootstrap):
         picks = [rng.integers(0, len(ep.change), len(ep.change)) for ep in episodes]
-        theta_b = _solve(
-            [x[p] for x, p in zip(design, picks, strict=True)],
-            [ep.change[p] for ep, p in zip(episodes, picks, strict=True)],
-            common,
-        )
-        resampled.append(_values(theta_b))
-    return EpisodeFit(values, fit_rows, notes, folds, resampled)
+        share_b, theta_b = _best(designs, changes, common, everything, picks)
+        resampled.append({"event_persistence": share_b, **_values(theta_b)})
+    return EpisodeFit(values, fit_rows, notes, folds, resampled, groups)
+
+
+def _without(episodes: Sequence[Episode], scenario: str) -> list[int]:
+    return [i for i, ep in enumerate(episodes) if ep.scenario.name != scenario]
 
 
 def _centred(values: np.ndarray, centre: bool) -> np.ndarray:

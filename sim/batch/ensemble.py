@@ -2,7 +2,8 @@
 
 A parameter-ensemble file is a CSV with the columns ``member,source,<registry parameter>...``, one
 row per plausible parameter set (``softpower calibrate --episodes`` writes
-``experiments/ensemble/responses_ensemble.csv``: the full fit and each leave-one-episode-out fit).
+``experiments/ensemble/responses_ensemble.csv``: the full fit, each leave-one-scenario-out fit and
+bootstrap fits).
 An experiment names it with ``parameter_ensemble: PATH`` (relative to the experiment file); each
 replication then runs with one member's values (`Ensemble.assign`), so the spread over runs holds
 what is not known about the parameters as well as the seeds' chance (docs/batch.md).

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.axes import AUDIENCES, CHANNELS
+from sim.axes import CHANNELS
 from sim.model.plan import (
     AidPolicy,
     CapacityChange,
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["Ramp", "apply_due", "apply_event", "draw_random"]
 
 _AID = CHANNELS.index("aid")
-_ALL_AUDIENCES = list(range(len(AUDIENCES)))
-_ALL_CHANNELS = list(range(len(CHANNELS)))
 
 
 @dataclass
@@ -171,7 +169,7 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
         rise = ev.rate - model.tariff[k, tgt]
         hit = -model.parameters.tariff_perception * rise * model.untaxed_trade[tgt, k]
         if hit.any():
-            model.shift_perception(tgt, _ALL_AUDIENCES, k, _ALL_CHANNELS, hit)
+            model.event_jump(tgt, k, hit)
         model.set_tariff(k, tgt, ev.rate, both_ways=ev.both_ways)
         way = "both ways" if ev.both_ways else "one way"
         log("tariff", iso[k], _names(model, tgt), f"rate {ev.rate:.0%} in force, {way}")
@@ -195,7 +193,7 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
         k, p = ev.actor, model.parameters
         obs = _others(tuple(range(model.n)), k)
         shift = -p.leader_perception * ev.stance * (model.world.freedom[obs] - p.leader_pivot)
-        model.shift_perception(obs, _ALL_AUDIENCES, k, _ALL_CHANNELS, shift)
+        model.event_jump(obs, k, shift)
         log("leader_change", iso[k], "", f"{ev.leader}, nationalist stance {ev.stance:+.1f}")
     elif isinstance(ev, RandomShock):
         raise TypeError("a random shock is drawn at the start of the run; see draw_random")
@@ -212,7 +210,7 @@ def _membership(model: SoftPowerModel, ev: Membership) -> None:
         # Those who stay in the agreement value it: their view of each leaver falls.
         stay = np.flatnonzero(model.member_of(ev.initiative))
         for k in who:
-            model.shift_perception(stay[stay != k], _ALL_AUDIENCES, int(k), _ALL_CHANNELS, -cost)
+            model.event_jump(stay[stay != k], int(k), -cost)
     model.recorder.log(ev.kind, _names(model, who), ev.initiative, ev.note)
 
 
@@ -241,9 +239,7 @@ def _aid_withdrawn(model: SoftPowerModel, donor: int, now: float, target: float)
     share[donor] = 0.0
     hit = np.flatnonzero(share)
     if len(hit):
-        model.shift_perception(
-            hit, _ALL_AUDIENCES, donor, _ALL_CHANNELS, -p.aid_cut_perception * share[hit]
-        )
+        model.event_jump(hit, donor, -p.aid_cut_perception * share[hit])
 
 
 def _threat(model: SoftPowerModel, ev: Threat) -> None:
@@ -258,11 +254,9 @@ def _threat(model: SoftPowerModel, ev: Threat) -> None:
     near[k] = False
     spill = np.flatnonzero(near)
     if size:
-        model.shift_perception(targets, _ALL_AUDIENCES, k, _ALL_CHANNELS, -size)
+        model.event_jump(targets, k, -size)
         if len(spill):
-            model.shift_perception(
-                spill, _ALL_AUDIENCES, k, _ALL_CHANNELS, -size * p.threat_spillover
-            )
+            model.event_jump(spill, k, -size * p.threat_spillover)
     model.shock_credibility(targets, k, min(1.0, p.threat_credibility * ev.severity))
     model.recorder.log(
         "threat", model.iso3[k], _names(model, targets), f"severity {ev.severity:.2f}"
@@ -283,7 +277,7 @@ def _war(model: SoftPowerModel, ev: War) -> None:
     shift[ev.target] -= p.threat_perception
     obs = _others(tuple(range(model.n)), k)
     if p.war_perception or p.threat_perception:
-        model.shift_perception(obs, _ALL_AUDIENCES, k, _ALL_CHANNELS, shift[obs])
+        model.event_jump(obs, k, shift[obs])
     model.shock_credibility(np.array([ev.target]), k, min(1.0, p.threat_credibility))
     model.recorder.log(
         "war",

@@ -143,6 +143,10 @@ class SoftPowerModel(mesa.Model):
         self.reach = exposure.audience_reach(w.internet, p)
         self.good = np.zeros((n, n))
         self.bad = np.zeros((n, n))
+        #: standing[i, k]: the lasting shift of i's anchor toward k that events have set (the
+        #: climate of opinion a leader, a war or a threat leaves; `event_jump`).
+        self.standing = np.zeros((n, n))
+        self._anchor_in_force: np.ndarray | None = None
         self.aid_allocation = np.zeros((n, n))
         self.current_attraction = np.zeros((n, n))
         for k in np.flatnonzero(self.capacity[:, CHANNELS.index("aid")] > 0):
@@ -273,6 +277,7 @@ class SoftPowerModel(mesa.Model):
         self.anchor = structure.anchor(
             self.alliance, self.rivalry, self.same_region, self.trade, p, *self._values
         )
+        self._anchor_in_force = None
         self.credibility_target = structure.credibility_target(self.alliance, self.rivalry, p)
 
     def _inputs(self) -> dynamics.Inputs:
@@ -280,7 +285,7 @@ class SoftPowerModel(mesa.Model):
         return dynamics.Inputs(
             capacity=self.capacity,
             exposure=self.exposure,
-            anchor=self.anchor,
+            anchor=self.anchor_in_force(),
             ties=self.ties,
             valence=self.valence,
             cut=structure.cut(self.reference_capacity, self.capacity),
@@ -310,6 +315,7 @@ class SoftPowerModel(mesa.Model):
             self.parameters,
             *self._values,
         )
+        self._anchor_in_force = None
         self._mark_network_dirty()
 
     def set_tariff(
@@ -366,6 +372,32 @@ class SoftPowerModel(mesa.Model):
         if shift.ndim:
             shift = shift[:, None, None, None]
         self.perception[sel] = np.clip(self.perception[sel] + shift, -1.0, 1.0)
+
+    def event_jump(self, observers: np.ndarray, actor: int, magnitude: float | np.ndarray) -> None:
+        """An event's jump in the view of ``actor`` (every audience and channel): perception
+        moves by ``magnitude`` at once, and ``event_persistence`` of it becomes a lasting shift
+        of the observers' anchor toward the actor (`standing`), which an opposite event undoes.
+        """
+        self.shift_perception(
+            observers, list(range(len(AUDIENCES))), actor, list(range(len(CHANNELS))), magnitude
+        )
+        share = self.parameters.event_persistence
+        if share:
+            self.standing[observers, actor] += share * np.asarray(magnitude, dtype=float)
+            self._anchor_in_force = None
+
+    def anchor_in_force(self) -> np.ndarray:
+        """The anchor the kernel pulls toward: the structural anchor plus the `standing` that
+        events have set, within [-1, 1].
+        """
+        if self._anchor_in_force is None:
+            if self.standing.any():
+                self._anchor_in_force = np.clip(
+                    self.anchor + self.standing[:, None, :, None], -1.0, 1.0
+                )
+            else:
+                self._anchor_in_force = self.anchor
+        return self._anchor_in_force
 
     def restrict(
         self,

@@ -61,10 +61,14 @@ def batch_episodes(batch: Batch, episodes_file: Path | None = None) -> list[Hist
         return []
     names = set(batch.scenarios)
     found = []
+    seen: set[tuple[str, str]] = set()
     with path.open(newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             name = Path(r["scenario"]).stem
-            if name in names:
+            # one figure per scenario and target, placed by its first (bracketing) wave; the
+            # later waves of the file are drawn as points all the same
+            if name in names and (name, r["target"]) not in seen:
+                seen.add((name, r["target"]))
                 found.append(
                     HistoryEpisode(
                         name,
