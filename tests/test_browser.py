@@ -173,6 +173,34 @@ def test_comparison_mode_steps_both_runs(session):
     expect(page.locator(".softpower-map-legend")).to_contain_text("this run − the comparison")
 
 
+def test_play_at_a_render_interval_runs_to_the_last_quarter_and_stops(session):
+    """Play (not Step) with a render interval above 1 redraws every third quarter, stops by
+    itself at quarter 40 and leaves the run finished, with no error on the page."""
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Reset").click()
+    header = page.locator(".softpower-header")
+    expect(header).to_contain_text("step 0 of 40", timeout=TIMEOUT_MS)
+    slider = page.get_by_role("slider").nth(1)  # Render Interval: 1, 3, 5, ... (step 2)
+    slider.focus()
+    slider.press("Home")
+    slider.press("ArrowRight")
+    expect(slider).to_have_attribute("aria-valuenow", "3")
+    page.get_by_role("button", name="▶").click()  # Mesa's Play button
+    expect(header).to_contain_text("step 40 of 40", timeout=3 * TIMEOUT_MS)
+    expect(header).to_contain_text("finished")
+    page.wait_for_timeout(1500)  # a play loop that did not stop would step past the end
+    expect(header).to_contain_text("step 40 of 40")
+    expect(page.get_by_role("button", name="Step")).to_be_disabled()
+    # Mesa's play/pause button keeps its pause label at the end, disabled: nothing more to play
+    expect(page.get_by_role("button", name=re.compile("^(▶|❚❚)$"))).to_be_disabled()
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.get_by_text("error in step").count() == 0
+    assert page.get_by_text("out of bounds").count() == 0
+
+
 @pytest.mark.parametrize("interval", [3, 11])
 def test_step_at_any_render_interval_stops_at_the_last_quarter(session, interval):
     require_chromium()
