@@ -174,7 +174,8 @@ def run(
         click.echo(f"{spec.title} — {spec.date(0)} to {spec.date(model.steps)}, seed {seed}")
         click.echo(top_table(model))
         click.echo(
-            f"wrote {out}/soft_power.csv, perception.csv, events.csv, manifest.json ({wall:.2f} s)"
+            f"wrote {out}/soft_power.csv, perception.csv, polls.csv, events.csv, manifest.json "
+            f"({wall:.2f} s)"
         )
 
 
