@@ -234,6 +234,14 @@ def test_every_number_in_the_executive_summary_equals_the_summary_tables(report)
     assert loose == []
 
 
+def test_the_summary_says_what_the_score_is_in_model_v2(report):
+    html = report["html"]
+    summary = html[html.index('<section id="summary">') :]
+    summary = summary[: summary.index("</section>")]
+    assert "weighted sum of familiarity, reputation and influence" in summary
+    assert "F^α" not in html and "R^(1−α)" not in html  # the v1 formula is gone
+
+
 def test_executive_summary_has_three_key_findings_with_numbers(report):
     findings = report["parsed"].findings
     assert len(findings) == 3

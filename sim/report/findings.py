@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import SoftPowerError, suggest
+from sim.params import REGISTRY
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass
@@ -23,11 +24,29 @@ __all__ = ["SCORE_MEANING", "executive_summary", "resolve_focus"]
 TRADE_TIE_SHARE = 0.10
 
 
-SCORE_MEANING = (
-    "The soft power score runs from 0 to 100: 100 · F^α · R^(1−α), with F a nation's "
-    "familiarity abroad relative to the most familiar nation at the start and R its mean "
-    "favourability among the other nations, rescaled to 0–1."
-)
+def _score_meaning() -> str:
+    weights = [
+        name
+        for name, part in (
+            ("familiarity", "score_weight_familiarity"),
+            ("reputation", "score_weight_reputation"),
+            ("influence", "score_weight_influence"),
+        )
+        if REGISTRY[part].default > 0
+    ]
+    return (
+        "The soft power score (0–100) reads on the scale of the Global Soft Power Index: a "
+        "weighted sum of familiarity, reputation and influence, with weights fitted to the index "
+        f"of 2024 (by default only {' and '.join(weights)} weigh; docs/validation.md). "
+        "Familiarity is a nation's share of the world's attention as a slow stock and influence "
+        "its diplomatic presence abroad, each 0–100 against the best nation at the start; "
+        "reputation is the population-weighted share of foreign adults with a favourable view "
+        "of it."
+    )
+
+
+#: What the score is, for captions and the summary (docs/ODD.md §7.6).
+SCORE_MEANING = _score_meaning()
 
 
 def _row(frame: pd.DataFrame, **key: Any) -> pd.Series | None:
