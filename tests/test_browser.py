@@ -173,11 +173,8 @@ def test_comparison_mode_steps_both_runs(session):
     expect(page.locator(".softpower-map-legend")).to_contain_text("this run − the comparison")
 
 
-def test_play_at_a_render_interval_runs_to_the_last_quarter_and_stops(session):
-    """Play (not Step) with a render interval above 1 redraws every third quarter, stops by
-    itself at quarter 40 and leaves the run finished, with no error on the page."""
-    require_chromium()
-    server, page, outside = session
+def reset_with_render_interval(page, interval: int):
+    """Reset the run and set the Render Interval slider (1, 3, 5, ...); return the header."""
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Reset").click()
@@ -186,8 +183,20 @@ def test_play_at_a_render_interval_runs_to_the_last_quarter_and_stops(session):
     slider = page.get_by_role("slider").nth(1)  # Render Interval: 1, 3, 5, ... (step 2)
     slider.focus()
     slider.press("Home")
-    slider.press("ArrowRight")
-    expect(slider).to_have_attribute("aria-valuenow", "3")
+    for _ in range((interval - 1) // 2):
+        slider.press("ArrowRight")
+    expect(slider).to_have_attribute("aria-valuenow", str(interval))
+    return header
+
+
+def test_play_at_a_render_interval_runs_to_the_last_quarter_and_stops(session):
+    """Play (not Step) with a render interval above 1 redraws every third quarter, stops by
+    itself at quarter 40 and leaves the run finished, with no error on the page."""
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    header = reset_with_render_interval(page, 3)
     page.get_by_role("button", name="▶").click()  # Mesa's Play button
     expect(header).to_contain_text("step 40 of 40", timeout=3 * TIMEOUT_MS)
     expect(header).to_contain_text("finished")
@@ -207,15 +216,7 @@ def test_step_at_any_render_interval_stops_at_the_last_quarter(session, interval
     server, page, outside = session
     from playwright.sync_api import expect
 
-    page.get_by_role("button", name="Reset").click()
-    header = page.locator(".softpower-header")
-    expect(header).to_contain_text("step 0 of 40", timeout=TIMEOUT_MS)
-    slider = page.get_by_role("slider").nth(1)  # Render Interval: 1, 3, 5, ... (step 2)
-    slider.focus()
-    slider.press("Home")
-    for _ in range((interval - 1) // 2):
-        slider.press("ArrowRight")
-    expect(slider).to_have_attribute("aria-valuenow", str(interval))
+    header = reset_with_render_interval(page, interval)
     step = page.get_by_role("button", name="Step")
     for _ in range(40 // interval + 1):
         expect(step).to_be_enabled(timeout=TIMEOUT_MS)
