@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from sim.errors import SoftPowerError, suggest
+from sim.errors import SoftPowerError
 from sim.version import __version__
 
 __all__ = ["main", "cli"]
@@ -77,35 +77,6 @@ _world_option = click.option(
 )
 
 
-#: Perception and poll targets `softpower run` records by default, per world (every actor when
-#: the world is not listed). At 196 nations all pairs are ~100 MB of CSV a run.
-RUN_TARGETS: dict[str, tuple[str, ...]] = {
-    "un193": ("USA", "CHN", "RUS", "GBR", "FRA", "DEU", "JPN", "IND", "BRA", "TUR", "SAU", "ZAF"),
-}
-
-
-def _run_targets(option: str | None, world) -> tuple[str, ...] | None:
-    """Return the targets of ``--targets`` (None: every actor), checked against the world."""
-    from sim.world.bundled import loaded_name
-
-    if option is None:
-        return RUN_TARGETS.get(loaded_name(world) or "")
-    if option.strip().lower() == "all":
-        return None
-    codes = tuple(dict.fromkeys(c.strip().upper() for c in option.split(",") if c.strip()))
-    for code in codes:
-        if code not in world.iso3:
-            raise SoftPowerError(
-                f"unknown nation {code!r}",
-                key="--targets",
-                expected="comma-separated ISO3 codes of the world's nations, or all",
-                suggestion=suggest(code, world.iso3),
-            )
-    if not codes:
-        raise SoftPowerError("no nation", key="--targets", expected="e.g. USA,CHN, or all")
-    return codes
-
-
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
@@ -148,11 +119,11 @@ def run(
     """Run one SCENARIO; write soft_power, perception, polls and events (CSV) and manifest.json."""
     from sim.params import load_parameter_file
     from sim.scenario.scenario import load_scenario
-    from sim.world.bundled import bundled_world
+    from sim.world.bundled import bundled_world, run_targets
 
     spec = load_scenario(scenario, world)
     base = load_parameter_file(params_file) if params_file else None
-    chosen_targets = _run_targets(targets, bundled_world(spec.world))
+    chosen_targets = run_targets(targets, bundled_world(spec.world))
     out = _out_dir(out)
     # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
     from sim.batch.tables import top_table, write_run
@@ -465,9 +436,9 @@ def calibrate(
     --params score_weight_reputation exposure_global_reach --budget 200 --folds 5
 
     With --polls, fit the observation model instead (docs/validation.md): the anchor drivers
-    named by --params (default prior_values_distance prior_governance) on a grid, the link from
-    attraction to favourable shares on the polls, and the score weights on --target's
-    gspi_score rows, with held-out figures against naive baselines.
+    named by --params (default prior_values_distance prior_governance prior_common_rival) on a
+    grid, the link from attraction to favourable shares on the polls, and the score weights on
+    --target's gspi_score rows, with held-out figures against naive baselines.
     """
     if polls and episodes:
         from sim.analysis.calibration import write_parameter_file

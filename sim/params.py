@@ -341,6 +341,27 @@ class Parameters:
         "initial",
         "calibrated on polls up to 2024 (docs/validation.md)",
     )
+    prior_common_rival: float = parameter(
+        1.0,
+        0.0,
+        1.0,
+        "1",
+        "anchor perception added for an actor that shares a rival with the observer (the enemy "
+        "of my enemy)",
+        "initial",
+        "calibrated on polls up to 2024 (docs/validation.md)",
+    )
+    prior_values_asymmetry: float = parameter(
+        0.0,
+        0.0,
+        1.0,
+        "1",
+        "share of the values distance not held against an actor freer than the observer (0: "
+        "|freedom_i − freedom_k| both ways; 1: only an actor's lesser freedom counts)",
+        "initial",
+        "tried on polls up to 2024, not adopted: it lowered the held-out index fit more than it "
+        "improved the polls (docs/validation.md)",
+    )
     prior_governance: float = parameter(
         0.0,
         0.0,
@@ -458,7 +479,7 @@ class Parameters:
     )
     # --- event responses: measurable event sizes mapped to perception and credibility ---
     event_persistence: float = parameter(
-        0.9,
+        0.5,
         0.0,
         1.0,
         "1",
@@ -468,7 +489,7 @@ class Parameters:
         "estimated on the later poll waves of history episodes (docs/validation.md)",
     )
     tariff_perception: float = parameter(
-        0.5468,
+        0.7807,
         0.0,
         10.0,
         "attraction per (rate × trade share)",
@@ -496,7 +517,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md): 0",
     )
     threat_perception: float = parameter(
-        0.5468,
+        0.7807,
         0.0,
         5.0,
         "attraction per severity",
@@ -505,7 +526,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     threat_spillover: float = parameter(
-        0.5822,
+        0.4525,
         0.0,
         1.0,
         "1",
@@ -522,7 +543,7 @@ class Parameters:
         "events",
     )
     war_perception: float = parameter(
-        0.5572,
+        0.6326,
         0.0,
         2.0,
         "attraction",
@@ -547,7 +568,7 @@ class Parameters:
         "events",
     )
     leader_perception: float = parameter(
-        1.0343,
+        1.1416,
         0.0,
         2.0,
         "attraction per stance",
@@ -556,7 +577,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     leader_pivot: float = parameter(
-        0.3393,
+        0.3107,
         0.0,
         1.0,
         "freedom score",
@@ -566,7 +587,7 @@ class Parameters:
     )
     # --- observation: from the state to polls and the index (sim.model.observe) ---
     favourable_intercept: float = parameter(
-        -0.0264,
+        -0.0965,
         -5.0,
         5.0,
         "logit",
@@ -575,7 +596,7 @@ class Parameters:
         "fitted to Pew favourability 2019-2024 (docs/validation.md)",
     )
     favourable_slope: float = parameter(
-        1.3373,
+        1.3247,
         0.0,
         20.0,
         "logit per attraction unit",
@@ -601,7 +622,7 @@ class Parameters:
         "fitted by softpower calibrate --polls (docs/validation.md)",
     )
     score_weight_familiarity: float = parameter(
-        0.7031,
+        0.6643,
         0.0,
         2.0,
         "points per point",
@@ -610,7 +631,7 @@ class Parameters:
         "fitted to GSPI 2024 scores (docs/validation.md)",
     )
     score_weight_reputation: float = parameter(
-        0.1325,
+        0.2141,
         0.0,
         2.0,
         "points per point",

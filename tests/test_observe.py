@@ -99,3 +99,29 @@ def test_calibration_recovers_a_known_link_and_anchor_driver_on_a_synthetic_worl
     assert fit.values["favourable_slope"] == pytest.approx(2.0, abs=1e-3)
     assert fit.polls_in_sample < 0.01
     assert fit.polls_out_of_sample < 0.5
+
+
+def test_the_registry_defaults_are_the_documented_observation_fit():
+    """`softpower calibrate --polls ... --world core60 --folds 5 --seed 2024` (docs/validation.md)
+    gives the registry's defaults: this fails until they are updated after a model change."""
+    from sim.analysis.observation import load_polls
+    from sim.analysis.targets import load_target
+    from sim.params import REGISTRY
+    from sim.world.bundled import bundled_world
+    from sim.world.world import DATA_DIR
+
+    targets = DATA_DIR / "targets"
+    world = bundled_world("core60")
+    polls = [targets / "pew_us_favourability_2000_2017.csv"]
+    polls.append(targets / "pew_favourability_2002_2024.csv")
+    gspi = targets / "gspi_2024.csv"
+    fit = fit_observation(
+        load_polls(polls, world.iso3),
+        load_target(gspi, metric="gspi_score", known=world.iso3),
+        load_target(gspi, metric="gspi_rank", known=world.iso3),
+        world=world,
+        folds=5,
+        seed=2024,
+    )
+    for name, value in fit.values.items():
+        assert REGISTRY[name].default == pytest.approx(value, abs=1e-3), name

@@ -12,10 +12,11 @@ the registry's ranges on all episodes together (`fit_episodes`), with leave-one-
 folds and a bootstrap over countries within episodes (the plausible sets). An episode may hold
 several waves (the one just after the event, one and two years later): the later waves measure
 how much of a change lasts, and ``event_persistence`` (the share of an event's jump that moves
-the anchor) is chosen on a grid, the other responses fitted at each value. A leader change moves
-observer i by −L·stance·(freedom_i − pivot), a mix of the runs with pivot 0 and pivot 1:
-two columns with coefficients L·(1 − pivot) and L·pivot, both ≥ 0, so that the pivot stays in
-[0, 1]. A threat moves its targets by −T·severity and their allies and region by
+the anchor) is chosen on a grid by how well the responses fitted without a scenario predict it
+(leave-one-scenario-out); the other responses are then fitted on all episodes at that value.
+A leader change moves observer i by −L·stance·(freedom_i − pivot), a mix of the runs with
+pivot 0 and pivot 1: two columns with coefficients L·(1 − pivot) and L·pivot, both ≥ 0, so that
+the pivot stays in [0, 1]. A threat moves its targets by −T·severity and their allies and region by
 −T·spillover·severity, a mix of the runs with spillover 0 and 1: coefficients T·(1 − spillover)
 and T·spillover.
 
@@ -377,27 +378,52 @@ def _best(
     targets: Sequence[np.ndarray],
     common: Sequence[bool],
     rows: Sequence[int],
+    groups: Sequence[str],
     picks: Sequence[np.ndarray] | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Return the persistence and response solution with the least squared error on ``rows``
-    (countries ``picks`` of each row when resampled).
+    """Return the persistence and the response solution for ``rows`` (countries ``picks`` of
+    each row when resampled).
+
+    The persistence is the value of the grid whose responses, fitted without one scenario
+    (``groups[r]`` names row r's), predict that scenario best, summed over the scenarios
+    (leave-one-scenario-out); with a single scenario, the one that fits it best. The responses
+    are then fitted on all ``rows`` at that value.
     """
     if not designs:
         raise ValueError("no value of event_persistence to try")
-    best: tuple[float, float, np.ndarray] | None = None
-    for share, design in designs.items():
+
+    def data(design: Sequence[np.ndarray], subset: Sequence[int]):
         if picks is None:
-            blocks = [design[r] for r in rows]
-            ys = [targets[r] for r in rows]
+            return [design[rows[j]] for j in subset], [targets[rows[j]] for j in subset]
+        return (
+            [design[rows[j]][picks[j]] for j in subset],
+            [targets[rows[j]][picks[j]] for j in subset],
+        )
+
+    everything = list(range(len(rows)))
+    flags = [common[r] for r in rows]
+    names = list(dict.fromkeys(groups[r] for r in rows))
+    best: tuple[float, float] | None = None
+    for share, design in designs.items():
+        if len(names) < 2:
+            blocks, ys = data(design, everything)
+            error = _sse(blocks, ys, flags, _solve(blocks, ys, flags))
         else:
-            blocks = [design[r][p] for r, p in zip(rows, picks, strict=True)]
-            ys = [targets[r][p] for r, p in zip(rows, picks, strict=True)]
-        flags = [common[r] for r in rows]
-        theta = _solve(blocks, ys, flags)
-        sse = _sse(blocks, ys, flags, theta)
-        if best is None or sse < best[0] - 1e-9:
-            best = (sse, share, theta)
-    return best[1], best[2]  # type: ignore[index]
+            error = 0.0
+            for name in names:
+                train = [j for j in everything if groups[rows[j]] != name]
+                test = [j for j in everything if groups[rows[j]] == name]
+                theta = _solve(*data(design, train), [flags[j] for j in train])
+                error += _sse(*data(design, test), [flags[j] for j in test], theta)
+        if best is None or error < best[0] - 1e-9:
+            best = (error, share)
+    share = best[1]  # type: ignore[index]
+    blocks, ys = data(designs[share], everything)
+    return share, _solve(blocks, ys, flags)
+
+
+def _rounded(value: float) -> float:
+    return round(value, 4) + 0.0  # 4 decimals, and no -0.0
 
 
 def _values(theta: np.ndarray) -> dict[str, float]:
@@ -412,12 +438,12 @@ def _values(theta: np.ndarray) -> dict[str, float]:
     threat = min(threat, REGISTRY["threat_perception"].high)
     leader = min(leader, REGISTRY["leader_perception"].high)
     values = {
-        "war_perception": round(float(war), 4),
-        "threat_perception": round(float(threat), 4),
-        "threat_spillover": round(float(np.clip(spill, 0.0, 1.0)), 4),
-        "withdrawal_perception": round(float(withdrawal), 4),
-        "leader_perception": round(float(leader), 4),
-        "leader_pivot": round(float(np.clip(pivot, 0.0, 1.0)), 4),
+        "war_perception": _rounded(float(war)),
+        "threat_perception": _rounded(float(threat)),
+        "threat_spillover": _rounded(float(np.clip(spill, 0.0, 1.0))),
+        "withdrawal_perception": _rounded(float(withdrawal)),
+        "leader_perception": _rounded(float(leader)),
+        "leader_pivot": _rounded(float(np.clip(pivot, 0.0, 1.0))),
     }
     # No episode has a tariff on all goods: a 100 % tariff on all of a partner's trade is taken
     # as hostile as a threat of severity 1 (a stated rule, not an estimate).
@@ -442,7 +468,8 @@ def fit_episodes(
         bootstrap: Fits to countries resampled with replacement within each episode, for the
             plausible parameter sets of `EpisodeFit.write_ensemble`.
         persistence: Values of ``event_persistence`` tried; each fit (full, folds, bootstrap)
-            takes the one with the least squared error.
+            takes the one that predicts a scenario left out best (leave-one-scenario-out
+            within the fit's own data).
 
     """
     base = _base_parameters(base)
@@ -455,10 +482,11 @@ def fit_episodes(
     changes = [ep.change for ep in episodes]
     common = [ep.common_shock is not None for ep in episodes]
     everything = range(len(episodes))
-    share, theta = _best(designs, changes, common, everything)
+    names = [ep.scenario.name for ep in episodes]
+    share, theta = _best(designs, changes, common, everything, names)
     # Folds leave out a whole scenario (all its waves and targets).
     groups = list(dict.fromkeys(ep.scenario.name for ep in episodes))
-    fold_fits = {g: _best(designs, changes, common, _without(episodes, g)) for g in groups}
+    fold_fits = {g: _best(designs, changes, common, _without(episodes, g), names) for g in groups}
     fit_rows = []
     for e, ep in enumerate(episodes):
         out_share, out = fold_fits[ep.scenario.name]
@@ -485,14 +513,15 @@ def fit_episodes(
         "tariff_perception is set equal to threat_perception by a stated rule; "
         "aid_cut_perception has no episode (no aid cut in the history set) and keeps its "
         "stated default.",
-        f"event_persistence chosen on the grid {', '.join(f'{v:g}' for v in designs)} "
-        "(least squared error, the other responses fitted at each value).",
+        f"event_persistence chosen on the grid {', '.join(f'{v:g}' for v in designs)} by "
+        "leave-one-scenario-out error (the other responses fitted without the scenario at each "
+        "value), then the responses fitted on all episodes at that value.",
     ]
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     resampled = []
     for _ in range(bootstrap):
         picks = [rng.integers(0, len(ep.change), len(ep.change)) for ep in episodes]
-        share_b, theta_b = _best(designs, changes, common, everything, picks)
+        share_b, theta_b = _best(designs, changes, common, everything, names, picks)
         resampled.append({"event_persistence": share_b, **_values(theta_b)})
     return EpisodeFit(values, fit_rows, notes, folds, resampled, groups)
 

@@ -2,8 +2,9 @@
 
 `fit_observation` learns, from polls up to 2024 and the GSPI 2024 only:
 
-1. the reputation drivers of the anchor (``prior_values_distance``, ``prior_governance`` or
-   any registry parameters given), on a grid, by the poll fit of the step-0 world;
+1. the reputation drivers of the anchor (``prior_values_distance``, ``prior_governance``,
+   ``prior_common_rival`` or any registry parameters given), on a grid, by the poll fit of the
+   step-0 world;
 2. the link from attraction to the favourable share (``favourable_intercept``,
    ``favourable_slope``), by least squares on the logit of the polled shares;
 3. the curvature of familiarity and influence (``index_curvature``, on a grid) and the score
@@ -54,6 +55,7 @@ CALIBRATION_YEARS: tuple[int, int] = (2019, 2024)
 DEFAULT_GRID: dict[str, tuple[float, ...]] = {
     "prior_values_distance": (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5),
     "prior_governance": (0.0, 0.25, 0.5, 1.0),
+    "prior_common_rival": (0.0, 0.25, 0.5, 1.0),
 }
 
 #: Grid of ``index_curvature``.

@@ -136,8 +136,9 @@ class SoftPowerModel(mesa.Model):
             [structure.AID_STRATEGIES.index(w.aid_strategy.get(c, "need")) for c in w.iso3]
         )
         self.same_region = w.same_region()
-        #: (values distance (observer, actor), governance (actor,)): reputation drivers.
-        self._values = (np.abs(w.freedom[:, None] - w.freedom[None, :]), w.governance)
+        #: (values gap freedom_i − freedom_k (observer, actor), governance (actor,)): reputation
+        #: drivers of the anchor (`structure.anchor`).
+        self._values = (w.freedom[:, None] - w.freedom[None, :], w.governance)
         self.need = w.need()
         self.audience_weight = exposure.audience_weights(w.median_age, p)
         self.reach = exposure.audience_reach(w.internet, p)

@@ -22,14 +22,18 @@ def anchor(
     same_region: np.ndarray,
     trade: np.ndarray,
     params: Parameters,
-    values_distance: np.ndarray | None = None,
+    values_gap: np.ndarray | None = None,
     governance: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return the structural perception p⁰ (observer, audience, actor, channel) in [-1, 1].
 
     p⁰[i,·,k,·] = clip(prior_alliance·alliance − prior_rivalry·rivalry + prior_region·region +
-    prior_trade·(trade + tradeᵀ)/2 − prior_values_distance·|freedom_i − freedom_k| +
-    prior_governance·governance_k, −1, 1), the same for every audience and channel; 1 for self.
+    prior_trade·(trade + tradeᵀ)/2 + prior_common_rival·[i and k share a rival] −
+    prior_values_distance·d_ik + prior_governance·governance_k,
+    −1, 1), the same for every audience and channel; 1 for self. The values distance d_ik is
+    |freedom_i − freedom_k| where observer i is the freer, and (1 − prior_values_asymmetry) of
+    it where the actor is: at asymmetry 1 a public holds only an actor's lesser freedom against
+    it, not its greater freedom.
 
     Args:
         alliance: (nation, nation) 0/1.
@@ -37,7 +41,7 @@ def anchor(
         same_region: (nation, nation) 0/1.
         trade: (nation, nation) trade ties (taxed).
         params: The run's parameters.
-        values_distance: (observer, actor) |freedom_i − freedom_k| in [0, 1], or None.
+        values_gap: (observer, actor) freedom_i − freedom_k in [-1, 1], or None.
         governance: (actor,) governance quality in about [-1, 1], or None.
 
     """
@@ -50,8 +54,14 @@ def anchor(
         + p.prior_region * same_region
         + p.prior_trade * mean_trade
     )
-    if values_distance is not None and p.prior_values_distance:
-        base = base - p.prior_values_distance * values_distance
+    if p.prior_common_rival:
+        # the enemy of my enemy: an actor that shares a rival with the observer
+        base = base + p.prior_common_rival * np.minimum(rivalry @ rivalry, 1.0)
+    if values_gap is not None and p.prior_values_distance:
+        distance = np.maximum(values_gap, 0.0)
+        if p.prior_values_asymmetry < 1.0:
+            distance = distance + (1.0 - p.prior_values_asymmetry) * np.maximum(-values_gap, 0.0)
+        base = base - p.prior_values_distance * distance
     if governance is not None and p.prior_governance:
         base = base + p.prior_governance * governance[None, :]
     base = np.clip(base, -1.0, 1.0)
