@@ -507,8 +507,9 @@ def _calibrate_observation(target, names, more_names, polls, folds, seed, out, w
 @_world_option
 def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None:
     """The out-of-sample test: SCENARIO's predicted spring-2025 change of US and China
-    favourability per surveyed country, and its index change over 2025, against the published
-    ones (test data in sim/data/targets/test_2025/) and naive predictors.
+    favourability per surveyed country against the published one, and the starting world's
+    ranks against the GSPI 2025 (fielded in late 2024), each with naive predictors (test data
+    in sim/data/targets/test_2025/).
     """
     from sim.analysis.episodes import forecast_2025_from_targets
     from sim.params import load_parameter_file

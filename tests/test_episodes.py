@@ -118,5 +118,9 @@ def test_the_2025_test_command_compares_with_the_published_changes():
     # the naive baseline is computed from the published changes (test data, never an input)
     rows = [line.split("|") for line in lines if line.startswith(("| KEN", "| NGA"))]
     published = np.concatenate([published, [float(cells[5]) for cells in rows]])
+    # the index published in Feb 2025 tests the starting world, and says so
+    assert "fieldwork of Sept-Nov 2024" in done.stdout
+    rho = next(line for line in lines if line.startswith("| model at the start (2025-Q1) |"))
+    assert -1.0 <= float(rho.split("|")[2]) <= 1.0
     no_change = next(line for line in lines if line.startswith("| no change"))
     assert float(no_change.split("|")[2]) == pytest.approx(np.sqrt(np.mean(published**2)), abs=0.05)

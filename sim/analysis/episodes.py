@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import scipy.optimize
 
-from sim.analysis.agreement import rmse
+from sim.analysis.agreement import rmse, spearman
 from sim.errors import DataError
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
@@ -536,10 +536,23 @@ def _centred(values: np.ndarray, centre: bool) -> np.ndarray:
 
 @dataclass
 class Forecast:
-    """The 2025 out-of-sample test: predicted against published spring-2025 changes."""
+    """The 2025 out-of-sample test: predicted against published spring-2025 changes.
+
+    Attributes:
+        rows: Per surveyed pair: the 2024 and 2025 published shares, the published and the
+            model's change, and the 2017 change of the pair (a naive predictor).
+        index: Per nation with a published 2025 score: the 2024 and 2025 scores, the model's
+            score at the start (2025-Q1) and its change over 2025.
+        ranks: The GSPI 2025 ranks against the model's ranks at the start and against the GSPI
+            2024 ranks carried forward (Spearman ρ): ``n`` and ``model`` over the world's ranked
+            nations; ``n_persistence``, ``persistence`` and ``model_on_persistence`` over those
+            ranked in both years.
+
+    """
 
     rows: list[dict[str, object]]
     index: list[dict[str, object]]
+    ranks: dict[str, float] = field(default_factory=dict)
 
     def to_text(self) -> str:
         """Markdown tables: per country, and the summary against naive predictors."""
@@ -570,14 +583,32 @@ class Forecast:
             f"| model on those pairs | {rmse(model[has] - pub[has]):.1f} | "
             f"{np.mean(np.sign(model[has]) == np.sign(pub[has])):.0%} |",
             "",
-            "| nation | GSPI 2024 | GSPI 2025 | published change | model change over 2025 |",
+            "The GSPI 2025 was published on 20 Feb 2025 from fieldwork of Sept-Nov 2024: it "
+            "measures the world at the model's start, not the 2025 events (those await the "
+            "GSPI 2026, not in this repository). It tests the starting world, fitted to the "
+            "GSPI 2024:",
+            "",
+            "| nation | GSPI 2024 | GSPI 2025 | model at the start (2025-Q1) | "
+            "model change over 2025 |",
             "|---|---:|---:|---:|---:|",
         ]
         for r in self.index:
+            before = f"{r['before']:.1f}" if not math.isnan(r["before"]) else "—"
             lines.append(
-                f"| {r['iso3']} | {r['before']:.1f} | {r['after']:.1f} | "
-                f"{r['after'] - r['before']:+.1f} | {r['model']:+.1f} |"
+                f"| {r['iso3']} | {before} | {r['after']:.1f} | {r['start']:.1f} | "
+                f"{r['model']:+.1f} |"
             )
+        if self.ranks:
+            lines += [
+                "",
+                f"| GSPI 2025 ranks ({self.ranks['n']:.0f} nations of the world) | Spearman ρ |",
+                "|---|---:|",
+                f"| model at the start (2025-Q1) | {self.ranks['model']:.3f} |",
+                f"| GSPI 2024 ranks carried forward (the {self.ranks['n_persistence']:.0f} "
+                f"nations ranked in both) | {self.ranks['persistence']:.3f} |",
+                f"| model on those {self.ranks['n_persistence']:.0f} nations | "
+                f"{self.ranks['model_on_persistence']:.3f} |",
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -591,6 +622,8 @@ def forecast_2025(
     params: Parameters | None = None,
     seed: int = 1,
     step: int = 1,
+    ranks_before: Mapping[str, float] | None = None,
+    ranks_after: Mapping[str, float] | None = None,
 ) -> Forecast:
     """Predict the spring-2025 change per surveyed country and the index shift over 2025.
 
@@ -599,10 +632,13 @@ def forecast_2025(
         polls: Calibration polls (2024 and earlier) by (observer, target, year).
         tests: Published 2025 values (test data) by (observer, target, year).
         index_before: GSPI 2024 scores by nation.
-        index_after: GSPI 2025 scores by nation (test data).
+        index_after: GSPI 2025 scores by nation (test data; fieldwork of late 2024).
         params: The parameters to test (the registry defaults when None).
         seed: Seed of both runs.
         step: Quarter of the spring wave (1 = 2025-Q2).
+        ranks_before: GSPI 2024 ranks by nation (the persistence baseline of the rank test).
+        ranks_after: GSPI 2025 ranks by nation (test data), against the model's ranks at the
+            start.
 
     """
     params = params or Parameters()
@@ -630,19 +666,35 @@ def forecast_2025(
     world = bundled_world(scenario.world)
     plan = scenario.plan(world).with_steps(4)
     run = SoftPowerModel(world, plan, params, rng=seed).run()
+    score = run.recorder.score
     index = [
         {
             "iso3": c,
-            "before": index_before[c],
+            "before": index_before.get(c, math.nan),
             "after": index_after[c],
-            "model": float(
-                run.recorder.score[4, iso3.index(c)] - run.recorder.score[0, iso3.index(c)]
-            ),
+            "start": float(score[0, iso3.index(c)]),
+            "model": float(score[4, iso3.index(c)] - score[0, iso3.index(c)]),
         }
-        for c in ("USA", "CHN")
-        if c in index_before and c in index_after
+        for c in sorted(index_after, key=lambda c: -index_after[c])
+        if c in iso3
     ]
-    return Forecast(rows, index)
+    ranks: dict[str, float] = {}
+    if ranks_after:
+        known = [c for c in ranks_after if c in iso3]
+        # a higher score is a better (lower) rank
+        ranks["model"] = spearman(
+            [-score[0, iso3.index(c)] for c in known], [ranks_after[c] for c in known]
+        )
+        ranks["n"] = len(known)
+        both = [c for c in known if ranks_before and c in ranks_before]
+        ranks["persistence"] = spearman(
+            [ranks_before[c] for c in both], [ranks_after[c] for c in both]
+        )
+        ranks["model_on_persistence"] = spearman(
+            [-score[0, iso3.index(c)] for c in both], [ranks_after[c] for c in both]
+        )
+        ranks["n_persistence"] = len(both)
+    return Forecast(rows, index, ranks)
 
 
 def forecast_2025_from_targets(
@@ -667,11 +719,11 @@ def forecast_2025_from_targets(
         _index_scores(targets / "test_2025" / "gspi_2025.csv"),
         params=params,
         seed=seed,
+        ranks_before=_index_scores(targets / "gspi_2024.csv", "gspi_rank"),
+        ranks_after=_index_scores(targets / "test_2025" / "gspi_2025.csv", "gspi_rank"),
     )
 
 
-def _index_scores(path: Path) -> dict[str, float]:
+def _index_scores(path: Path, metric: str = "gspi_score") -> dict[str, float]:
     with path.open(newline="", encoding="utf-8") as fh:
-        return {
-            r["iso3"]: float(r["value"]) for r in csv.DictReader(fh) if r["metric"] == "gspi_score"
-        }
+        return {r["iso3"]: float(r["value"]) for r in csv.DictReader(fh) if r["metric"] == metric}
