@@ -625,7 +625,7 @@ def forecast_2025(
     ranks_before: Mapping[str, float] | None = None,
     ranks_after: Mapping[str, float] | None = None,
 ) -> Forecast:
-    """Predict the spring-2025 change per surveyed country and the index shift over 2025.
+    """Predict the spring-2025 change per surveyed country; score the starting world on the index.
 
     Args:
         scenario: The 2025 scenario (e.g. ``scenarios/soft_power_divide.yaml``).
