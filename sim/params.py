@@ -729,6 +729,7 @@ KEY_PARAMETERS: tuple[str, ...] = (
     "credibility_loss",
     "credibility_recovery",
     "familiarity_memory",
+    "event_persistence",
 )
 
 
