@@ -274,12 +274,18 @@ class SoftPowerModel(mesa.Model):
 
     def _update_structure(self) -> None:
         """Recompute the anchor and the credibility target from the ties in force."""
+        self._update_anchor()
+        self.credibility_target = structure.credibility_target(
+            self.alliance, self.rivalry, self.parameters
+        )
+
+    def _update_anchor(self) -> None:
+        """Recompute the structural anchor from the ties in force (the standing stays)."""
         p = self.parameters
         self.anchor = structure.anchor(
             self.alliance, self.rivalry, self.same_region, self.trade, p, *self._values
         )
         self._anchor_in_force = None
-        self.credibility_target = structure.credibility_target(self.alliance, self.rivalry, p)
 
     def _inputs(self) -> dynamics.Inputs:
         self._refresh()
@@ -308,15 +314,7 @@ class SoftPowerModel(mesa.Model):
         e = self.parameters.tariff_elasticity
         self.imports = self.untaxed_imports / (1.0 + e * self.tariff)
         self.trade = self.untaxed_trade / (1.0 + e * (self.tariff + self.tariff.T) / 2.0)
-        self.anchor = structure.anchor(
-            self.alliance,
-            self.rivalry,
-            self.same_region,
-            self.trade,
-            self.parameters,
-            *self._values,
-        )
-        self._anchor_in_force = None
+        self._update_anchor()
         self._mark_network_dirty()
 
     def set_tariff(
