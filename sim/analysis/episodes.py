@@ -45,6 +45,7 @@ import numpy as np
 import scipy.optimize
 
 from sim.analysis.agreement import rmse, spearman
+from sim.analysis.observation import CALIBRATION_YEARS
 from sim.errors import DataError
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
@@ -151,7 +152,7 @@ def load_episodes(
     with path.open(newline="", encoding="utf-8") as fh:
         for line, r in enumerate(csv.DictReader(fh), start=2):
             before, after = int(r["before_year"]), int(r["after_year"])
-            if after > 2024:
+            if after > CALIBRATION_YEARS[1]:
                 raise DataError(
                     f"a wave of {after}",
                     file=str(path),
@@ -183,20 +184,6 @@ def load_episodes(
                 )
             )
     return episodes
-
-
-def _favourable(
-    scenario: Scenario, params: Parameters, step: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Return (favourable with the scenario's events, without any, iso3) at ``step``.
-
-    Both runs start from the scenario's world with the same seed (common random numbers).
-    """
-    world = bundled_world(scenario.world)
-    plan = scenario.plan(world).with_steps(step)
-    with_events = SoftPowerModel(world, plan, params, rng=seed).run()
-    without = SoftPowerModel(world, replace(plan, events=()), params, rng=seed).run()
-    return with_events.favourable(), without.favourable(), list(world.iso3)
 
 
 def _favourable_at(
@@ -642,7 +629,10 @@ def forecast_2025(
 
     """
     params = params or Parameters()
-    fav, plain, iso3 = _favourable(scenario, params, step, seed)
+    # both runs start from the scenario's world with the same seed (common random numbers)
+    fav = _favourable_at(scenario, params, [step], seed)[step]
+    plain = _favourable_at(scenario, params, [step], seed, events=False)[step]
+    iso3 = list(bundled_world(scenario.world).iso3)
     rows = []
     for (obs, tgt, year), after in sorted(tests.items()):
         if year != 2025 or obs not in iso3 or (obs, tgt, 2024) not in polls:

@@ -122,7 +122,7 @@ def load_polls(
                     raise DataError(
                         "year or favourable_pct is not a number", file=str(path), line=line
                     ) from None
-                if year > 2024:
+                if year > CALIBRATION_YEARS[1]:
                     raise DataError(
                         f"a poll of {year}",
                         file=str(path),
