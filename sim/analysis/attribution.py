@@ -577,7 +577,7 @@ def attribute(
 
     """
     global _JOB
-    from sim.world.bundled import bundled_world
+    from sim.world.bundled import bundled_world, check_nations
 
     started = time.perf_counter()
     world = world if world is not None else bundled_world()
@@ -590,14 +590,7 @@ def attribute(
             expected=f"a step from 1 to {plan.steps}",
         )
     targets = tuple(dict.fromkeys(str(t).upper() for t in targets))
-    for code in targets:
-        if code not in world.iso3:
-            raise SoftPowerError(
-                f"unknown nation {code!r}",
-                key="--nations",
-                expected="ISO3 codes of the world's nations",
-                suggestion=suggest(code, world.iso3),
-            )
+    check_nations(targets, world, key="--nations", expected="ISO3 codes of the world's nations")
     if not seeds:
         raise SoftPowerError("no seed", key="--replications", expected="at least one seed")
     grouped = components_of(scenario, plan, by)

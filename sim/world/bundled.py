@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import SoftPowerError, WorldError, suggest
@@ -12,6 +13,7 @@ __all__ = [
     "RUN_TARGETS",
     "WORLDS",
     "bundled_world",
+    "check_nations",
     "loaded_name",
     "run_targets",
     "world_name",
@@ -107,14 +109,28 @@ def run_targets(option: str | None, world: World) -> tuple[str, ...] | None:
     if option.strip().lower() == "all":
         return None
     codes = tuple(dict.fromkeys(c.strip().upper() for c in option.split(",") if c.strip()))
+    check_nations(
+        codes,
+        world,
+        key="--targets",
+        expected="comma-separated ISO3 codes of the world's nations, or all",
+    )
+    if not codes:
+        raise SoftPowerError("no nation", key="--targets", expected="e.g. USA,CHN, or all")
+    return codes
+
+
+def check_nations(codes: Sequence[str], world: World, *, key: str, expected: str) -> None:
+    """Raise a one-line error for the first code that is not a nation of ``world``.
+
+    Raises:
+        SoftPowerError: ``unknown nation``, with ``key``, ``expected`` and the closest code.
+    """
     for code in codes:
         if code not in world.iso3:
             raise SoftPowerError(
                 f"unknown nation {code!r}",
-                key="--targets",
-                expected="comma-separated ISO3 codes of the world's nations, or all",
+                key=key,
+                expected=expected,
                 suggestion=suggest(code, world.iso3),
             )
-    if not codes:
-        raise SoftPowerError("no nation", key="--targets", expected="e.g. USA,CHN, or all")
-    return codes
