@@ -33,6 +33,7 @@ SOURCED = {
     "targets/pew_favourability_2002_2024.csv": "source",
     "targets/pew_us_favourability_2000_2017.csv": "source",
     "targets/episodes.csv": "source",
+    "opinion/panel.csv": "source_url",
     "targets/test_2025/gspi_2025.csv": "source_url",
     "targets/test_2025/pew_favourability_2025.csv": "source",
     "aid_strategies.csv": "source",

@@ -2,12 +2,13 @@
 
 Modules: `world` (`World`, the data folder, capacity indicators), `loader` (reading the CSV files
 of ``sim/data``), `synthetic` (seeded random worlds), `bundled` (the bundled worlds by name,
-``core60`` and ``un193``, each loaded once) and `csvfile` (the CSV reader with line-numbered
-errors).
+``core60`` and ``un193``, each loaded once), `opinion` (the panel of past opinion polls, a
+validation target) and `csvfile` (the CSV reader with line-numbered errors).
 """
 
 from sim.world.bundled import DEFAULT_WORLD, WORLDS, bundled_world, loaded_name, world_name
 from sim.world.loader import capacity_index, load_world
+from sim.world.opinion import OpinionPanel, load_panel
 from sim.world.synthetic import synthetic_world
 from sim.world.world import (
     AID_STRATEGIES,
@@ -30,9 +31,11 @@ __all__ = [
     "START_DATA_YEAR",
     "WORLDS",
     "ImputationFlag",
+    "OpinionPanel",
     "World",
     "bundled_world",
     "capacity_index",
+    "load_panel",
     "load_world",
     "loaded_name",
     "synthetic_world",
