@@ -1,5 +1,5 @@
-"""The ``softpower`` command: run, batch, summarize, report, validate, calibrate, attribute,
-discover, app, scenarios.
+"""The ``softpower`` command: run, batch, summarize, report, validate, calibrate, backtest,
+attribute, discover, app, scenarios.
 
 Bad input (any `SoftPowerError` or a bad argument) prints one line on stderr and exits with 2.
 """
@@ -518,6 +518,23 @@ def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None
     params = load_parameter_file(params_file) if params_file else None
     result = forecast_2025_from_targets(load_scenario(scenario, world), params=params, seed=seed)
     click.echo(result.to_text())
+
+
+@cli.command("backtest")
+@click.option("--until", type=click.IntRange(2002, 2024), required=True, help="Last year fitted.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--scenario", type=click.Path(path_type=Path), help="History from --until + 1.")
+@_world_option
+def backtest_cmd(until: int, out: Path, scenario: Path | None, world: str | None) -> None:
+    """Fit the assimilated start on the opinion panel up to --until and predict every later wave
+    up to 2024 (writes DIR/backtest.csv, predictions.csv, parameters.yaml).
+    """
+    from sim.analysis.backtest import backtest, write_backtest
+
+    out = _out_dir(out)
+    result = backtest(until, world=world, scenario=scenario)
+    click.echo(result.to_text())
+    click.echo("wrote " + ", ".join(str(p) for p in write_backtest(result, out)))
 
 
 @cli.command("report")

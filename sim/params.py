@@ -382,6 +382,46 @@ class Parameters:
         "frozen-input quarters run before step 0 to reach the 2024/25 state",
         "initial",
     )
+    # --- the assimilated start: past polls as the starting state (sim.model.assimilation) ---
+    opinion_start: int = parameter(
+        1, 0, 1, "switch", "start surveyed pairs from their polls (1) or structure (0)", "initial"
+    )
+    opinion_persistence: float = parameter(
+        0.95,
+        0.0,
+        1.0,
+        "1/year",
+        "share of a pair's deviation from its long-run opinion left after a year (the slow pull)",
+        "initial",
+        "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
+    )
+    opinion_drift: float = parameter(
+        0.01,
+        0.0,
+        2.0,
+        "logit²/year",
+        "variance of the yearly change of a pair's latent opinion",
+        "initial",
+        "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
+    )
+    opinion_noise: float = parameter(
+        0.01,
+        0.001,
+        1.0,
+        "logit²",
+        "variance of one survey's measurement of the latent opinion (sampling and house effects)",
+        "initial",
+        "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
+    )
+    opinion_pooling: float = parameter(
+        100.0,
+        0.0,
+        100.0,
+        "observations",
+        "polls' worth of the structural prior in a pair's long-run opinion (partial pooling)",
+        "initial",
+        "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
+    )
     # --- nation decisions ---
     decision_rate: float = parameter(
         0.25,
@@ -479,7 +519,7 @@ class Parameters:
     )
     # --- event responses: measurable event sizes mapped to perception and credibility ---
     event_persistence: float = parameter(
-        0.5,
+        0.6,
         0.0,
         1.0,
         "1",
@@ -489,7 +529,7 @@ class Parameters:
         "estimated on the later poll waves of history episodes (docs/validation.md)",
     )
     tariff_perception: float = parameter(
-        0.7807,
+        0.7233,
         0.0,
         10.0,
         "attraction per (rate × trade share)",
@@ -517,7 +557,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md): 0",
     )
     threat_perception: float = parameter(
-        0.7807,
+        0.7233,
         0.0,
         5.0,
         "attraction per severity",
@@ -526,7 +566,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     threat_spillover: float = parameter(
-        0.4525,
+        0.5231,
         0.0,
         1.0,
         "1",
@@ -543,7 +583,7 @@ class Parameters:
         "events",
     )
     war_perception: float = parameter(
-        0.6326,
+        0.6141,
         0.0,
         2.0,
         "attraction",
@@ -568,7 +608,7 @@ class Parameters:
         "events",
     )
     leader_perception: float = parameter(
-        1.1416,
+        1.0771,
         0.0,
         2.0,
         "attraction per stance",
@@ -577,7 +617,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     leader_pivot: float = parameter(
-        0.3107,
+        0.2895,
         0.0,
         1.0,
         "freedom score",
@@ -622,7 +662,7 @@ class Parameters:
         "fitted by softpower calibrate --polls (docs/validation.md)",
     )
     score_weight_familiarity: float = parameter(
-        0.6643,
+        0.5793,
         0.0,
         2.0,
         "points per point",
@@ -631,7 +671,7 @@ class Parameters:
         "fitted to GSPI 2024 scores (docs/validation.md)",
     )
     score_weight_reputation: float = parameter(
-        0.2141,
+        0.3776,
         0.0,
         2.0,
         "points per point",

@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model import observe
+from sim.model import SoftPowerModel, observe
 from sim.params import Parameters
+from sim.scenario import load_scenario
+from sim.world import bundled_world
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -194,7 +196,20 @@ def test_polls_hold_the_favourable_share_of_every_pair_as_the_link_of_attraction
         assert 0.0 < float(poll["favourable"]) < 100.0
     values = np.array([float(r["value"]) for r in perception])
     shares = np.array([float(r["favourable"]) for r in polls])
-    np.testing.assert_allclose(shares, observe.favourable(values, params), rtol=1e-8)
+    # the link of attraction plus the assimilated start's logit offset of each pair at its step
+    model = SoftPowerModel(bundled_world("core60"), load_scenario(BASELINE, "core60"), rng=5)
+    index = {code: i for i, code in enumerate(model.iso3)}
+    offset = np.array(
+        [
+            np.broadcast_to(model.opinion_offset_at(int(r["step"])), (model.n, model.n))[
+                index[r["observer"]], index[r["target"]]
+            ]
+            for r in polls
+        ]
+    )
+    np.testing.assert_allclose(shares, observe.favourable(values, params, offset), rtol=1e-8)
+    # pairs never surveyed keep the structural link; surveyed ones start from their polls
+    assert (offset == 0).any() and (offset != 0).any()
 
 
 def test_soft_power_carries_familiarity_and_reputation_in_range(runs):

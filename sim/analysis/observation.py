@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +34,10 @@ from sim.analysis.agreement import rmse, spearman
 from sim.analysis.baselines import index_baselines
 from sim.analysis.targets import Target
 from sim.errors import DataError, suggest
-from sim.model import observe
+from sim.model import assimilation, observe
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
+from sim.world.opinion import bundled_panel
 from sim.world.world import World
 
 __all__ = [
@@ -173,19 +174,34 @@ class _State:
     stock: np.ndarray
     presence: np.ndarray
     population: np.ndarray
+    #: The assimilated start's latent opinion for a link (None: structure alone).
+    start: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def _state(world: World, params: Parameters, seed: int) -> _State:
     m = SoftPowerModel(world, parameters=params, rng=seed)
+    start = None
+    if params.opinion_start:
+        rows = assimilation.panel_rows(bundled_panel(), world.iso3, CALIBRATION_YEARS[1])
+        settings = assimilation.settings_of(params)
+        year, quarter = m.plan.start
+
+        def start(prior: np.ndarray) -> np.ndarray:
+            when = year + (quarter - 1) / 4.0
+            return assimilation.start_from_rows(prior, rows, when, settings).mean
+
     return _State(
-        m.attraction(), m.familiarity_stock.copy(), m.diplomatic_presence(), world.population
+        m.attraction(), m.familiarity_stock.copy(), m.diplomatic_presence(), world.population, start
     )
 
 
 def _components(
     state: _State, b0: float, b1: float, curvature: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    fav = observe.link(state.attraction, b0, b1)
+    if state.start is None:
+        fav = observe.link(state.attraction, b0, b1)
+    else:  # reputation from the assimilated start over this link's structural prior
+        fav = assimilation.share(state.start(b0 + b1 * state.attraction))
     weight = np.broadcast_to(state.population[:, None], fav.shape).copy()
     np.fill_diagonal(weight, 0.0)
     reputation = (weight * fav).sum(axis=0) / weight.sum(axis=0)

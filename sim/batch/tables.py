@@ -118,8 +118,18 @@ def run_tables(
         np.concatenate([rec.attraction[i][obs, tgt] for i, _ in slots]) if slots else np.zeros(0)
     )
     tables["perception"] = pa.table({**pairs, "value": value})
-    # Favourable shares are the observation link of the same attraction (`observe.favourable`).
-    tables["polls"] = pa.table({**pairs, "favourable": observe.favourable(value, model.parameters)})
+    # Favourable shares are the observation link of the same attraction (`observe.favourable`),
+    # with the assimilated start's offset at each step (`SoftPowerModel.opinion_offset_at`).
+    offset = (
+        np.concatenate(
+            [np.broadcast_to(model.opinion_offset_at(s), (n, n))[obs, tgt] for _, s in slots]
+        )
+        if slots
+        else np.zeros(0)
+    )
+    tables["polls"] = pa.table(
+        {**pairs, "favourable": observe.favourable(value, model.parameters, offset)}
+    )
 
     t, a = len(rec.targets), len(AUDIENCES)
     block = n * a * t  # rows per recorded step: target, then audience, then observer
@@ -186,6 +196,7 @@ def write_run(
         "package_version": __version__,
         "parameters": model.parameters.to_dict(),
         "data_flags": len(model.world.flags),
+        "opinion_start": model.opinion_sources(),
         "wall_time_seconds": round(wall_time, 4),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -6,6 +6,7 @@ The model owns the numpy arrays; `Nation` agents are views that make decisions.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Protocol
 
@@ -13,12 +14,13 @@ import mesa
 import numpy as np
 
 from sim.axes import AUDIENCES, CHANNELS
-from sim.model import dynamics, effects, exposure, metrics, observe, structure
+from sim.model import assimilation, dynamics, effects, exposure, metrics, observe, structure
 from sim.model.nation import DecisionContext, Nation
 from sim.model.plan import Plan
 from sim.model.record import Recorder
 from sim.params import Parameters
 from sim.world.bundled import bundled_world
+from sim.world.opinion import PANEL_FILE, bundled_panel
 from sim.world.world import INITIATIVE_LEADERS, World
 
 __all__ = ["Plannable", "SoftPowerModel", "StepPastEndError"]
@@ -63,6 +65,12 @@ def _spin_up(model: SoftPowerModel) -> tuple[np.ndarray, np.ndarray]:
         del _SPIN_UP_CACHE[next(iter(_SPIN_UP_CACHE))]
     _SPIN_UP_CACHE[key] = (weakref.ref(model.world), state.perception, state.credibility)
     return state.perception.copy(), state.credibility.copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _panel_rows(iso3: tuple[str, ...], until: int) -> assimilation.PanelRows:
+    """The bundled panel's rows between nations of a world up to fieldwork year ``until``."""
+    return assimilation.panel_rows(bundled_panel(), iso3, until)
 
 
 class SoftPowerModel(mesa.Model):
@@ -171,6 +179,11 @@ class SoftPowerModel(mesa.Model):
 
         self.current_attraction = self.attraction()
         self.current_elite_perception = self.elite_perception()
+        #: The assimilated start (`sim.model.assimilation`): each surveyed pair's latent opinion
+        #: from its polls before the start, or None (structure alone).
+        self.opinion = self._assimilate()
+        #: (observer, actor) logit offset of the favourable shares from the structural link now.
+        self.opinion_offset = self.opinion_offset_at(0)
         # --- observation: the familiarity stock starts at today's attention; the best nation at
         # the start sets the 0-100 scale of familiarity and influence for the whole run ---
         self.familiarity_stock = self.salience().mean(axis=0)
@@ -181,6 +194,49 @@ class SoftPowerModel(mesa.Model):
         self.random_draws = effects.draw_random(plan.events, plan.steps, self.rng)
         self.recorder = Recorder(self, record_every=record_every)
         self.recorder.record(0)
+
+    def _assimilate(self) -> assimilation.OpinionStart | None:
+        p = self.parameters
+        if not p.opinion_start:
+            return None
+        year, quarter = self.plan.start
+        rows = _panel_rows(self.iso3, year - 1)
+        if not len(rows.year):
+            return None
+        prior = p.favourable_intercept + p.favourable_slope * self.current_attraction
+        start = year + (quarter - 1) / 4.0
+        return assimilation.start_from_rows(prior, rows, start, assimilation.settings_of(p))
+
+    def opinion_sources(self) -> dict[str, object]:
+        """Say which pairs started from which polls: the panel file, the last fieldwork year
+        read, and per pair ``OBSERVER>ACTOR`` the survey families and years used.
+        """
+        year, quarter = self.plan.start
+        if self.opinion is None:
+            return {"from": "structure alone (opinion_start 0 or no poll of these nations)"}
+        rows = _panel_rows(self.iso3, year - 1)
+        used = rows.year + assimilation.FIELDWORK <= year + (quarter - 1) / 4.0
+        pairs: dict[str, dict[str, list[int]]] = {}
+        for i, k, f, y in zip(
+            rows.observer[used], rows.actor[used], rows.family[used], rows.year[used], strict=True
+        ):
+            pair = pairs.setdefault(f"{self.iso3[i]}>{self.iso3[k]}", {})
+            pair.setdefault(str(f), []).append(int(y))
+        return {
+            "from": str(PANEL_FILE.relative_to(PANEL_FILE.parents[3])),
+            "fieldwork_until": int(rows.year[used].max()) if used.any() else None,
+            "pairs": len(pairs),
+            "observations": int(used.sum()),
+            "by_pair": {p: {f: sorted(y) for f, y in v.items()} for p, v in sorted(pairs.items())},
+        }
+
+    def opinion_offset_at(self, step: int) -> np.ndarray | float:
+        """Return the (observer, actor) logit offset of favourable shares at ``step`` (0 when
+        the run starts from structure alone).
+        """
+        if self.opinion is None:
+            return 0.0
+        return self.opinion.offset_at(step / 4.0)
 
     # ------------------------------------------------------------------ derived arrays
     @property
@@ -533,7 +589,7 @@ class SoftPowerModel(mesa.Model):
     def favourable(self, attraction: np.ndarray | None = None) -> np.ndarray:
         """Return (observer, actor) predicted favourable shares, 0-100 (`observe.favourable`)."""
         a = self.attraction() if attraction is None else attraction
-        return observe.favourable(a, self.parameters)
+        return observe.favourable(a, self.parameters, self.opinion_offset)
 
     def diplomatic_presence(self) -> np.ndarray:
         """Return (actor,) the mean diplomacy signal that reaches the other nations."""
@@ -597,6 +653,7 @@ class SoftPowerModel(mesa.Model):
         )
         self.good[:] = 0.0
         self.bad[:] = 0.0
+        self.opinion_offset = self.opinion_offset_at(self.steps)
         self.recorder.record(self.steps)
         if self.steps >= self.horizon:
             self.running = False

@@ -33,15 +33,20 @@ __all__ = [
 _DIPLOMACY = CHANNELS.index("diplomacy")
 
 
-def favourable(attraction: np.ndarray, params: Parameters) -> np.ndarray:
+def favourable(
+    attraction: np.ndarray, params: Parameters, offset: np.ndarray | float = 0.0
+) -> np.ndarray:
     """Return the predicted favourable share (0–100) of each observer for each actor.
 
-    ``100 / (1 + exp(−(favourable_intercept + favourable_slope · a)))``: monotone in attraction,
-    and attraction 0 maps to the midpoint ``100 / (1 + exp(−favourable_intercept))``.
+    ``100 / (1 + exp(−(favourable_intercept + favourable_slope · a + offset)))``: monotone in
+    attraction, and attraction 0 maps to the midpoint ``100 / (1 + exp(−favourable_intercept))``
+    where the offset is 0.
 
     Args:
         attraction: (observer, actor) attraction in [-1, 1].
         params: The run's parameters.
+        offset: (observer, actor) logit offset of the assimilated start
+            (`sim.model.assimilation.OpinionStart.offset_at`), or 0 for structure alone.
 
     Returns:
         (observer, actor) shares in (0, 100).
@@ -54,7 +59,10 @@ def favourable(attraction: np.ndarray, params: Parameters) -> np.ndarray:
         50.0
 
     """
-    return link(attraction, params.favourable_intercept, params.favourable_slope)
+    if np.ndim(offset) == 0 and offset == 0.0:
+        return link(attraction, params.favourable_intercept, params.favourable_slope)
+    x = params.favourable_intercept + params.favourable_slope * attraction + offset
+    return 100.0 / (1.0 + np.exp(-x))
 
 
 def link(attraction: np.ndarray, intercept: float, slope: float) -> np.ndarray:

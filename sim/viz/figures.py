@@ -750,7 +750,7 @@ def inspect_nation(
     attraction[i] = -np.inf
     order = [int(k) for k in np.argsort(-attraction, kind="stable")[:top]]
     shown = list(dict.fromkeys([pole_a, pole_b, *(model.iso3[k] for k in order[:1])]))
-    favourable = model.favourable(now[None, :])[0]
+    favourable = model.favourable()[i]
     weights = np.asarray(model.parameters.channel_weights)
     audiences = {
         audience: {actor: float(nation.perception_of(actor)[s] @ weights) for actor in shown}

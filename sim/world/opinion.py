@@ -4,7 +4,8 @@
 each survey asks and how each value was read or computed) into an `OpinionPanel` of numpy
 arrays, one row per survey, question, observer, target and year. Every row must name its
 source, and no row may be from 2025 or later: those polls are test data and live elsewhere.
-The panel is a target for validation and calibration, never a model input.
+The panel is the model's starting state (the assimilated start, `sim.model.assimilation`, reads
+the rows before a run's start) and the data of the backtest (`sim.analysis.backtest`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from sim.errors import DataError
 from sim.world.csvfile import number, read_rows
 from sim.world.world import DATA_DIR
 
-__all__ = ["PANEL_COLUMNS", "PANEL_FILE", "FIRST_YEAR", "LAST_YEAR", "OpinionPanel", "load_panel"]
+__all__ = [
+    "PANEL_COLUMNS",
+    "PANEL_FILE",
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "OpinionPanel",
+    "bundled_panel",
+    "load_panel",
+]
 
 #: The bundled panel.
 PANEL_FILE = DATA_DIR / "opinion" / "panel.csv"
@@ -62,6 +71,11 @@ class OpinionPanel:
     year: np.ndarray
     value: np.ndarray
     source_url: np.ndarray
+
+    @property
+    def family(self) -> np.ndarray:
+        """``survey:question`` of each row: what one observation model maps."""
+        return np.char.add(np.char.add(self.survey.astype(str), ":"), self.question.astype(str))
 
     def __len__(self) -> int:
         """Return the number of rows."""
@@ -219,3 +233,13 @@ def load_panel(path: Path | None = None) -> OpinionPanel:
         value=np.array(columns["value"], dtype=np.float64),
         source_url=np.array(columns["source_url"], dtype=str),
     )
+
+
+_BUNDLED: dict[Path, OpinionPanel] = {}
+
+
+def bundled_panel() -> OpinionPanel:
+    """Return the bundled panel, read on first use and then shared (models only read it)."""
+    if PANEL_FILE not in _BUNDLED:
+        _BUNDLED[PANEL_FILE] = load_panel(PANEL_FILE)
+    return _BUNDLED[PANEL_FILE]
