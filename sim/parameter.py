@@ -78,6 +78,27 @@ class Parameter:
             )
         return self.type(value)
 
+    def check_settable(
+        self, value: float | int, *, file: str | None = None, line: int | None = None
+    ) -> None:
+        """Refuse a value that cannot act where it is set: a parameter of the ``world`` group
+        shapes a world only when it is built from its data files, so a scenario, an experiment or
+        a parameter file may not change it (it would be recorded and do nothing).
+
+        Raises:
+            ParameterError: A world parameter away from its default.
+
+        """
+        if self.group == "world" and value != self.default:
+            raise ParameterError(
+                "acts only when a world is built from its data files, not in a run",
+                file=file,
+                line=line,
+                key=self.name,
+                expected=f"no value, or the default {self.default}",
+                suggestion="build the world with sim.world.load_world(folder, parameters)",
+            )
+
 
 def parameter(
     default: float | int,

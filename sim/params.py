@@ -382,7 +382,6 @@ class Parameters:
         "frozen-input quarters run before step 0 to reach the 2024/25 state",
         "initial",
     )
-    # --- the assimilated start: past polls as the starting state (sim.model.assimilation) ---
     opinion_start: int = parameter(
         1, 0, 1, "switch", "start surveyed pairs from their polls (1) or structure (0)", "initial"
     )
@@ -731,6 +730,7 @@ class Parameters:
                     suggestion=suggest(str(name), REGISTRY),
                 )
             changes[name] = REGISTRY[name].validate(value, file=file, line=lines.get(name))
+            REGISTRY[name].check_settable(changes[name], file=file, line=lines.get(name))
         return dataclasses.replace(base, **changes)
 
     def to_dict(self) -> dict[str, float | int]:

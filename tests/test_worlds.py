@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 
@@ -131,3 +132,28 @@ def test_cli_names_the_world_in_the_manifest_and_refuses_an_unknown_one(tmp_path
     assert (
         runner.invoke(cli, ["scenarios", "check", "--world", "core60", str(tuvalu)]).exit_code == 2
     )
+
+
+@pytest.mark.parametrize("name", ["unlisted_trade_share", "loan_aid_equivalence"])
+def test_a_world_building_parameter_set_in_a_run_is_refused_in_one_line(tmp_path, name):
+    """Set in a scenario, it would be recorded in the manifest and change nothing (the bundled
+    world is built once, from the defaults): refused with exit 2 instead."""
+    text = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "world_param.yaml"
+    path.write_text(text.replace("parameters: {}", f"parameters:\n  {name}: 0.2"), "utf-8")
+    result = CliRunner().invoke(cli, ["run", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert f"{name}: acts only when a world is built" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o" / "soft_power.csv").exists()
+
+
+def test_a_world_building_parameter_takes_effect_where_a_world_is_built():
+    from sim.params import Parameters
+    from sim.world import load_world
+
+    default = load_world(WORLDS["core60"])
+    params = dataclasses.replace(Parameters(), unlisted_trade_share=0.2)
+    built = load_world(WORLDS["core60"], params)
+    assert not np.allclose(built.trade, default.trade)
+    assert Parameters.from_mapping({"unlisted_trade_share": 0.5}) == Parameters()
