@@ -156,6 +156,7 @@ def graph_at(
     """
     from sim.model.model import SoftPowerModel
 
+    wanted = check_layers(layers)
     plan = scenario.plan(world)
     dates = [plan.date(s) for s in range(plan.steps + 1)]
     if at not in dates:
@@ -168,7 +169,7 @@ def graph_at(
     model = SoftPowerModel(world, scenario, parameters=parameters, rng=seed)
     while model.steps < step:
         model.step()
-    return model_graph(model, layers)
+    return model_graph(model, wanted)
 
 
 def check_graph_path(path: str | Path) -> Path:
