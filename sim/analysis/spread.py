@@ -17,11 +17,11 @@ counts the observers at each distance that the event moved itself, so that a rea
 the wave through ties from the event's own reach.
 
 *Carriers* (`carriers`) are the nations through which the wave passes: for each nation c, the
-share of the spread beyond the hit nations that is lost when nobody listens to c (its column of
-W removed and each row renormalised), in a linear diffusion on W with the hit nations held at a
-unit change and the stubbornness θ of the run, ``x' = (1 − θ) W x`` over the run's quarters. It
-is an approximation (the channels' pull, which holds observers to the actor's own messages, is
-left out) used to rank nations, not a re-run of the model.
+share of the spread beyond the hit nations that is lost when c passes no change on (those who
+listen to c hear no change from it: its column of W set to 0), in a linear diffusion on W with
+the hit nations held at a unit change and the stubbornness θ of the run, ``x' = (1 − θ) W x``
+over the run's quarters. It is an approximation (the channels' pull, which holds observers to
+the actor's own messages, is left out) used to rank nations, not a re-run of the model.
 """
 
 from __future__ import annotations
@@ -187,11 +187,6 @@ class Spread:
         return pd.DataFrame(rows, columns=list(CARRIER_COLUMNS))
 
 
-def _kind(event: object) -> str:
-    name = type(event).__name__
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
 def event_reach(event: object, model: SoftPowerModel) -> tuple[int, tuple[int, ...], np.ndarray]:
     """Return an event's actor, hit nations and the observers it moves itself, for the model's
     state when it acts.
@@ -269,9 +264,9 @@ def carriers(
 
     Linear diffusion on the social mix W: the hit nations held at 1, every other nation
     ``x' = (1 − θ) Σ_j W[i, j] x_j`` from 0 for ``steps`` quarters; the spread is the mean of
-    x over the nations at hops ≥ 1 and all quarters. Removing nation c means nobody listens to
-    it (column c of W set to 0, rows renormalised); its share is 1 − spread without c / spread
-    with it, both measured over the same nations (c, the actor and the hit ones excluded).
+    x over the nations at hops ≥ 1 and all quarters. A nation c is taken out by holding it at 0
+    (those who listen to it hear no change from it); its share is 1 − the spread without it /
+    the spread with it, both over the same nations (c, the actor and the hit ones excluded).
 
     Returns:
         (nation,) shares in [0, 1]; 0 for the hit nations and the actor.
@@ -280,49 +275,41 @@ def carriers(
     n = social.shape[0]
     w = np.array(social, dtype=float)
     sources = sorted({int(h) for h in hit})
-    hops = hops_from(w, sources)
-    beyond = hops >= 1
+    beyond = hops_from(w, sources) >= 1
     beyond[actor] = False
     out = np.zeros(n)
-    candidates = [c for c in range(n) if c not in sources and c != actor]
-    if not beyond.any() or not candidates:
+    cand = np.array([c for c in range(n) if c not in sources and c != actor], dtype=int)
+    if not beyond.any() or not len(cand):
         return out
-    keep = 1.0 - stubbornness
-    # One diffusion per candidate (rows) plus the intact mix (last row), all at once.
-    cand = np.array(candidates)
+    # One diffusion per candidate (rows 0..k-1, candidate held at 0) and the intact one (row k).
     k = len(cand)
+    free = np.ones((k + 1, n), dtype=bool)
+    free[:, sources] = False
+    free[np.arange(k), cand] = False
     x = np.zeros((k + 1, n))
     x[:, sources] = 1.0
-    free = np.ones(n, dtype=bool)
-    free[sources] = False
     total = np.zeros((k + 1, n))
-    col = w[:, cand].T  # (candidate, nation): W[i, c]
-    scale = np.ones((k + 1, n))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale[:k] = np.where(col < 1.0, 1.0 / (1.0 - col), 0.0)
-    rows = np.arange(k)
+    keep = 1.0 - stubbornness
     for _ in range(steps):
-        heard = x @ w.T  # (run, nation): Σ_j W[i, j] x_j
-        heard[:k] -= col * x[rows, cand][:, None]
-        new = keep * heard * scale
-        x = np.where(free[None, :], new, x)
+        x = np.where(free, keep * (x @ w.T), x)
         total += x
     for r, c in enumerate(cand):
         mask = beyond.copy()
         mask[c] = False
-        if mask.any():
-            intact = total[k, mask].mean()
-            if intact > 0:
-                out[c] = max(0.0, 1.0 - total[r, mask].mean() / intact)
+        intact = total[k, mask].mean() if mask.any() else 0.0
+        if intact > 0:
+            out[c] = min(1.0, max(0.0, 1.0 - total[r, mask].mean() / intact))
     return out
 
 
 def _labels(scenario: Scenario | Plan, plan: Plan) -> dict[int, tuple[str, str]]:
-    labels = {}
-    for name, members in components_of(scenario, plan, "event"):
-        for i in members:
-            labels[i] = (name, name.split(" ")[1] if " " in name else _kind(plan.events[i].event))
-    return labels
+    """Per event index: (label as `softpower attribute --by event` names it, kind)."""
+    kinds = {i: kind for kind, members in components_of(scenario, plan, "kind") for i in members}
+    return {
+        i: (name, kinds[i])
+        for name, members in components_of(scenario, plan, "event")
+        for i in members
+    }
 
 
 def spread(
