@@ -68,6 +68,10 @@ def test_the_change_falls_with_every_hop_from_the_threatened_nation(world, targe
     assert first["observers"].tolist() == observers  # the actor is no observer of itself
     assert first["direct"].tolist() == [1] + [0] * (len(observers) - 1)
     assert (first["mean_change"] == 0.0).all()  # nothing differs before the event acts
+    # No ally or region shares the target: beyond it the whole change came through ties.
+    assert table.loc[table["hops"] == 0, "indirect_change"].isna().all()
+    beyond = table[table["hops"] > 0]
+    assert (beyond["indirect_change"] == beyond["mean_change"]).all()
     wave = table.pivot(index="step", columns="hops", values="mean_change").loc[2:]
     assert (wave[0] < 0).all()
     size = wave.abs().to_numpy()

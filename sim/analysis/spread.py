@@ -13,8 +13,9 @@ reaches. The actor is never an observer of itself.
 
 Some events also move nations beyond the hit ones at once: a threat moves the targets' allies
 and region (``threat_spillover``), a war and a change of leader every nation. Column ``direct``
-counts the observers at each distance that the event moved itself, so that a reader can tell
-the wave through ties from the event's own reach.
+counts the observers at each distance that the event moved itself and ``indirect_change`` is the
+mean change of the others, so that a reader can tell the wave through ties from the event's own
+reach.
 
 *Carriers* (`carriers`) are the nations through which the wave passes: for each nation c, the
 share of the spread beyond the hit nations that is lost when c passes no change on (those who
@@ -83,6 +84,7 @@ COLUMNS: tuple[str, ...] = (
     "observers",
     "mean_change",
     "direct",
+    "indirect_change",
 )
 #: Columns of ``carriers.csv``.
 CARRIER_COLUMNS: tuple[str, ...] = ("event", "actor", "rank", "iso3", "name", "share")
@@ -148,7 +150,8 @@ class Spread:
 
     def table(self) -> pd.DataFrame:
         """Return ``spread.csv``: per event, step from the event on, and distance in hops, the
-        number of observers, their mean change and how many the event moved directly.
+        number of observers, their mean change, how many of them the event moved directly, and
+        the mean change of the others (the wave through ties alone; empty when there are none).
         """
         rows = []
         for ev in self.events:
@@ -167,6 +170,7 @@ class Spread:
                             int(mask.sum()),
                             float(ev.change[s, mask].mean()),
                             int(ev.direct[mask].sum()),
+                            _mean(ev.change[s, mask & ~ev.direct]),
                         )
                     )
         return pd.DataFrame(rows, columns=list(COLUMNS))
@@ -185,6 +189,10 @@ class Spread:
                     (ev.label, self.iso3[ev.actor], rank, self.iso3[i], self.names[i], share[i])
                 )
         return pd.DataFrame(rows, columns=list(CARRIER_COLUMNS))
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
 
 
 def event_reach(event: object, model: SoftPowerModel) -> tuple[int, tuple[int, ...], np.ndarray]:
