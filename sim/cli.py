@@ -1,5 +1,5 @@
 """The ``softpower`` command: run, batch, summarize, report, validate, calibrate, backtest,
-attribute, discover, app, scenarios.
+attribute, discover, app, scenarios; network and spread (in `sim.cli_network`).
 
 Bad input (any `SoftPowerError` or a bad argument) prints one line on stderr and exits with 2.
 """
@@ -772,6 +772,12 @@ def app(port: int, host: str, scenarios_dir, world) -> None:
     from sim.viz.server import serve
 
     serve(host=host, port=port, scenarios=scenarios_dir, world=world)
+
+
+from sim.cli_network import network, spread  # noqa: E402 (commands of their own module)
+
+cli.add_command(network)
+cli.add_command(spread)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ __all__ = [
     "ExperimentError",
     "ParameterError",
     "WorldError",
+    "NetworkError",
     "SoftPowerWarning",
     "suggest",
 ]
@@ -83,6 +84,10 @@ class ParameterError(SoftPowerError):
 
 class WorldError(SoftPowerError):
     """An unknown world name (``--world``, ``world:`` in a scenario or experiment file)."""
+
+
+class NetworkError(SoftPowerError):
+    """A bad request of the nations' graph: an unknown layer, file format or date."""
 
 
 def suggest(value: str, choices: Iterable[str]) -> str | None:

@@ -161,9 +161,9 @@ def test_world_layers_hold_the_known_alliances_and_rivalries(bundled_world):
         assert w.alliance[w.index(a), w.index(b)] == 1.0, (a, b)
     assert (w.trade.sum(axis=1) <= 1.0 + 1e-12).all() and (w.trade >= 0).all()
     graph = w.graph()
-    layers = {key for _, _, key in graph.edges(keys=True)}
-    assert layers == {"trade", "alliance", "rivalry", "aid", "membership"}
-    assert graph.has_edge("CHN", "TWN", key="rivalry")
+    assert graph.graph["layers"] == "trade,alliance,membership,region,rivalry"
+    assert graph.edges["CHN", "TWN"]["rivalry"] == 1.0
+    assert graph.edges["USA", "JPN"]["alliance"] == graph.edges["JPN", "USA"]["alliance"] == 1.0
 
 
 def test_index_of_an_unknown_nation_suggests_the_closest_code(bundled_world):

@@ -2,8 +2,9 @@
 
 Modules: `world` (`World`, the data folder, capacity indicators), `loader` (reading the CSV files
 of ``sim/data``), `synthetic` (seeded random worlds), `bundled` (the bundled worlds by name,
-``core60`` and ``un193``, each loaded once), `opinion` (the panel of past opinion polls, a
-validation target) and `csvfile` (the CSV reader with line-numbered errors).
+``core60`` and ``un193``, each loaded once), `graph` (the nations as a networkx graph, one
+weight per layer), `opinion` (the panel of past opinion polls, a validation target) and
+`csvfile` (the CSV reader with line-numbered errors).
 """
 
 from sim.world.bundled import DEFAULT_WORLD, WORLDS, bundled_world, loaded_name, world_name

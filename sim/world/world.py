@@ -14,8 +14,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from sim.axes import CHANNELS
-from sim.errors import DataError, suggest
+from sim.errors import DataError, NetworkError, suggest
+from sim.world.graph import STRUCTURAL_LAYERS, check_layers, jaccard, nations_graph
 
 __all__ = [
     "DATA_DIR",
@@ -179,47 +179,59 @@ class World:
                     out[position[code], j] = 1.0
         return out
 
-    def graph(self) -> nx.MultiDiGraph:
-        """Return the world as a networkx multigraph with one edge key per layer.
+    def blocs(self) -> tuple[str, ...]:
+        """Return each nation's groups and initiatives, sorted and joined by ``;``."""
+        return tuple(
+            ";".join(sorted(g for g, members in self.groups.items() if code in members))
+            for code in self.iso3
+        )
 
-        Nodes are ISO3 codes with attributes name, region, lat, lon, gdp and capacity per channel.
-        Edge keys: ``trade`` (weight = share of the source's trade), ``alliance``, ``rivalry``,
-        ``aid`` (donor → recipient, weight = need-based share of the donor's aid) and
-        ``membership`` (weight = number of shared groups).
+    def graph(
+        self, layers: Iterable[str] | None = None, *, social: np.ndarray | None = None
+    ) -> nx.DiGraph:
+        """Return the world as a directed networkx graph with one weight attribute per layer.
+
+        Nodes are ISO3 codes with attributes iso3, name, region, lat, lon, the four
+        ``capacity_<channel>`` and ``blocs`` (groups joined by ``;``); edges carry ``trade``,
+        ``alliance``, ``membership``, ``region``, ``rivalry`` and, when ``social`` is given,
+        ``social`` (see `sim.world.graph`). `sim.analysis.network.world_graph` adds the social
+        mix the kernel starts from; `sim.analysis.network.model_graph` gives the graph of a
+        running model.
+
+        Args:
+            layers: Layers to include (default: the structural ones, and ``social`` if given).
+            social: The (observer, observer) social mix W, for the ``social`` layer.
+
+        Raises:
+            NetworkError: An unknown layer, or ``social`` asked for without the mix.
+
         """
-        g = nx.MultiDiGraph()
-        for i, code in enumerate(self.iso3):
-            g.add_node(
-                code,
-                name=self.name[i],
-                region=self.region[i],
-                lat=float(self.lat[i]),
-                lon=float(self.lon[i]),
-                gdp=float(self.gdp[i]),
-                **{f"capacity_{c}": float(self.capacity[i, d]) for d, c in enumerate(CHANNELS)},
+        default = STRUCTURAL_LAYERS + (("social",) if social is not None else ())
+        wanted = check_layers(layers, default)
+        if "social" in wanted and social is None:
+            raise NetworkError(
+                "the social layer needs the model's parameters",
+                key="layers",
+                suggestion="use sim.analysis.network.world_graph(world)",
             )
-        members = self.membership_matrix()
-        shared = members @ members.T
-        need = self.need()
-        for i, a in enumerate(self.iso3):
-            for j, b in enumerate(self.iso3):
-                if i == j:
-                    continue
-                if self.trade[i, j] > 0.0:
-                    g.add_edge(a, b, key="trade", weight=float(self.trade[i, j]))
-                if self.alliance[i, j]:
-                    g.add_edge(a, b, key="alliance", weight=1.0)
-                if self.rivalry[i, j]:
-                    g.add_edge(a, b, key="rivalry", weight=1.0)
-                if shared[i, j] > 0:
-                    g.add_edge(a, b, key="membership", weight=float(shared[i, j]))
-            if self.aid_usd[i] > 0:
-                share = need * (np.arange(self.n) != i)
-                share = share / share.sum() if share.sum() > 0 else share
-                for j, b in enumerate(self.iso3):
-                    if share[j] > 0:
-                        g.add_edge(a, b, key="aid", weight=float(share[j]))
-        return g
+        every = {
+            "trade": self.trade,
+            "alliance": self.alliance,
+            "membership": jaccard(self.membership_matrix()),
+            "region": self.same_region(),
+            "rivalry": self.rivalry,
+            "social": social,
+        }
+        return nations_graph(
+            iso3=self.iso3,
+            name=self.name,
+            region=self.region,
+            lat=self.lat,
+            lon=self.lon,
+            capacity=self.capacity,
+            blocs=self.blocs(),
+            layers={x: every[x] for x in wanted},
+        )
 
     # ------------------------------------------------------------------ constructors
     @classmethod
