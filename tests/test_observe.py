@@ -125,3 +125,35 @@ def test_the_registry_defaults_are_the_documented_observation_fit():
     )
     for name, value in fit.values.items():
         assert REGISTRY[name].default == pytest.approx(value, abs=1e-3), name
+
+
+def test_the_score_is_the_weighted_sum_of_its_three_parts_within_0_and_100():
+    params = Parameters.from_mapping(
+        {
+            "score_weight_familiarity": 0.5,
+            "score_weight_reputation": 0.4,
+            "score_weight_influence": 0.3,
+        }
+    )
+    familiarity = np.array([100.0, 50.0, 0.0, 80.0])
+    reputation = np.array([90.0, 40.0, 10.0, 60.0])
+    influence = np.array([100.0, 20.0, 0.0, 0.0])
+    score = observe.soft_power_score(familiarity, reputation, influence, params)
+    np.testing.assert_allclose(score, [100.0, 47.0, 4.0, 64.0])  # 116 clipped to 100
+    at_default = observe.soft_power_score(familiarity, reputation, influence, Parameters())
+    p = Parameters()
+    want = p.score_weight_familiarity * familiarity + p.score_weight_reputation * reputation
+    np.testing.assert_allclose(at_default, want + p.score_weight_influence * influence)
+
+
+def test_the_final_clip_of_the_score_moves_no_nation_of_a_bundled_world():
+    from sim.world import bundled_world
+
+    model = SoftPowerModel(bundled_world("core60"), rng=0, steps=1)
+    p = model.parameters
+    raw = (
+        p.score_weight_familiarity * model.familiarity()
+        + p.score_weight_reputation * model.reputation()
+        + p.score_weight_influence * model.influence()
+    )
+    assert np.abs(model.scores() - raw).max() < 1e-12

@@ -1,4 +1,5 @@
-"""Outputs of the model: attraction, salience, the soft power index, ranks and leans.
+"""Outputs of the model: attraction, salience, ranks, leans and polarisation (the soft power
+score is in `sim.model.observe`).
 
 Pure functions over the model's arrays, axes (observer, audience, actor, channel).
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["attraction", "salience", "soft_power_score", "rank", "lean", "polarisation"]
+__all__ = ["attraction", "salience", "rank", "lean", "polarisation"]
 
 
 def attraction(
@@ -45,39 +46,6 @@ def salience(capacity: np.ndarray, exposure: np.ndarray, audience_weight: np.nda
     signal = np.einsum("isk,is->ik", weighted, audience_weight)
     total = signal.sum(axis=1, keepdims=True)
     return np.divide(signal, total, out=np.zeros_like(signal), where=total > 0)
-
-
-def soft_power_score(
-    attraction_ik: np.ndarray,
-    salience_ik: np.ndarray,
-    alpha: float,
-    familiarity_reference: float | None = None,
-) -> np.ndarray:
-    """Return score[k] = 100 · (F[k] / F*)^α · R[k]^(1−α), clipped to [0, 100].
-
-    F[k] is the mean over observers of salience and F* a reference familiarity (the run's
-    most familiar nation at step 0, so that scores of different steps and scenarios share one
-    scale; the current maximum when not given). R[k] is the mean over observers i ≠ k of
-    (1 + a[i,k]) / 2, already in [0, 1]. Being liked by people who barely know you is not
-    soft power.
-
-    Args:
-        attraction_ik: (observer, actor) attraction in [-1, 1].
-        salience_ik: (observer, actor) salience in [0, 1].
-        alpha: weight α of salience in [0, 1].
-        familiarity_reference: F*; None for the current best nation's F.
-
-    Returns:
-        (actor,) scores in [0, 100].
-    """
-    n = attraction_ik.shape[0]
-    familiarity = salience_ik.mean(axis=0)
-    liking = (1.0 + attraction_ik) / 2.0
-    np.fill_diagonal(liking, 0.0)  # a nation's view of itself does not count
-    reputation = liking.sum(axis=0) / max(n - 1, 1)
-    top = familiarity.max() if familiarity_reference is None else familiarity_reference
-    f = np.clip(familiarity / top, 0.0, 1.0) if top > 0 else familiarity
-    return np.clip(100.0 * np.power(f, alpha) * np.power(reputation, 1.0 - alpha), 0.0, 100.0)
 
 
 def rank(score: np.ndarray) -> np.ndarray:
