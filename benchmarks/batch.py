@@ -1,6 +1,6 @@
 """Benchmark the batch runner: scaling, memory, Mesa's batch_run, and a 1,000-run ensemble.
 
-Prints (targets from DESIGN §6 and issue 4):
+Prints (targets from docs/architecture.md §5 and issue 4):
 
 1. runs/s of the same 100 runs at 1 and 2 local workers, alternated three times, the best of
    each and their ratio (target ≥ 1.8×);

@@ -4,9 +4,9 @@ run.
 Prints the vectorised kernel's time per step, its speed-up over the per-agent reference in
 ``tests/reference.py`` and its ratio to the numpy floor of the same work at N = 60 and N = 193
 (synthetic worlds), how a step grows with N, and the wall time of a full 60-nation, 40-quarter
-run with recording every step. Targets (DESIGN §6, issue 14): ≥ 50× the reference at N = 60,
-≥ 200× at N = 193; within 2× of the floor at N = 193; a step growing as N² (not N³); a full run
-well under 1 s (checked as < 1 s).
+run with recording every step. Targets (docs/architecture.md §5, issue 14): ≥ 50× the
+reference at N = 60, ≥ 200× at N = 193; within 2× of the floor at N = 193; a step growing as
+N² (not N³); a full run well under 1 s (checked as < 1 s).
 
 How it measures, so that the numbers mean something on a shared, loaded machine:
 

@@ -1,6 +1,6 @@
 """softpower: an agent-based simulator of how nations win and lose soft power.
 
-The package is organised along the data flow (DESIGN §1): `sim.world` → `sim.model` →
+The package is organised along the data flow (docs/architecture.md §1): `sim.world` → `sim.model` →
 `sim.scenario` → `sim.batch` → `sim.analysis` → `sim.report` / `sim.viz`, with `sim.cli` on top.
 For notebooks, a handful of names are available here (see docs/api.md): `load_world`,
 `load_scenario`, `run`, `run_experiment`, `results` and `summary`. They are imported on first

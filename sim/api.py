@@ -48,7 +48,7 @@ def load_world(data_dir: str | Path | None = None) -> World:
 
 @dataclass(frozen=True)
 class RunResult:
-    """A finished run and its tables as pandas DataFrames (columns as in DESIGN §3).
+    """A finished run and its tables as pandas DataFrames (columns as in docs/architecture.md §3).
 
     Attributes:
         model: The `SoftPowerModel` after its last step.

@@ -1,4 +1,4 @@
-"""The named axes of every array: audiences and channels (DESIGN §2).
+"""The named axes of every array: audiences and channels (docs/ODD.md §2).
 
 Arrays keep one axis order everywhere, (observer, audience, actor, channel); these tuples give
 the labels of the audience and channel axes.

@@ -1,4 +1,4 @@
-"""A plain, slow, per-agent reference of the perception and credibility update (DESIGN §2).
+"""A plain, slow, per-agent reference of the perception and credibility update (docs/ODD.md §2).
 
 Written as explicit loops over observer i, audience s, actor k, channel d and neighbour j on plain
 Python floats and lists, with no numpy in the update, so that it reads like the equations and can

@@ -1,4 +1,4 @@
-"""`softpower run`: the four output files of DESIGN §3, determinism, and one-line bad-input errors.
+"""`softpower run`: the output files of docs/architecture.md §3, determinism, one-line errors.
 
 The command runs as a real subprocess through the installed console script, so exit codes and
 stderr are those a user sees.

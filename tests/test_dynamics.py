@@ -101,7 +101,7 @@ def test_message_reliance_on_credibility_runs_from_none_to_full(make_problem):
     args = (r, valence, inputs.cut, inputs.exposure, params.loss_aversion)
     full = dynamics.message(*args, np.ones(len(CHANNELS)))
     want = np.clip(r[:, None, :, None] * valence[None, None, :, :] - penalty, -1.0, 1.0)
-    np.testing.assert_allclose(full, want, rtol=0, atol=1e-15)  # DESIGN §2: R · valence
+    np.testing.assert_allclose(full, want, rtol=0, atol=1e-15)  # docs/ODD.md §7.4: R · valence
     none = dynamics.message(*args, np.zeros(len(CHANNELS)))
     np.testing.assert_allclose(none, np.clip(valence[None, None] - penalty, -1.0, 1.0), atol=1e-15)
 

@@ -1,5 +1,5 @@
 """Batch experiments: experiment files and designs, executors, the runner, the table builder
-and the streaming Parquet store (DESIGN §3, §5; docs/batch.md).
+and the streaming Parquet store (docs/architecture.md §3; docs/batch.md).
 """
 
 from sim.batch.experiment import Experiment, RunSpec, load_experiment, seed_sequence

@@ -1,4 +1,4 @@
-"""Experiment files: scenarios × a parameter design × seeded replications (DESIGN §5).
+"""Experiment files: scenarios × a parameter design × seeded replications (docs/batch.md).
 
 `load_experiment(path)` reads an ``experiments/*.yaml`` file with safe YAML, validates it with
 pydantic and against the parameter registry, loads its scenarios and returns an `Experiment` whose

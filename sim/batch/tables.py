@@ -1,5 +1,5 @@
-"""One table builder: a finished run's recorded arrays as Arrow tables (DESIGN §3 columns),
-and the files of a single run (`write_run`).
+"""One table builder: a finished run's recorded arrays as Arrow tables (the columns of
+docs/architecture.md §3), and the files of a single run (`write_run`).
 
 `run_tables` serves both ``softpower run`` (which writes the tables as CSV) and the batch store
 (which prefixes each row with the run's keys and writes Parquet parts). The model itself only
@@ -174,7 +174,7 @@ def write_run(
     wall_time: float,
     targets: tuple[str, ...] | None = None,
 ) -> dict:
-    """Write a single run's files (DESIGN §3) and return the manifest.
+    """Write a single run's files (docs/architecture.md §3) and return the manifest.
 
     The files: soft_power.csv, perception.csv, polls.csv, events.csv and manifest.json;
     perception.csv and polls.csv hold the pairs toward ``targets`` only (every actor when None).

@@ -1,4 +1,4 @@
-"""The vectorised perception and credibility kernel (DESIGN §2, steps 1-4).
+"""The vectorised perception and credibility kernel (docs/ODD.md §7.4-7.5).
 
 Arrays always use the axis order (observer i, audience s, actor k, channel d). The kernel takes
 arrays and parameters, not a model, so it can be tested against the plain reference in
@@ -153,7 +153,8 @@ def message(
 
     ``m = clip(valence[k,d]·(1 − c_d + c_d·R[i,k]) − λ_L·cut[k,d]·exposure[i,s,k,d], −1, 1)``:
     credibility discounts a message in proportion c_d to how much its channel relies on trust
-    (c_d = 1 gives DESIGN's ``R · valence``); a withdrawn channel is penalised where it reached.
+    (c_d = 1 gives the v1 formulation's ``R · valence``, docs/ODD.md §7.4); a withdrawn channel is
+    penalised where it reached.
 
     Args:
         credibility: (observer, actor).

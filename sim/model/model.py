@@ -1,6 +1,7 @@
 """`SoftPowerModel`: the Mesa model that ties world, scenario, nations and the kernel together.
 
-One step is one quarter: due events → nations decide → dynamics kernel → record (DESIGN §1-2).
+One step is one quarter: due events → nations decide → dynamics kernel → record
+(docs/architecture.md §1, docs/ODD.md §3).
 The model owns the numpy arrays; `Nation` agents are views that make decisions.
 """
 

@@ -1,5 +1,5 @@
 """The scenario language (`calendar`, `schema`, `targets`, `explain` for errors, `scenario` for
-loading, `resolve` for plans): validated YAML files of what happens when (DESIGN §4,
+loading, `resolve` for plans): validated YAML files of what happens when (docs/architecture.md §3,
 docs/scenarios.md), resolved into the `sim.model.Plan` a model runs.
 """
 

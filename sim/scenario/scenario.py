@@ -1,4 +1,4 @@
-"""Loading scenarios: validated YAML files of what happens when (DESIGN §4, docs/scenarios.md).
+"""Loading scenarios: validated YAML files of what happens when (docs/scenarios.md).
 
 `load_scenario(path, world)` reads a file with safe YAML, validates it with pydantic, follows
 ``include:`` and resolves every time to a step and every target (ISO3 codes, groups, UN regions,
