@@ -27,9 +27,10 @@ from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, narrative
-from sim.viz.components import Dashboard, ViewSettings
+from sim.viz.components import Dashboard, Guarded, ViewSettings
+from sim.viz.controls import parse_seed
 from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
-from sim.viz.model import AppModel, model_params
+from sim.viz.model import AppModel, advance, model_lock, model_params
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -377,6 +378,14 @@ def set_value(found, value) -> None:
     found.widget.v_model = value
 
 
+def type_seed(rc, text: str, label: str = "Seed") -> None:
+    """Type ``text`` in the seed box and leave it (the box sends its text on leaving or Enter)."""
+    found = [w for w in rc.find(v.TextField).widgets if w.label.startswith(label)]
+    assert len(found) == 1  # "Seed" or "Seed (pending)"
+    found[0].v_model = text
+    found[0].fire_event("focusout", {})
+
+
 def click(rc, label: str) -> None:
     button = rc.find(v.Btn, children=[label])
     button.assert_single()
@@ -399,6 +408,11 @@ def header(rc) -> str:
     return html_of(rc, "softpower-header")
 
 
+def quarter_status(rc) -> str:
+    """The controller's "Quarter 2026-Q3 · step N of 40" line."""
+    return html.unescape(html_of(rc, "softpower-quarter"))
+
+
 def test_step_advances_the_model_and_recolours_the_map_and_redraws_the_chart(page):
     fills_before = dict(world_map(page).fills)
     chart_before = html_of(page, "softpower-scores-box")
@@ -406,7 +420,8 @@ def test_step_advances_the_model_and_recolours_the_map_and_redraws_the_chart(pag
     click(page, "Step")
     click(page, "Step")
     assert "step 2 of 40" in header(page)
-    page.find(v.Html, children=["Time: 2.0"]).assert_single()  # Mesa's step counter
+    # Finding 4: "Time: 2.0" became the quarter a student reads
+    assert quarter_status(page) == "Quarter 2025-Q3 · step 2 of 40"
     assert world_map(page).fills != fills_before
     assert html_of(page, "softpower-scores-box") != chart_before
 
@@ -423,7 +438,7 @@ def test_the_map_is_drawn_from_the_shared_map_module_and_fits_its_card(page):
 @pytest.mark.parametrize("interval", [3, 11])
 def test_step_with_any_render_interval_stops_cleanly_at_the_last_quarter(page, interval):
     # Finding: with a render interval above 1, Step ran past quarter 40 into a traceback.
-    set_value(page.find(v.Slider, label="Render Interval (steps)"), interval)
+    set_value(page.find(v.Slider, label="Quarters per step"), interval)
     for _ in range(40 // interval + 2):
         button = page.find(v.Btn, children=["Step"]).widget
         if button.disabled:
@@ -436,14 +451,15 @@ def test_step_with_any_render_interval_stops_cleanly_at_the_last_quarter(page, i
 
 def test_the_app_model_stops_instead_of_stepping_past_its_end():
     model = AppModel("us_aid_cuts")
-    model.run()
+    assert advance(model, 7) == 7 and model.steps == 7
+    assert advance(model, 100) == model.horizon - 7
     assert model.steps == model.horizon and not model.running
     score = model.recorder.score[model.horizon].copy()
-    model.step()  # Mesa's controller may call it again: nothing happens, nothing raises
+    assert advance(model, 3) == 0  # the controller may ask again: nothing happens, nothing raises
     assert model.steps == model.horizon
     np.testing.assert_array_equal(model.recorder.score[model.horizon], score)
-    with pytest.raises(StepPastEndError):  # the plain model still refuses
-        model._step_in_horizon()
+    with pytest.raises(StepPastEndError):  # a plain step still refuses, as in any model
+        model.step()
 
 
 def test_reset_loads_the_selected_scenario_seed_and_slider_values(page):
@@ -474,7 +490,7 @@ def test_choices_waiting_for_reset_say_they_are_pending(page):
 def test_the_seed_is_typed_by_hand_and_defaults_come_back(page):
     # Findings: the seed was a 0-999 slider that could not be set by hand; no way back to
     # the defaults.
-    set_value(page.find(v.TextField, label="Seed"), "4242")
+    type_seed(page, "4242")
     set_value(page.find(v.Slider, label="stubbornness"), 0.3)
     click(page, "Reset")
     assert "seed 4242" in header(page) and "<b>stubbornness</b> 0.3" in header(page)
@@ -724,3 +740,107 @@ def test_the_world_choice_waits_for_reset_and_the_views_follow(page):
     click(page, "Step")
     assert "step 1 of 40" in header(page)
     assert len(world_map(page).fills) == n
+
+
+# ---------------------------------------------------------------------- never broken by a student
+
+
+def test_a_reader_holding_the_lock_keeps_play_from_stepping_under_it():
+    # Finding 1: Play stepped the model in its own thread while a view read `model.steps` twice
+    # ("shape mismatch (12,) and (13,)"). Stepping and reading now take the model's lock.
+    import threading
+
+    model = AppModel("us_aid_cuts", seed=2)
+    with model_lock(model):
+        before = model.steps
+        player = threading.Thread(target=advance, args=(model, 3))
+        player.start()
+        player.join(0.5)
+        assert model.steps == before  # the step waits for the reader
+        image = figures.ScoreChart().draw(model, ["USA", "CHN"])  # one consistent step
+    player.join()
+    assert model.steps == before + 3 and image.startswith(b"<?xml")
+
+
+def test_drawing_while_play_steps_in_another_thread_never_mixes_two_steps():
+    import threading
+
+    model = AppModel("us_aid_cuts", seed=3)
+    chart = figures.ScoreChart()
+    failures: list[BaseException] = []
+
+    def play() -> None:
+        while model.running:
+            advance(model, 1)
+
+    player = threading.Thread(target=play)
+    player.start()
+    draws = 0
+    while player.is_alive() or draws == 0:
+        try:
+            with model_lock(model):
+                chart.draw(model, ["USA", "CHN", "DEU"])
+                figures.map_view(model)
+                figures.top_table(model)
+                narrative.quarter_story(model)
+        except Exception as exc:  # pragma: no cover - what the lock prevents
+            failures.append(exc)
+        draws += 1
+    player.join()
+    assert failures == [] and model.steps == model.horizon
+
+
+@solara.component
+def Broken():
+    raise ValueError("shape mismatch (12,) and (13,)\nsecond line")
+
+
+@solara.component
+def BrokenAndFine():
+    with solara.Column() as main:
+        Guarded("Soft power over time", 0, lambda: Broken())
+        Guarded("Top 10", 0, lambda: solara.Text("the top ten"))
+    return main
+
+
+def test_a_view_that_fails_shows_one_line_in_its_own_box_and_the_page_goes_on():
+    box, rc = solara.render(BrokenAndFine(), handle_error=False)
+    try:
+        alerts = [w for w in rc.find(v.Alert).widgets if "softpower-view-error" in w.class_]
+        assert len(alerts) == 1
+        text = str(alerts[0].children)
+        assert "Soft power over time could not be drawn this time: shape mismatch" in text
+        assert "second line" not in text and "Traceback" not in text
+        rc.find(v.Html, children=["the top ten"]).assert_single()  # the neighbour still shows
+    finally:
+        rc.close()
+
+
+@pytest.mark.parametrize("typed", ["abc", "1.5", "1e3", "-1", "99999999999", ""])
+def test_a_seed_that_is_not_a_whole_number_in_range_is_refused(typed):
+    with pytest.raises(ValueError, match="whole number from 0 to 4294967295"):
+        parse_seed(typed)
+    assert parse_seed(" 42 ") == 42 and parse_seed(4294967295) == 4294967295
+
+
+def test_an_invalid_seed_turns_reset_off_and_never_runs_a_stale_seed(page):
+    # Finding 10: "abc" showed a red message but Reset silently reused the old seed; -1 became
+    # 0 and 99999999999 became 4294967295 without a word.
+    type_seed(page, "7")
+    click(page, "Reset")
+    assert "seed 7" in header(page)
+    for typed in ("abc", "1.5", "1e3", "-1", "99999999999"):
+        type_seed(page, typed)
+        reset = page.find(v.Btn, children=["Reset"]).widget
+        assert reset.disabled
+        alerts = html_of_all(page)
+        assert "Reset is off: Seed: the seed must be a whole number" in alerts
+        assert page.find(v.TextField, label="Seed (pending)").widget.v_model == typed
+        reset.click()  # a click sent before the button turned grey: refused, with the reason
+        assert "seed 7 ·" in header(page) and "step 0 of 40" in header(page)
+    type_seed(page, "12")
+    assert not page.find(v.Btn, children=["Reset"]).widget.disabled
+    click(page, "Reset")
+    assert "seed 12 ·" in header(page)
+    assert page.find(v.TextField, label="Seed").widget.v_model == "12"
+    assert "Reset is off" not in html_of_all(page)

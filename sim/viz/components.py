@@ -26,10 +26,12 @@ from sim.params import KEY_PARAMETERS
 from sim.plots import palette, svgmap
 from sim.viz import figures, narrative
 from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES, ScoreChart
+from sim.viz.model import model_lock
 
 __all__ = [
     "ViewSettings",
     "Dashboard",
+    "Guarded",
     "NationSelect",
     "NationsSelect",
     "ColourToggle",
@@ -261,6 +263,12 @@ def ScenarioHeader(
     """Title, description, current date and step of the running scenario, its parameters, and
     the choices that wait for Reset.
     """
+    with model_lock(model):
+        return _scenario_header(model, errors, pending)
+
+
+def _scenario_header(model: SoftPowerModel, errors, pending):
+    step = model.steps
     spec = model.spec
     seed = getattr(model, "seed", None)
     overrides = getattr(model, "overrides", {})
@@ -336,16 +344,21 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
     twin = getattr(model, "twin", None)
     colour = settings.colour if twin is not None or settings.colour != "difference" else "lean"
     layers = tuple(layer for layer in LAYERS if layer in settings.layers)
+
+    def draw() -> figures.MapView:
+        with model_lock(model):
+            return figures.map_view(
+                model,
+                settings.pole_a,
+                settings.pole_b,
+                layers,
+                colour,
+                settings.map_actor,
+                other=twin,
+            )
+
     data = solara.use_memo(
-        lambda: figures.map_view(
-            model,
-            settings.pole_a,
-            settings.pole_b,
-            layers,
-            colour,
-            settings.map_actor,
-            other=twin,
-        ),
+        draw,
         [model, step, settings.pole_a, settings.pole_b, layers, colour, settings.map_actor],
     )
     shapes = solara.use_memo(lambda: [dict(s) for s in svgmap.shapes()], [])
@@ -390,7 +403,7 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
             solara.Info(missed.value, dense=True)
         solara.HTML(
             tag="div",
-            unsafe_innerHTML=_map_legend(data, model.spec.date(step)),
+            unsafe_innerHTML=_map_legend(data, data.date),
             style="font-size:12px",
             classes=["softpower-map-legend"],
         )
@@ -428,7 +441,9 @@ def _map_legend(data: figures.MapView, date: str) -> str:
 @solara.component
 def QuarterStory(model: SoftPowerModel, step: int):
     """What happened this quarter, in plain sentences."""
-    lines = narrative.quarter_story(model, step)
+    with model_lock(model):
+        step = model.steps
+        lines = narrative.quarter_story(model, step)
     title = f"What happened in {model.spec.date(step)}" if step else "Before the first quarter"
     body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     with solara.Card(title, margin=0) as main:
@@ -445,6 +460,11 @@ def QuarterStory(model: SoftPowerModel, step: int):
 def CompareView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
     """The two runs side by side: scores of the leading nations in each, and the difference."""
     twin = model.twin
+    with model_lock(model):
+        return _compare_view(model, twin)
+
+
+def _compare_view(model: SoftPowerModel, twin: SoftPowerModel):
     rows = figures.compare_table(model, twin, 10)
     cells = [
         [
@@ -469,7 +489,9 @@ def CompareView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSett
 @solara.component
 def TopTen(model: SoftPowerModel, step: int):
     """The ten highest soft power scores now, with score and rank changes."""
-    rows = figures.top_table(model, 10)
+    with model_lock(model):
+        rows = figures.top_table(model, 10)
+        date = model.spec.date(model.steps)
 
     def moved(n: int) -> str:
         if n > 0:
@@ -495,7 +517,7 @@ def TopTen(model: SoftPowerModel, step: int):
     table = _table(
         ["#", "nation", "score", "Δ score", "famil.", "reput.", "Δ rank step", "Δ rank start"],
         cells,
-        f"Top 10 at {model.spec.date(model.steps)}; changes since the last step and the start; "
+        f"Top 10 at {date}; changes since the last step and the start; "
         "familiarity (how much the world hears of it) and reputation (the population-weighted "
         "share with a favourable view of it), each 0–100",
     )
@@ -511,14 +533,19 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
     chart = solara.use_memo(ScoreChart, [])
     twin = getattr(model, "twin", None)
     measure = settings.measure if settings.measure in MEASURES else "score"
-    image = solara.use_memo(
-        lambda: chart.draw(model, settings.nations, twin, measure),
-        [model, step, settings.nations, measure],
-    )
-    values = getattr(model.recorder, measure)
-    alt = f"{MEASURES[measure]} over time: " + ", ".join(
-        f"{c} {values[step, model.iso3.index(c)]:.1f}" for c in settings.nations if c in model.iso3
-    )
+
+    def draw() -> tuple[bytes, str]:
+        with model_lock(model):  # one step's tables: Play cannot add a row halfway
+            now = model.steps
+            values = getattr(model.recorder, measure)
+            alt = f"{MEASURES[measure]} over time: " + ", ".join(
+                f"{c} {values[now, model.iso3.index(c)]:.1f}"
+                for c in settings.nations
+                if c in model.iso3
+            )
+            return chart.draw(model, settings.nations, twin, measure), alt
+
+    image, alt = solara.use_memo(draw, [model, step, settings.nations, measure])
     with solara.Card("Soft power over time", margin=0) as main:
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             MeasureToggle(view)
@@ -538,7 +565,9 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
 def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
     """How each region's youth, public and elite see a chosen actor, and the change since start."""
     settings = view.value
-    regions, now, change = figures.perception_by_region(model, settings.actor)
+    with model_lock(model):
+        regions, now, change = figures.perception_by_region(model, settings.actor)
+        date = model.spec.date(model.steps)
     rows = []
     for r, region in enumerate(regions):
         cells = [html.escape(region)]
@@ -553,7 +582,7 @@ def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewS
     table = _table(
         ["region", *AUDIENCES],
         rows,
-        f"Perception of {settings.actor} in [−1, 1] at {model.spec.date(model.steps)} "
+        f"Perception of {settings.actor} in [−1, 1] at {date} "
         "(change since the start), mean over the region's nations",
     )
     with solara.Card("Perception by region and audience", margin=0) as main:
@@ -565,6 +594,11 @@ def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewS
 @solara.component
 def EventsFeed(model: SoftPowerModel, step: int, limit: int = 15):
     """Scheduled events and nations' decisions, newest first."""
+    with model_lock(model):
+        return _events_feed(model, limit)
+
+
+def _events_feed(model: SoftPowerModel, limit: int):
     items = figures.event_feed(model, limit)
     total = len(model.recorder.events)
     decisions = sum(1 for e in model.recorder.events if e[1].startswith("decision_"))
@@ -595,7 +629,8 @@ def EventsFeed(model: SoftPowerModel, step: int, limit: int = 15):
 def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
     """One nation: score, capacities, who it leans to, its audiences' perceptions, memberships."""
     settings = view.value
-    n = figures.inspect_nation(model, settings.inspect, settings.pole_a, settings.pole_b)
+    with model_lock(model):
+        n = figures.inspect_nation(model, settings.inspect, settings.pole_a, settings.pole_b)
     capacity = _table(
         ["channel", "now", "start"],
         [[c, f"{now:.3f}", f"{start:.3f}"] for c, (now, start) in n.capacity.items()],
@@ -643,19 +678,47 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
 
 
 @solara.component
+def Guarded(title: str, step: int, child: Callable[[], solara.Element]):
+    """An error boundary: the view ``child()`` makes, or, if drawing it raised, one line in its
+    own box (the rest of the page keeps working; the next step or "Try again" redraws it).
+
+    Args:
+        title: The view's name, for the message.
+        step: The model's step (a new step clears the error and tries again).
+        child: Makes the view's element.
+    """
+    error, clear = solara.use_exception()
+    solara.use_effect(lambda: clear() if error is not None else None, [step])
+    if error is None:
+        return child()
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    with solara.Card(title, margin=0) as main:
+        solara.Error(
+            f"{title} could not be drawn this time: {reason}",
+            dense=True,
+            classes=["softpower-view-error"],
+        )
+        solara.Button("Try again", on_click=clear, small=True, outlined=True)
+    return main
+
+
+@solara.component
 def Dashboard(
     model: SoftPowerModel,
     view: solara.Reactive[ViewSettings],
     errors: dict[str, str] | None = None,
     pending: tuple[str, ...] = (),
 ):
-    """All views of the running model, laid out for a laptop screen.
+    """All views of the running model, laid out for a laptop screen, each in its own
+    error boundary (`Guarded`).
 
-    The only view that listens to Mesa's step counter: it hands the step to the others, so one
-    step re-renders the page once (a listener per view would re-render it once per view).
+    The only view that listens to the controller's step counter (Mesa's ``update_counter``):
+    it hands the step to the others, so one step re-renders the page once (a listener per view
+    would re-render it once per view). Each view reads the model holding its lock.
     """
     update_counter.get()
-    step = model.steps
+    with model_lock(model):
+        step = model.steps
     twin = getattr(model, "twin", None)
     # A model of another world (the World input) may lack nations the views had chosen.
     fitted = view.value.fitted(model.iso3)
@@ -663,16 +726,16 @@ def Dashboard(
     if fitted != view.value:
         return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
-        ScenarioHeader(model, step, errors, pending)
-        QuarterStory(model, step)
-        MapView(model, step, view)
+        Guarded("Scenario", step, lambda: ScenarioHeader(model, step, errors, pending))
+        Guarded("What happened", step, lambda: QuarterStory(model, step))
+        Guarded("World map", step, lambda: MapView(model, step, view))
         if twin is not None:
-            CompareView(model, step, view)
+            Guarded("Compare the two runs", step, lambda: CompareView(model, step, view))
         with solara.Columns([6, 6]):
-            TopTen(model, step)
-            ScoreView(model, step, view)
+            Guarded("Top 10", step, lambda: TopTen(model, step))
+            Guarded("Soft power over time", step, lambda: ScoreView(model, step, view))
         with solara.Columns([6, 6]):
-            PerceptionView(model, step, view)
-            EventsFeed(model, step)
-        NationInspector(model, step, view)
+            Guarded("Perception", step, lambda: PerceptionView(model, step, view))
+            Guarded("Events", step, lambda: EventsFeed(model, step))
+        Guarded("Nation inspector", step, lambda: NationInspector(model, step, view))
     return main

@@ -214,6 +214,7 @@ class MapView:
         points: ISO3 → (lat, lon) of the dots, for the hit test of a click.
         gradient: CSS gradient of the colour bar, low (left) to high (right): diverging, or
             sequential for the favourable share.
+        date: The quarter shown (``2026-Q3``).
     """
 
     fills: dict[str, str]
@@ -232,6 +233,7 @@ class MapView:
     alt: str
     points: dict[str, tuple[float, float]]
     gradient: str = ""
+    date: str = ""
 
 
 def attraction_change(model: SoftPowerModel, actor: str) -> np.ndarray:
@@ -413,6 +415,7 @@ def map_view(
         alt=alt,
         points=points,
         gradient=gradient,
+        date=model.spec.date(step),
     )
 
 
