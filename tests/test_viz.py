@@ -529,7 +529,7 @@ def test_each_quarter_is_told_in_plain_sentences(page):
     assert "credibility shock" not in events and "→" not in events
     model = SoftPowerModel(steps=1, rng=0)
     told = narrative.event_sentence(model, "threat", "USA", "DNK", "severity 1.00")
-    assert "lose trust in the United States" in told and "annexation" in told
+    assert "Denmark loses trust in the United States" in told and "annexation" in told
 
 
 def test_clicking_a_country_opens_it_in_the_inspector(page):
@@ -844,3 +844,22 @@ def test_an_invalid_seed_turns_reset_off_and_never_runs_a_stale_seed(page):
     assert "seed 12 ·" in header(page)
     assert page.find(v.TextField, label="Seed").widget.v_model == "12"
     assert "Reset is off" not in html_of_all(page)
+
+
+def test_a_step_of_seven_quarters_tells_the_whole_period(page):
+    # Finding 7: at a render interval of 7 "What happened" told only the last quarter.
+    set_value(page.find(v.Select, label="Scenario"), "america_first")
+    click(page, "Reset")
+    set_value(page.find(v.Slider, label="Quarters per step"), 7)
+    click(page, "Step")
+    story = html.unescape(html_of(page, "softpower-story"))
+    assert "Largest score moves over 7 quarters" in story
+    assert "The United States leaves the Paris Agreement." in story  # quarter 1, not only 7
+    titles = " ".join(str(w.children) for w in page.find(v.CardTitle).widgets)
+    assert "What happened from 2025-Q2 to 2026-Q4 (7 quarters)" in titles
+    set_value(page.find(v.Slider, label="Quarters per step"), 1)
+    click(page, "Step")
+    story = html.unescape(html_of(page, "softpower-story"))
+    assert "over 7 quarters" not in story
+    titles = " ".join(str(w.children) for w in page.find(v.CardTitle).widgets)
+    assert "What happened in 2027-Q1" in titles

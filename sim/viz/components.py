@@ -438,13 +438,38 @@ def _map_legend(data: figures.MapView, date: str) -> str:
     return f"<div>{colour}</div><div>{edges or 'no edge layer shown'}</div>"
 
 
+def _period_start(shown: dict[str, int], step: int) -> int:
+    """Return the step the story's period starts after: the step shown before this one (a
+    render interval of 7 tells all 7 quarters), or the quarter before after a Reset.
+    """
+    if step != shown["step"]:
+        before = shown["step"]
+        shown["since"] = before if 0 <= before < step else max(step - 1, 0)
+        shown["step"] = step
+    return shown["since"]
+
+
 @solara.component
 def QuarterStory(model: SoftPowerModel, step: int):
-    """What happened this quarter, in plain sentences."""
+    """What happened since the last picture, in plain sentences: one quarter, or all the
+    quarters one click of Step or beat of Play went through.
+    """
+    shown = solara.use_ref({"step": step, "since": max(step - 1, 0)})
+    shown_for = solara.use_ref(model)
+    if shown_for.current is not model:  # a new run (Reset): start afresh
+        shown_for.current = model
+        shown.current = {"step": step, "since": max(step - 1, 0)}
     with model_lock(model):
         step = model.steps
-        lines = narrative.quarter_story(model, step)
-    title = f"What happened in {model.spec.date(step)}" if step else "Before the first quarter"
+        since = _period_start(shown.current, step)
+        lines = narrative.quarter_story(model, step, since=since)
+        first, last = model.spec.date(since + 1), model.spec.date(step)
+    if not step:
+        title = "Before the first quarter"
+    elif step - since > 1:
+        title = f"What happened from {first} to {last} ({step - since} quarters)"
+    else:
+        title = f"What happened in {last}"
     body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     with solara.Card(title, margin=0) as main:
         solara.HTML(
