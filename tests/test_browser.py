@@ -125,6 +125,42 @@ def test_typing_part_of_a_name_picks_that_nation(session):
     )
 
 
+def test_clearing_a_picker_or_typing_no_nation_changes_nothing_and_says_so(session):
+    """Finding 11: clearing Pole A and pressing Enter picked Algeria; "zzzz" stayed in the box
+    while the map kept the old country."""
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    legend = page.locator(".softpower-map-legend")
+    expect(legend).to_contain_text("attraction to USA")
+    box = page.get_by_label("Pole A (blue)", exact=True)
+    box.click()
+    box.fill("")
+    box.press("Enter")
+    expect(page.get_by_text("No nation chosen: still United States (USA).")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    expect(legend).to_contain_text("attraction to USA")
+    assert "DZA" not in legend.inner_text()
+    box.click()
+    box.fill("zzzz")
+    box.press("Enter")
+    expect(page.get_by_text("No nation matches “zzzz”: still United States (USA).")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    expect(legend).to_contain_text("attraction to USA")
+    box.click()
+    box.fill("Braz")
+    box.press("Enter")
+    expect(legend).to_contain_text("attraction to BRA", timeout=TIMEOUT_MS)
+    expect(page.get_by_text("No nation matches")).to_have_count(0)
+    box.click()
+    box.fill("United States (USA)")
+    box.press("Enter")
+    expect(legend).to_contain_text("attraction to USA", timeout=TIMEOUT_MS)
+
+
 @pytest.mark.parametrize("width", [1024, 1280])
 def test_the_map_fits_narrow_windows(session, width):
     require_chromium()

@@ -27,7 +27,7 @@ from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, narrative
-from sim.viz.components import Dashboard, Guarded, ViewSettings
+from sim.viz.components import Dashboard, Guarded, ViewSettings, _nation_labels, match_nation
 from sim.viz.controls import parse_seed
 from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
 from sim.viz.model import AppModel, advance, model_lock, model_params
@@ -863,3 +863,15 @@ def test_a_step_of_seven_quarters_tells_the_whole_period(page):
     assert "over 7 quarters" not in story
     titles = " ".join(str(w.children) for w in page.find(v.CardTitle).widgets)
     assert "What happened in 2027-Q1" in titles
+
+
+def test_a_typed_nation_means_what_it_says_and_an_empty_box_means_none(stepped):
+    # Finding 11: clearing Pole A and pressing Enter picked Algeria (the first of the list).
+    labels = _nation_labels(stepped)
+    assert match_nation("", labels) is None and match_nation("   ", labels) is None
+    assert match_nation(None, labels) is None
+    assert match_nation("zzzz", labels) is None
+    assert match_nation("United S", labels) == "USA"
+    assert match_nation("ken", labels) == "KEN"  # the code
+    assert match_nation("Braz", labels) == "BRA"
+    assert match_nation("Kenya (KEN)", labels) == "KEN"

@@ -33,6 +33,7 @@ __all__ = [
     "Dashboard",
     "Guarded",
     "NationSelect",
+    "match_nation",
     "NationsSelect",
     "ColourToggle",
     "MeasureToggle",
@@ -120,6 +121,25 @@ def _update(view: solara.Reactive[ViewSettings], **changes) -> None:
 # so a step does not re-send their lists of 60 nations to the browser.
 
 
+def match_nation(text: str | None, labels: tuple[tuple[str, str], ...]) -> str | None:
+    """Return the ISO3 code a typed text means, or None when it means no nation.
+
+    An exact label ("Kenya (KEN)") or code ("KEN") is that nation; otherwise the first
+    nation whose label starts with the text, else the first that contains it ("United S" →
+    the United States). An empty text means none: clearing the box picks nobody (never the
+    first nation of the list).
+    """
+    typed = (text or "").strip().lower()
+    if not typed:
+        return None
+    for label, code in labels:
+        if typed in (label.lower(), code.lower()):
+            return code
+    starts = [code for label, code in labels if label.lower().startswith(typed)]
+    contains = [code for label, code in labels if typed in label.lower()]
+    return (starts or contains or [None])[0]
+
+
 @solara.component
 def NationSelect(
     label: str,
@@ -129,26 +149,54 @@ def NationSelect(
 ):
     """A searchable drop-down of nations (``labels``: (label, ISO3) pairs) bound to one setting.
 
-    Typing filters the list by any part of the name or code ("United S" leaves the United
-    States, not the United Arab Emirates, which a plain select's type-ahead would pick).
+    Typing filters the list by any part of the name or code; Enter picks what the text means
+    (`match_nation`: "United S" is the United States, not the United Arab Emirates); an empty
+    box or a text that names no nation changes nothing and says so under the box.
     """
     to_code = dict(labels)
     to_label = {code: text for text, code in labels}
+    current = to_label[getattr(view.value, setting)]
+    refused = solara.use_reactive("")
 
     def chosen(text):
         if text in to_code:
+            refused.set("")
             _update(view, **{setting: to_code[text]})
+        else:  # cleared: keep the nation, show it again
+            refused.set(f"No nation chosen: still {current}.")
 
-    return solara.v.Autocomplete(
+    typed = solara.use_ref("")
+
+    def typing(widget, event, data) -> None:  # Vuetify's update:search-input: the box's text
+        typed.current = data if isinstance(data, str) else ""
+
+    def entered(widget, event, data) -> None:
+        text = typed.current
+        if text == current:
+            return
+        code = match_nation(text, labels)
+        if code is None:
+            what = f"No nation matches “{text}”" if text.strip() else "No nation chosen"
+            refused.set(f"{what}: still {current}.")
+            widget.v_model = current
+            return
+        refused.set("")
+        _update(view, **{setting: code})
+
+    box = solara.v.Autocomplete(
         label=label,
         items=list(to_code),
-        v_model=to_label[getattr(view.value, setting)],
+        v_model=current,
         on_v_model=chosen,
-        auto_select_first=True,
+        auto_select_first=False,
         dense=True,
-        hide_details=True,
+        hide_details=not refused.value,
+        error_messages=[refused.value] if refused.value else [],
         style_="max-width:280px;min-width:200px",
     )
+    solara.v.use_event(box, "update:search-input", typing)
+    solara.v.use_event(box, "keydown.enter", entered)
+    return box
 
 
 @solara.component
