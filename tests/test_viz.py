@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 import socket
 from pathlib import Path
 
@@ -875,3 +876,33 @@ def test_a_typed_nation_means_what_it_says_and_an_empty_box_means_none(stepped):
     assert match_nation("ken", labels) == "KEN"  # the code
     assert match_nation("Braz", labels) == "BRA"
     assert match_nation("Kenya (KEN)", labels) == "KEN"
+
+
+def test_the_inspector_lists_attraction_and_repulsion_apart_and_names_groups(stepped, dashboard):
+    # Finding 12: "Leans to" listed negative attractions; "lean +1.12" followed "[−1, 1]";
+    # raw membership IDs (OECD_DAC, Rio_Treaty_TIAR).
+    for code in stepped.iso3[:30]:
+        shown = figures.inspect_nation(stepped, code)
+        assert all(v > 0 for _, v in shown.leans_to)
+        assert all(v < 0 for _, v in shown.leans_away)
+    rc, view = dashboard
+    set_value(rc.find(v.Autocomplete, label="Nation"), "United States (USA)")
+    inspector = html.unescape(html_of(rc, "softpower-inspector"))
+    assert "OECD Development Assistance Committee" in inspector and "OECD_DAC" not in inspector
+    assert "Rio Treaty (TIAR)" in inspector and "Rio_Treaty_TIAR" not in inspector
+    assert "Paris Agreement" in inspector and "PARIS" not in inspector
+    assert "Leans to (attraction in [−1, 1]); lean" not in inspector
+    assert re.search(r"Lean between USA and CHN: <b>[+−]?\d\.\d\d</b>", inspector)
+    assert "from −2 to 2" in inspector
+
+
+def test_nauru_lies_in_micronesia_as_un_m49_says():
+    # Finding 13: Nauru was in "Polynesia".
+    import csv
+
+    with (REPO / "sim" / "data" / "un193" / "countries.csv").open(encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["iso3"] == "NRU")
+    assert row["un_region"] == "Micronesia"
+    assert "UN M49" in row["source"] and "unstats.un.org" in row["source"]
+    model_world = AppModel(world_name="un193").world
+    assert model_world.region[list(model_world.iso3).index("NRU")] == "Micronesia"

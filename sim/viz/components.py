@@ -24,7 +24,7 @@ from sim.axes import AUDIENCES
 from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
 from sim.plots import palette, svgmap
-from sim.viz import figures, narrative
+from sim.viz import figures, narrative, words
 from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES, ScoreChart
 from sim.viz.model import model_lock
 
@@ -710,11 +710,25 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
         "Capacity to project soft power (1 = the best nation at the start)",
     )
     leans = _table(
-        ["actor", "attraction"],
-        [[a, _signed(v)] for a, v in n.leans_to],
-        f"Leans to (attraction in [−1, 1]); lean {settings.pole_a} vs {settings.pole_b}: "
-        f"{_signed(n.lean)}",
+        ["nation", "attraction"],
+        [[html.escape(_name(model, a)), _signed(v)] for a, v in n.leans_to]
+        or [["none", "no attraction above 0"]],
+        "Drawn to: the nations it is most attracted to (attraction from −1, repelled, to 1, drawn)",
     )
+    away = _table(
+        ["nation", "attraction"],
+        [[html.escape(_name(model, a)), _signed(v)] for a, v in n.leans_away]
+        or [["none", "no attraction below 0"]],
+        "Leans away from: the nations it is most repelled by",
+    )
+    lean_line = (
+        f'<p class="softpower-lean">Lean between {html.escape(settings.pole_a)} and '
+        f"{html.escape(settings.pole_b)}: <b>{_signed(n.lean)}</b> "
+        f'<span style="{_CAPTION}">(attraction to {html.escape(settings.pole_a)} − attraction '
+        f"to {html.escape(settings.pole_b)}, from −2 to 2; above 0 it leans to "
+        f"{html.escape(settings.pole_a)})</span></p>"
+    )
+    members = ", ".join(words.group_name(g, article=False) for g in n.memberships)
     actors = list(next(iter(n.audiences.values())))
     audiences = _table(
         ["audience", *actors],
@@ -743,8 +757,8 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
                 f'<ul style="margin-top:0">{polls}</ul>'
                 f'<p class="softpower-credibility"><b>Credibility it gives:</b> {credibility}. '
                 f'<span style="{_CAPTION}">{help_text}</span></p>'
-                f"{capacity}{leans}{audiences}"
-                f"<p>Member of: {html.escape(', '.join(n.memberships) or 'none')}</p>"
+                f"{capacity}{lean_line}{leans}{away}{audiences}"
+                f"<p>Member of: {html.escape(members or 'none')}</p>"
             ),
         )
     return main

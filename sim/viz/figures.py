@@ -730,7 +730,7 @@ class NationView:
     rank: int
     score_change: float
     capacity: dict[str, tuple[float, float]]  # channel -> (now, at the start)
-    leans_to: list[tuple[str, float]]  # (actor, attraction), strongest first, itself left out
+    leans_to: list[tuple[str, float]]  # (actor, attraction > 0), strongest first, not itself
     lean: float  # toward pole A (positive) or pole B
     audiences: dict[str, dict[str, float]]  # audience -> actor -> perception (ω-weighted)
     credibility: dict[str, float]  # actor -> how far this nation believes it
@@ -739,6 +739,8 @@ class NationView:
     favourable: dict[str, float] = dataclasses.field(default_factory=dict)
     familiarity: float = float("nan")  # of this nation, 0-100
     reputation: float = float("nan")  # of this nation, 0-100
+    #: (actor, attraction < 0), most negative first: the nations it is repelled by
+    leans_away: list[tuple[str, float]] = dataclasses.field(default_factory=list)
 
 
 def inspect_nation(
@@ -752,6 +754,7 @@ def inspect_nation(
     attraction = now.copy()
     attraction[i] = -np.inf
     order = [int(k) for k in np.argsort(-attraction, kind="stable")[:top]]
+    away = [int(k) for k in np.argsort(np.where(attraction == -np.inf, np.inf, attraction))[:3]]
     shown = list(dict.fromkeys([pole_a, pole_b, *(model.iso3[k] for k in order[:1])]))
     favourable = model.favourable(now[None, :])[0]
     weights = np.asarray(model.parameters.channel_weights)
@@ -770,7 +773,8 @@ def inspect_nation(
             c: (float(nation.capacity[d]), float(model.world.capacity[i, d]))
             for d, c in enumerate(CHANNELS)
         },
-        leans_to=[(model.iso3[k], float(now[k])) for k in order],
+        leans_to=[(model.iso3[k], float(now[k])) for k in order if now[k] > 0],
+        leans_away=[(model.iso3[k], float(now[k])) for k in away if now[k] < 0],
         lean=float(lean(model, pole_a, pole_b)[i]),
         audiences=audiences,
         credibility={actor: nation.credibility_of(actor) for actor in shown if actor != iso3},
