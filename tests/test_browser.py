@@ -181,8 +181,8 @@ def test_selecting_a_scenario_and_reset_loads_it(session, tmp_path):
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Scenario").click()
-    page.get_by_role("option", name="us_aid_cuts").click()
-    expect(page.locator(".softpower-pending")).to_contain_text("Scenario us_aid_cuts")
+    page.get_by_role("option", name="US foreign aid cuts, 2025").click()  # titles, not files
+    expect(page.locator(".softpower-pending")).to_contain_text("Scenario US foreign aid cuts, 2025")
     page.get_by_role("button", name="Reset").click()
     header = page.locator(".softpower-header")
     expect(header).to_contain_text("US foreign aid cuts", timeout=TIMEOUT_MS)
@@ -204,7 +204,7 @@ def test_comparison_mode_steps_both_runs(session):
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Compare with").click()
-    page.get_by_role("option", name="baseline").click()
+    page.get_by_role("option", name="Baseline, 2025-2034").click()
     page.get_by_role("button", name="Reset").click()
     header = page.locator(".softpower-header")
     expect(header).to_contain_text("Comparing with Baseline", timeout=TIMEOUT_MS)

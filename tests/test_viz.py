@@ -27,7 +27,7 @@ from sim.errors import ParameterError, ScenarioError
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
-from sim.viz import figures, narrative
+from sim.viz import figures, narrative, words
 from sim.viz.components import Dashboard, Guarded, ViewSettings, _nation_labels, match_nation
 from sim.viz.controls import parse_seed
 from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
@@ -465,12 +465,12 @@ def test_the_app_model_stops_instead_of_stepping_past_its_end():
 
 def test_reset_loads_the_selected_scenario_seed_and_slider_values(page):
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
-    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    set_value(page.find(v.Slider, label="Stubbornness"), 0.3)
     click(page, "Step")
     assert "Baseline" in header(page)  # not before Reset
     click(page, "Reset")
     assert "US foreign aid cuts" in header(page) and "step 0 of 40" in header(page)
-    assert "<b>stubbornness</b> 0.3" in header(page)
+    assert "<b>Stubbornness</b> 0.3" in header(page)
     click(page, "Step")
     assert "The United States cuts its aid capacity" in html_of(page, "softpower-story")
     assert "United States" in html_of(page, "softpower-events")
@@ -481,7 +481,7 @@ def test_choices_waiting_for_reset_say_they_are_pending(page):
     assert "Pending" not in " ".join(str(w.children) for w in page.find(v.Alert).widgets)
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
     alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
-    assert "Pending until you press Reset: Scenario us_aid_cuts" in alerts
+    assert "Pending until you press Reset: Scenario US foreign aid cuts, 2025" in alerts
     page.find(v.Select, label="Scenario (pending)").assert_single()
     click(page, "Reset")
     alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
@@ -492,14 +492,14 @@ def test_the_seed_is_typed_by_hand_and_defaults_come_back(page):
     # Findings: the seed was a 0-999 slider that could not be set by hand; no way back to
     # the defaults.
     type_seed(page, "4242")
-    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    set_value(page.find(v.Slider, label="Stubbornness"), 0.3)
     click(page, "Reset")
-    assert "seed 4242" in header(page) and "<b>stubbornness</b> 0.3" in header(page)
+    assert "seed 4242" in header(page) and "<b>Stubbornness</b> 0.3" in header(page)
     click(page, "Back to defaults")
     alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
-    assert "Seed 0" in alerts and "stubbornness 0.1" in alerts  # pending until Reset
+    assert "Seed 0" in alerts and "Stubbornness 0.1" in alerts  # pending until Reset
     click(page, "Reset")
-    assert "seed 0" in header(page) and "<b>stubbornness</b>" not in header(page)
+    assert "seed 0" in header(page) and "<b>Stubbornness</b>" not in header(page)
 
 
 def test_sliders_show_their_value_unit_and_a_help_line_from_the_registry(page):
@@ -507,10 +507,13 @@ def test_sliders_show_their_value_unit_and_a_help_line_from_the_registry(page):
     for name in KEY_PARAMETERS:
         p = REGISTRY[name]
         text = html_of(page, f"softpower-help-{name}")
-        assert f"<b>{p.default:g}" in text and html.escape(p.meaning) in text
+        assert f"<b>{p.default:g}" in text
+        assert html.escape(words.parameter_help(name), quote=True) in text
+        assert not set("θκνλεΔ") & set(text)  # symbols only in the modellers' fold
+        assert html.escape(p.meaning) in html_of(page, "softpower-modellers")
         if p.unit != "1":
             assert p.unit in text
-    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    set_value(page.find(v.Slider, label="Stubbornness"), 0.3)
     assert "<b>0.3</b>" in html_of(page, "softpower-help-stubbornness")
 
 
@@ -906,3 +909,39 @@ def test_nauru_lies_in_micronesia_as_un_m49_says():
     assert "UN M49" in row["source"] and "unstats.un.org" in row["source"]
     model_world = AppModel(world_name="un193").world
     assert model_world.region[list(model_world.iso3).index("NRU")] == "Micronesia"
+
+
+def test_the_page_speaks_a_students_words(page):
+    # Finding 4: slider help in symbols, code names, file names in the scenario picker, file
+    # paths in descriptions, nothing saying what the 0-100 score is, "Time: 40.0".
+    picker = page.find(v.Select, label="Scenario").widget
+    shown = {item["value"]: item["text"] for item in picker.items}
+    assert shown["us_aid_cuts"] == "US foreign aid cuts, 2025"
+    assert all(text != value for value, text in shown.items())  # titles, not file names
+    labels = [w.label for w in page.find(v.Slider).widgets]
+    assert "Stubbornness" in labels and "Openness of the young" in labels
+    assert not [label for label in labels if "_" in label]
+    set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
+    click(page, "Reset")
+    assert ".csv" not in header(page) and "docs/" not in header(page)
+    assert "cancelled 83 % of USAID programmes" in header(page)
+    help_text = html.unescape(html_of(page, "softpower-looking-at"))
+    for term in ("Soft power score (0–100)", "Familiarity", "Reputation", "Favourable view"):
+        assert term in help_text
+    page.find(v.ExpansionPanelHeader, children=["What am I looking at?"]).assert_single()
+    assert quarter_status(page).startswith("Quarter 2025-Q1 · step 0 of 40")
+
+
+def test_the_page_says_which_world_it_shows_and_how_to_get_the_same_numbers(page):
+    # Finding 3: the app opened on core60 while `softpower run` defaults to un193, and the seed
+    # help claimed the same numbers as `softpower run --seed`.
+    from sim.world.bundled import DEFAULT_WORLD
+
+    assert APP_WORLD == "core60" and DEFAULT_WORLD == "un193"
+    world = html.unescape(header(page))
+    assert "softpower-world" in world
+    assert "World core60: the app opens on core60, 60 nations" in world
+    assert "the command line's default is un193" in world
+    assert "softpower run scenarios/baseline.yaml --seed 0 --world core60" in world
+    seed_help = html.unescape(html_of(page, "softpower-help-seed"))
+    assert "--seed N --world core60 give the same numbers" in seed_help

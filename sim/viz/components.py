@@ -27,6 +27,7 @@ from sim.plots import palette, svgmap
 from sim.viz import figures, narrative, words
 from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES, ScoreChart
 from sim.viz.model import model_lock
+from sim.world.bundled import DEFAULT_WORLD
 
 __all__ = [
     "ViewSettings",
@@ -39,6 +40,9 @@ __all__ = [
     "MeasureToggle",
     "LayerToggles",
     "ScenarioHeader",
+    "LookingAt",
+    "WHAT_AM_I_LOOKING_AT",
+    "world_text",
     "WorldMap",
     "MapView",
     "QuarterStory",
@@ -301,6 +305,80 @@ def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
     )
 
 
+def world_text(model: SoftPowerModel) -> str:
+    """Say which world the run shows and how to get the same numbers on the command line."""
+    name = getattr(model, "world_name", DEFAULT_WORLD)
+    seed = getattr(model, "seed", 0)
+    scenario = getattr(model, "scenario_name", model.spec.name)
+    why = (
+        f"the app opens on {name}, {model.n} nations, so that the map and the tables stay "
+        f"legible on a classroom screen and steps are quick; the command line's default is "
+        f"{DEFAULT_WORLD}"
+        if name != DEFAULT_WORLD
+        else f"the whole world, {model.n} nations, as on the command line"
+    )
+    return (
+        f"World {name}: {why}. The same numbers: softpower run scenarios/{scenario}.yaml "
+        f"--seed {seed} --world {name}."
+    )
+
+
+#: What the page's numbers mean, for the "What am I looking at?" panel: (term, meaning).
+WHAT_AM_I_LOOKING_AT = (
+    (
+        "Soft power score (0–100)",
+        "how much a nation attracts the rest of the world: 100 is the most attractive "
+        "possible, 0 none. It mixes familiarity and reputation.",
+    ),
+    (
+        "Familiarity (0–100)",
+        "how much the world hears of the nation (its films, products, students, aid, "
+        "diplomats); it moves slowly.",
+    ),
+    (
+        "Reputation (0–100)",
+        "the share of the world's people, weighted by population, who would say they have a "
+        "favourable view of it; it moves fast.",
+    ),
+    (
+        "Favourable view (%)",
+        "what a poll in one country would find: the share of its adults with a favourable "
+        "view of another nation.",
+    ),
+    (
+        "Attraction and lean",
+        "attraction runs from −1 (repelled) to 1 (drawn); the lean between two nations is the "
+        "attraction to the first minus that to the second (−2 to 2).",
+    ),
+)
+
+
+@solara.component
+def LookingAt():
+    """A short "What am I looking at?" panel: what the page's numbers mean."""
+    body = "".join(
+        f"<li><b>{html.escape(term)}</b>: {html.escape(meaning)}</li>"
+        for term, meaning in WHAT_AM_I_LOOKING_AT
+    )
+    text = (
+        "<p style='margin:0 0 4px 0'>Each quarter (three months) the people of every nation "
+        "(the young, the public and the elite) update their view of every other nation from "
+        "what reaches them. Press Step or ▶ to play the quarters; click a country to inspect "
+        f"it.</p><ul style='margin:0;padding-left:1.2em'>{body}</ul>"
+    )
+    return solara.Details(
+        summary="What am I looking at?",
+        children=[
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=text,
+                style="font-size:13px",
+                classes=["softpower-looking-at"],
+            )
+        ],
+    )
+
+
 @solara.component
 def ScenarioHeader(
     model: SoftPowerModel,
@@ -330,7 +408,9 @@ def _scenario_header(model: SoftPowerModel, errors, pending):
         status += " · finished: the last quarter is reached; press Reset to run again"
     values = model.parameters.to_dict()
     parameters = " · ".join(
-        f"<b>{name}</b> {values[name]:g}" if name in overrides else f"{name} {values[name]:g}"
+        f"<b>{html.escape(words.parameter_label(name))}</b> {values[name]:g}"
+        if name in overrides
+        else f"{html.escape(words.parameter_label(name))} {values[name]:g}"
         for name in KEY_PARAMETERS
     )
     twin = getattr(model, "twin", None)
@@ -340,11 +420,16 @@ def _scenario_header(model: SoftPowerModel, errors, pending):
         if twin is not None
         else ""
     )
+    world_note = (
+        f'<div class="softpower-world" style="{_CAPTION}">{html.escape(world_text(model))}</div>'
+        if world is not None
+        else ""
+    )
     body = (
         f'<h2 style="margin:0 0 4px 0;font-size:20px">{html.escape(spec.title)}</h2>'
         f'<div class="softpower-step" style="font-weight:bold">{html.escape(status)}</div>'
-        f"{compare}"
-        f'<div style="margin:4px 0">{html.escape(spec.description)}</div>'
+        f"{compare}{world_note}"
+        f'<div style="margin:4px 0">{html.escape(words.plain_description(spec.description))}</div>'
         f'<div style="{_CAPTION}">Parameters of this run: {parameters} '
         "(bold: set by a slider).</div>"
     )
@@ -814,6 +899,7 @@ def Dashboard(
         return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
         Guarded("Scenario", step, lambda: ScenarioHeader(model, step, errors, pending))
+        LookingAt()
         Guarded("What happened", step, lambda: QuarterStory(model, step))
         Guarded("World map", step, lambda: MapView(model, step, view))
         if twin is not None:

@@ -34,6 +34,12 @@ def _seed_value(text: Any, spec: dict[str, Any]) -> int | str:
         return "" if text is None else str(text)
 
 
+def _display(spec: dict[str, Any], value: Any) -> str:
+    """Return an input's value as the page shows it (a scenario by its title)."""
+    titles = spec.get("titles", {})
+    return titles[value] if isinstance(value, str) and value in titles else _shown(value)
+
+
 def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -97,7 +103,7 @@ def pending_changes(
     """
     built = getattr(model, "inputs", {})
     return tuple(
-        f"{spec.get('label', name)} {_shown(inputs[name])}"
+        f"{spec.get('label', name)} {_display(spec, inputs[name])}"
         for name, spec in params.items()
         if name in inputs and name in built and not _same(inputs[name], built[name])
     )
@@ -150,11 +156,13 @@ def ParameterPanel(
             label = spec.get("label", name) + (" (pending)" if waiting else "")
             kind = spec["type"]
             if kind == "Select":
-                solara.Select(
-                    label,
-                    values=spec["values"],
-                    value=value,
-                    on_value=lambda v, name=name: set_input(name, v),
+                titles = spec.get("titles", {})
+                solara.v.Select(
+                    label=label,
+                    items=[{"text": titles.get(v, v), "value": v} for v in spec["values"]],
+                    v_model=value,
+                    on_v_model=lambda v, name=name: set_input(name, v),
+                    dense=True,
                 )
             elif kind == "InputInt":
                 # Typed text is kept as typed (nothing rewrites the box while a student types);
@@ -192,6 +200,22 @@ def ParameterPanel(
                 style="font-size:12px;opacity:0.8;margin:-6px 0 4px 0",
                 classes=["softpower-input-help", f"softpower-help-{name}"],
             )
+        modeller = "".join(
+            f"<li>{html.escape(spec['modeller'])}</li>"
+            for spec in params.values()
+            if spec.get("modeller")
+        )
+        solara.Details(
+            summary="For modellers: parameter names and symbols",
+            children=[
+                solara.HTML(
+                    tag="ul",
+                    unsafe_innerHTML=modeller,
+                    style="font-size:12px;padding-left:1.2em",
+                    classes=["softpower-modellers"],
+                )
+            ],
+        )
         solara.Button(
             "Back to defaults",
             on_click=defaults,

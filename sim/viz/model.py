@@ -18,6 +18,7 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY, Parameters
+from sim.viz import words
 from sim.viz.library import BASELINE, ScenarioLibrary, app_world, scenario_library, world
 from sim.world.bundled import WORLDS, world_name
 
@@ -203,8 +204,11 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
     """Return the app's inputs: scenario, seed, comparison and key-parameter sliders.
 
     In Mesa's ``model_params`` format (``type``, ``value``, ``label``, ...), plus ``help``:
-    a one-line explanation (the registry's meaning and unit for the parameters). Types:
-    ``Select``, ``InputInt`` (the seed, typed by hand), ``SliderInt``, ``SliderFloat``.
+    a one-line explanation in plain words (`sim.viz.words.PLAIN_PARAMETERS` for the
+    parameters), ``modeller`` (the parameter's code name and the registry's meaning, with its
+    symbol) and, for the scenario selectors, ``titles`` (name → the scenario's title, what the
+    picker shows). Types: ``Select``, ``InputInt`` (the seed, typed by hand), ``SliderInt``,
+    ``SliderFloat``.
     The world selector starts on the app's world (`sim.viz.library.app_world`).
 
     Args:
@@ -215,13 +219,15 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
 
     """
     library = library or scenario_library()
+    titles = {name: _title(library, name) for name in library.names}
     params: dict[str, dict[str, Any]] = {
         "scenario_name": {
             "type": "Select",
             "value": BASELINE,
             "values": library.names,
+            "titles": titles,
             "label": "Scenario",
-            "help": "the story to run: its events and its own parameter values",
+            "help": "the story to run: what happens, and when",
         },
         "seed": {
             "type": "InputInt",
@@ -229,12 +235,17 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "min": 0,
             "max": 2**32 - 1,
             "label": "Seed",
-            "help": "the random draws: the same seed gives the same run as softpower run --seed",
+            "help": (
+                "a whole number that fixes the run's random draws: the same scenario, seed and "
+                f"world as softpower run SCENARIO.yaml --seed N --world {app_world()} give the "
+                "same numbers"
+            ),
         },
         "compare_with": {
             "type": "Select",
             "value": NO_COMPARISON,
             "values": [NO_COMPARISON, *library.names],
+            "titles": {NO_COMPARISON: "no comparison", **titles},
             "label": "Compare with",
             "help": "run a second scenario alongside, same seed and sliders",
         },
@@ -243,7 +254,10 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "value": app_world(),
             "values": list(WORLDS),
             "label": "World",
-            "help": "core60: 60 nations, quick; un193: every UN member state (slower steps)",
+            "help": (
+                "core60: 60 nations, a legible map and quick steps (the app's start); un193: "
+                "every UN member state, the command line's default (slower steps)"
+            ),
         },
     }
     for name in KEY_PARAMETERS:
@@ -254,8 +268,17 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "min": p.low,
             "max": p.high,
             "step": slider_step(name),
-            "label": name,
+            "label": words.parameter_label(name),
             "unit": "" if p.unit == "1" else p.unit,
-            "help": p.meaning,
+            "help": words.parameter_help(name, p.meaning),
+            "modeller": f"{name}: {p.meaning}",
         }
     return params
+
+
+def _title(library: ScenarioLibrary, name: str) -> str:
+    """Return a scenario's title for the picker (its name if it does not load)."""
+    try:
+        return library.load(name).title
+    except Exception:  # a file that broke since the library was read: show its name
+        return name

@@ -10,9 +10,13 @@ import re
 
 __all__ = [
     "GROUP_NAMES",
+    "PLAIN_PARAMETERS",
     "group_name",
     "listing",
     "nation_name",
+    "parameter_help",
+    "parameter_label",
+    "plain_description",
     "plural",
     "possessive",
     "verb",
@@ -120,3 +124,65 @@ def listing(names: list[str], most: int = 4, noun: str = "nation") -> str:
         rest = len(names) - most
         return f"{', '.join(names[:most])} and {rest} more {noun if rest == 1 else noun + 's'}"
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+#: The key parameters in a student's words: (label, what it does). The registry's symbols
+#: (θ, κ, ν, ...) are shown only in the "for modellers" fold.
+PLAIN_PARAMETERS: dict[str, tuple[str, str]] = {
+    "stubbornness": (
+        "Stubbornness",
+        "how strongly opinion sticks to each nation's long-run starting view every quarter "
+        "(0: not at all; 1: it never moves)",
+    ),
+    "saturation": (
+        "Saturation",
+        "how much effort (culture, aid, technology, diplomacy) it takes before more of it pays "
+        "off only half as much",
+    ),
+    "receptivity_youth": (
+        "Openness of the young",
+        "how far young people move toward what they see of another nation each quarter",
+    ),
+    "loss_aversion": (
+        "Resentment of cuts",
+        "how much people hold it against a nation when it takes away aid or presence they were "
+        "used to",
+    ),
+    "credibility_loss": (
+        "Trust lost in a scandal",
+        "the share of its credibility a nation loses after the worst kind of bad event",
+    ),
+    "credibility_recovery": (
+        "Trust regained per quarter",
+        "how fast lost credibility comes back to its usual level",
+    ),
+    "familiarity_memory": (
+        "Memory of attention",
+        "how many quarters people keep hearing of a nation after the attention it gets falls",
+    ),
+    "event_persistence": (
+        "Do policy effects last?",
+        "the share of an event's effect on opinion that lasts (0: it fades away; 1: it stays "
+        "until an opposite event undoes it)",
+    ),
+}
+
+_PATH = re.compile(r"\b[\w./-]+\.(?:csv|ya?ml|md|py|json)\b|\b(?:sim|docs|scenarios|tests)/")
+
+
+def parameter_label(name: str) -> str:
+    """Return a parameter's label in plain words (its code name when it has none)."""
+    return PLAIN_PARAMETERS.get(name, (name.replace("_", " "), ""))[0]
+
+
+def parameter_help(name: str, meaning: str = "") -> str:
+    """Return what a parameter does in plain words (the registry's ``meaning`` if none)."""
+    return PLAIN_PARAMETERS.get(name, ("", meaning))[1] or meaning
+
+
+def plain_description(text: str) -> str:
+    """Return a scenario's description without the sentences that cite files (source notes for
+    modellers: "(sim/data/events/us_aid_cuts_2025.csv)").
+    """
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", " ".join(text.split()))
+    return " ".join(s for s in sentences if not _PATH.search(s)).strip()
