@@ -945,3 +945,17 @@ def test_the_page_says_which_world_it_shows_and_how_to_get_the_same_numbers(page
     assert "softpower run scenarios/baseline.yaml --seed 0 --world core60" in world
     seed_help = html.unescape(html_of(page, "softpower-help-seed"))
     assert "--seed N --world core60 give the same numbers" in seed_help
+
+
+def test_the_numbers_of_docs_app_md_are_the_apps():
+    # Finding 12: docs/app.md said Kenya's favourable view of the US is 34 %, the app showed 55 %.
+    text = (REPO / "docs" / "app.md").read_text(encoding="utf-8")
+    share = int(re.search(r"favourable view of United States in Kenya: (\d+) %", text).group(1))
+    lean = float(re.search(r"Lean between USA and CHN: ([+-][\d.]+) ", text).group(1))
+    model = AppModel()  # the page as it opens: the baseline on core60, seed 0, at the start
+    shown = figures.inspect_nation(model, "KEN")
+    assert share == round(shown.favourable["USA"])
+    assert lean == round(shown.lean, 2)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "It opens on the 60-nation world `core60`" in readme and APP_WORLD == "core60"
+    assert "It opens on the 60-nation world `core60`" in text
