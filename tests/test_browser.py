@@ -175,6 +175,29 @@ def test_the_map_fits_narrow_windows(session, width):
     page.set_viewport_size({"width": 1400, "height": 1400})
 
 
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1024, 768)])
+def test_the_map_is_on_the_first_screen_and_the_chart_text_is_legible(session, width, height):
+    """Findings 2 and 6: the chart was drawn at 614 px and shown at 384 or 256 px (text of 3-4
+    px); the map started 667 px down at 1280x800."""
+    require_chromium()
+    server, page, outside = session
+    from sim.viz.figures import TEXT_PT
+
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)
+    world = page.locator("svg.softpower-map").bounding_box()
+    assert world["y"] + world["height"] / 2 < height  # at least half the map on the first screen
+    chart = page.locator("img.softpower-scores")
+    shown = chart.bounding_box()
+    card = page.locator(".softpower-scores-box").bounding_box()
+    assert shown["width"] >= 0.95 * card["width"]  # the card's full width
+    natural = chart.evaluate("img => img.naturalWidth")
+    text_px = TEXT_PT * 96 / 72 * shown["width"] / natural
+    assert text_px >= 12, f"chart text {text_px:.1f} px at {width} px"
+    page.set_viewport_size({"width": 1400, "height": 1400})
+
+
 def test_selecting_a_scenario_and_reset_loads_it(session, tmp_path):
     require_chromium()
     server, page, outside = session

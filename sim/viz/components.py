@@ -429,9 +429,11 @@ def _scenario_header(model: SoftPowerModel, errors, pending):
         f'<h2 style="margin:0 0 4px 0;font-size:20px">{html.escape(spec.title)}</h2>'
         f'<div class="softpower-step" style="font-weight:bold">{html.escape(status)}</div>'
         f"{compare}{world_note}"
-        f'<div style="margin:4px 0">{html.escape(words.plain_description(spec.description))}</div>'
+        '<details class="softpower-about"><summary>About this scenario and its parameters'
+        f'</summary><div style="margin:4px 0">'
+        f"{html.escape(words.plain_description(spec.description))}</div>"
         f'<div style="{_CAPTION}">Parameters of this run: {parameters} '
-        "(bold: set by a slider).</div>"
+        "(bold: set by a slider).</div></details>"
     )
     with solara.Card(margin=0) as main:
         solara.HTML(tag="div", unsafe_innerHTML=body, classes=["softpower-header"])
@@ -712,7 +714,7 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
             tag="div",
             unsafe_innerHTML=(
                 f'<img src="{figures.data_uri(image)}" alt="{html.escape(alt)}" '
-                'class="softpower-scores" style="max-width:100%">'
+                'class="softpower-scores" style="width:100%;height:auto">'
             ),
             classes=["softpower-scores-box"],
         )
@@ -899,16 +901,17 @@ def Dashboard(
         return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
         Guarded("Scenario", step, lambda: ScenarioHeader(model, step, errors, pending))
-        LookingAt()
-        Guarded("What happened", step, lambda: QuarterStory(model, step))
         Guarded("World map", step, lambda: MapView(model, step, view))
+        Guarded("What happened", step, lambda: QuarterStory(model, step))
+        LookingAt()
         if twin is not None:
             Guarded("Compare the two runs", step, lambda: CompareView(model, step, view))
+        # The chart spans the card's full width, so its text stays legible on a projector.
+        Guarded("Soft power over time", step, lambda: ScoreView(model, step, view))
         with solara.Columns([6, 6]):
             Guarded("Top 10", step, lambda: TopTen(model, step))
-            Guarded("Soft power over time", step, lambda: ScoreView(model, step, view))
+            Guarded("Events", step, lambda: EventsFeed(model, step))
         with solara.Columns([6, 6]):
             Guarded("Perception", step, lambda: PerceptionView(model, step, view))
-            Guarded("Events", step, lambda: EventsFeed(model, step))
-        Guarded("Nation inspector", step, lambda: NationInspector(model, step, view))
+            Guarded("Nation inspector", step, lambda: NationInspector(model, step, view))
     return main

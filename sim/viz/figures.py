@@ -28,6 +28,7 @@ __all__ = [
     "LAYERS",
     "LEAN_CMAP",
     "LEAN_LIMIT",
+    "TEXT_PT",
     "COLOUR_MODES",
     "MEASURES",
     "MapView",
@@ -60,6 +61,9 @@ LAYERS: tuple[str, ...] = ("trade", "alliance", "rivalry", "aid", "BRI")
 
 #: Diverging, colour-blind-safe map for the lean, shared with the report (pole A blue, B red).
 LEAN_CMAP = palette.DIVERGING
+
+#: Text size of the score chart in points: 12 px or more on screen at the card's full width.
+TEXT_PT = 12
 
 #: Leans beyond ± this value are drawn at full colour (typical leans lie within ±0.6).
 LEAN_LIMIT = palette.LEAN_LIMIT
@@ -479,14 +483,16 @@ class ScoreChart:
 
     def __init__(self, dpi: int = 100):
         self.dpi = dpi
-        self.size = (6.4, 3.3)  # inches
+        # Drawn for the card's full width (about 560-950 px on a laptop or projector): at
+        # these sizes its text is 12 px or more on screen (issue 24: 3-4 px in a half card).
+        self.size = (7.5, 3.3)  # inches
         self.figure = Figure(figsize=self.size, dpi=dpi)
         # Fixed axes: a layout engine costs more than the drawing itself.
-        self.box = (0.09, 0.09, 0.74, 0.82)
+        self.box = (0.095, 0.12, 0.70, 0.78)
         self.ax = self.figure.add_axes(self.box)
         self.ax.grid(True, color="#e5e5e5", lw=0.6)
-        self.ax.tick_params(labelsize=7)
-        self.ax.set_ylabel("soft power score (0–100)", fontsize=8)
+        self.ax.tick_params(labelsize=TEXT_PT)
+        self.ax.set_ylabel("soft power score (0–100)", fontsize=TEXT_PT)
         self.ax.yaxis.set_major_locator(MaxNLocator(5))
         self._now = self.ax.axvline(0, color="#999999", lw=0.8, linestyle="dotted")
         self._key: tuple = ()
@@ -529,11 +535,11 @@ class ScoreChart:
                     color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
                     linestyle=_LINE_STYLES[(n // len(_LINE_COLOURS)) % len(_LINE_STYLES)],
                     marker=_MARKERS[n % len(_MARKERS)],
-                    markersize=4,
+                    markersize=6,
                     lw=1.6,
                 )
             ax.set_xlim(0, model.horizon)
-            ax.set_ylabel(MEASURES[measure], fontsize=8)
+            ax.set_ylabel(MEASURES[measure], fontsize=TEXT_PT)
             ticks, labels = _year_ticks(model)
             every = max(1, len(ticks) // 6)  # tick labels are the costliest part of the chart
             ax.set_xticks(ticks[::every], labels[::every])
@@ -561,7 +567,7 @@ class ScoreChart:
                 f"dashed: {other.spec.title}"[:60],
                 72.0 * self.size[0] * self.box[0] + 4,
                 72.0 * self.size[1] * (1 - self.box[1]) - 6,
-                size=7,
+                size=TEXT_PT,
                 anchor="start",
             )
         return svg(self.figure, extra=legend)
@@ -573,20 +579,24 @@ class ScoreChart:
         top = height * (1.0 - bottom - h)
         parts = [
             _svg_label(
-                model.spec.date(model.steps), width * (left + w / 2), top - 5, size=9, bold=True
+                model.spec.date(model.steps),
+                width * (left + w / 2),
+                top - 5,
+                size=TEXT_PT + 1,
+                bold=True,
             )
         ]
         x = width * (left + w) + 8.0
         for n, (code, line) in enumerate(self._lines.items()):
-            y = top + 10.0 + 13.0 * n
+            y = top + 12.0 + 1.5 * TEXT_PT * n
             dash = {"-": "", "--": "4,2", "-.": "4,2,1,2", ":": "1,2"}
             parts.append(
-                f'<line x1="{x:.1f}" y1="{y - 2.5:.1f}" x2="{x + 14:.1f}" y2="{y - 2.5:.1f}" '
-                f'stroke="{line.get_color()}" stroke-width="1.6" '
+                f'<line x1="{x:.1f}" y1="{y - 3.5:.1f}" x2="{x + 14:.1f}" y2="{y - 3.5:.1f}" '
+                f'stroke="{line.get_color()}" stroke-width="2" '
                 f'stroke-dasharray="{dash.get(line.get_linestyle(), "")}"/>'
             )
             score = float(now[model.iso3.index(code)])
-            parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=7, anchor="start"))
+            parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=TEXT_PT, anchor="start"))
         return "".join(parts)
 
 
