@@ -348,3 +348,57 @@ def test_three_plays_at_the_fastest_interval_while_toggling_every_view_control(s
         expect(page.get_by_role("button", name="Step")).to_be_disabled()
         assert_no_error_on_the_page(page)
     assert touched >= 8  # every kind of control was touched during play, twice at least
+
+
+def test_a_shared_address_restores_its_run_and_reset_updates_the_address(session):
+    """Finding 8: reload reset to the baseline and URL parameters were ignored."""
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    page.goto(
+        server.url + "?scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3",
+        timeout=TIMEOUT_MS,
+    )
+    header = page.locator(".softpower-header")
+    expect(header).to_contain_text("US foreign aid cuts", timeout=TIMEOUT_MS)
+    expect(header).to_contain_text("seed 5 ·")
+    expect(page.locator(".softpower-pending")).to_have_count(0)  # inputs match the run
+    expect(page.locator("a.softpower-share")).to_have_attribute(
+        "href", "?scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3"
+    )
+    page.get_by_role("button", name="Scenario").click()
+    page.get_by_role("option", name="America First, 2025-2026").click()
+    page.get_by_role("button", name="Reset").click()
+    expect(header).to_contain_text("America First", timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"scenario=america_first&seed=5&world=core60"))
+    page.reload(timeout=TIMEOUT_MS)  # a reload keeps the run's setup
+    expect(page.locator(".softpower-header")).to_contain_text("America First", timeout=TIMEOUT_MS)
+    expect(page.locator(".softpower-header")).to_contain_text("seed 5 ·")
+    assert_no_error_on_the_page(page)
+
+
+def test_the_runs_tables_and_the_chart_download(session, tmp_path):
+    """Finding 8: nothing to save: the run's tables (CSV in a zip) and the chart (SVG)."""
+    require_chromium()
+    server, page, outside = session
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator(".softpower-quarter")).to_contain_text("step 1 of", timeout=TIMEOUT_MS)
+    with page.expect_download(timeout=TIMEOUT_MS) as caught:
+        page.get_by_text("Download this run's tables (CSV, zip)").click()
+    saved = tmp_path / "run.zip"
+    caught.value.save_as(saved)
+    names = zipfile.ZipFile(saved).namelist()
+    assert any(n.endswith("/soft_power.csv") for n in names)
+    assert any(n.endswith("/manifest.json") for n in names)
+    with page.expect_download(timeout=TIMEOUT_MS) as caught:
+        page.get_by_text("Download the chart (SVG)").click()
+    chart = tmp_path / "chart.svg"
+    caught.value.save_as(chart)
+    assert chart.read_bytes().lstrip().startswith(b"<?xml") and b"<svg" in chart.read_bytes()
+    assert outside == []

@@ -959,3 +959,106 @@ def test_the_numbers_of_docs_app_md_are_the_apps():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "It opens on the 60-nation world `core60`" in readme and APP_WORLD == "core60"
     assert "It opens on the 60-nation world `core60`" in text
+
+
+# ---------------------------------------------------------------------- shareable setups
+
+
+def test_a_setup_goes_into_an_address_and_comes_back():
+    # Finding 8: reload reset to the baseline; URL parameters were ignored.
+    from sim.viz.share import parse_query, share_query
+
+    params = model_params()
+    model = AppModel("us_aid_cuts", seed=5, event_persistence=0.3)
+    query = share_query(model.inputs, params)
+    assert query == "scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3"
+    asked, refused = parse_query(query, params)
+    assert refused == []
+    assert asked == {
+        "scenario_name": "us_aid_cuts",
+        "seed": 5,
+        "world_name": "core60",
+        "event_persistence": 0.3,
+    }
+    rebuilt = AppModel(**{**{n: s["value"] for n, s in params.items()}, **asked})
+    assert rebuilt.inputs == model.inputs
+    asked, refused = parse_query(
+        "scenario=nope&seed=1e3&world=un193&stubbornness=7&colour=red&event_persistence=nan",
+        params,
+    )
+    assert asked == {"world_name": "un193"}
+    assert [r.split(":")[0] for r in refused] == [
+        "scenario=nope",
+        "seed=1e3",
+        "stubbornness=7",
+        "colour",
+        "event_persistence=nan",
+    ]
+
+
+@solara.component
+def PageAt(address: str):
+    from solara.routing import Router, router_context
+
+    from sim.viz.app import Page
+
+    router_context.provide(Router(address, []))
+    return Page()
+
+
+def test_opening_a_shared_address_builds_its_run():
+    box, rc = solara.render(
+        solara.AppLayout(
+            children=[PageAt("/?scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3")]
+        ),
+        handle_error=False,
+    )
+    try:
+        shown = header(rc)
+        assert "US foreign aid cuts" in shown and "seed 5 ·" in shown
+        assert "<b>Do policy effects last?</b> 0.3" in shown
+        assert "Pending" not in html_of_all(rc)  # the inputs match the run
+        link = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets]
+        assert any(
+            "?scenario=us_aid_cuts&amp;seed=5&amp;world=core60&amp;event_persistence=0.3" in t
+            for t in link
+        )
+    finally:
+        rc.close()
+    box, rc = solara.render(
+        solara.AppLayout(children=[PageAt("/?seed=abc&planet=mars")]), handle_error=False
+    )
+    try:
+        assert "Baseline" in header(rc) and "seed 0 ·" in header(rc)
+        refused = html_of_all(rc)
+        assert "Left out of the address: seed=abc" in refused and "planet" in refused
+    finally:
+        rc.close()
+
+
+def test_the_runs_tables_download_as_the_command_line_writes_them(tmp_path):
+    # Finding 8: nothing could be downloaded.
+    import io
+    import json
+    import zipfile
+
+    from sim.viz.downloads import run_zip, zip_name
+
+    model = AppModel("us_aid_cuts", seed=3)
+    advance(model, 5)
+    archive = zipfile.ZipFile(io.BytesIO(run_zip(model)))
+    folder = "softpower_us_aid_cuts_core60_seed3"
+    assert zip_name(model) == folder + ".zip"
+    names = sorted(archive.namelist())
+    assert names == [
+        f"{folder}/{n}"
+        for n in ("events.csv", "manifest.json", "perception.csv", "polls.csv", "soft_power.csv")
+    ]
+    shown = pd.read_csv(archive.open(f"{folder}/soft_power.csv"))
+    assert sorted(shown["step"].unique()) == [0, 1, 2, 3, 4, 5]
+    last = shown[shown["step"] == 5].set_index("iso3")["score"]
+    for code in ("USA", "CHN", "KEN"):
+        expected = model.recorder.score[5, model.iso3.index(code)]
+        assert last[code] == pytest.approx(expected, rel=1e-9)
+    manifest = json.loads(archive.read(f"{folder}/manifest.json"))
+    assert manifest["seed"] == 3 and manifest["steps"] == 5 and manifest["world"] == "core60"

@@ -12,6 +12,7 @@ Start it with ``softpower app`` (or ``solara run sim/viz/app.py``); see ``docs/a
 
 from __future__ import annotations
 
+import html
 import os
 import warnings
 
@@ -28,8 +29,10 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
 from sim.viz.controller import PlayControls, QuarterStatus  # noqa: E402
 from sim.viz.controls import ParameterPanel, input_problems, pending_changes  # noqa: E402
+from sim.viz.downloads import run_zip, zip_name  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
 from sim.viz.model import AppModel, model_params  # noqa: E402
+from sim.viz.share import parse_query, share_query  # noqa: E402
 
 __all__ = ["Page", "page", "TITLE", "CSS"]
 
@@ -69,10 +72,23 @@ def Page():
     """The whole app for one browser session (each session gets its own model and view)."""
     library = solara.use_memo(scenario_library, [])
     params = solara.use_memo(lambda: model_params(library), [])
-    first = solara.use_memo(lambda: AppModel(library=library), [])
+    router = solara.use_router()
+    # A shared address (?scenario=...&seed=...&world=...&stubbornness=...) sets the first run.
+    asked, refused = solara.use_memo(lambda: parse_query(router.search, params), [])
+    start = solara.use_memo(
+        lambda: {**{name: spec["value"] for name, spec in params.items()}, **asked}, []
+    )
+    first = solara.use_memo(lambda: AppModel(library=library, **start), [])
     model = solara.use_reactive(first)
     view = solara.use_reactive(ViewSettings().fitted(first.iso3))
-    inputs = solara.use_reactive({name: spec["value"] for name, spec in params.items()})
+    inputs = solara.use_reactive(start)
+    link = "?" + share_query(model.value.inputs, params)
+
+    def show_link_in_address() -> None:
+        if router.set_path is not None and router.search != link[1:]:  # None: no browser
+            router.push(f"{router.path or '/'}{link}")
+
+    solara.use_effect(show_link_in_address, [link])
     play_interval = solara.use_reactive(150)
     render_interval = solara.use_reactive(1)
     problems = input_problems(params, inputs.value)
@@ -110,6 +126,28 @@ def Page():
                 f"{render_interval.value} quarter{'s' if render_interval.value != 1 else ''} "
                 "per click of Step or beat of Play"
             )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=(
+                    f'<a href="{html.escape(link)}" class="softpower-share">Link to this run</a>'
+                    " (the address bar carries it too: copy it to share the scenario, seed, "
+                    "world and changed sliders)"
+                ),
+                style="font-size:12px;margin-top:6px",
+            )
+            running = model.value
+            solara.FileDownload(
+                lambda: run_zip(running),
+                filename=zip_name(running),
+                label="Download this run's tables (CSV, zip)",
+                mime_type="application/zip",
+            )
+            if refused:
+                solara.Warning(
+                    "Left out of the address: " + "; ".join(refused),
+                    dense=True,
+                    classes=["softpower-address-refused"],
+                )
         with solara.Card("Model Parameters"):
             ParameterPanel(params, inputs, model.value, problems)
     Dashboard(model.value, view, library.errors, pending_changes(params, inputs.value, model.value))

@@ -718,6 +718,12 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
             ),
             classes=["softpower-scores-box"],
         )
+        solara.FileDownload(
+            image,
+            filename=f"softpower_{measure}_{model.spec.name or 'run'}_step{step}.svg",
+            label="Download the chart (SVG)",
+            mime_type="image/svg+xml",
+        )
     return main
 
 
