@@ -1062,3 +1062,38 @@ def test_the_runs_tables_download_as_the_command_line_writes_them(tmp_path):
         assert last[code] == pytest.approx(expected, rel=1e-9)
     manifest = json.loads(archive.read(f"{folder}/manifest.json"))
     assert manifest["seed"] == 3 and manifest["steps"] == 5 and manifest["world"] == "core60"
+
+
+# ---------------------------------------------------------------------- the map (finding 9)
+
+
+def test_map_labels_never_overlap_and_the_poles_keep_theirs(stepped):
+    shown = figures.map_view(stepped, "DEU", "FRA", labels=30)
+    texts = [label["text"] for label in shown.labels]
+    assert {"DEU", "FRA"} <= set(texts)
+    others = [label for label in shown.labels if not label["bold"]]  # all but the poles
+    assert len(others) >= 10
+    for n, a in enumerate(others):
+        for b in [*others[n + 1 :], *(label for label in shown.labels if label["bold"])]:
+            assert abs(a["x"] - b["x"]) >= 14.0 or abs(a["y"] - b["y"]) >= 7.5, (a, b)
+
+
+def test_the_change_scale_only_grows_so_colours_compare_over_time(stepped):
+    shown = figures.map_view(stepped, colour="change", actor="USA")
+    wider = figures.map_view(stepped, colour="change", actor="USA", floor=shown.limit * 3)
+    assert wider.limit == pytest.approx(shown.limit * 3)
+    assert figures.map_view(stepped, colour="change", floor=0.0).limit == shown.limit
+
+
+def test_clicking_a_country_outside_the_world_names_it_and_says_how_to_include_it(page):
+    # Finding 9: "MNG is not one of the 60 nations".
+    x, y = svgmap.to_svg(*maps.country_shapes()["MNG"].label_xy)
+    world_map(page).vue_pick({"x": float(x), "y": float(y)})
+    told = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    assert "Mongolia is not in the world of this run (core60, 60 nations)" in told
+    assert "choose World un193" in told
+
+
+def test_the_belt_and_road_lines_start_off():
+    # Finding 9: on un193, 143 Belt and Road lines on by default covered Africa and Asia.
+    assert ViewSettings().layers == frozenset({"rivalry"})

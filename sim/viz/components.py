@@ -23,7 +23,7 @@ from mesa.visualization.utils import update_counter
 from sim.axes import AUDIENCES
 from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
-from sim.plots import palette, svgmap
+from sim.plots import maps, palette, svgmap
 from sim.viz import figures, narrative, words
 from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES, ScoreChart
 from sim.viz.model import model_lock
@@ -80,7 +80,7 @@ class ViewSettings:
 
     pole_a: str = "USA"
     pole_b: str = "CHN"
-    layers: frozenset[str] = field(default_factory=lambda: frozenset({"rivalry", "BRI"}))
+    layers: frozenset[str] = field(default_factory=lambda: frozenset({"rivalry"}))
     nations: tuple[str, ...] = _DEFAULT_NATIONS
     actor: str = "USA"
     inspect: str = "KEN"
@@ -480,6 +480,11 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
     colour = settings.colour if twin is not None or settings.colour != "difference" else "lean"
     layers = tuple(layer for layer in LAYERS if layer in settings.layers)
 
+    # The change and difference scales only grow during a run (per colour mode and nation),
+    # so a colour keeps its meaning from quarter to quarter.
+    scales = solara.use_ref({})
+    scale_key = (id(model), colour, settings.map_actor)
+
     def draw() -> figures.MapView:
         with model_lock(model):
             return figures.map_view(
@@ -490,12 +495,15 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
                 colour,
                 settings.map_actor,
                 other=twin,
+                floor=scales.current.get(scale_key, 0.0),
             )
 
     data = solara.use_memo(
         draw,
         [model, step, settings.pole_a, settings.pole_b, layers, colour, settings.map_actor],
     )
+    if data.colour in ("change", "difference"):
+        scales.current[scale_key] = max(scales.current.get(scale_key, 0.0), data.limit)
     shapes = solara.use_memo(lambda: [dict(s) for s in svgmap.shapes()], [])
     missed = solara.use_reactive("")
 
@@ -505,7 +513,13 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
             missed.set("")
             _update(view, inspect=code)
         elif code is not None:
-            missed.set(f"{code} is not one of the {model.n} nations of this model.")
+            shape = maps.country_shapes().get(code)
+            name = shape.name if shape is not None else code
+            world = getattr(model, "world_name", "this world")
+            missed.set(
+                f"{name} is not in the world of this run ({world}, {model.n} nations); "
+                "choose World un193 and press Reset to include every UN member."
+            )
 
     with solara.Card("World map", margin=0) as main:
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
@@ -556,7 +570,7 @@ def _map_legend(data: figures.MapView, date: str) -> str:
     elif data.colour == "favourable":
         scale = "0 to 100 %; the nation itself grey"
     else:
-        scale = f"scale ±{data.limit:g}, fitted to the largest move"
+        scale = f"scale ±{data.limit:g}, the largest move so far in this run (it only grows)"
     colour = (
         f"<b>{html.escape(data.what)}</b>, {html.escape(date)}: "
         f"{html.escape(data.low)} ← {bar} → {html.escape(data.high)} ({scale}; grey: not in "

@@ -82,6 +82,7 @@ _LINE_STYLES = ("solid", "dashed", "dashdot", "dotted")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 _TRADE_MIN = 0.10  # share of either partner's trade
+_LABEL_W, _LABEL_H = 14.0, 7.5  # a three-letter code label on the map, in SVG units
 _AID_MIN = 0.015  # aid capacity × allocation share (about 90 flows in the 2024 world)
 
 
@@ -273,6 +274,7 @@ def map_view(
     actor: str = "USA",
     other: SoftPowerModel | None = None,
     labels: int = 15,
+    floor: float = 0.0,
 ) -> MapView:
     """Return what the world map shows for the model's current step.
 
@@ -289,7 +291,11 @@ def map_view(
         actor: The nation whose attraction the ``change``, ``favourable`` and ``difference``
             modes show.
         other: The comparison run (same seed, another scenario), for ``difference``.
-        labels: How many of the highest-ranked nations get a code label (poles always do).
+        labels: How many of the highest-ranked nations get a code label (poles always do;
+            a label that would overlap another is left out).
+        floor: Smallest colour-scale limit of the ``change`` and ``difference`` modes: the app
+            passes the largest limit shown so far in the run, so the scale only grows and a
+            colour means the same later in the run.
 
     Returns:
         The `MapView`.
@@ -317,7 +323,7 @@ def map_view(
         what = f"Lean now: attraction to {pole_a} − attraction to {pole_b}"
     elif colour == "change":
         values = moved
-        limit = change_limit(np.nan_to_num(moved))
+        limit = max(change_limit(np.nan_to_num(moved)), floor)
         low, high = f"cooler toward {actor}", f"warmer toward {actor}"
         what = (
             f"Change since the start in each nation's attraction to {_name(model, actor)} ({actor})"
@@ -334,7 +340,7 @@ def map_view(
         gradient = svgmap.gradient_css(palette.SEQUENTIAL)
     else:
         values = run_difference(model, other, actor)
-        limit = change_limit(np.nan_to_num(values))
+        limit = max(change_limit(np.nan_to_num(values)), floor)
         other_title = other.spec.title
         low, high = "cooler in this run", "warmer in this run"
         what = (
@@ -378,13 +384,18 @@ def map_view(
     points = {model.iso3[i]: (float(lat[i]), float(lon[i])) for i in small}
     ends = {model.iso3.index(pole_a), model.iso3.index(pole_b)}
     shapes = maps.country_shapes()
-    label_list = []
-    for i in sorted(set(np.argsort(rank)[:labels].tolist()) | ends):
+    label_list: list[dict] = []
+    # Poles first, then by rank; a label that would overlap one already placed (Europe's
+    # crowded codes) is left out, the poles' never: the tooltip still names the country.
+    for i in [*sorted(ends), *(int(k) for k in np.argsort(rank)[:labels] if k not in ends)]:
         shape = shapes.get(model.iso3[i])
         if shape is not None and i not in small:
             x, y = svgmap.to_svg(*shape.label_xy)
         else:
             x, y = cx[i], cy[i] - 4.0
+        crowded = any(abs(x - o["x"]) < _LABEL_W and abs(y - o["y"]) < _LABEL_H for o in label_list)
+        if crowded and i not in ends:  # the poles are always labelled
+            continue
         label_list.append(
             {
                 "x": round(float(x), 1),
