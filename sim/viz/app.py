@@ -139,7 +139,7 @@ def Page():
             solara.FileDownload(
                 lambda: run_zip(running),
                 filename=zip_name(running),
-                label="Download this run's tables (CSV, zip)",
+                label="Download tables (zip)",
                 mime_type="application/zip",
             )
             if refused:
