@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 import socket
 from pathlib import Path
 
@@ -26,10 +27,11 @@ from sim.errors import ParameterError, ScenarioError
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
-from sim.viz import figures, narrative
-from sim.viz.components import Dashboard, ViewSettings
+from sim.viz import figures, narrative, words
+from sim.viz.components import Dashboard, Guarded, ViewSettings, _nation_labels, match_nation
+from sim.viz.controls import parse_seed
 from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
-from sim.viz.model import AppModel, model_params
+from sim.viz.model import AppModel, advance, model_lock, model_params
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -377,6 +379,14 @@ def set_value(found, value) -> None:
     found.widget.v_model = value
 
 
+def type_seed(rc, text: str, label: str = "Seed") -> None:
+    """Type ``text`` in the seed box and leave it (the box sends its text on leaving or Enter)."""
+    found = [w for w in rc.find(v.TextField).widgets if w.label.startswith(label)]
+    assert len(found) == 1  # "Seed" or "Seed (pending)"
+    found[0].v_model = text
+    found[0].fire_event("focusout", {})
+
+
 def click(rc, label: str) -> None:
     button = rc.find(v.Btn, children=[label])
     button.assert_single()
@@ -399,6 +409,11 @@ def header(rc) -> str:
     return html_of(rc, "softpower-header")
 
 
+def quarter_status(rc) -> str:
+    """The controller's "Quarter 2026-Q3 · step N of 40" line."""
+    return html.unescape(html_of(rc, "softpower-quarter"))
+
+
 def test_step_advances_the_model_and_recolours_the_map_and_redraws_the_chart(page):
     fills_before = dict(world_map(page).fills)
     chart_before = html_of(page, "softpower-scores-box")
@@ -406,7 +421,8 @@ def test_step_advances_the_model_and_recolours_the_map_and_redraws_the_chart(pag
     click(page, "Step")
     click(page, "Step")
     assert "step 2 of 40" in header(page)
-    page.find(v.Html, children=["Time: 2.0"]).assert_single()  # Mesa's step counter
+    # Finding 4: "Time: 2.0" became the quarter a student reads
+    assert quarter_status(page) == "Quarter 2025-Q3 · step 2 of 40"
     assert world_map(page).fills != fills_before
     assert html_of(page, "softpower-scores-box") != chart_before
 
@@ -423,7 +439,7 @@ def test_the_map_is_drawn_from_the_shared_map_module_and_fits_its_card(page):
 @pytest.mark.parametrize("interval", [3, 11])
 def test_step_with_any_render_interval_stops_cleanly_at_the_last_quarter(page, interval):
     # Finding: with a render interval above 1, Step ran past quarter 40 into a traceback.
-    set_value(page.find(v.Slider, label="Render Interval (steps)"), interval)
+    set_value(page.find(v.Slider, label="Quarters per step"), interval)
     for _ in range(40 // interval + 2):
         button = page.find(v.Btn, children=["Step"]).widget
         if button.disabled:
@@ -436,24 +452,25 @@ def test_step_with_any_render_interval_stops_cleanly_at_the_last_quarter(page, i
 
 def test_the_app_model_stops_instead_of_stepping_past_its_end():
     model = AppModel("us_aid_cuts")
-    model.run()
+    assert advance(model, 7) == 7 and model.steps == 7
+    assert advance(model, 100) == model.horizon - 7
     assert model.steps == model.horizon and not model.running
     score = model.recorder.score[model.horizon].copy()
-    model.step()  # Mesa's controller may call it again: nothing happens, nothing raises
+    assert advance(model, 3) == 0  # the controller may ask again: nothing happens, nothing raises
     assert model.steps == model.horizon
     np.testing.assert_array_equal(model.recorder.score[model.horizon], score)
-    with pytest.raises(StepPastEndError):  # the plain model still refuses
-        model._step_in_horizon()
+    with pytest.raises(StepPastEndError):  # a plain step still refuses, as in any model
+        model.step()
 
 
 def test_reset_loads_the_selected_scenario_seed_and_slider_values(page):
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
-    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    set_value(page.find(v.Slider, label="Stubbornness"), 0.3)
     click(page, "Step")
     assert "Baseline" in header(page)  # not before Reset
     click(page, "Reset")
     assert "US foreign aid cuts" in header(page) and "step 0 of 40" in header(page)
-    assert "<b>stubbornness</b> 0.3" in header(page)
+    assert "<b>Stubbornness</b> 0.3" in header(page)
     click(page, "Step")
     assert "The United States cuts its aid capacity" in html_of(page, "softpower-story")
     assert "United States" in html_of(page, "softpower-events")
@@ -464,7 +481,7 @@ def test_choices_waiting_for_reset_say_they_are_pending(page):
     assert "Pending" not in " ".join(str(w.children) for w in page.find(v.Alert).widgets)
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
     alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
-    assert "Pending until you press Reset: Scenario us_aid_cuts" in alerts
+    assert "Pending until you press Reset: Scenario US foreign aid cuts, 2025" in alerts
     page.find(v.Select, label="Scenario (pending)").assert_single()
     click(page, "Reset")
     alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
@@ -474,15 +491,15 @@ def test_choices_waiting_for_reset_say_they_are_pending(page):
 def test_the_seed_is_typed_by_hand_and_defaults_come_back(page):
     # Findings: the seed was a 0-999 slider that could not be set by hand; no way back to
     # the defaults.
-    set_value(page.find(v.TextField, label="Seed"), "4242")
-    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    type_seed(page, "4242")
+    set_value(page.find(v.Slider, label="Stubbornness"), 0.3)
     click(page, "Reset")
-    assert "seed 4242" in header(page) and "<b>stubbornness</b> 0.3" in header(page)
+    assert "seed 4242" in header(page) and "<b>Stubbornness</b> 0.3" in header(page)
     click(page, "Back to defaults")
     alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
-    assert "Seed 0" in alerts and "stubbornness 0.1" in alerts  # pending until Reset
+    assert "Seed 0" in alerts and "Stubbornness 0.1" in alerts  # pending until Reset
     click(page, "Reset")
-    assert "seed 0" in header(page) and "<b>stubbornness</b>" not in header(page)
+    assert "seed 0" in header(page) and "<b>Stubbornness</b>" not in header(page)
 
 
 def test_sliders_show_their_value_unit_and_a_help_line_from_the_registry(page):
@@ -490,10 +507,13 @@ def test_sliders_show_their_value_unit_and_a_help_line_from_the_registry(page):
     for name in KEY_PARAMETERS:
         p = REGISTRY[name]
         text = html_of(page, f"softpower-help-{name}")
-        assert f"<b>{p.default:g}" in text and html.escape(p.meaning) in text
+        assert f"<b>{p.default:g}" in text
+        assert html.escape(words.parameter_help(name), quote=True) in text
+        assert not set("θκνλεΔ") & set(text)  # symbols only in the modellers' fold
+        assert html.escape(p.meaning) in html_of(page, "softpower-modellers")
         if p.unit != "1":
             assert p.unit in text
-    set_value(page.find(v.Slider, label="stubbornness"), 0.3)
+    set_value(page.find(v.Slider, label="Stubbornness"), 0.3)
     assert "<b>0.3</b>" in html_of(page, "softpower-help-stubbornness")
 
 
@@ -513,7 +533,7 @@ def test_each_quarter_is_told_in_plain_sentences(page):
     assert "credibility shock" not in events and "→" not in events
     model = SoftPowerModel(steps=1, rng=0)
     told = narrative.event_sentence(model, "threat", "USA", "DNK", "severity 1.00")
-    assert "lose trust in the United States" in told and "annexation" in told
+    assert "Denmark loses trust in the United States" in told and "annexation" in told
 
 
 def test_clicking_a_country_opens_it_in_the_inspector(page):
@@ -724,3 +744,356 @@ def test_the_world_choice_waits_for_reset_and_the_views_follow(page):
     click(page, "Step")
     assert "step 1 of 40" in header(page)
     assert len(world_map(page).fills) == n
+
+
+# ---------------------------------------------------------------------- never broken by a student
+
+
+def test_a_reader_holding_the_lock_keeps_play_from_stepping_under_it():
+    # Finding 1: Play stepped the model in its own thread while a view read `model.steps` twice
+    # ("shape mismatch (12,) and (13,)"). Stepping and reading now take the model's lock.
+    import threading
+
+    model = AppModel("us_aid_cuts", seed=2)
+    with model_lock(model):
+        before = model.steps
+        player = threading.Thread(target=advance, args=(model, 3))
+        player.start()
+        player.join(0.5)
+        assert model.steps == before  # the step waits for the reader
+        image = figures.ScoreChart().draw(model, ["USA", "CHN"])  # one consistent step
+    player.join()
+    assert model.steps == before + 3 and image.startswith(b"<?xml")
+
+
+def test_drawing_while_play_steps_in_another_thread_never_mixes_two_steps():
+    import threading
+
+    model = AppModel("us_aid_cuts", seed=3)
+    chart = figures.ScoreChart()
+    failures: list[BaseException] = []
+
+    def play() -> None:
+        while model.running:
+            advance(model, 1)
+
+    player = threading.Thread(target=play)
+    player.start()
+    draws = 0
+    while player.is_alive() or draws == 0:
+        try:
+            with model_lock(model):
+                chart.draw(model, ["USA", "CHN", "DEU"])
+                figures.map_view(model)
+                figures.top_table(model)
+                narrative.quarter_story(model)
+        except Exception as exc:  # pragma: no cover - what the lock prevents
+            failures.append(exc)
+        draws += 1
+    player.join()
+    assert failures == [] and model.steps == model.horizon
+
+
+@solara.component
+def Broken():
+    raise ValueError("shape mismatch (12,) and (13,)\nsecond line")
+
+
+@solara.component
+def BrokenAndFine():
+    with solara.Column() as main:
+        Guarded("Soft power over time", 0, lambda: Broken())
+        Guarded("Top 10", 0, lambda: solara.Text("the top ten"))
+    return main
+
+
+def test_a_view_that_fails_shows_one_line_in_its_own_box_and_the_page_goes_on():
+    box, rc = solara.render(BrokenAndFine(), handle_error=False)
+    try:
+        alerts = [w for w in rc.find(v.Alert).widgets if "softpower-view-error" in w.class_]
+        assert len(alerts) == 1
+        text = str(alerts[0].children)
+        assert "Soft power over time could not be drawn this time: shape mismatch" in text
+        assert "second line" not in text and "Traceback" not in text
+        rc.find(v.Html, children=["the top ten"]).assert_single()  # the neighbour still shows
+    finally:
+        rc.close()
+
+
+@pytest.mark.parametrize("typed", ["abc", "1.5", "1e3", "-1", "99999999999", ""])
+def test_a_seed_that_is_not_a_whole_number_in_range_is_refused(typed):
+    with pytest.raises(ValueError, match="whole number from 0 to 4294967295"):
+        parse_seed(typed)
+    assert parse_seed(" 42 ") == 42 and parse_seed(4294967295) == 4294967295
+
+
+def test_an_invalid_seed_turns_reset_off_and_never_runs_a_stale_seed(page):
+    # Finding 10: "abc" showed a red message but Reset silently reused the old seed; -1 became
+    # 0 and 99999999999 became 4294967295 without a word.
+    type_seed(page, "7")
+    click(page, "Reset")
+    assert "seed 7" in header(page)
+    for typed in ("abc", "1.5", "1e3", "-1", "99999999999"):
+        type_seed(page, typed)
+        reset = page.find(v.Btn, children=["Reset"]).widget
+        assert reset.disabled
+        alerts = html_of_all(page)
+        assert "Reset is off: Seed: the seed must be a whole number" in alerts
+        assert page.find(v.TextField, label="Seed (pending)").widget.v_model == typed
+        reset.click()  # a click sent before the button turned grey: refused, with the reason
+        assert "seed 7 ·" in header(page) and "step 0 of 40" in header(page)
+    type_seed(page, "12")
+    assert not page.find(v.Btn, children=["Reset"]).widget.disabled
+    click(page, "Reset")
+    assert "seed 12 ·" in header(page)
+    assert page.find(v.TextField, label="Seed").widget.v_model == "12"
+    assert "Reset is off" not in html_of_all(page)
+
+
+def test_a_step_of_seven_quarters_tells_the_whole_period(page):
+    # Finding 7: at a render interval of 7 "What happened" told only the last quarter.
+    set_value(page.find(v.Select, label="Scenario"), "america_first")
+    click(page, "Reset")
+    set_value(page.find(v.Slider, label="Quarters per step"), 7)
+    click(page, "Step")
+    story = html.unescape(html_of(page, "softpower-story"))
+    assert "Largest score moves over 7 quarters" in story
+    assert "The United States leaves the Paris Agreement." in story  # quarter 1, not only 7
+    titles = " ".join(str(w.children) for w in page.find(v.CardTitle).widgets)
+    assert "What happened from 2025-Q2 to 2026-Q4 (7 quarters)" in titles
+    set_value(page.find(v.Slider, label="Quarters per step"), 1)
+    click(page, "Step")
+    story = html.unescape(html_of(page, "softpower-story"))
+    assert "over 7 quarters" not in story
+    titles = " ".join(str(w.children) for w in page.find(v.CardTitle).widgets)
+    assert "What happened in 2027-Q1" in titles
+
+
+def test_a_typed_nation_means_what_it_says_and_an_empty_box_means_none(stepped):
+    # Finding 11: clearing Pole A and pressing Enter picked Algeria (the first of the list).
+    labels = _nation_labels(stepped)
+    assert match_nation("", labels) is None and match_nation("   ", labels) is None
+    assert match_nation(None, labels) is None
+    assert match_nation("zzzz", labels) is None
+    assert match_nation("United S", labels) == "USA"
+    assert match_nation("ken", labels) == "KEN"  # the code
+    assert match_nation("Braz", labels) == "BRA"
+    assert match_nation("Kenya (KEN)", labels) == "KEN"
+
+
+def test_the_inspector_lists_attraction_and_repulsion_apart_and_names_groups(stepped, dashboard):
+    # Finding 12: "Leans to" listed negative attractions; "lean +1.12" followed "[−1, 1]";
+    # raw membership IDs (OECD_DAC, Rio_Treaty_TIAR).
+    for code in stepped.iso3[:30]:
+        shown = figures.inspect_nation(stepped, code)
+        assert all(v > 0 for _, v in shown.leans_to)
+        assert all(v < 0 for _, v in shown.leans_away)
+    rc, view = dashboard
+    set_value(rc.find(v.Autocomplete, label="Nation"), "United States (USA)")
+    inspector = html.unescape(html_of(rc, "softpower-inspector"))
+    assert "OECD Development Assistance Committee" in inspector and "OECD_DAC" not in inspector
+    assert "Rio Treaty (TIAR)" in inspector and "Rio_Treaty_TIAR" not in inspector
+    assert "Paris Agreement" in inspector and "PARIS" not in inspector
+    assert "Leans to (attraction in [−1, 1]); lean" not in inspector
+    assert re.search(r"Lean between USA and CHN: <b>[+−]?\d\.\d\d</b>", inspector)
+    assert "from −2 to 2" in inspector
+
+
+def test_nauru_lies_in_micronesia_as_un_m49_says():
+    # Finding 13: Nauru was in "Polynesia".
+    import csv
+
+    with (REPO / "sim" / "data" / "un193" / "countries.csv").open(encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["iso3"] == "NRU")
+    assert row["un_region"] == "Micronesia"
+    assert "UN M49" in row["source"] and "unstats.un.org" in row["source"]
+    model_world = AppModel(world_name="un193").world
+    assert model_world.region[list(model_world.iso3).index("NRU")] == "Micronesia"
+
+
+def test_the_page_speaks_a_students_words(page):
+    # Finding 4: slider help in symbols, code names, file names in the scenario picker, file
+    # paths in descriptions, nothing saying what the 0-100 score is, "Time: 40.0".
+    picker = page.find(v.Select, label="Scenario").widget
+    shown = {item["value"]: item["text"] for item in picker.items}
+    assert shown["us_aid_cuts"] == "US foreign aid cuts, 2025"
+    assert all(text != value for value, text in shown.items())  # titles, not file names
+    labels = [w.label for w in page.find(v.Slider).widgets]
+    assert "Stubbornness" in labels and "Openness of the young" in labels
+    assert not [label for label in labels if "_" in label]
+    set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
+    click(page, "Reset")
+    assert ".csv" not in header(page) and "docs/" not in header(page)
+    assert "cancelled 83 % of USAID programmes" in header(page)
+    help_text = html.unescape(html_of(page, "softpower-looking-at"))
+    for term in ("Soft power score (0–100)", "Familiarity", "Reputation", "Favourable view"):
+        assert term in help_text
+    page.find(v.ExpansionPanelHeader, children=["What am I looking at?"]).assert_single()
+    assert quarter_status(page).startswith("Quarter 2025-Q1 · step 0 of 40")
+
+
+def test_the_page_says_which_world_it_shows_and_how_to_get_the_same_numbers(page):
+    # Finding 3: the app opened on core60 while `softpower run` defaults to un193, and the seed
+    # help claimed the same numbers as `softpower run --seed`.
+    from sim.world.bundled import DEFAULT_WORLD
+
+    assert APP_WORLD == "core60" and DEFAULT_WORLD == "un193"
+    world = html.unescape(header(page))
+    assert "softpower-world" in world
+    assert "World core60: the app opens on core60, 60 nations" in world
+    assert "the command line's default is un193" in world
+    assert "softpower run scenarios/baseline.yaml --seed 0 --world core60" in world
+    seed_help = html.unescape(html_of(page, "softpower-help-seed"))
+    assert "--seed N --world core60 give the same numbers" in seed_help
+
+
+def test_the_numbers_of_docs_app_md_are_the_apps():
+    # Finding 12: docs/app.md said Kenya's favourable view of the US is 34 %, the app showed 55 %.
+    text = (REPO / "docs" / "app.md").read_text(encoding="utf-8")
+    share = int(re.search(r"favourable view of United States in Kenya: (\d+) %", text).group(1))
+    lean = float(re.search(r"Lean between USA and CHN: ([+-][\d.]+) ", text).group(1))
+    model = AppModel()  # the page as it opens: the baseline on core60, seed 0, at the start
+    shown = figures.inspect_nation(model, "KEN")
+    assert share == round(shown.favourable["USA"])
+    assert lean == round(shown.lean, 2)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "It opens on the 60-nation world `core60`" in readme and APP_WORLD == "core60"
+    assert "It opens on the 60-nation world `core60`" in text
+
+
+# ---------------------------------------------------------------------- shareable setups
+
+
+def test_a_setup_goes_into_an_address_and_comes_back():
+    # Finding 8: reload reset to the baseline; URL parameters were ignored.
+    from sim.viz.share import parse_query, share_query
+
+    params = model_params()
+    model = AppModel("us_aid_cuts", seed=5, event_persistence=0.3)
+    query = share_query(model.inputs, params)
+    assert query == "scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3"
+    asked, refused = parse_query(query, params)
+    assert refused == []
+    assert asked == {
+        "scenario_name": "us_aid_cuts",
+        "seed": 5,
+        "world_name": "core60",
+        "event_persistence": 0.3,
+    }
+    rebuilt = AppModel(**{**{n: s["value"] for n, s in params.items()}, **asked})
+    assert rebuilt.inputs == model.inputs
+    asked, refused = parse_query(
+        "scenario=nope&seed=1e3&world=un193&stubbornness=7&colour=red&event_persistence=nan",
+        params,
+    )
+    assert asked == {"world_name": "un193"}
+    assert [r.split(":")[0] for r in refused] == [
+        "scenario=nope",
+        "seed=1e3",
+        "stubbornness=7",
+        "colour",
+        "event_persistence=nan",
+    ]
+
+
+@solara.component
+def PageAt(address: str):
+    from solara.routing import Router, router_context
+
+    from sim.viz.app import Page
+
+    router_context.provide(Router(address, []))
+    return Page()
+
+
+def test_opening_a_shared_address_builds_its_run():
+    box, rc = solara.render(
+        solara.AppLayout(
+            children=[PageAt("/?scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3")]
+        ),
+        handle_error=False,
+    )
+    try:
+        shown = header(rc)
+        assert "US foreign aid cuts" in shown and "seed 5 ·" in shown
+        assert "<b>Do policy effects last?</b> 0.3" in shown
+        assert "Pending" not in html_of_all(rc)  # the inputs match the run
+        link = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets]
+        assert any(
+            "?scenario=us_aid_cuts&amp;seed=5&amp;world=core60&amp;event_persistence=0.3" in t
+            for t in link
+        )
+    finally:
+        rc.close()
+    box, rc = solara.render(
+        solara.AppLayout(children=[PageAt("/?seed=abc&planet=mars")]), handle_error=False
+    )
+    try:
+        assert "Baseline" in header(rc) and "seed 0 ·" in header(rc)
+        refused = html_of_all(rc)
+        assert "Left out of the address: seed=abc" in refused and "planet" in refused
+    finally:
+        rc.close()
+
+
+def test_the_runs_tables_download_as_the_command_line_writes_them(tmp_path):
+    # Finding 8: nothing could be downloaded.
+    import io
+    import json
+    import zipfile
+
+    from sim.viz.downloads import run_zip, zip_name
+
+    model = AppModel("us_aid_cuts", seed=3)
+    advance(model, 5)
+    archive = zipfile.ZipFile(io.BytesIO(run_zip(model)))
+    folder = "softpower_us_aid_cuts_core60_seed3"
+    assert zip_name(model) == folder + ".zip"
+    names = sorted(archive.namelist())
+    assert names == [
+        f"{folder}/{n}"
+        for n in ("events.csv", "manifest.json", "perception.csv", "polls.csv", "soft_power.csv")
+    ]
+    shown = pd.read_csv(archive.open(f"{folder}/soft_power.csv"))
+    assert sorted(shown["step"].unique()) == [0, 1, 2, 3, 4, 5]
+    last = shown[shown["step"] == 5].set_index("iso3")["score"]
+    for code in ("USA", "CHN", "KEN"):
+        expected = model.recorder.score[5, model.iso3.index(code)]
+        assert last[code] == pytest.approx(expected, rel=1e-9)
+    manifest = json.loads(archive.read(f"{folder}/manifest.json"))
+    assert manifest["seed"] == 3 and manifest["steps"] == 5 and manifest["world"] == "core60"
+
+
+# ---------------------------------------------------------------------- the map (finding 9)
+
+
+def test_map_labels_never_overlap_and_the_poles_keep_theirs(stepped):
+    shown = figures.map_view(stepped, "DEU", "FRA", labels=30)
+    texts = [label["text"] for label in shown.labels]
+    assert {"DEU", "FRA"} <= set(texts)
+    others = [label for label in shown.labels if not label["bold"]]  # all but the poles
+    assert len(others) >= 10
+    for n, a in enumerate(others):
+        for b in [*others[n + 1 :], *(label for label in shown.labels if label["bold"])]:
+            assert abs(a["x"] - b["x"]) >= 14.0 or abs(a["y"] - b["y"]) >= 7.5, (a, b)
+
+
+def test_the_change_scale_only_grows_so_colours_compare_over_time(stepped):
+    shown = figures.map_view(stepped, colour="change", actor="USA")
+    wider = figures.map_view(stepped, colour="change", actor="USA", floor=shown.limit * 3)
+    assert wider.limit == pytest.approx(shown.limit * 3)
+    assert figures.map_view(stepped, colour="change", floor=0.0).limit == shown.limit
+
+
+def test_clicking_a_country_outside_the_world_names_it_and_says_how_to_include_it(page):
+    # Finding 9: "MNG is not one of the 60 nations".
+    x, y = svgmap.to_svg(*maps.country_shapes()["MNG"].label_xy)
+    world_map(page).vue_pick({"x": float(x), "y": float(y)})
+    told = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    assert "Mongolia is not in the world of this run (core60, 60 nations)" in told
+    assert "choose World un193" in told
+
+
+def test_the_belt_and_road_lines_start_off():
+    # Finding 9: on un193, 143 Belt and Road lines on by default covered Africa and Asia.
+    assert ViewSettings().layers == frozenset({"rivalry"})

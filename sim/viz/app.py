@@ -2,15 +2,17 @@
 views in the main area.
 
 The page is laid out as Mesa's ``SolaraViz`` lays it out (app bar with the theme toggle, a sidebar
-with Controls, Model Parameters and Information, the views beside it) and steps the model with
-Mesa's own ``ModelController``; only the inputs are the app's own (`sim.viz.controls`), so that
-they show values, units, help and what waits for Reset.
+with Controls and Model Parameters, the views beside it); the controller is the
+app's own (`sim.viz.controller`: it steps and the views read under one lock, and Reset refuses
+invalid inputs) and so are the inputs (`sim.viz.controls`), so that they show values, units,
+help and what waits for Reset.
 
 Start it with ``softpower app`` (or ``solara run sim/viz/app.py``); see ``docs/app.md``.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import warnings
 
@@ -22,13 +24,15 @@ warnings.filterwarnings("ignore", message="Cookies with samesite=none require ht
 import solara  # noqa: E402
 import solara.lab  # noqa: E402
 import solara.server.settings  # noqa: E402
-from mesa.visualization.solara_viz import ModelController, ShowSteps  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
-from sim.viz.controls import ParameterPanel, pending_changes  # noqa: E402
+from sim.viz.controller import PlayControls, QuarterStatus  # noqa: E402
+from sim.viz.controls import ParameterPanel, input_problems, pending_changes  # noqa: E402
+from sim.viz.downloads import run_zip, zip_name  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
 from sim.viz.model import AppModel, model_params  # noqa: E402
+from sim.viz.share import parse_query, share_query  # noqa: E402
 
 __all__ = ["Page", "page", "TITLE", "CSS"]
 
@@ -56,18 +60,38 @@ CSS = """
 """
 
 
+def _slider_value(text: str) -> None:
+    """The value of a sidebar slider, in words, under it (the slider itself shows none)."""
+    solara.Text(
+        text, style={"font-size": "12px", "opacity": "0.8"}, classes=["softpower-slider-value"]
+    )
+
+
 @solara.component
 def Page():
     """The whole app for one browser session (each session gets its own model and view)."""
     library = solara.use_memo(scenario_library, [])
     params = solara.use_memo(lambda: model_params(library), [])
-    first = solara.use_memo(lambda: AppModel(library=library), [])
+    router = solara.use_router()
+    # A shared address (?scenario=...&seed=...&world=...&stubbornness=...) sets the first run.
+    asked, refused = solara.use_memo(lambda: parse_query(router.search, params), [])
+    start = solara.use_memo(
+        lambda: {**{name: spec["value"] for name, spec in params.items()}, **asked}, []
+    )
+    first = solara.use_memo(lambda: AppModel(library=library, **start), [])
     model = solara.use_reactive(first)
     view = solara.use_reactive(ViewSettings().fitted(first.iso3))
-    inputs = solara.use_reactive({name: spec["value"] for name, spec in params.items()})
+    inputs = solara.use_reactive(start)
+    link = "?" + share_query(model.value.inputs, params)
+
+    def show_link_in_address() -> None:
+        if router.set_path is not None and router.search != link[1:]:  # None: no browser
+            router.push(f"{router.path or '/'}{link}")
+
+    solara.use_effect(show_link_in_address, [link])
     play_interval = solara.use_reactive(150)
     render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
+    problems = input_problems(params, inputs.value)
     solara.Title("softpower")
     solara.Style(CSS)
     with solara.AppBar():
@@ -75,22 +99,57 @@ def Page():
         solara.lab.ThemeToggle()
     with solara.Sidebar(), solara.Column():
         with solara.Card("Controls"):
-            solara.SliderInt("Play Interval (ms)", value=play_interval, min=1, max=500, step=10)
-            solara.SliderInt(
-                "Render Interval (steps)", value=render_interval, min=1, max=100, step=2
-            )
-            solara.Checkbox(label="Use Threads", value=use_threads)
-            ModelController(
+            QuarterStatus(model.value)
+            PlayControls(
                 model,
-                model_parameters=inputs,
-                play_interval=play_interval,
-                render_interval=render_interval,
-                use_threads=use_threads,
+                inputs,
+                play_interval,
+                render_interval,
+                validate=lambda values: "; ".join(input_problems(params, values).values()),
             )
+            solara.SliderInt(
+                "Play speed: pause between steps (ms)",
+                value=play_interval,
+                min=1,
+                max=500,
+                step=10,
+            )
+            _slider_value(f"{play_interval.value} ms between two steps of Play")
+            solara.SliderInt(
+                "Quarters per step",
+                value=render_interval,
+                min=1,
+                max=100,
+                step=2,
+            )
+            _slider_value(
+                f"{render_interval.value} quarter{'s' if render_interval.value != 1 else ''} "
+                "per click of Step or beat of Play"
+            )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=(
+                    f'<a href="{html.escape(link)}" class="softpower-share">Link to this run</a>'
+                    " (the address bar carries it too: copy it to share the scenario, seed, "
+                    "world and changed sliders)"
+                ),
+                style="font-size:12px;margin-top:6px",
+            )
+            running = model.value
+            solara.FileDownload(
+                lambda: run_zip(running),
+                filename=zip_name(running),
+                label="Download tables (zip)",
+                mime_type="application/zip",
+            )
+            if refused:
+                solara.Warning(
+                    "Left out of the address: " + "; ".join(refused),
+                    dense=True,
+                    classes=["softpower-address-refused"],
+                )
         with solara.Card("Model Parameters"):
-            ParameterPanel(params, inputs, model.value)
-        with solara.Card("Information"):
-            ShowSteps(model.value)
+            ParameterPanel(params, inputs, model.value, problems)
     Dashboard(model.value, view, library.errors, pending_changes(params, inputs.value, model.value))
 
 

@@ -23,19 +23,26 @@ from mesa.visualization.utils import update_counter
 from sim.axes import AUDIENCES
 from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
-from sim.plots import palette, svgmap
-from sim.viz import figures, narrative
+from sim.plots import maps, palette, svgmap
+from sim.viz import figures, narrative, words
 from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES, ScoreChart
+from sim.viz.model import model_lock
+from sim.world.bundled import DEFAULT_WORLD
 
 __all__ = [
     "ViewSettings",
     "Dashboard",
+    "Guarded",
     "NationSelect",
+    "match_nation",
     "NationsSelect",
     "ColourToggle",
     "MeasureToggle",
     "LayerToggles",
     "ScenarioHeader",
+    "LookingAt",
+    "WHAT_AM_I_LOOKING_AT",
+    "world_text",
     "WorldMap",
     "MapView",
     "QuarterStory",
@@ -73,7 +80,7 @@ class ViewSettings:
 
     pole_a: str = "USA"
     pole_b: str = "CHN"
-    layers: frozenset[str] = field(default_factory=lambda: frozenset({"rivalry", "BRI"}))
+    layers: frozenset[str] = field(default_factory=lambda: frozenset({"rivalry"}))
     nations: tuple[str, ...] = _DEFAULT_NATIONS
     actor: str = "USA"
     inspect: str = "KEN"
@@ -118,6 +125,25 @@ def _update(view: solara.Reactive[ViewSettings], **changes) -> None:
 # so a step does not re-send their lists of 60 nations to the browser.
 
 
+def match_nation(text: str | None, labels: tuple[tuple[str, str], ...]) -> str | None:
+    """Return the ISO3 code a typed text means, or None when it means no nation.
+
+    An exact label ("Kenya (KEN)") or code ("KEN") is that nation; otherwise the first
+    nation whose label starts with the text, else the first that contains it ("United S" →
+    the United States). An empty text means none: clearing the box picks nobody (never the
+    first nation of the list).
+    """
+    typed = (text or "").strip().lower()
+    if not typed:
+        return None
+    for label, code in labels:
+        if typed in (label.lower(), code.lower()):
+            return code
+    starts = [code for label, code in labels if label.lower().startswith(typed)]
+    contains = [code for label, code in labels if typed in label.lower()]
+    return (starts or contains or [None])[0]
+
+
 @solara.component
 def NationSelect(
     label: str,
@@ -127,26 +153,54 @@ def NationSelect(
 ):
     """A searchable drop-down of nations (``labels``: (label, ISO3) pairs) bound to one setting.
 
-    Typing filters the list by any part of the name or code ("United S" leaves the United
-    States, not the United Arab Emirates, which a plain select's type-ahead would pick).
+    Typing filters the list by any part of the name or code; Enter picks what the text means
+    (`match_nation`: "United S" is the United States, not the United Arab Emirates); an empty
+    box or a text that names no nation changes nothing and says so under the box.
     """
     to_code = dict(labels)
     to_label = {code: text for text, code in labels}
+    current = to_label[getattr(view.value, setting)]
+    refused = solara.use_reactive("")
 
     def chosen(text):
         if text in to_code:
+            refused.set("")
             _update(view, **{setting: to_code[text]})
+        else:  # cleared: keep the nation, show it again
+            refused.set(f"No nation chosen: still {current}.")
 
-    return solara.v.Autocomplete(
+    typed = solara.use_ref("")
+
+    def typing(widget, event, data) -> None:  # Vuetify's update:search-input: the box's text
+        typed.current = data if isinstance(data, str) else ""
+
+    def entered(widget, event, data) -> None:
+        text = typed.current
+        if text == current:
+            return
+        code = match_nation(text, labels)
+        if code is None:
+            what = f"No nation matches “{text}”" if text.strip() else "No nation chosen"
+            refused.set(f"{what}: still {current}.")
+            widget.v_model = current
+            return
+        refused.set("")
+        _update(view, **{setting: code})
+
+    box = solara.v.Autocomplete(
         label=label,
         items=list(to_code),
-        v_model=to_label[getattr(view.value, setting)],
+        v_model=current,
         on_v_model=chosen,
-        auto_select_first=True,
+        auto_select_first=False,
         dense=True,
-        hide_details=True,
+        hide_details=not refused.value,
+        error_messages=[refused.value] if refused.value else [],
         style_="max-width:280px;min-width:200px",
     )
+    solara.v.use_event(box, "update:search-input", typing)
+    solara.v.use_event(box, "keydown.enter", entered)
+    return box
 
 
 @solara.component
@@ -251,6 +305,80 @@ def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
     )
 
 
+def world_text(model: SoftPowerModel) -> str:
+    """Say which world the run shows and how to get the same numbers on the command line."""
+    name = getattr(model, "world_name", DEFAULT_WORLD)
+    seed = getattr(model, "seed", 0)
+    scenario = getattr(model, "scenario_name", model.spec.name)
+    why = (
+        f"the app opens on {name}, {model.n} nations, so that the map and the tables stay "
+        f"legible on a classroom screen and steps are quick; the command line's default is "
+        f"{DEFAULT_WORLD}"
+        if name != DEFAULT_WORLD
+        else f"the whole world, {model.n} nations, as on the command line"
+    )
+    return (
+        f"World {name}: {why}. The same numbers: softpower run scenarios/{scenario}.yaml "
+        f"--seed {seed} --world {name}."
+    )
+
+
+#: What the page's numbers mean, for the "What am I looking at?" panel: (term, meaning).
+WHAT_AM_I_LOOKING_AT = (
+    (
+        "Soft power score (0–100)",
+        "how much a nation attracts the rest of the world: 100 is the most attractive "
+        "possible, 0 none. It mixes familiarity and reputation.",
+    ),
+    (
+        "Familiarity (0–100)",
+        "how much the world hears of the nation (its films, products, students, aid, "
+        "diplomats); it moves slowly.",
+    ),
+    (
+        "Reputation (0–100)",
+        "the share of the world's people, weighted by population, who would say they have a "
+        "favourable view of it; it moves fast.",
+    ),
+    (
+        "Favourable view (%)",
+        "what a poll in one country would find: the share of its adults with a favourable "
+        "view of another nation.",
+    ),
+    (
+        "Attraction and lean",
+        "attraction runs from −1 (repelled) to 1 (drawn); the lean between two nations is the "
+        "attraction to the first minus that to the second (−2 to 2).",
+    ),
+)
+
+
+@solara.component
+def LookingAt():
+    """A short "What am I looking at?" panel: what the page's numbers mean."""
+    body = "".join(
+        f"<li><b>{html.escape(term)}</b>: {html.escape(meaning)}</li>"
+        for term, meaning in WHAT_AM_I_LOOKING_AT
+    )
+    text = (
+        "<p style='margin:0 0 4px 0'>Each quarter (three months) the people of every nation "
+        "(the young, the public and the elite) update their view of every other nation from "
+        "what reaches them. Press Step or ▶ to play the quarters; click a country to inspect "
+        f"it.</p><ul style='margin:0;padding-left:1.2em'>{body}</ul>"
+    )
+    return solara.Details(
+        summary="What am I looking at?",
+        children=[
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=text,
+                style="font-size:13px",
+                classes=["softpower-looking-at"],
+            )
+        ],
+    )
+
+
 @solara.component
 def ScenarioHeader(
     model: SoftPowerModel,
@@ -261,6 +389,12 @@ def ScenarioHeader(
     """Title, description, current date and step of the running scenario, its parameters, and
     the choices that wait for Reset.
     """
+    with model_lock(model):
+        return _scenario_header(model, errors, pending)
+
+
+def _scenario_header(model: SoftPowerModel, errors, pending):
+    step = model.steps
     spec = model.spec
     seed = getattr(model, "seed", None)
     overrides = getattr(model, "overrides", {})
@@ -274,7 +408,9 @@ def ScenarioHeader(
         status += " · finished: the last quarter is reached; press Reset to run again"
     values = model.parameters.to_dict()
     parameters = " · ".join(
-        f"<b>{name}</b> {values[name]:g}" if name in overrides else f"{name} {values[name]:g}"
+        f"<b>{html.escape(words.parameter_label(name))}</b> {values[name]:g}"
+        if name in overrides
+        else f"{html.escape(words.parameter_label(name))} {values[name]:g}"
         for name in KEY_PARAMETERS
     )
     twin = getattr(model, "twin", None)
@@ -284,13 +420,20 @@ def ScenarioHeader(
         if twin is not None
         else ""
     )
+    world_note = (
+        f'<div class="softpower-world" style="{_CAPTION}">{html.escape(world_text(model))}</div>'
+        if world is not None
+        else ""
+    )
     body = (
         f'<h2 style="margin:0 0 4px 0;font-size:20px">{html.escape(spec.title)}</h2>'
         f'<div class="softpower-step" style="font-weight:bold">{html.escape(status)}</div>'
-        f"{compare}"
-        f'<div style="margin:4px 0">{html.escape(spec.description)}</div>'
+        f"{compare}{world_note}"
+        '<details class="softpower-about"><summary>About this scenario and its parameters'
+        f'</summary><div style="margin:4px 0">'
+        f"{html.escape(words.plain_description(spec.description))}</div>"
         f'<div style="{_CAPTION}">Parameters of this run: {parameters} '
-        "(bold: set by a slider).</div>"
+        "(bold: set by a slider).</div></details>"
     )
     with solara.Card(margin=0) as main:
         solara.HTML(tag="div", unsafe_innerHTML=body, classes=["softpower-header"])
@@ -336,18 +479,31 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
     twin = getattr(model, "twin", None)
     colour = settings.colour if twin is not None or settings.colour != "difference" else "lean"
     layers = tuple(layer for layer in LAYERS if layer in settings.layers)
+
+    # The change and difference scales only grow during a run (per colour mode and nation),
+    # so a colour keeps its meaning from quarter to quarter.
+    scales = solara.use_ref({})
+    scale_key = (id(model), colour, settings.map_actor)
+
+    def draw() -> figures.MapView:
+        with model_lock(model):
+            return figures.map_view(
+                model,
+                settings.pole_a,
+                settings.pole_b,
+                layers,
+                colour,
+                settings.map_actor,
+                other=twin,
+                floor=scales.current.get(scale_key, 0.0),
+            )
+
     data = solara.use_memo(
-        lambda: figures.map_view(
-            model,
-            settings.pole_a,
-            settings.pole_b,
-            layers,
-            colour,
-            settings.map_actor,
-            other=twin,
-        ),
+        draw,
         [model, step, settings.pole_a, settings.pole_b, layers, colour, settings.map_actor],
     )
+    if data.colour in ("change", "difference"):
+        scales.current[scale_key] = max(scales.current.get(scale_key, 0.0), data.limit)
     shapes = solara.use_memo(lambda: [dict(s) for s in svgmap.shapes()], [])
     missed = solara.use_reactive("")
 
@@ -357,7 +513,13 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
             missed.set("")
             _update(view, inspect=code)
         elif code is not None:
-            missed.set(f"{code} is not one of the {model.n} nations of this model.")
+            shape = maps.country_shapes().get(code)
+            name = shape.name if shape is not None else code
+            world = getattr(model, "world_name", "this world")
+            missed.set(
+                f"{name} is not in the world of this run ({world}, {model.n} nations); "
+                "choose World un193 and press Reset to include every UN member."
+            )
 
     with solara.Card("World map", margin=0) as main:
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
@@ -390,7 +552,7 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
             solara.Info(missed.value, dense=True)
         solara.HTML(
             tag="div",
-            unsafe_innerHTML=_map_legend(data, model.spec.date(step)),
+            unsafe_innerHTML=_map_legend(data, data.date),
             style="font-size:12px",
             classes=["softpower-map-legend"],
         )
@@ -408,7 +570,7 @@ def _map_legend(data: figures.MapView, date: str) -> str:
     elif data.colour == "favourable":
         scale = "0 to 100 %; the nation itself grey"
     else:
-        scale = f"scale ±{data.limit:g}, fitted to the largest move"
+        scale = f"scale ±{data.limit:g}, the largest move so far in this run (it only grows)"
     colour = (
         f"<b>{html.escape(data.what)}</b>, {html.escape(date)}: "
         f"{html.escape(data.low)} ← {bar} → {html.escape(data.high)} ({scale}; grey: not in "
@@ -425,11 +587,38 @@ def _map_legend(data: figures.MapView, date: str) -> str:
     return f"<div>{colour}</div><div>{edges or 'no edge layer shown'}</div>"
 
 
+def _period_start(shown: dict[str, int], step: int) -> int:
+    """Return the step the story's period starts after: the step shown before this one (a
+    render interval of 7 tells all 7 quarters), or the quarter before after a Reset.
+    """
+    if step != shown["step"]:
+        before = shown["step"]
+        shown["since"] = before if 0 <= before < step else max(step - 1, 0)
+        shown["step"] = step
+    return shown["since"]
+
+
 @solara.component
 def QuarterStory(model: SoftPowerModel, step: int):
-    """What happened this quarter, in plain sentences."""
-    lines = narrative.quarter_story(model, step)
-    title = f"What happened in {model.spec.date(step)}" if step else "Before the first quarter"
+    """What happened since the last picture, in plain sentences: one quarter, or all the
+    quarters one click of Step or beat of Play went through.
+    """
+    shown = solara.use_ref({"step": step, "since": max(step - 1, 0)})
+    shown_for = solara.use_ref(model)
+    if shown_for.current is not model:  # a new run (Reset): start afresh
+        shown_for.current = model
+        shown.current = {"step": step, "since": max(step - 1, 0)}
+    with model_lock(model):
+        step = model.steps
+        since = _period_start(shown.current, step)
+        lines = narrative.quarter_story(model, step, since=since)
+        first, last = model.spec.date(since + 1), model.spec.date(step)
+    if not step:
+        title = "Before the first quarter"
+    elif step - since > 1:
+        title = f"What happened from {first} to {last} ({step - since} quarters)"
+    else:
+        title = f"What happened in {last}"
     body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     with solara.Card(title, margin=0) as main:
         solara.HTML(
@@ -445,6 +634,11 @@ def QuarterStory(model: SoftPowerModel, step: int):
 def CompareView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
     """The two runs side by side: scores of the leading nations in each, and the difference."""
     twin = model.twin
+    with model_lock(model):
+        return _compare_view(model, twin)
+
+
+def _compare_view(model: SoftPowerModel, twin: SoftPowerModel):
     rows = figures.compare_table(model, twin, 10)
     cells = [
         [
@@ -469,7 +663,9 @@ def CompareView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSett
 @solara.component
 def TopTen(model: SoftPowerModel, step: int):
     """The ten highest soft power scores now, with score and rank changes."""
-    rows = figures.top_table(model, 10)
+    with model_lock(model):
+        rows = figures.top_table(model, 10)
+        date = model.spec.date(model.steps)
 
     def moved(n: int) -> str:
         if n > 0:
@@ -495,7 +691,7 @@ def TopTen(model: SoftPowerModel, step: int):
     table = _table(
         ["#", "nation", "score", "Δ score", "famil.", "reput.", "Δ rank step", "Δ rank start"],
         cells,
-        f"Top 10 at {model.spec.date(model.steps)}; changes since the last step and the start; "
+        f"Top 10 at {date}; changes since the last step and the start; "
         "familiarity (how much the world hears of it) and reputation (the population-weighted "
         "share with a favourable view of it), each 0–100",
     )
@@ -511,14 +707,19 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
     chart = solara.use_memo(ScoreChart, [])
     twin = getattr(model, "twin", None)
     measure = settings.measure if settings.measure in MEASURES else "score"
-    image = solara.use_memo(
-        lambda: chart.draw(model, settings.nations, twin, measure),
-        [model, step, settings.nations, measure],
-    )
-    values = getattr(model.recorder, measure)
-    alt = f"{MEASURES[measure]} over time: " + ", ".join(
-        f"{c} {values[step, model.iso3.index(c)]:.1f}" for c in settings.nations if c in model.iso3
-    )
+
+    def draw() -> tuple[bytes, str]:
+        with model_lock(model):  # one step's tables: Play cannot add a row halfway
+            now = model.steps
+            values = getattr(model.recorder, measure)
+            alt = f"{MEASURES[measure]} over time: " + ", ".join(
+                f"{c} {values[now, model.iso3.index(c)]:.1f}"
+                for c in settings.nations
+                if c in model.iso3
+            )
+            return chart.draw(model, settings.nations, twin, measure), alt
+
+    image, alt = solara.use_memo(draw, [model, step, settings.nations, measure])
     with solara.Card("Soft power over time", margin=0) as main:
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             MeasureToggle(view)
@@ -527,9 +728,15 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
             tag="div",
             unsafe_innerHTML=(
                 f'<img src="{figures.data_uri(image)}" alt="{html.escape(alt)}" '
-                'class="softpower-scores" style="max-width:100%">'
+                'class="softpower-scores" style="width:100%;height:auto">'
             ),
             classes=["softpower-scores-box"],
+        )
+        solara.FileDownload(
+            image,
+            filename=f"softpower_{measure}_{model.spec.name or 'run'}_step{step}.svg",
+            label="Download the chart (SVG)",
+            mime_type="image/svg+xml",
         )
     return main
 
@@ -538,7 +745,9 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
 def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
     """How each region's youth, public and elite see a chosen actor, and the change since start."""
     settings = view.value
-    regions, now, change = figures.perception_by_region(model, settings.actor)
+    with model_lock(model):
+        regions, now, change = figures.perception_by_region(model, settings.actor)
+        date = model.spec.date(model.steps)
     rows = []
     for r, region in enumerate(regions):
         cells = [html.escape(region)]
@@ -553,7 +762,7 @@ def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewS
     table = _table(
         ["region", *AUDIENCES],
         rows,
-        f"Perception of {settings.actor} in [−1, 1] at {model.spec.date(model.steps)} "
+        f"Perception of {settings.actor} in [−1, 1] at {date} "
         "(change since the start), mean over the region's nations",
     )
     with solara.Card("Perception by region and audience", margin=0) as main:
@@ -565,6 +774,11 @@ def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewS
 @solara.component
 def EventsFeed(model: SoftPowerModel, step: int, limit: int = 15):
     """Scheduled events and nations' decisions, newest first."""
+    with model_lock(model):
+        return _events_feed(model, limit)
+
+
+def _events_feed(model: SoftPowerModel, limit: int):
     items = figures.event_feed(model, limit)
     total = len(model.recorder.events)
     decisions = sum(1 for e in model.recorder.events if e[1].startswith("decision_"))
@@ -595,18 +809,33 @@ def EventsFeed(model: SoftPowerModel, step: int, limit: int = 15):
 def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
     """One nation: score, capacities, who it leans to, its audiences' perceptions, memberships."""
     settings = view.value
-    n = figures.inspect_nation(model, settings.inspect, settings.pole_a, settings.pole_b)
+    with model_lock(model):
+        n = figures.inspect_nation(model, settings.inspect, settings.pole_a, settings.pole_b)
     capacity = _table(
         ["channel", "now", "start"],
         [[c, f"{now:.3f}", f"{start:.3f}"] for c, (now, start) in n.capacity.items()],
         "Capacity to project soft power (1 = the best nation at the start)",
     )
     leans = _table(
-        ["actor", "attraction"],
-        [[a, _signed(v)] for a, v in n.leans_to],
-        f"Leans to (attraction in [−1, 1]); lean {settings.pole_a} vs {settings.pole_b}: "
-        f"{_signed(n.lean)}",
+        ["nation", "attraction"],
+        [[html.escape(_name(model, a)), _signed(v)] for a, v in n.leans_to]
+        or [["none", "no attraction above 0"]],
+        "Drawn to: the nations it is most attracted to (attraction from −1, repelled, to 1, drawn)",
     )
+    away = _table(
+        ["nation", "attraction"],
+        [[html.escape(_name(model, a)), _signed(v)] for a, v in n.leans_away]
+        or [["none", "no attraction below 0"]],
+        "Leans away from: the nations it is most repelled by",
+    )
+    lean_line = (
+        f'<p class="softpower-lean">Lean between {html.escape(settings.pole_a)} and '
+        f"{html.escape(settings.pole_b)}: <b>{_signed(n.lean)}</b> "
+        f'<span style="{_CAPTION}">(attraction to {html.escape(settings.pole_a)} − attraction '
+        f"to {html.escape(settings.pole_b)}, from −2 to 2; above 0 it leans to "
+        f"{html.escape(settings.pole_a)})</span></p>"
+    )
+    members = ", ".join(words.group_name(g, article=False) for g in n.memberships)
     actors = list(next(iter(n.audiences.values())))
     audiences = _table(
         ["audience", *actors],
@@ -635,10 +864,35 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
                 f'<ul style="margin-top:0">{polls}</ul>'
                 f'<p class="softpower-credibility"><b>Credibility it gives:</b> {credibility}. '
                 f'<span style="{_CAPTION}">{help_text}</span></p>'
-                f"{capacity}{leans}{audiences}"
-                f"<p>Member of: {html.escape(', '.join(n.memberships) or 'none')}</p>"
+                f"{capacity}{lean_line}{leans}{away}{audiences}"
+                f"<p>Member of: {html.escape(members or 'none')}</p>"
             ),
         )
+    return main
+
+
+@solara.component
+def Guarded(title: str, step: int, child: Callable[[], solara.Element]):
+    """An error boundary: the view ``child()`` makes, or, if drawing it raised, one line in its
+    own box (the rest of the page keeps working; the next step or "Try again" redraws it).
+
+    Args:
+        title: The view's name, for the message.
+        step: The model's step (a new step clears the error and tries again).
+        child: Makes the view's element.
+    """
+    error, clear = solara.use_exception()
+    solara.use_effect(lambda: clear() if error is not None else None, [step])
+    if error is None:
+        return child()
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    with solara.Card(title, margin=0) as main:
+        solara.Error(
+            f"{title} could not be drawn this time: {reason}",
+            dense=True,
+            classes=["softpower-view-error"],
+        )
+        solara.Button("Try again", on_click=clear, small=True, outlined=True)
     return main
 
 
@@ -649,13 +903,16 @@ def Dashboard(
     errors: dict[str, str] | None = None,
     pending: tuple[str, ...] = (),
 ):
-    """All views of the running model, laid out for a laptop screen.
+    """All views of the running model, laid out for a laptop screen, each in its own
+    error boundary (`Guarded`).
 
-    The only view that listens to Mesa's step counter: it hands the step to the others, so one
-    step re-renders the page once (a listener per view would re-render it once per view).
+    The only view that listens to the controller's step counter (Mesa's ``update_counter``):
+    it hands the step to the others, so one step re-renders the page once (a listener per view
+    would re-render it once per view). Each view reads the model holding its lock.
     """
     update_counter.get()
-    step = model.steps
+    with model_lock(model):
+        step = model.steps
     twin = getattr(model, "twin", None)
     # A model of another world (the World input) may lack nations the views had chosen.
     fitted = view.value.fitted(model.iso3)
@@ -663,16 +920,18 @@ def Dashboard(
     if fitted != view.value:
         return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
-        ScenarioHeader(model, step, errors, pending)
-        QuarterStory(model, step)
-        MapView(model, step, view)
+        Guarded("Scenario", step, lambda: ScenarioHeader(model, step, errors, pending))
+        Guarded("World map", step, lambda: MapView(model, step, view))
+        Guarded("What happened", step, lambda: QuarterStory(model, step))
+        LookingAt()
         if twin is not None:
-            CompareView(model, step, view)
+            Guarded("Compare the two runs", step, lambda: CompareView(model, step, view))
+        # The chart spans the card's full width, so its text stays legible on a projector.
+        Guarded("Soft power over time", step, lambda: ScoreView(model, step, view))
         with solara.Columns([6, 6]):
-            TopTen(model, step)
-            ScoreView(model, step, view)
+            Guarded("Top 10", step, lambda: TopTen(model, step))
+            Guarded("Events", step, lambda: EventsFeed(model, step))
         with solara.Columns([6, 6]):
-            PerceptionView(model, step, view)
-            EventsFeed(model, step)
-        NationInspector(model, step, view)
+            Guarded("Perception", step, lambda: PerceptionView(model, step, view))
+            Guarded("Nation inspector", step, lambda: NationInspector(model, step, view))
     return main

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Any
 
 import solara
 
 from sim.model.model import SoftPowerModel
 
-__all__ = ["ParameterPanel", "pending_changes"]
+__all__ = ["ParameterPanel", "input_problems", "parse_seed", "pending_changes"]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -25,8 +26,66 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _seed_value(text: Any, spec: dict[str, Any]) -> int | str:
+    """Return the typed seed as an int when it is one, else the text as typed (Reset refuses)."""
+    try:
+        return parse_seed(text, spec["min"], spec["max"])
+    except ValueError:
+        return "" if text is None else str(text)
+
+
+def _display(spec: dict[str, Any], value: Any) -> str:
+    """Return an input's value as the page shows it (a scenario by its title)."""
+    titles = spec.get("titles", {})
+    return titles[value] if isinstance(value, str) and value in titles else _shown(value)
+
+
 def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parse_seed(text: Any, low: int = 0, high: int = 2**32 - 1) -> int:
+    """Return the seed typed in the seed box as an int, or say in one line why it is not one.
+
+    Only whole numbers written in digits are seeds: ``1.5``, ``1e3``, ``-1`` and ``abc`` are
+    refused, and so is a number past ``high`` (never silently clamped).
+
+    Raises:
+        ValueError: Not a whole number from ``low`` to ``high``; the message is for students.
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    else:
+        typed = str(text if text is not None else "").strip()
+        if not re.fullmatch(r"\d+", typed):
+            raise ValueError(
+                f"the seed must be a whole number from {low} to {high}, written in digits "
+                f"(not {typed!r})"
+            )
+        value = int(typed)
+    if not low <= value <= high:
+        raise ValueError(f"the seed must be a whole number from {low} to {high} (not {value})")
+    return value
+
+
+def input_problems(params: dict[str, dict[str, Any]], inputs: dict[str, Any]) -> dict[str, str]:
+    """Return the inputs that cannot build a model, each with a one-line reason.
+
+    Args:
+        params: The input descriptions (`sim.viz.model.model_params`).
+        inputs: The inputs' current values (the seed as typed).
+
+    Returns:
+        ``{input name: reason}``; empty when Reset can build a model from ``inputs``.
+    """
+    problems = {}
+    for name, spec in params.items():
+        if spec["type"] == "InputInt" and name in inputs:
+            try:
+                parse_seed(inputs[name], spec["min"], spec["max"])
+            except ValueError as exc:
+                problems[name] = f"{spec.get('label', name)}: {exc}"
+    return problems
 
 
 def pending_changes(
@@ -44,7 +103,7 @@ def pending_changes(
     """
     built = getattr(model, "inputs", {})
     return tuple(
-        f"{spec.get('label', name)} {_shown(inputs[name])}"
+        f"{spec.get('label', name)} {_display(spec, inputs[name])}"
         for name, spec in params.items()
         if name in inputs and name in built and not _same(inputs[name], built[name])
     )
@@ -55,6 +114,7 @@ def ParameterPanel(
     params: dict[str, dict[str, Any]],
     inputs: solara.Reactive[dict[str, Any]],
     model: SoftPowerModel,
+    problems: dict[str, str] | None = None,
 ):
     """The model's inputs, bound to ``inputs`` (Mesa's controller reads them on Reset).
 
@@ -64,7 +124,9 @@ def ParameterPanel(
             ``step`` / ``unit`` as the type needs.
         inputs: Reactive keyword arguments of the next model.
         model: The running model, to mark pending inputs.
+        problems: Inputs that cannot build a model, with their reasons (`input_problems`).
     """
+    problems = problems or {}
     values = inputs.value
     built = getattr(model, "inputs", {})
 
@@ -94,20 +156,23 @@ def ParameterPanel(
             label = spec.get("label", name) + (" (pending)" if waiting else "")
             kind = spec["type"]
             if kind == "Select":
-                solara.Select(
-                    label,
-                    values=spec["values"],
-                    value=value,
-                    on_value=lambda v, name=name: set_input(name, v),
+                titles = spec.get("titles", {})
+                solara.v.Select(
+                    label=label,
+                    items=[{"text": titles.get(v, v), "value": v} for v in spec["values"]],
+                    v_model=value,
+                    on_v_model=lambda v, name=name: set_input(name, v),
+                    dense=True,
                 )
             elif kind == "InputInt":
-                solara.InputInt(
+                # Typed text is kept as typed (nothing rewrites the box while a student types);
+                # a seed that is not a whole number in range blocks Reset with its reason.
+                solara.InputText(
                     label,
-                    value=int(value),
-                    on_value=lambda v, name=name, spec=spec: set_input(
-                        name, min(max(int(v), spec["min"]), spec["max"])
-                    ),
-                    continuous_update=True,
+                    value=str(value),
+                    on_value=lambda v, name=name, spec=spec: set_input(name, _seed_value(v, spec)),
+                    continuous_update=False,
+                    error=problems.get(name, False),
                 )
             elif kind in ("SliderInt", "SliderFloat"):
                 slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
@@ -135,6 +200,22 @@ def ParameterPanel(
                 style="font-size:12px;opacity:0.8;margin:-6px 0 4px 0",
                 classes=["softpower-input-help", f"softpower-help-{name}"],
             )
+        modeller = "".join(
+            f"<li>{html.escape(spec['modeller'])}</li>"
+            for spec in params.values()
+            if spec.get("modeller")
+        )
+        solara.Details(
+            summary="For modellers: parameter names and symbols",
+            children=[
+                solara.HTML(
+                    tag="ul",
+                    unsafe_innerHTML=modeller,
+                    style="font-size:12px;padding-left:1.2em",
+                    classes=["softpower-modellers"],
+                )
+            ],
+        )
         solara.Button(
             "Back to defaults",
             on_click=defaults,

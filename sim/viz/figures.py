@@ -28,6 +28,7 @@ __all__ = [
     "LAYERS",
     "LEAN_CMAP",
     "LEAN_LIMIT",
+    "TEXT_PT",
     "COLOUR_MODES",
     "MEASURES",
     "MapView",
@@ -61,6 +62,9 @@ LAYERS: tuple[str, ...] = ("trade", "alliance", "rivalry", "aid", "BRI")
 #: Diverging, colour-blind-safe map for the lean, shared with the report (pole A blue, B red).
 LEAN_CMAP = palette.DIVERGING
 
+#: Text size of the score chart in points: 12 px or more on screen at the card's full width.
+TEXT_PT = 12
+
 #: Leans beyond ± this value are drawn at full colour (typical leans lie within ±0.6).
 LEAN_LIMIT = palette.LEAN_LIMIT
 
@@ -78,6 +82,7 @@ _LINE_STYLES = ("solid", "dashed", "dashdot", "dotted")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 _TRADE_MIN = 0.10  # share of either partner's trade
+_LABEL_W, _LABEL_H = 14.0, 7.5  # a three-letter code label on the map, in SVG units
 _AID_MIN = 0.015  # aid capacity × allocation share (about 90 flows in the 2024 world)
 
 
@@ -214,6 +219,7 @@ class MapView:
         points: ISO3 → (lat, lon) of the dots, for the hit test of a click.
         gradient: CSS gradient of the colour bar, low (left) to high (right): diverging, or
             sequential for the favourable share.
+        date: The quarter shown (``2026-Q3``).
     """
 
     fills: dict[str, str]
@@ -232,6 +238,7 @@ class MapView:
     alt: str
     points: dict[str, tuple[float, float]]
     gradient: str = ""
+    date: str = ""
 
 
 def attraction_change(model: SoftPowerModel, actor: str) -> np.ndarray:
@@ -267,6 +274,7 @@ def map_view(
     actor: str = "USA",
     other: SoftPowerModel | None = None,
     labels: int = 15,
+    floor: float = 0.0,
 ) -> MapView:
     """Return what the world map shows for the model's current step.
 
@@ -283,7 +291,11 @@ def map_view(
         actor: The nation whose attraction the ``change``, ``favourable`` and ``difference``
             modes show.
         other: The comparison run (same seed, another scenario), for ``difference``.
-        labels: How many of the highest-ranked nations get a code label (poles always do).
+        labels: How many of the highest-ranked nations get a code label (poles always do;
+            a label that would overlap another is left out).
+        floor: Smallest colour-scale limit of the ``change`` and ``difference`` modes: the app
+            passes the largest limit shown so far in the run, so the scale only grows and a
+            colour means the same later in the run.
 
     Returns:
         The `MapView`.
@@ -311,7 +323,7 @@ def map_view(
         what = f"Lean now: attraction to {pole_a} − attraction to {pole_b}"
     elif colour == "change":
         values = moved
-        limit = change_limit(np.nan_to_num(moved))
+        limit = max(change_limit(np.nan_to_num(moved)), floor)
         low, high = f"cooler toward {actor}", f"warmer toward {actor}"
         what = (
             f"Change since the start in each nation's attraction to {_name(model, actor)} ({actor})"
@@ -328,7 +340,7 @@ def map_view(
         gradient = svgmap.gradient_css(palette.SEQUENTIAL)
     else:
         values = run_difference(model, other, actor)
-        limit = change_limit(np.nan_to_num(values))
+        limit = max(change_limit(np.nan_to_num(values)), floor)
         other_title = other.spec.title
         low, high = "cooler in this run", "warmer in this run"
         what = (
@@ -372,13 +384,18 @@ def map_view(
     points = {model.iso3[i]: (float(lat[i]), float(lon[i])) for i in small}
     ends = {model.iso3.index(pole_a), model.iso3.index(pole_b)}
     shapes = maps.country_shapes()
-    label_list = []
-    for i in sorted(set(np.argsort(rank)[:labels].tolist()) | ends):
+    label_list: list[dict] = []
+    # Poles first, then by rank; a label that would overlap one already placed (Europe's
+    # crowded codes) is left out, the poles' never: the tooltip still names the country.
+    for i in [*sorted(ends), *(int(k) for k in np.argsort(rank)[:labels] if k not in ends)]:
         shape = shapes.get(model.iso3[i])
         if shape is not None and i not in small:
             x, y = svgmap.to_svg(*shape.label_xy)
         else:
             x, y = cx[i], cy[i] - 4.0
+        crowded = any(abs(x - o["x"]) < _LABEL_W and abs(y - o["y"]) < _LABEL_H for o in label_list)
+        if crowded and i not in ends:  # the poles are always labelled
+            continue
         label_list.append(
             {
                 "x": round(float(x), 1),
@@ -413,6 +430,7 @@ def map_view(
         alt=alt,
         points=points,
         gradient=gradient,
+        date=model.spec.date(step),
     )
 
 
@@ -476,14 +494,16 @@ class ScoreChart:
 
     def __init__(self, dpi: int = 100):
         self.dpi = dpi
-        self.size = (6.4, 3.3)  # inches
+        # Drawn for the card's full width (about 560-950 px on a laptop or projector): at
+        # these sizes its text is 12 px or more on screen (issue 24: 3-4 px in a half card).
+        self.size = (7.5, 3.3)  # inches
         self.figure = Figure(figsize=self.size, dpi=dpi)
         # Fixed axes: a layout engine costs more than the drawing itself.
-        self.box = (0.09, 0.09, 0.74, 0.82)
+        self.box = (0.095, 0.12, 0.70, 0.78)
         self.ax = self.figure.add_axes(self.box)
         self.ax.grid(True, color="#e5e5e5", lw=0.6)
-        self.ax.tick_params(labelsize=7)
-        self.ax.set_ylabel("soft power score (0–100)", fontsize=8)
+        self.ax.tick_params(labelsize=TEXT_PT)
+        self.ax.set_ylabel("soft power score (0–100)", fontsize=TEXT_PT)
         self.ax.yaxis.set_major_locator(MaxNLocator(5))
         self._now = self.ax.axvline(0, color="#999999", lw=0.8, linestyle="dotted")
         self._key: tuple = ()
@@ -526,11 +546,11 @@ class ScoreChart:
                     color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
                     linestyle=_LINE_STYLES[(n // len(_LINE_COLOURS)) % len(_LINE_STYLES)],
                     marker=_MARKERS[n % len(_MARKERS)],
-                    markersize=4,
+                    markersize=6,
                     lw=1.6,
                 )
             ax.set_xlim(0, model.horizon)
-            ax.set_ylabel(MEASURES[measure], fontsize=8)
+            ax.set_ylabel(MEASURES[measure], fontsize=TEXT_PT)
             ticks, labels = _year_ticks(model)
             every = max(1, len(ticks) // 6)  # tick labels are the costliest part of the chart
             ax.set_xticks(ticks[::every], labels[::every])
@@ -558,7 +578,7 @@ class ScoreChart:
                 f"dashed: {other.spec.title}"[:60],
                 72.0 * self.size[0] * self.box[0] + 4,
                 72.0 * self.size[1] * (1 - self.box[1]) - 6,
-                size=7,
+                size=TEXT_PT,
                 anchor="start",
             )
         return svg(self.figure, extra=legend)
@@ -570,20 +590,24 @@ class ScoreChart:
         top = height * (1.0 - bottom - h)
         parts = [
             _svg_label(
-                model.spec.date(model.steps), width * (left + w / 2), top - 5, size=9, bold=True
+                model.spec.date(model.steps),
+                width * (left + w / 2),
+                top - 5,
+                size=TEXT_PT + 1,
+                bold=True,
             )
         ]
         x = width * (left + w) + 8.0
         for n, (code, line) in enumerate(self._lines.items()):
-            y = top + 10.0 + 13.0 * n
+            y = top + 12.0 + 1.5 * TEXT_PT * n
             dash = {"-": "", "--": "4,2", "-.": "4,2,1,2", ":": "1,2"}
             parts.append(
-                f'<line x1="{x:.1f}" y1="{y - 2.5:.1f}" x2="{x + 14:.1f}" y2="{y - 2.5:.1f}" '
-                f'stroke="{line.get_color()}" stroke-width="1.6" '
+                f'<line x1="{x:.1f}" y1="{y - 3.5:.1f}" x2="{x + 14:.1f}" y2="{y - 3.5:.1f}" '
+                f'stroke="{line.get_color()}" stroke-width="2" '
                 f'stroke-dasharray="{dash.get(line.get_linestyle(), "")}"/>'
             )
             score = float(now[model.iso3.index(code)])
-            parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=7, anchor="start"))
+            parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=TEXT_PT, anchor="start"))
         return "".join(parts)
 
 
@@ -727,7 +751,7 @@ class NationView:
     rank: int
     score_change: float
     capacity: dict[str, tuple[float, float]]  # channel -> (now, at the start)
-    leans_to: list[tuple[str, float]]  # (actor, attraction), strongest first, itself left out
+    leans_to: list[tuple[str, float]]  # (actor, attraction > 0), strongest first, not itself
     lean: float  # toward pole A (positive) or pole B
     audiences: dict[str, dict[str, float]]  # audience -> actor -> perception (ω-weighted)
     credibility: dict[str, float]  # actor -> how far this nation believes it
@@ -736,6 +760,8 @@ class NationView:
     favourable: dict[str, float] = dataclasses.field(default_factory=dict)
     familiarity: float = float("nan")  # of this nation, 0-100
     reputation: float = float("nan")  # of this nation, 0-100
+    #: (actor, attraction < 0), most negative first: the nations it is repelled by
+    leans_away: list[tuple[str, float]] = dataclasses.field(default_factory=list)
 
 
 def inspect_nation(
@@ -749,6 +775,7 @@ def inspect_nation(
     attraction = now.copy()
     attraction[i] = -np.inf
     order = [int(k) for k in np.argsort(-attraction, kind="stable")[:top]]
+    away = [int(k) for k in np.argsort(np.where(attraction == -np.inf, np.inf, attraction))[:3]]
     shown = list(dict.fromkeys([pole_a, pole_b, *(model.iso3[k] for k in order[:1])]))
     favourable = model.favourable()[i]
     weights = np.asarray(model.parameters.channel_weights)
@@ -767,7 +794,8 @@ def inspect_nation(
             c: (float(nation.capacity[d]), float(model.world.capacity[i, d]))
             for d, c in enumerate(CHANNELS)
         },
-        leans_to=[(model.iso3[k], float(now[k])) for k in order],
+        leans_to=[(model.iso3[k], float(now[k])) for k in order if now[k] > 0],
+        leans_away=[(model.iso3[k], float(now[k])) for k in away if now[k] < 0],
         lean=float(lean(model, pole_a, pole_b)[i]),
         audiences=audiences,
         credibility={actor: nation.credibility_of(actor) for actor in shown if actor != iso3},

@@ -7,8 +7,10 @@ and the key parameters) and builds a `SoftPowerModel` from the shared world and 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -16,10 +18,19 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY, Parameters
+from sim.viz import words
 from sim.viz.library import BASELINE, ScenarioLibrary, app_world, scenario_library, world
 from sim.world.bundled import WORLDS, world_name
 
-__all__ = ["NO_COMPARISON", "AppModel", "model_params", "slider_step", "default_inputs"]
+__all__ = [
+    "NO_COMPARISON",
+    "AppModel",
+    "advance",
+    "model_lock",
+    "model_params",
+    "slider_step",
+    "default_inputs",
+]
 
 #: The "compare with" choice that runs no comparison.
 NO_COMPARISON = "none"
@@ -32,9 +43,10 @@ class AppModel(SoftPowerModel):
     A parameter the scenario file sets keeps the file's value unless its slider was moved away
     from the registry default; a moved slider overrides the file.
 
-    Stepping past the last quarter is refused by the model (`StepPastEndError`); the app's
-    model turns that into a clean stop (``running`` False, nothing moves), because Mesa's
-    controller steps ``render_interval`` times per click whatever the horizon.
+    The app steps it with `advance`, which holds the model's ``lock`` and stops cleanly at the
+    last quarter; the views read it holding the same lock (`model_lock`), so a student's click
+    never draws a half-made step while Play steps in its own thread. A plain ``step()`` past the
+    last quarter is refused as by any `SoftPowerModel` (`StepPastEndError`).
 
     Args:
         scenario_name: A name from the scenario library (a file stem, e.g. ``us_aid_cuts``).
@@ -54,6 +66,7 @@ class AppModel(SoftPowerModel):
         inputs: The values of the app's inputs this model was built from (to show pending ones).
         initial_perception: Perception at step 0, to show changes since the start.
         twin: The comparison run (a `SoftPowerModel`), stepped with this one, or None.
+        lock: Held while the model steps and while a view reads it.
 
     Raises:
         ScenarioError: Unknown scenario name.
@@ -103,19 +116,48 @@ class AppModel(SoftPowerModel):
             self.twin = SoftPowerModel(
                 world=world(chosen), scenario=other, rng=np.random.SeedSequence(self.seed)
             )
-        # The model refuses a step past its horizon; the app stops there instead.
-        self._step_in_horizon, self.step = self.step, self._step_or_stop
+        self.lock = threading.RLock()
 
-    def _step_or_stop(self) -> None:
-        """Step this run (and the comparison run); at the last quarter stop and do nothing."""
-        try:
-            self._step_in_horizon()
-        except StepPastEndError:
-            self.running = False
-            return
+    def step(self) -> None:
+        """Advance this run one quarter, and the comparison run with it."""
+        super().step()
         twin = self.twin
         if twin is not None and twin.steps < twin.horizon:
             twin.step()
+
+
+def model_lock(model: SoftPowerModel) -> contextlib.AbstractContextManager:
+    """Return the lock to hold while reading ``model`` (an `AppModel`'s ``lock``; a plain
+    `SoftPowerModel`, which nothing steps behind the reader's back, needs none).
+    """
+    lock = getattr(model, "lock", None)
+    return lock if lock is not None else contextlib.nullcontext()
+
+
+def advance(model: SoftPowerModel, quarters: int = 1) -> int:
+    """Step ``model`` up to ``quarters`` quarters, holding its lock; stop at the last quarter.
+
+    Args:
+        model: The model (an `AppModel`, or any `SoftPowerModel`).
+        quarters: How many quarters to step (the app's render interval).
+
+    Returns:
+        How many quarters were stepped; at the last quarter ``running`` is False and nothing
+        more moves.
+    """
+    done = 0
+    with model_lock(model):
+        for _ in range(max(0, int(quarters))):
+            if not model.running or model.steps >= model.horizon:
+                model.running = False
+                break
+            try:
+                model.step()
+            except StepPastEndError:
+                model.running = False
+                break
+            done += 1
+    return done
 
 
 def _world_name(name: str | None) -> str:
@@ -162,8 +204,11 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
     """Return the app's inputs: scenario, seed, comparison and key-parameter sliders.
 
     In Mesa's ``model_params`` format (``type``, ``value``, ``label``, ...), plus ``help``:
-    a one-line explanation (the registry's meaning and unit for the parameters). Types:
-    ``Select``, ``InputInt`` (the seed, typed by hand), ``SliderInt``, ``SliderFloat``.
+    a one-line explanation in plain words (`sim.viz.words.PLAIN_PARAMETERS` for the
+    parameters), ``modeller`` (the parameter's code name and the registry's meaning, with its
+    symbol) and, for the scenario selectors, ``titles`` (name → the scenario's title, what the
+    picker shows). Types: ``Select``, ``InputInt`` (the seed, typed by hand), ``SliderInt``,
+    ``SliderFloat``.
     The world selector starts on the app's world (`sim.viz.library.app_world`).
 
     Args:
@@ -174,13 +219,15 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
 
     """
     library = library or scenario_library()
+    titles = {name: _title(library, name) for name in library.names}
     params: dict[str, dict[str, Any]] = {
         "scenario_name": {
             "type": "Select",
             "value": BASELINE,
             "values": library.names,
+            "titles": titles,
             "label": "Scenario",
-            "help": "the story to run: its events and its own parameter values",
+            "help": "the story to run: what happens, and when",
         },
         "seed": {
             "type": "InputInt",
@@ -188,12 +235,17 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "min": 0,
             "max": 2**32 - 1,
             "label": "Seed",
-            "help": "the random draws: the same seed gives the same run as softpower run --seed",
+            "help": (
+                "a whole number that fixes the run's random draws: the same scenario, seed and "
+                f"world as softpower run SCENARIO.yaml --seed N --world {app_world()} give the "
+                "same numbers"
+            ),
         },
         "compare_with": {
             "type": "Select",
             "value": NO_COMPARISON,
             "values": [NO_COMPARISON, *library.names],
+            "titles": {NO_COMPARISON: "no comparison", **titles},
             "label": "Compare with",
             "help": "run a second scenario alongside, same seed and sliders",
         },
@@ -202,7 +254,10 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "value": app_world(),
             "values": list(WORLDS),
             "label": "World",
-            "help": "core60: 60 nations, quick; un193: every UN member state (slower steps)",
+            "help": (
+                "core60: 60 nations, a legible map and quick steps (the app's start); un193: "
+                "every UN member state, the command line's default (slower steps)"
+            ),
         },
     }
     for name in KEY_PARAMETERS:
@@ -213,8 +268,17 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "min": p.low,
             "max": p.high,
             "step": slider_step(name),
-            "label": name,
+            "label": words.parameter_label(name),
             "unit": "" if p.unit == "1" else p.unit,
-            "help": p.meaning,
+            "help": words.parameter_help(name, p.meaning),
+            "modeller": f"{name}: {p.meaning}",
         }
     return params
+
+
+def _title(library: ScenarioLibrary, name: str) -> str:
+    """Return a scenario's title for the picker (its name if it does not load)."""
+    try:
+        return library.load(name).title
+    except Exception:  # a file that broke since the library was read: show its name
+        return name

@@ -1,0 +1,141 @@
+"""Playing the model: Reset, Play/Pause and Step, and the quarter the run has reached.
+
+The app's own controller in place of Mesa's ``ModelController``: it steps the model through
+`sim.viz.model.advance`, which holds the model's lock, so the views (which read the model
+holding the same lock) never see a step half made while Play steps in its own thread; it stops
+at the last quarter whatever the render interval; and Reset refuses, with the reason on screen,
+while an input is invalid (a seed such as ``abc``) instead of building a run from a stale value.
+After each step it bumps Mesa's ``update_counter``, which the views listen to.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from typing import Any
+
+import solara
+import solara.lab
+from mesa.visualization.utils import force_update, update_counter
+
+from sim.errors import SoftPowerError
+from sim.viz.model import AppModel, advance, model_lock
+
+__all__ = ["PlayControls", "QuarterStatus", "quarter_text"]
+
+
+def quarter_text(model: AppModel) -> str:
+    """Return where the run is, for students: ``"Quarter 2026-Q3 · step 6 of 40"``."""
+    with model_lock(model):
+        step = model.steps
+    return f"Quarter {model.spec.date(step)} · step {step} of {model.horizon}"
+
+
+@solara.component
+def QuarterStatus(model: AppModel):
+    """The quarter the run has reached (re-drawn at each step)."""
+    update_counter.get()
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=html.escape(quarter_text(model)),
+        style="font-weight:bold;margin-bottom:4px",
+        classes=["softpower-quarter"],
+    )
+
+
+@solara.component
+def PlayControls(
+    model: solara.Reactive[AppModel],
+    inputs: solara.Reactive[dict[str, Any]],
+    play_interval: solara.Reactive[int],
+    render_interval: solara.Reactive[int],
+    validate: Callable[[dict[str, Any]], str] | None = None,
+):
+    """Reset, Play/Pause and Step buttons for the session's model.
+
+    Args:
+        model: The session's model; Reset replaces it with ``AppModel(**inputs)``.
+        inputs: The keyword arguments of the next model (the sidebar's inputs).
+        play_interval: Milliseconds between two beats of Play.
+        render_interval: Quarters stepped per beat of Play or click of Step.
+        validate: Returns why ``inputs`` cannot build a model (an invalid seed), or "";
+            Reset is off while it says so, and checks again when clicked.
+    """
+    blocked = validate(inputs.value) if validate is not None else ""
+    playing = solara.use_reactive(False)
+    running = solara.use_reactive(model.value.running)
+    problem = solara.use_reactive("")
+
+    def beat() -> None:
+        advance(model.value, render_interval.value)
+        running.set(model.value.running)
+        force_update()
+
+    def play() -> None:
+        try:
+            while playing.value and model.value.running:
+                time.sleep(play_interval.value / 1000)
+                if not playing.value:
+                    break
+                beat()
+        except Exception as exc:  # one line on the page, never a traceback
+            problem.set(f"The run stopped: {exc}".splitlines()[0])
+        playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def step() -> None:
+        try:
+            beat()
+        except Exception as exc:
+            problem.set(f"The step failed: {exc}".splitlines()[0])
+
+    def reset() -> None:
+        playing.set(False)
+        refused = validate(inputs.value) if validate is not None else ""
+        if refused:  # typed after the button was drawn: refuse, never reuse an old value
+            problem.set(f"Reset refused: {refused}")
+            return
+        try:
+            fresh = AppModel(**inputs.value)
+        except (SoftPowerError, ValueError, TypeError) as exc:
+            one_line = exc.one_line() if isinstance(exc, SoftPowerError) else str(exc)
+            problem.set(f"Reset refused: {one_line}".splitlines()[0])
+            return
+        problem.set("")
+        model.set(fresh)
+        running.set(fresh.running)
+        force_update()
+
+    def toggle() -> None:
+        playing.set(not playing.value)
+
+    with solara.Column(gap="4px") as main:
+        with solara.Row(justify="space-between"):
+            solara.Button(
+                label="Reset",
+                color="primary",
+                on_click=reset,
+                disabled=bool(blocked),
+                attributes={"title": "Start a new run from the inputs below"},
+            )
+            solara.Button(
+                label="❚❚" if playing.value else "▶",
+                color="primary",
+                on_click=toggle,
+                disabled=not running.value,
+                attributes={"title": "Pause" if playing.value else "Play"},
+            )
+            solara.Button(
+                label="Step",
+                color="primary",
+                on_click=step,
+                disabled=playing.value or not running.value,
+                attributes={"title": "Play one step (the render interval's quarters)"},
+            )
+        if blocked:
+            solara.Warning(f"Reset is off: {blocked}", dense=True, classes=["softpower-blocked"])
+        if problem.value and not (blocked and problem.value.endswith(blocked)):
+            solara.Error(problem.value, dense=True, classes=["softpower-controller-error"])
+    return main
