@@ -435,3 +435,110 @@ def test_a_batch_reads_its_own_world_and_falls_back_to_the_default(tiny_batch):
     assert loaded_name(batch.world) == "core60" and batch.world.n == 60
     custom = replace(batch, manifest={**batch.manifest, "world": "my_folder"})
     assert custom.world is bundled_world(DEFAULT_WORLD)
+
+
+# ---------------------------------------------------------------------- the question on page one
+
+
+def direct_shares(batch: Path, step: int, a: str = "USA", b: str = "CHN") -> dict[str, tuple]:
+    """Per scenario: (runs where a's score beats b's, runs), from the runs' soft_power table."""
+    from sim.batch.store import read_table
+
+    table = read_table(batch, "soft_power", columns=["run_id", "scenario", "step", "iso3", "score"])
+    table = table[table["step"] == step].astype({"scenario": str, "iso3": str})
+    wide = table.pivot_table(index=["scenario", "run_id"], columns="iso3", values="score")
+    ahead = (wide[a] > wide[b]).groupby(level="scenario")
+    return {s: (int(v.sum()), len(v)) for s, v in ahead}
+
+
+def test_wilson_interval_matches_the_closed_form():
+    from math import sqrt
+
+    from scipy.stats import binomtest
+
+    from sim.report.answer import wilson_interval
+
+    z = 1.6448536269514722  # the 95th percentile of the standard normal: a 90 % interval
+    for k, n in ((7, 20), (0, 14), (14, 14), (1, 3)):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low, high = wilson_interval(k, n)
+        assert low == pytest.approx(max(0.0, centre - half), abs=1e-12)
+        assert high == pytest.approx(min(1.0, centre + half), abs=1e-12)
+        # and scipy's own Wilson interval
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.9, method="wilson")
+        assert (low, high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert wilson_interval(7, 20) == pytest.approx((0.2023, 0.5335), abs=1e-4)
+    assert wilson_interval(0, 14)[0] == 0 and wilson_interval(14, 14)[1] == pytest.approx(1)
+
+
+def test_answer_csv_holds_the_share_computed_from_the_runs(report, tiny_batch):
+    from sim.report.answer import wilson_interval
+
+    answer = pd.read_csv(report["dir"] / "answer.csv")
+    assert list(answer.columns[:6]) == ["scenario", "condition", "share", "low", "high", "runs"]
+    assert set(answer["condition"]) == {"score[USA] > score[CHN]"}  # the default question
+    assert set(answer["at"]) == {"2026-Q1"} and set(answer["step"]) == {4}
+    direct = direct_shares(tiny_batch, 4)
+    assert sorted(answer["scenario"]) == sorted(direct)
+    for row in answer.itertuples():
+        holds, runs = direct[row.scenario]
+        assert (row.holds, row.runs) == (holds, runs)
+        assert row.share == pytest.approx(holds / runs, abs=1e-6)
+        assert (row.low, row.high) == pytest.approx(wilson_interval(holds, runs), abs=1e-6)
+    assert "answer.csv" in report["stdout"]
+
+
+def test_summary_opens_with_each_scenarios_share_as_a_percentage(report):
+    from sim.report.answer import percent
+
+    answer = pd.read_csv(report["dir"] / "answer.csv")
+    html = report["html"]
+    summary = html[html.index('<section id="summary">') :]
+    summary = summary[: summary.index("</section>")]
+    first = summary.index('<p class="answer-intro">')
+    assert first < summary.index("Key findings")
+    assert "United States ahead of China in 2026-Q1" in summary
+    assert "90 % Wilson score interval" in summary
+    titles = {"baseline": "Baseline", "us_aid_cuts": "US foreign aid cuts"}
+    for row in answer.itertuples():
+        sentence = re.search(rf'<p class="answer">{titles[row.scenario]}[^<]*</p>', summary)
+        assert sentence is not None, row.scenario
+        assert f"in {percent(row.share)} of {row.runs} runs" in sentence.group(0)
+        # two replications with the default parameters: the share reflects seeds only
+        assert "reflects seeds only" in sentence.group(0)
+    pdf_first = report["pdf"].pages[0].extract_text()
+    assert "The question:" in pdf_first
+
+
+def test_report_answers_other_conditions_and_dates_deterministically(tiny_batch, tmp_path):
+    from sim.report.answer import answer_questions, answer_table
+
+    batch = load_batch(tiny_batch)
+    asked = ["score[CHN] > score[USA]", "rank[USA] <= 2"]
+    one = answer_table(answer_questions(batch, asked, ("USA", "CHN"), at="2025-Q3"))
+    two = answer_table(answer_questions(batch, asked, ("USA", "CHN"), at="2025-Q3"))
+    pd.testing.assert_frame_equal(one, two)
+    assert list(one["condition"].unique()) == asked and set(one["step"]) == {2}
+    direct = direct_shares(tiny_batch, 2, "CHN", "USA")
+    for row in one[one["condition"] == asked[0]].itertuples():
+        assert row.holds == direct[row.scenario][0]
+    assert set(answer_table(answer_questions(batch, None, ("USA", "CHN"), "2026"))["step"]) == {4}
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--condition", "score[USA] > score[USX]"), "--condition: column 20: unknown nation"),
+        (("--condition", "score[USA] >"), "--condition:"),
+        (("--at", "2040-Q1"), "--at: 2040-Q1 is not in the batch; expected a quarter"),
+        (("--at", "soon"), "--at: bad date 'soon'"),
+    ],
+)
+def test_bad_condition_or_date_is_one_line_and_exit_2(tiny_batch, tmp_path, args, fragment):
+    done = softpower("report", tiny_batch, "--out", tmp_path / "r.html", *args, check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], done.stderr
+    assert not (tmp_path / "r.html").exists()

@@ -13,6 +13,7 @@ from sim.params import REGISTRY
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass
+from sim.report.answer import Answer, answer_paragraphs
 from sim.report.batch import Batch
 from sim.report.document import Block, Cell, Heading, Inline, Number, Paragraph, Section, Table
 from sim.report.uncertainty import interval_caption, interval_kind, interval_phrase
@@ -419,8 +420,12 @@ def _summary_table(batch: Batch, focus: tuple[str, ...]) -> Table:
     )
 
 
-def executive_summary(batch: Batch, focus: tuple[str, ...]) -> Section:
-    """The executive summary: the findings and the summary table of the focus nations."""
+def executive_summary(
+    batch: Batch, focus: tuple[str, ...], answers: Sequence[Answer] = ()
+) -> Section:
+    """The executive summary: the answer to the question (when asked), the findings and the
+    summary table of the focus nations.
+    """
     m = batch.manifest
     ok, failed = len(batch.ok_runs), int((batch.runs["status"] != "ok").sum())
     points = int(m.get("design", {}).get("points", 1))
@@ -437,7 +442,8 @@ def executive_summary(batch: Batch, focus: tuple[str, ...]) -> Section:
         f"({_quoted(batch, batch.baseline)}) is paired by seed (same design point and replication) "
         "with a 90% bootstrap confidence interval of the mean change."
     )
-    blocks: list[Block] = [Paragraph((intro,)), Heading("Key findings")]
+    blocks: list[Block] = [*answer_paragraphs(batch, answers), Paragraph((intro,))]
+    blocks.append(Heading("Key findings"))
     blocks += _findings(batch, focus)
     ends = {batch.date(batch.last_step(s)) for s in batch.scenarios}
     heading = "Focus nations in the final quarter" + (f" ({ends.pop()})" if len(ends) == 1 else "")
