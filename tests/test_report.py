@@ -222,15 +222,17 @@ def test_html_references_no_external_resource(report):
 
 def test_every_number_in_the_executive_summary_equals_the_summary_tables(report):
     numbers = report["parsed"].numbers
-    # 2 scenarios × 2 focus nations × (score, 2 bounds, rank, 2 bounds) + 2 × 3 differences
-    assert len(numbers) >= 2 * 2 * 6 + 2 * 3
+    # 2 scenarios × 2 focus nations × (score, 2 bounds, rank, 2 bounds) + 2 × 3 differences;
+    # an interval narrower than its last decimal is "width < 0.01" instead of two numbers
+    narrow = " ".join(report["parsed"].summary_text).count("width < 0.01")
+    assert len(numbers) + 2 * narrow >= 2 * 2 * 6 + 2 * 3
     tables = report["tables"]
     for attrs, text in numbers:
         decimals = len(text.split(".")[1]) if "." in text else 0
         value = table_value(tables, attrs)
         assert abs(float(text) - value) <= 0.5 * 10**-decimals + 1e-9, (attrs, text, value)
     # No statistic is printed without its table cell: no decimal number outside the spans.
-    loose = re.findall(r"\d+\.\d+", " ".join(report["parsed"].summary_text))
+    loose = re.findall(r"(?<!width < )\d+\.\d+", " ".join(report["parsed"].summary_text))
     assert loose == []
 
 
@@ -260,8 +262,12 @@ def test_summary_shows_each_scenario_and_focus_nation_with_the_paired_change(rep
                 assert ("scores", scenario, code, column) in cells
             for column in ("q50", "q05", "q95"):
                 assert ("ranks", scenario, code, column) in cells
+    diffs = report["tables"]["differences"]
     for code in ("USA", "CHN"):
-        for column in ("mean_diff", "ci_low", "ci_high"):
+        row = diffs[(diffs["scenario"] == "us_aid_cuts") & (diffs["iso3"] == code)]
+        row = row[row["step"] == row["step"].max()].iloc[0]
+        narrow = row["ci_high"] - row["ci_low"] < 0.01  # said "width < 0.01", not two numbers
+        for column in ("mean_diff",) if narrow else ("mean_diff", "ci_low", "ci_high"):
             assert ("differences", "us_aid_cuts", code, column) in cells
     assert not any(t == "differences" and s == "baseline" for t, s, _, _ in cells)
     diffs = [a for a, _ in numbers if a["data-table"] == "differences"]
@@ -542,3 +548,108 @@ def test_bad_condition_or_date_is_one_line_and_exit_2(tiny_batch, tmp_path, args
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+# ---------------------------------------------------------------------- findings worth reading
+
+
+def _with_tables(batch, **tables):
+    from dataclasses import replace
+
+    return replace(batch, tables={**batch.tables, **{k: v.copy() for k, v in tables.items()}})
+
+
+def _set_change(batch, iso3: str, mean: float, low: float, high: float):
+    diffs = batch.tables["differences"].copy()
+    last = diffs["step"] == diffs["step"].max()
+    for code, values in ((iso3, (mean, low, high)), ("other", None)):
+        mask = last & (diffs["scenario"] == "us_aid_cuts")
+        mask &= diffs["iso3"] == code if values else diffs["iso3"] != iso3
+        diffs.loc[mask, ["mean_diff", "ci_low", "ci_high"]] = values or (0.01, -0.02, 0.04)
+    return _with_tables(batch, differences=diffs)
+
+
+def _finding_texts(batch) -> list[str]:
+    from sim.report.document import cell_text
+    from sim.report.findings import _findings
+
+    return [cell_text(p.parts) for p in _findings(batch, ("USA", "CHN")) if p.kind == "finding"]
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        ((0.3, 0.2, 0.4), None),  # clear of zero but below half a point
+        ((2.0, -0.5, 4.5), None),  # large but its CI includes zero
+        ((2.0, 1.5, 2.5), "by +2.0 points against the baseline in 2026-Q1 (paired 90% CI +1.5"),
+        ((0.61, 0.605, 0.612), "by +0.61 points against the baseline in 2026-Q1 (paired 90% CI "),
+    ],
+)
+def test_a_score_finding_needs_half_a_point_and_a_ci_clear_of_zero(tiny_batch, change, shown):
+    batch = _set_change(load_batch(tiny_batch), "USA", *change)
+    texts = _finding_texts(batch)
+    effect = [t for t in texts if t.startswith("The largest effect")]
+    if shown is None:
+        assert effect == []
+        summary = executive_summary_text(batch)
+        assert "No scenario changes a focus nation's score by 0.5 points or more" in summary
+    else:
+        assert len(effect) == 1 and shown in effect[0] and "United States" in effect[0]
+
+
+def executive_summary_text(batch) -> str:
+    from sim.report.document import Paragraph, Table, cell_text
+    from sim.report.findings import executive_summary
+
+    out = []
+    for block in executive_summary(batch, ("USA", "CHN")).blocks:
+        if isinstance(block, Paragraph):
+            out.append(cell_text(block.parts))
+        elif isinstance(block, Table):
+            out += [" | ".join(cell_text(c) for c in row) for row in block.rows]
+    return "\n".join(out)
+
+
+def test_a_degenerate_interval_is_said_to_be_narrow_not_printed_twice(tiny_batch):
+    batch = _set_change(load_batch(tiny_batch), "USA", 0.14, 0.138, 0.142)
+    text = executive_summary_text(batch)
+    assert "+0.14 to +0.14" not in text
+    row = next(
+        line for line in text.splitlines() if line.startswith("US foreign aid cuts, 2025 | USA")
+    )
+    assert row.endswith("+0.14 | width < 0.01")
+    wide = _set_change(load_batch(tiny_batch), "USA", 3.456, 1.2, 5.7)  # 1 decimal: CI > 1 wide
+    row = next(
+        line
+        for line in executive_summary_text(wide).splitlines()
+        if line.startswith("US foreign aid cuts, 2025 | USA")
+    )
+    assert row.endswith("+3.5 | +1.2 to +5.7")
+
+
+def test_a_rank_finding_needs_a_full_rank_among_the_top_30(tiny_batch):
+    batch = load_batch(tiny_batch)
+    ranks = batch.tables["ranks"].copy()
+    last = ranks["step"] == ranks["step"].max()
+    ranks.loc[last, "mean"] = ranks.loc[last, "q50"] = 0.0
+    nations = sorted(set(ranks["iso3"]))
+    for s in ("baseline", "us_aid_cuts"):
+        for i, code in enumerate(nations):
+            ranks.loc[last & (ranks["scenario"] == s) & (ranks["iso3"] == code), "mean"] = i + 1
+    membership = batch.tables["membership"].copy()
+    membership["mean"] = membership["q05"] = membership["q95"] = 10.0  # nothing moves
+
+    def move(frame, code, value):
+        frame = frame.copy()
+        frame.loc[last & (frame["scenario"] == "us_aid_cuts") & (frame["iso3"] == code), "mean"] = (
+            value
+        )
+        return frame
+
+    far = move(move(ranks, nations[40], 41.6), nations[45], 36.0)  # ranks 41 and 46: not top 30
+    texts = _finding_texts(_with_tables(batch, ranks=far, membership=membership))
+    assert not any("mean rank" in t for t in texts)
+    near = move(ranks, nations[9], 12.0)  # the 10th nation drops two places
+    texts = _finding_texts(_with_tables(batch, ranks=near, membership=membership))
+    (rank,) = [t for t in texts if "mean rank" in t]
+    assert f"({nations[9]}): mean rank 12.0" in rank and "against 10.0 in the baseline" in rank
