@@ -642,7 +642,7 @@ def attribute(
     focus nations by region and component) and a waterfall PNG+SVG of each focus nation's score.
     """
     from sim.analysis.attribution import attribute as run_attribution
-    from sim.analysis.attribution import default_workers, seeds_for, write_attribution
+    from sim.analysis.attribution import console_line, default_workers, seeds_for, write_attribution
     from sim.params import load_parameter_file
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
@@ -675,10 +675,7 @@ def attribute(
         f"{len(result.components)} components ({mode}; {result.runs} runs, {result.seconds:.1f} s)"
     )
     for nation in focus:
-        effects = result.effect(nation).sort_values(key=abs, ascending=False)
-        change = result.total[result.row(nation)]
-        top = ", ".join(f"{name} {value:+.2f}" for name, value in effects.head(3).items())
-        click.echo(f"  {nation} score {change:+.2f}: {top}")
+        click.echo(f"  {console_line(result, nation)}")
     for note in result.notes:
         click.echo(f"note: {note}")
     click.echo(f"wrote {', '.join(str(f) for f in files)}")
