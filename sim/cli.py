@@ -555,14 +555,21 @@ def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None
     default=None,
     help="Quarter of the question: YYYY-Qn, or a year for its first quarter (default: the last).",
 )
-def report_cmd(directory: Path, out: Path, pdf, baseline, focus, conditions, at) -> None:
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default="a4",
+    show_default=True,
+    help="PDF page size.",
+)
+def report_cmd(directory: Path, out: Path, pdf, baseline, focus, conditions, at, paper) -> None:
     """Write a self-contained HTML report (and a PDF) of the batch result DIRECTORY, and
     answer.csv beside it (the share of each scenario's runs meeting each --condition).
     """
     from sim.report.report import write_report
 
     codes = [c for c in (focus or "").split(",") if c.strip()] or None
-    files = write_report(directory, out, pdf, baseline, codes, list(conditions) or None, at)
+    files = write_report(directory, out, pdf, baseline, codes, list(conditions) or None, at, paper)
     size = files.html.stat().st_size / 1e6
     click.echo(f"wrote {files.html} ({len(files.report.figures)} figures, {size:.1f} MB)")
     if files.pdf is not None:

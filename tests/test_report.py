@@ -653,3 +653,55 @@ def test_a_rank_finding_needs_a_full_rank_among_the_top_30(tiny_batch):
     texts = _finding_texts(_with_tables(batch, ranks=near, membership=membership))
     (rank,) = [t for t in texts if "mean rank" in t]
     assert f"({nations[9]}): mean rank 12.0" in rank and "against 10.0 in the baseline" in rank
+
+
+# ---------------------------------------------------------------------- PDF layout
+
+
+def word_boxes(
+    pdf: Path,
+) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    """Per page: width, height (points) and every word's box, read by poppler's pdftotext."""
+    done = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    pages = []
+    for w, h, body in re.findall(
+        r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', done.stdout, re.S
+    ):
+        words = [
+            (float(a), float(b), float(c), float(d), word)
+            for a, b, c, d, word in re.findall(
+                r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" '
+                r'yMax="([\d.-]+)">(.*?)</word>',
+                body,
+            )
+        ]
+        pages.append((float(w), float(h), words))
+    return pages
+
+
+def assert_clean_layout(pdf: Path, size: tuple[float, float]) -> None:
+    pages = word_boxes(pdf)
+    assert pages and {(round(w), round(h)) for w, h, _ in pages} == {size}
+    for number, (w, h, words) in enumerate(pages, start=1):
+        assert words, f"page {number} has no text"
+        outside = [x for x in words if x[0] < 0 or x[1] < 0 or x[2] > w or x[3] > h]
+        assert outside == [], f"page {number}: words outside the page: {outside[:5]}"
+        # the running header (top) and the page number (bottom right) do not meet
+        top = min(words, key=lambda x: x[1])
+        last = max(words, key=lambda x: (round(x[3]), x[2]))  # bottom line, rightmost word
+        assert last[4] == str(number) and top[3] < last[1]
+        assert top[3] < 0.1 * h and last[1] > 0.9 * h
+
+
+def test_pdf_pages_are_all_a4_with_every_word_inside_its_page(report):
+    assert_clean_layout(report["dir"] / "report.pdf", (595, 842))
+
+
+def test_pdf_on_letter_paper(tiny_batch, tmp_path):
+    softpower(
+        "report", tiny_batch, "--out", tmp_path / "r.html", "--pdf", tmp_path / "r.pdf",
+        "--paper", "letter",
+    )  # fmt: skip
+    assert_clean_layout(tmp_path / "r.pdf", (612, 792))

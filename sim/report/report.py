@@ -27,7 +27,7 @@ from sim.report.findings import executive_summary, resolve_focus
 from sim.report.hindcast import hindcast_section
 from sim.report.html import render_html
 from sim.report.methods import methods_section, rerun_commands
-from sim.report.pdf import render_pdf
+from sim.report.pdf import PAPERS, render_pdf
 from sim.report.polls_section import polls_section
 from sim.report.sections import figure_sections
 
@@ -128,6 +128,7 @@ def write_report(
     focus: Sequence[str] | None = None,
     conditions: Sequence[str] | None = None,
     at: str | None = None,
+    paper: str = "a4",
 ) -> ReportFiles:
     """Write the report of a batch result directory.
 
@@ -140,6 +141,7 @@ def write_report(
         conditions: The questions of page one (default: the first focus nation ahead of the
             second); their answers also go to ``answer.csv`` beside ``out``.
         at: Their quarter, ``YYYY-Qn`` or a year (default: the last).
+        paper: The PDF's page size, ``a4`` or ``letter``.
 
     Returns:
         The files written.
@@ -156,6 +158,10 @@ def write_report(
 
     from sim.report import figures
 
+    if paper not in PAPERS:
+        raise SoftPowerError(
+            f"unknown paper size {paper!r}", key="--paper", expected=" or ".join(PAPERS)
+        )
     batch = load_batch(root, baseline)
     out = _writable(Path(out), "report")
     pdf = _writable(Path(pdf), "PDF") if pdf is not None else None
@@ -175,7 +181,7 @@ def write_report(
                 written += [stem.with_suffix(".png"), stem.with_suffix(".svg")]
             out.write_text(render_html(report), encoding="utf-8")
             answers = write_answers(report.answers, out.parent / "answer.csv")
-            pages = render_pdf(report, pdf) if pdf is not None else []
+            pages = render_pdf(report, pdf, paper) if pdf is not None else []
     finally:
         for block in report.figures:
             block.figure.clear()
