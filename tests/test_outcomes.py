@@ -189,3 +189,26 @@ def test_page_one_answer_is_decided_per_scenario_by_discovery_on_its_runs(lhs_ba
     base = by["baseline"]
     if base.holds in (0, base.runs):
         assert base.driver is None and "whatever the 2 parameters varied" in base.note
+
+
+def test_cli_discover_on_one_scenarios_runs(lhs_batch, tmp_path):
+    scores = run_outcomes(lhs_batch, ["score[USA]"])
+    aid = (design_table(lhs_batch)["scenario"] == "us_aid_cuts").to_numpy()
+    median = float(np.median(scores["score[USA]"].to_numpy()[aid]))
+    condition = f"score[USA] < {median:.6f}"
+    holds = int((scores["score[USA]"].to_numpy()[aid] < float(f"{median:.6f}")).sum())
+    out = tmp_path / "boxes.csv"
+    done = softpower(
+        "discover", lhs_batch, "--condition", condition, "--scenario", "us_aid_cuts",
+        "--out", out, "--no-figures",
+    )  # fmt: skip
+    assert f"{holds} of 10 runs meet" in done.stdout
+    assert "scenario" not in done.stdout.split("chosen box", 1)[1]  # one scenario: not a parameter
+    assert "runs meet the condition" in done.stdout and "value" not in done.stdout
+    bad = softpower(
+        "discover", lhs_batch, "--condition", condition, "--scenario", "us_aid_cut",
+        "--out", out, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "--scenario: unknown scenario 'us_aid_cut'" in bad.stderr
+    assert "did you mean us_aid_cuts?" in bad.stderr

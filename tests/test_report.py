@@ -8,6 +8,7 @@ tests then read the files it wrote.
 from __future__ import annotations
 
 import base64
+import html as html_module
 import io
 import re
 import shutil
@@ -494,6 +495,8 @@ def test_answer_csv_holds_the_share_computed_from_the_runs(report, tiny_batch):
         assert row.share == pytest.approx(holds / runs, abs=1e-6)
         assert (row.low, row.high) == pytest.approx(wilson_interval(holds, runs), abs=1e-6)
     assert "answer.csv" in report["stdout"]
+    # the reproducibility commands ask the same question
+    assert "--condition 'score[USA] > score[CHN]'" in html_module.unescape(report["html"])
 
 
 def test_summary_opens_with_each_scenarios_share_as_a_percentage(report):

@@ -74,7 +74,9 @@ def build_report(
         sections += [
             s for s in (polls_section(batch, chosen), hindcast_section(batch)) if s is not None
         ]
-    commands = rerun_commands(batch, Path(out), Path(pdf) if pdf else None, chosen)
+    question = "".join(f" --condition '{c}'" for c in dict.fromkeys(a.condition for a in answers))
+    question += f" --at {answers[0].at}" if answers and at is not None else ""
+    commands = rerun_commands(batch, Path(out), Path(pdf) if pdf else None, chosen, question)
     sections.append(methods_section(batch, commands))
     title = m.get("title") or f"Soft power scenarios: {m.get('name', batch.root.name)}"
     subtitle = (
