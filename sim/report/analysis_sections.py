@@ -156,7 +156,7 @@ def _drives_section(batch: Batch, focus: tuple[str, ...]) -> Section | None:
             )
             continue
         mode = "exact" if result.exact else "sampled orderings"
-        grouping = {"event": "each event", "file": "each file", "kind": "each event kind"}
+        grouping = {"event": "each event", "file": "each file", "kind": "each event kind and year"}
         for nation in focus:
             effects = result.effect(nation).sort_values(key=abs, ascending=False)
             change = result.total[result.row(nation)]
