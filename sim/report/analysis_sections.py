@@ -10,7 +10,7 @@ a Shapley attribution (`sim.analysis.attribution`) of the focus nations' score c
 batch's last step among the scenario's events, drawn as waterfalls. It reruns the scenario's
 coalitions at the default parameters with the seed of the batch's first replication, within a
 budget of `ATTRIBUTION_BUDGET` runs per scenario: each event when few, else each included file
-or event kind, else sampled orderings.
+or event kind and year, else sampled orderings.
 """
 
 from __future__ import annotations
