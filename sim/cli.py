@@ -560,16 +560,38 @@ def backtest_cmd(until: int, out: Path, scenario: Path | None, world: str | None
     help="Comma-separated ISO3 codes of the focus nations (default: the recorded perception "
     "targets, e.g. USA,CHN).",
 )
-def report_cmd(directory: Path, out: Path, pdf, baseline, focus) -> None:
-    """Write a self-contained HTML report (and a PDF) of the batch result DIRECTORY."""
+@click.option(
+    "--condition",
+    "conditions",
+    multiple=True,
+    help="The question of page one (repeatable), e.g. 'score[USA] > score[CHN]' (the default: "
+    "the first focus nation ahead of the second); its share per scenario goes to answer.csv.",
+)
+@click.option(
+    "--at",
+    default=None,
+    help="Quarter of the question: YYYY-Qn, or a year for its first quarter (default: the last).",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default="a4",
+    show_default=True,
+    help="PDF page size.",
+)
+def report_cmd(directory: Path, out: Path, pdf, baseline, focus, conditions, at, paper) -> None:
+    """Write a self-contained HTML report (and a PDF) of the batch result DIRECTORY, and
+    answer.csv beside it (the share of each scenario's runs meeting each --condition).
+    """
     from sim.report.report import write_report
 
     codes = [c for c in (focus or "").split(",") if c.strip()] or None
-    files = write_report(directory, out, pdf=pdf, baseline=baseline, focus=codes)
+    files = write_report(directory, out, pdf, baseline, codes, list(conditions) or None, at, paper)
     size = files.html.stat().st_size / 1e6
     click.echo(f"wrote {files.html} ({len(files.report.figures)} figures, {size:.1f} MB)")
     if files.pdf is not None:
         click.echo(f"wrote {files.pdf} ({len(files.pdf_pages)} pages)")
+    click.echo(f"wrote {files.answers}")
     click.echo(f"figures (PNG, SVG) in {files.html.parent / 'figures'}")
 
 
@@ -644,7 +666,7 @@ def attribute(
     focus nations by region and component) and a waterfall PNG+SVG of each focus nation's score.
     """
     from sim.analysis.attribution import attribute as run_attribution
-    from sim.analysis.attribution import default_workers, seeds_for, write_attribution
+    from sim.analysis.attribution import console_line, default_workers, seeds_for, write_attribution
     from sim.params import load_parameter_file
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
@@ -677,10 +699,7 @@ def attribute(
         f"{len(result.components)} components ({mode}; {result.runs} runs, {result.seconds:.1f} s)"
     )
     for nation in focus:
-        effects = result.effect(nation).sort_values(key=abs, ascending=False)
-        change = result.total[result.row(nation)]
-        top = ", ".join(f"{name} {value:+.2f}" for name, value in effects.head(3).items())
-        click.echo(f"  {nation} score {change:+.2f}: {top}")
+        click.echo(f"  {console_line(result, nation)}")
     for note in result.notes:
         click.echo(f"note: {note}")
     click.echo(f"wrote {', '.join(str(f) for f in files)}")
@@ -707,8 +726,11 @@ def attribute(
     show_default=True,
     help="Density the chosen box should reach.",
 )
+@click.option("--scenario", default=None, help="Only this scenario's runs (default: all).")
 @click.option("--figures/--no-figures", default=True, help="Write the tradeoff and tree figures.")
-def discover(directory: Path, condition: str, out: Path, step, threshold, figures: bool) -> None:
+def discover(
+    directory: Path, condition: str, out: Path, step, threshold, scenario, figures
+) -> None:
     """Find where in the batch DIRECTORY's design a condition holds (PRIM boxes and CART).
 
     The condition reads outcomes at the step: score, rank, familiarity and reputation of a
@@ -717,7 +739,7 @@ def discover(directory: Path, condition: str, out: Path, step, threshold, figure
     """
     from sim.analysis.outcomes import discover_batch
 
-    found = discover_batch(directory, condition, step=step, threshold=threshold)
+    found = discover_batch(directory, condition, step=step, threshold=threshold, scenario=scenario)
     out.parent.mkdir(parents=True, exist_ok=True)
     result = found.discovery
     result.boxes.to_csv(out, index=False, float_format="%.6g")
@@ -734,7 +756,7 @@ def discover(directory: Path, condition: str, out: Path, step, threshold, figure
         f"chosen box {result.chosen}: {result.rule()} "
         f"(coverage {box['coverage']:.2f}, density {box['density']:.2f})"
     )
-    click.echo(f"CART (accuracy {result.tree_accuracy:.0%}):\n{result.tree_rules.rstrip()}")
+    click.echo(f"CART, pruned (accuracy {result.tree_accuracy:.0%}):\n{result.tree_rules}")
     for note in found.notes:
         click.echo(f"note: {note}")
     click.echo(f"wrote {', '.join(str(f) for f in files)}")

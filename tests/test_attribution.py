@@ -260,3 +260,35 @@ def test_docstring_examples_run(monkeypatch):
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(attribution)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_by_kind_keeps_the_years_apart(bundled_world):
+    spec = load_scenario(SCENARIOS / "us_reengagement.yaml", bundled_world)
+    plan = spec.plan(bundled_world)
+    groups = components_of(spec, plan, "kind")
+    names = [name for name, _ in groups]
+    # the 2025 and the 2029 change of US leader are two components, not one netted to ~0
+    assert "leader_change 2025" in names and "leader_change 2029" in names
+    for name, members in groups:
+        kind, year = name.rsplit(" ", 1)
+        assert {plan.date(plan.events[i].step)[:4] for i in members} == {year}
+    assert sorted(i for _, members in groups for i in members) == list(range(len(plan.events)))
+
+
+def test_console_line_shows_every_component_or_counts_the_hidden_and_their_sum(bundled_world):
+    import re
+
+    from sim.analysis.attribution import console_line
+
+    spec = load_scenario(SCENARIOS / "us_aid_cuts.yaml", bundled_world)
+    result = attribute(spec, world=bundled_world, step=STEP, targets=["USA"])
+    change = result.total[result.row("USA")]
+    n = len(result.components)
+    full = console_line(result, "USA")
+    assert full.startswith(f"USA score {change:+.2f}: ") and "more" not in full
+    assert all(name in full for name in result.components)
+    short = console_line(result, "USA", shown=1)
+    assert f"and {n - 1} more " in short
+    printed = [float(v) for v in re.findall(r" ([+-]\d+\.\d+)", short.split(": ", 1)[1])]
+    assert len(printed) == 2
+    assert sum(printed) == pytest.approx(change, abs=0.011)  # the figures add up

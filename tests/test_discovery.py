@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import io
 import logging
+import re
 import warnings
 
 import numpy as np
@@ -126,7 +127,8 @@ def test_cart_separates_the_planted_box(found: Discovery, batch) -> None:
     assert found.tree.predict(probes.to_numpy()).tolist() == [True, False, False, False, True]
     assert "x1" in found.tree_rules and "x2" in found.tree_rules
     assert "x3" not in found.tree_rules
-    assert "of interest" in found.tree_rules
+    assert "runs meet the condition" in found.tree_rules
+    assert "value" not in found.tree_rules and "class:" not in found.tree_rules
 
 
 def test_discover_is_quiet(batch) -> None:
@@ -157,9 +159,7 @@ def test_categorical_scenario_is_kept_and_restricted() -> None:
     assert abs(limits["x1"][0] - 0.5) <= 0.05
     assert result.chosen_box["scenario_in"] == "baseline, summit"
     assert "scenario in {baseline, summit}" in result.rule()
-    assert "scenario == trade_war" in result.tree_rules or "scenario != trade_war" in (
-        result.tree_rules
-    )
+    assert "scenario is trade_war?" in result.tree_rules
     assert "scenario=trade_war" in result.tree_features
     assert (result.in_box(x) == y).mean() >= 0.95
 
@@ -238,6 +238,8 @@ def test_plots_draw_on_plain_figures(found: Discovery) -> None:
     offsets = left.collections[0].get_offsets()
     assert len(offsets) == len(found.boxes)
     assert any("x2" in text.get_text() for text in right.texts)
+    # every box in words: no sklearn "value = [0.25, 0.75]" or "samples =" label
+    assert not any(re.search(r"value|samples|\[", t.get_text()) for t in right.texts)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -307,3 +309,49 @@ def test_series_flags_are_aligned_on_the_run_index(batch) -> None:
     stranger = pd.Series(y, index=x.index + 10_000)
     with pytest.raises(SoftPowerError, match="indexed by other runs"):
         discover(x, stranger)
+
+
+def _leaf_pairs(node) -> list[tuple[bool, bool]]:
+    """(class of yes, class of no) of every split whose two sides are leaves."""
+    if node.is_leaf:
+        return []
+    pairs = [(node.yes.meets, node.no.meets)] if node.yes.is_leaf and node.no.is_leaf else []
+    return pairs + _leaf_pairs(node.yes) + _leaf_pairs(node.no)
+
+
+def _raw_same_class_splits(tree) -> int:
+    inner, count = tree.tree_, 0
+    for node in range(inner.node_count):
+        left, right = inner.children_left[node], inner.children_right[node]
+        if left >= 0 and inner.children_left[left] < 0 and inner.children_left[right] < 0:
+            same = np.argmax(inner.value[left]) == np.argmax(inner.value[right])
+            count += int(same)
+    return count
+
+
+def test_cart_tree_is_pruned_of_splits_that_change_no_prediction() -> None:
+    x = lhs(1500, ["x1", "x2", "x3"], seed=11)
+    noise = np.random.default_rng(11).random(len(x))
+    y = ((x["x1"] > 0.5) | ((x["x2"] > 0.5) & (noise < 0.3))).to_numpy()
+    found = discover(x, y)
+    assert _raw_same_class_splits(found.tree) >= 1  # sklearn's tree has such splits
+    root = found.tree_root
+    assert all(yes != no for yes, no in _leaf_pairs(root))
+    leaves = root.leaves()
+    assert sum(leaf.runs for leaf in leaves) == len(x)
+    assert sum(leaf.holds for leaf in leaves) == int(y.sum())
+    # pruning changes no prediction: the leaves' majorities classify as well as the tree
+    correct = sum(max(leaf.holds, leaf.runs - leaf.holds) for leaf in leaves)
+    assert correct == round(found.tree_accuracy * len(x))
+    assert found.tree_rules.count("runs meet the condition") == len(leaves)
+
+
+def test_cart_thresholds_are_design_values_in_words() -> None:
+    persistence = np.repeat([0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 40)
+    other = np.tile(np.linspace(0, 1, 40), 6)
+    x = pd.DataFrame({"event_persistence": persistence, "stubbornness": other})
+    y = persistence <= 0.1
+    found = discover(x, y)
+    assert found.tree_rules.splitlines()[0] == "event persistence at most 0.1? (240 runs)"
+    assert "yes: 80 of 80 runs meet the condition (100%)" in found.tree_rules
+    assert "no: 0 of 160 runs meet the condition (0%)" in found.tree_rules

@@ -205,3 +205,23 @@ def test_hindcast_episodes_carry_the_common_shock_the_model_does_not_have():
     assert shocks[("america_first_2017", "USA")] is None
     assert shocks[("china_2020", "CHN")].startswith("COVID-19 pandemic")
     assert shocks[("china_2020", "USA")].startswith("COVID-19 pandemic")
+
+
+def test_the_ensemble_table_counts_the_replications_of_each_member(batches):
+    from sim.report.document import Table, cell_text
+
+    ens = load_batch(batches["one"])
+    table = next(
+        b
+        for b in methods_section(ens, "").blocks
+        if isinstance(b, Table) and "Replications" in b.columns
+    )
+    count = table.columns.index("Replications")
+    which = table.columns.index("Replication numbers")
+    assignment = ens.manifest["parameter_ensemble"]["replication_member"]
+    for row in table.rows:
+        member = int(cell_text(row[0]))
+        used = [r for r, k in enumerate(assignment) if k == member]
+        assert cell_text(row[count]) == str(len(used))
+        assert cell_text(row[which]) == (", ".join(map(str, used)) or "none")
+    assert sum(int(cell_text(row[count])) for row in table.rows) == ens.manifest["replications"]

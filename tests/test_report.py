@@ -8,6 +8,7 @@ tests then read the files it wrote.
 from __future__ import annotations
 
 import base64
+import html as html_module
 import io
 import re
 import shutil
@@ -222,15 +223,17 @@ def test_html_references_no_external_resource(report):
 
 def test_every_number_in_the_executive_summary_equals_the_summary_tables(report):
     numbers = report["parsed"].numbers
-    # 2 scenarios × 2 focus nations × (score, 2 bounds, rank, 2 bounds) + 2 × 3 differences
-    assert len(numbers) >= 2 * 2 * 6 + 2 * 3
+    # 2 scenarios × 2 focus nations × (score, 2 bounds, rank, 2 bounds) + 2 × 3 differences;
+    # an interval narrower than its last decimal is "width < 0.01" instead of two numbers
+    narrow = " ".join(report["parsed"].summary_text).count("width < 0.01")
+    assert len(numbers) + 2 * narrow >= 2 * 2 * 6 + 2 * 3
     tables = report["tables"]
     for attrs, text in numbers:
         decimals = len(text.split(".")[1]) if "." in text else 0
         value = table_value(tables, attrs)
         assert abs(float(text) - value) <= 0.5 * 10**-decimals + 1e-9, (attrs, text, value)
     # No statistic is printed without its table cell: no decimal number outside the spans.
-    loose = re.findall(r"\d+\.\d+", " ".join(report["parsed"].summary_text))
+    loose = re.findall(r"(?<!width < )\d+\.\d+", " ".join(report["parsed"].summary_text))
     assert loose == []
 
 
@@ -260,8 +263,12 @@ def test_summary_shows_each_scenario_and_focus_nation_with_the_paired_change(rep
                 assert ("scores", scenario, code, column) in cells
             for column in ("q50", "q05", "q95"):
                 assert ("ranks", scenario, code, column) in cells
+    diffs = report["tables"]["differences"]
     for code in ("USA", "CHN"):
-        for column in ("mean_diff", "ci_low", "ci_high"):
+        row = diffs[(diffs["scenario"] == "us_aid_cuts") & (diffs["iso3"] == code)]
+        row = row[row["step"] == row["step"].max()].iloc[0]
+        narrow = row["ci_high"] - row["ci_low"] < 0.01  # said "width < 0.01", not two numbers
+        for column in ("mean_diff",) if narrow else ("mean_diff", "ci_low", "ci_high"):
             assert ("differences", "us_aid_cuts", code, column) in cells
     assert not any(t == "differences" and s == "baseline" for t, s, _, _ in cells)
     diffs = [a for a, _ in numbers if a["data-table"] == "differences"]
@@ -435,3 +442,269 @@ def test_a_batch_reads_its_own_world_and_falls_back_to_the_default(tiny_batch):
     assert loaded_name(batch.world) == "core60" and batch.world.n == 60
     custom = replace(batch, manifest={**batch.manifest, "world": "my_folder"})
     assert custom.world is bundled_world(DEFAULT_WORLD)
+
+
+# ---------------------------------------------------------------------- the question on page one
+
+
+def direct_shares(batch: Path, step: int, a: str = "USA", b: str = "CHN") -> dict[str, tuple]:
+    """Per scenario: (runs where a's score beats b's, runs), from the runs' soft_power table."""
+    from sim.batch.store import read_table
+
+    table = read_table(batch, "soft_power", columns=["run_id", "scenario", "step", "iso3", "score"])
+    table = table[table["step"] == step].astype({"scenario": str, "iso3": str})
+    wide = table.pivot_table(index=["scenario", "run_id"], columns="iso3", values="score")
+    ahead = (wide[a] > wide[b]).groupby(level="scenario")
+    return {s: (int(v.sum()), len(v)) for s, v in ahead}
+
+
+def test_wilson_interval_matches_the_closed_form():
+    from math import sqrt
+
+    from scipy.stats import binomtest
+
+    from sim.report.answer import wilson_interval
+
+    z = 1.6448536269514722  # the 95th percentile of the standard normal: a 90 % interval
+    for k, n in ((7, 20), (0, 14), (14, 14), (1, 3)):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low, high = wilson_interval(k, n)
+        assert low == pytest.approx(max(0.0, centre - half), abs=1e-12)
+        assert high == pytest.approx(min(1.0, centre + half), abs=1e-12)
+        # and scipy's own Wilson interval
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.9, method="wilson")
+        assert (low, high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert wilson_interval(7, 20) == pytest.approx((0.2023, 0.5335), abs=1e-4)
+    assert wilson_interval(0, 14)[0] == 0 and wilson_interval(14, 14)[1] == pytest.approx(1)
+
+
+def test_answer_csv_holds_the_share_computed_from_the_runs(report, tiny_batch):
+    from sim.report.answer import wilson_interval
+
+    answer = pd.read_csv(report["dir"] / "answer.csv")
+    assert list(answer.columns[:6]) == ["scenario", "condition", "share", "low", "high", "runs"]
+    assert set(answer["condition"]) == {"score[USA] > score[CHN]"}  # the default question
+    assert set(answer["at"]) == {"2026-Q1"} and set(answer["step"]) == {4}
+    direct = direct_shares(tiny_batch, 4)
+    assert sorted(answer["scenario"]) == sorted(direct)
+    for row in answer.itertuples():
+        holds, runs = direct[row.scenario]
+        assert (row.holds, row.runs) == (holds, runs)
+        assert row.share == pytest.approx(holds / runs, abs=1e-6)
+        assert (row.low, row.high) == pytest.approx(wilson_interval(holds, runs), abs=1e-6)
+    assert "answer.csv" in report["stdout"]
+    # the reproducibility commands ask the same question
+    assert "--condition 'score[USA] > score[CHN]'" in html_module.unescape(report["html"])
+
+
+def test_summary_opens_with_each_scenarios_share_as_a_percentage(report):
+    from sim.report.answer import percent
+
+    answer = pd.read_csv(report["dir"] / "answer.csv")
+    html = report["html"]
+    summary = html[html.index('<section id="summary">') :]
+    summary = summary[: summary.index("</section>")]
+    first = summary.index('<p class="answer-intro">')
+    assert first < summary.index("Key findings")
+    assert "United States ahead of China in 2026-Q1" in summary
+    assert "90 % Wilson score interval" in summary
+    titles = {"baseline": "Baseline", "us_aid_cuts": "US foreign aid cuts"}
+    for row in answer.itertuples():
+        sentence = re.search(rf'<p class="answer">{titles[row.scenario]}[^<]*</p>', summary)
+        assert sentence is not None, row.scenario
+        assert f"in {percent(row.share)} of {row.runs} runs" in sentence.group(0)
+        # two replications with the default parameters: the share reflects seeds only
+        assert "reflects seeds only" in sentence.group(0)
+    pdf_first = report["pdf"].pages[0].extract_text()
+    assert "The question:" in pdf_first
+
+
+def test_report_answers_other_conditions_and_dates_deterministically(tiny_batch, tmp_path):
+    from sim.report.answer import answer_questions, answer_table
+
+    batch = load_batch(tiny_batch)
+    asked = ["score[CHN] > score[USA]", "rank[USA] <= 2"]
+    one = answer_table(answer_questions(batch, asked, ("USA", "CHN"), at="2025-Q3"))
+    two = answer_table(answer_questions(batch, asked, ("USA", "CHN"), at="2025-Q3"))
+    pd.testing.assert_frame_equal(one, two)
+    assert list(one["condition"].unique()) == asked and set(one["step"]) == {2}
+    direct = direct_shares(tiny_batch, 2, "CHN", "USA")
+    for row in one[one["condition"] == asked[0]].itertuples():
+        assert row.holds == direct[row.scenario][0]
+    assert set(answer_table(answer_questions(batch, None, ("USA", "CHN"), "2026"))["step"]) == {4}
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--condition", "score[USA] > score[USX]"), "--condition: column 20: unknown nation"),
+        (("--condition", "score[USA] >"), "--condition:"),
+        (("--at", "2040-Q1"), "--at: 2040-Q1 is not in the batch; expected a quarter"),
+        (("--at", "soon"), "--at: bad date 'soon'"),
+    ],
+)
+def test_bad_condition_or_date_is_one_line_and_exit_2(tiny_batch, tmp_path, args, fragment):
+    done = softpower("report", tiny_batch, "--out", tmp_path / "r.html", *args, check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], done.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+# ---------------------------------------------------------------------- findings worth reading
+
+
+def _with_tables(batch, **tables):
+    from dataclasses import replace
+
+    return replace(batch, tables={**batch.tables, **{k: v.copy() for k, v in tables.items()}})
+
+
+def _set_change(batch, iso3: str, mean: float, low: float, high: float):
+    diffs = batch.tables["differences"].copy()
+    last = diffs["step"] == diffs["step"].max()
+    for code, values in ((iso3, (mean, low, high)), ("other", None)):
+        mask = last & (diffs["scenario"] == "us_aid_cuts")
+        mask &= diffs["iso3"] == code if values else diffs["iso3"] != iso3
+        diffs.loc[mask, ["mean_diff", "ci_low", "ci_high"]] = values or (0.01, -0.02, 0.04)
+    return _with_tables(batch, differences=diffs)
+
+
+def _finding_texts(batch) -> list[str]:
+    from sim.report.document import cell_text
+    from sim.report.findings import _findings
+
+    return [cell_text(p.parts) for p in _findings(batch, ("USA", "CHN")) if p.kind == "finding"]
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        ((0.3, 0.2, 0.4), None),  # clear of zero but below half a point
+        ((2.0, -0.5, 4.5), None),  # large but its CI includes zero
+        ((2.0, 1.5, 2.5), "by +2.0 points against the baseline in 2026-Q1 (paired 90% CI +1.5"),
+        ((0.61, 0.605, 0.612), "by +0.61 points against the baseline in 2026-Q1 (paired 90% CI "),
+    ],
+)
+def test_a_score_finding_needs_half_a_point_and_a_ci_clear_of_zero(tiny_batch, change, shown):
+    batch = _set_change(load_batch(tiny_batch), "USA", *change)
+    texts = _finding_texts(batch)
+    effect = [t for t in texts if t.startswith("The largest effect")]
+    if shown is None:
+        assert effect == []
+        summary = executive_summary_text(batch)
+        assert "No scenario changes a focus nation's score by 0.5 points or more" in summary
+    else:
+        assert len(effect) == 1 and shown in effect[0] and "United States" in effect[0]
+
+
+def executive_summary_text(batch) -> str:
+    from sim.report.document import Paragraph, Table, cell_text
+    from sim.report.findings import executive_summary
+
+    out = []
+    for block in executive_summary(batch, ("USA", "CHN")).blocks:
+        if isinstance(block, Paragraph):
+            out.append(cell_text(block.parts))
+        elif isinstance(block, Table):
+            out += [" | ".join(cell_text(c) for c in row) for row in block.rows]
+    return "\n".join(out)
+
+
+def test_a_degenerate_interval_is_said_to_be_narrow_not_printed_twice(tiny_batch):
+    batch = _set_change(load_batch(tiny_batch), "USA", 0.14, 0.138, 0.142)
+    text = executive_summary_text(batch)
+    assert "+0.14 to +0.14" not in text
+    row = next(
+        line for line in text.splitlines() if line.startswith("US foreign aid cuts, 2025 | USA")
+    )
+    assert row.endswith("+0.14 | width < 0.01")
+    wide = _set_change(load_batch(tiny_batch), "USA", 3.456, 1.2, 5.7)  # 1 decimal: CI > 1 wide
+    row = next(
+        line
+        for line in executive_summary_text(wide).splitlines()
+        if line.startswith("US foreign aid cuts, 2025 | USA")
+    )
+    assert row.endswith("+3.5 | +1.2 to +5.7")
+
+
+def test_a_rank_finding_needs_a_full_rank_among_the_top_30(tiny_batch):
+    batch = load_batch(tiny_batch)
+    ranks = batch.tables["ranks"].copy()
+    last = ranks["step"] == ranks["step"].max()
+    ranks.loc[last, "mean"] = ranks.loc[last, "q50"] = 0.0
+    nations = sorted(set(ranks["iso3"]))
+    for s in ("baseline", "us_aid_cuts"):
+        for i, code in enumerate(nations):
+            ranks.loc[last & (ranks["scenario"] == s) & (ranks["iso3"] == code), "mean"] = i + 1
+    membership = batch.tables["membership"].copy()
+    membership["mean"] = membership["q05"] = membership["q95"] = 10.0  # nothing moves
+
+    def move(frame, code, value):
+        frame = frame.copy()
+        frame.loc[last & (frame["scenario"] == "us_aid_cuts") & (frame["iso3"] == code), "mean"] = (
+            value
+        )
+        return frame
+
+    far = move(move(ranks, nations[40], 41.6), nations[45], 36.0)  # ranks 41 and 46: not top 30
+    texts = _finding_texts(_with_tables(batch, ranks=far, membership=membership))
+    assert not any("mean rank" in t for t in texts)
+    near = move(ranks, nations[9], 12.0)  # the 10th nation drops two places
+    texts = _finding_texts(_with_tables(batch, ranks=near, membership=membership))
+    (rank,) = [t for t in texts if "mean rank" in t]
+    assert f"({nations[9]}): mean rank 12.0" in rank and "against 10.0 in the baseline" in rank
+
+
+# ---------------------------------------------------------------------- PDF layout
+
+
+def word_boxes(
+    pdf: Path,
+) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    """Per page: width, height (points) and every word's box, read by poppler's pdftotext."""
+    done = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    pages = []
+    for w, h, body in re.findall(
+        r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', done.stdout, re.S
+    ):
+        words = [
+            (float(a), float(b), float(c), float(d), word)
+            for a, b, c, d, word in re.findall(
+                r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" '
+                r'yMax="([\d.-]+)">(.*?)</word>',
+                body,
+            )
+        ]
+        pages.append((float(w), float(h), words))
+    return pages
+
+
+def assert_clean_layout(pdf: Path, size: tuple[float, float]) -> None:
+    pages = word_boxes(pdf)
+    assert pages and {(round(w), round(h)) for w, h, _ in pages} == {size}
+    for number, (w, h, words) in enumerate(pages, start=1):
+        assert words, f"page {number} has no text"
+        outside = [x for x in words if x[0] < 0 or x[1] < 0 or x[2] > w or x[3] > h]
+        assert outside == [], f"page {number}: words outside the page: {outside[:5]}"
+        # the running header (top) and the page number (bottom right) do not meet
+        top = min(words, key=lambda x: x[1])
+        last = max(words, key=lambda x: (round(x[3]), x[2]))  # bottom line, rightmost word
+        assert last[4] == str(number) and top[3] < last[1]
+        assert top[3] < 0.1 * h and last[1] > 0.9 * h
+
+
+def test_pdf_pages_are_all_a4_with_every_word_inside_its_page(report):
+    assert_clean_layout(report["dir"] / "report.pdf", (595, 842))
+
+
+def test_pdf_on_letter_paper(tiny_batch, tmp_path):
+    softpower(
+        "report", tiny_batch, "--out", tmp_path / "r.html", "--pdf", tmp_path / "r.pdf",
+        "--paper", "letter",
+    )  # fmt: skip
+    assert_clean_layout(tmp_path / "r.pdf", (612, 792))

@@ -65,6 +65,7 @@ __all__ = [
     "ScenarioAttribution",
     "attribute",
     "choose_grouping",
+    "console_line",
     "components_of",
     "default_workers",
     "plan_cost",
@@ -259,7 +260,10 @@ def _event_labels(scenario: Any, plan: Plan) -> list[tuple[str, str, str]]:
         raw = scheduled[i].event if scheduled is not None and i < len(scheduled) else None
         kind = getattr(raw, "kind", None) or _kind_of(planned.event)
         where = f"{file}:{line}" if line else file
-        labels.append((" ".join([where, str(kind), *_details(raw)]), file, str(kind)))
+        year = plan.date(planned.step)[:4] if isinstance(plan, Plan) else ""
+        labels.append(
+            (" ".join([where, str(kind), *_details(raw)]), file, f"{kind} {year}".strip())
+        )
     return labels
 
 
@@ -302,7 +306,9 @@ def components_of(
             or the plan itself.
         plan: The resolved plan.
         by: ``event`` (one component per event, labelled ``file:line kind actor``), ``file``
-            (per file the events came from, e.g. each included file) or ``kind``.
+            (per file the events came from, e.g. each included file) or ``kind`` (per event
+            kind and year, e.g. ``leader_change 2029``: a kind's events of different years are
+            different decisions and are not netted).
 
     Returns:
         ``[(name, event indices)]`` in order of first appearance.
@@ -720,6 +726,32 @@ def default_workers() -> int:
 def seeds_for(seed: int, replications: int) -> list[int]:
     """Seeds ``seed, seed+1, ...``: replication r is ``softpower run --seed seed+r``."""
     return [seed + r for r in range(max(1, replications))]
+
+
+def console_line(result: ScenarioAttribution, nation: str, shown: int = 5) -> str:
+    """One nation's score change and its components for the console, largest first.
+
+    Every component is printed when there are at most ``shown + 1``; otherwise the ``shown``
+    largest and how many more there are with their sum, so the printed figures add up to the
+    change (to rounding).
+
+    Args:
+        result: An attribution.
+        nation: ISO3 code.
+        shown: Components printed by name when some are hidden.
+
+    Returns:
+        E.g. ``USA score -7.92: us_aid_cuts.yaml -4.64, america_first.yaml -3.16, ...``.
+
+    """
+    effects = result.effect(nation).sort_values(key=abs, ascending=False, kind="stable")
+    change = result.total[result.row(nation)]
+    named = effects if len(effects) <= shown + 1 else effects.head(shown)
+    parts = [f"{name} {value:+.2f}" for name, value in named.items()]
+    hidden = effects.iloc[len(named) :]
+    if len(hidden):
+        parts.append(f"and {len(hidden)} more {float(hidden.sum()):+.2f}")
+    return f"{nation} score {change:+.2f}: {', '.join(parts)}"
 
 
 def write_attribution(

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.cart import TreeNode, draw_tree, tree_nodes, tree_text
 from sim.errors import SoftPowerError, SoftPowerWarning, suggest
 
 if TYPE_CHECKING:
@@ -99,9 +99,12 @@ class Discovery:
         tree: The fitted CART classifier (features are :attr:`tree_features`).
         tree_features: CART feature names; a categorical parameter becomes one 0/1 feature per
             value, named ``<param>=<value>``.
-        tree_rules: The tree as text (:func:`sklearn.tree.export_text`), with one-hot splits
-            rewritten as ``scenario == X`` / ``scenario != X``.
+        tree_rules: The pruned tree in words (`sim.analysis.cart.tree_text`): each split a
+            question such as ``scenario is X?`` or ``x1 at most 0.3?``, each leaf the runs that
+            meet the condition.
         tree_accuracy: Share of runs the tree classifies correctly (on the data it was fitted to).
+        tree_root: The tree pruned of splits whose two sides predict the same class
+            (`sim.analysis.cart.tree_nodes`); pruning changes no prediction.
 
     """
 
@@ -119,6 +122,7 @@ class Discovery:
     tree_features: list[str]
     tree_rules: str
     tree_accuracy: float
+    tree_root: TreeNode | None = None
     _limits: list[dict[str, Any]] = field(repr=False, default_factory=list)
 
     @property
@@ -273,8 +277,8 @@ class Discovery:
         colorbar.set_label("restricted parameters")
         return ax
 
-    def plot_tree(self, ax: Axes, *, fontsize: float = 7) -> Axes:
-        """Draw the CART tree on ``ax`` with :func:`sklearn.tree.plot_tree`.
+    def plot_tree(self, ax: Axes, *, fontsize: float = 8) -> Axes:
+        """Draw the pruned CART tree on ``ax`` in words (`sim.analysis.cart.draw_tree`).
 
         Args:
             ax: A Matplotlib axes, e.g. from ``matplotlib.figure.Figure().subplots()``.
@@ -284,24 +288,11 @@ class Discovery:
             ``ax``.
 
         """
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from sklearn.tree import plot_tree
-
-        figure = ax.get_figure(root=True)
-        if figure is not None and not hasattr(figure.canvas, "get_renderer"):
-            FigureCanvasAgg(figure)  # sklearn measures text; a bare Figure has no renderer yet
-        plot_tree(
-            self.tree,
-            feature_names=self.tree_features,
-            class_names=["other", "of interest"],
-            filled=True,
-            impurity=False,
-            proportion=True,
-            rounded=True,
-            fontsize=fontsize,
-            ax=ax,
+        assert self.tree_root is not None
+        draw_tree(self.tree_root, ax, fontsize=fontsize)
+        ax.set_title(
+            f"CART (depth {self.tree_root.depth()}, pruned; accuracy {self.tree_accuracy:.0%})"
         )
-        ax.set_title(f"CART (depth {self.tree.get_depth()}, accuracy {self.tree_accuracy:.0%})")
         return ax
 
     def _box_limits(self, box: int | None) -> dict[str, Any]:
@@ -554,7 +545,7 @@ def discover(
             stacklevel=2,
         )
 
-    tree, features, rules, accuracy = _cart(x, categorical, flags, max_depth, random_state)
+    tree, features, root, accuracy = _cart(x, categorical, flags, max_depth, random_state)
     return Discovery(
         boxes=trajectory,
         chosen=chosen,
@@ -568,31 +559,26 @@ def discover(
         n_interesting=int(flags.sum()),
         tree=tree,
         tree_features=features,
-        tree_rules=rules,
+        tree_rules=tree_text(root),
         tree_accuracy=accuracy,
+        tree_root=root,
         _limits=limits,
     )
 
 
 def _cart(
     x: pd.DataFrame, categorical: list[str], flags: np.ndarray, max_depth: int, random_state: int
-) -> tuple[DecisionTreeClassifier, list[str], str, float]:
-    """Fit a CART tree; categoricals become one-hot ``param=value`` features."""
-    from sklearn.tree import DecisionTreeClassifier, export_text
+) -> tuple[DecisionTreeClassifier, list[str], TreeNode, float]:
+    """Fit a CART tree (categoricals become one-hot ``param=value`` features) and prune it."""
+    from sklearn.tree import DecisionTreeClassifier
 
     features = pd.get_dummies(x, columns=categorical, prefix_sep="=", dtype=float)
     names = [str(c) for c in features.columns]
     tree = DecisionTreeClassifier(max_depth=max_depth, random_state=random_state)
     tree.fit(features.to_numpy(), flags)
-    rules = export_text(tree, feature_names=names, class_names=["other", "of interest"], decimals=3)
-    for name in names:
-        param, _, value = name.partition("=")
-        if param in categorical:
-            pattern = re.escape(name)
-            rules = re.sub(rf"{pattern} <= \S+", f"{param} != {value}", rules)
-            rules = re.sub(rf"{pattern} >\s+\S+", f"{param} == {value}", rules)
+    root = tree_nodes(tree, names, features, flags, categorical)
     accuracy = float((tree.predict(features.to_numpy()) == flags).mean())
-    return tree, names, rules, accuracy
+    return tree, names, root, accuracy
 
 
 def to_ema(

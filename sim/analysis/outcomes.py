@@ -31,7 +31,7 @@ from sim.analysis.condition import (
 )
 from sim.analysis.discovery import Discovery, discover, to_ema
 from sim.batch.store import read_runs, read_table
-from sim.errors import ExperimentError, SoftPowerError, SoftPowerWarning
+from sim.errors import ExperimentError, SoftPowerError, SoftPowerWarning, suggest
 
 __all__ = [
     "BatchDiscovery",
@@ -270,6 +270,7 @@ def discover_batch(
     step: int | None = None,
     threshold: float = 0.8,
     min_coverage: float = 0.5,
+    scenario: str | None = None,
 ) -> BatchDiscovery:
     """Find where in a batch's design (parameters and scenario) a condition holds.
 
@@ -279,6 +280,7 @@ def discover_batch(
         step: The step of the outcomes (default: the last).
         threshold: Density the chosen box should reach.
         min_coverage: Coverage floor of the chosen box.
+        scenario: Only this scenario's runs (default: every run, the scenario a parameter).
 
     Returns:
         The discovery; a box below ``threshold`` gives a note, not an error.
@@ -302,6 +304,17 @@ def discover_batch(
             exc.message += " (this batch did not record it)"
         raise
     outcomes = run_outcomes(root, parsed.columns, step=step)
+    if scenario is not None:
+        names = list(dict.fromkeys(experiments["scenario"]))
+        if scenario not in names:
+            raise SoftPowerError(
+                f"unknown scenario {scenario!r}",
+                key="--scenario",
+                expected=f"a scenario of the batch ({', '.join(names)})",
+                suggestion=suggest(scenario, names),
+            )
+        keep = (experiments["scenario"] == scenario).to_numpy()
+        experiments, outcomes = experiments[keep], outcomes[keep]
     flags = parsed.evaluate(outcomes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SoftPowerWarning)

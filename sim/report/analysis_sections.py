@@ -1,53 +1,44 @@
 """The report's analysis sections: "What flips the answer" and "What drives the change".
 
-*What flips the answer* (batches with design parameters): scenario discovery
-(`sim.analysis.outcomes.discover_batch`) of a default condition — the second focus nation's score
-above the first's at the last step, e.g. ``score[CHN] > score[USA]`` — with the chosen PRIM box,
-its coverage and density, the peeling tradeoff curve and the CART tree.
+*What flips the answer* (batches whose runs vary parameters): the page-one questions
+(`sim.report.answer`) told in full — for each condition and each scenario whose runs vary
+parameters and whose answer is mixed, the chosen PRIM box of the discovery on that scenario's
+runs, its coverage and density, and the pruned CART tree in words.
 
 *What drives the change* (batches with scenarios besides the baseline): for each such scenario,
 a Shapley attribution (`sim.analysis.attribution`) of the focus nations' score change at the
 batch's last step among the scenario's events, drawn as waterfalls. It reruns the scenario's
 coalitions at the default parameters with the seed of the batch's first replication, within a
 budget of `ATTRIBUTION_BUDGET` runs per scenario: each event when few, else each included file
-or event kind, else sampled orderings.
+or event kind and year, else sampled orderings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.errors import SoftPowerError
+from sim.report.answer import Answer, parameter_words
 from sim.report.batch import Batch
-from sim.report.document import Code, FigureBlock, Paragraph, Section, Table
+from sim.report.document import Code, FigureBlock, Heading, Paragraph, Section, Table
 
 if TYPE_CHECKING:
     from sim.analysis.attribution import ScenarioAttribution
 
-__all__ = ["ATTRIBUTION_BUDGET", "analysis_sections", "default_condition"]
+__all__ = ["ATTRIBUTION_BUDGET", "analysis_sections"]
 
 #: Most coalition runs per scenario for the report's attributions.
 ATTRIBUTION_BUDGET = 64
 
 
-def default_condition(focus: tuple[str, ...]) -> str:
-    """The question the report asks of a design: does the second focus nation lead the first?
-
-    Example:
-        >>> default_condition(("USA", "CHN"))
-        'score[CHN] > score[USA]'
-
-    """
-    if len(focus) >= 2:
-        return f"score[{focus[1]}] > score[{focus[0]}]"
-    return f"rank[{focus[0]}] > 1"
-
-
-def analysis_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
+def analysis_sections(
+    batch: Batch, focus: tuple[str, ...], answers: Sequence[Answer] = ()
+) -> list[Section]:
     """Return the "What flips the answer" and "What drives the change" sections that apply."""
     sections = []
-    flips = _flips_section(batch, focus)
+    flips = _flips_section(batch, answers)
     if flips is not None:
         sections.append(flips)
     drives = _drives_section(batch, focus)
@@ -56,100 +47,95 @@ def analysis_sections(batch: Batch, focus: tuple[str, ...]) -> list[Section]:
     return sections
 
 
-def _design_parameters(batch: Batch) -> list[str]:
-    from sim.analysis.outcomes import design_table
-
-    design = design_table(batch.root)
-    return [c for c in design.columns if c != "scenario" and design[c].nunique() > 1]
-
-
-def _flips_section(batch: Batch, focus: tuple[str, ...]) -> Section | None:
+def _flips_section(batch: Batch, answers: Sequence[Answer]) -> Section | None:
+    """Discovery per scenario and condition: the page-one answers, told in full."""
     from matplotlib.figure import Figure
 
-    from sim.analysis.outcomes import discover_batch
-
-    parameters = _design_parameters(batch)
-    if not parameters:
+    if not any(a.varies for a in answers):
         return None
     section = Section("what-flips", "What flips the answer")
-    condition = default_condition(focus)
-    step = max(batch.last_step(s) for s in batch.scenarios)
-    intro = (
-        f"Which assumptions make “{condition}” true in {batch.date(step)}? Scenario discovery "
-        f"over the design ({', '.join(parameters)}"
-        f"{' and the scenario' if len(batch.scenarios) > 1 else ''}): PRIM peels the design "
-        "space towards a box where such runs are dense; a CART tree gives a second view. "
-        "Coverage is the share of all such runs inside the box, density the share of the box's "
-        "runs that are such runs."
-    )
-    section.blocks.append(Paragraph((intro,)))
-    try:
-        found = discover_batch(batch.root, condition, step=step)
-    except SoftPowerError as exc:
-        section.blocks.append(Paragraph((f"Nothing to discover: {exc.message}.",)))
-        return section
-    result = found.discovery
-    box = result.chosen_box
     section.blocks.append(
         Paragraph(
             (
-                f"{result.n_interesting} of {result.n_runs} runs meet the condition. The chosen "
-                f"box, {result.rule()}, holds {box['coverage']:.0%} of them (coverage) and "
-                f"{box['density']:.0%} of its runs meet it (density); it covers "
-                f"{box['mass']:.0%} of all runs.",
-            ),
-            kind="finding",
+                "For each question of page one and each scenario whose runs vary parameters, "
+                "scenario discovery on that scenario's runs alone: PRIM peels the parameter "
+                "space towards a box where the runs meeting the condition are dense, and a CART "
+                "decision tree, pruned of splits that change no prediction, gives a second "
+                "view. Coverage is the share of the runs meeting the condition that lie inside "
+                "the box, density the share of the box's runs that meet it.",
+            )
         )
     )
-    for note in found.notes:
-        section.blocks.append(Paragraph((f"Note: {note}.",)))
-    rows = []
-    for name, limits in result.restrictions().items():
-        if isinstance(limits, set):
-            rows.append((name, "in " + ", ".join(sorted(limits)), ""))
-        else:
-            low, high = limits
-            rows.append((name, f"{low:.3g}", f"{high:.3g}"))
-    if rows:
+    for a in answers:
+        title = f"{batch.title(a.scenario)}: “{a.condition}” in {a.at}"
+        if not a.varies:
+            continue
+        section.blocks.append(Heading(title))
+        if a.discovery is None or a.driver is None:
+            verdict = (
+                "in every run"
+                if a.holds == a.runs
+                else "in no run"
+                if a.holds == 0
+                else f"in {a.holds} of {a.runs} runs"
+            )
+            section.blocks.append(
+                Paragraph((f"It holds {verdict}, {a.note or 'nothing to discover'}.",))
+            )
+            continue
+        found, driver = a.discovery, a.driver
+        box = found.chosen_box
+        section.blocks.append(
+            Paragraph(
+                (
+                    f"It holds in {a.holds} of {a.runs} runs. The chosen box, where "
+                    f"{driver.rule}, holds {box['coverage']:.0%} of them (coverage) and "
+                    f"{box['density']:.0%} of its runs meet it (density); the condition holds "
+                    f"{driver.sentence()}." + (f" Note: {a.note}." if a.note else ""),
+                ),
+                kind="finding",
+            )
+        )
+        rows = []
+        for name, limits in driver.restrictions.items():
+            if isinstance(limits, set):
+                rows.append((parameter_words(name), "one of " + ", ".join(sorted(limits)), ""))
+            else:
+                low, high = limits
+                rows.append(
+                    (
+                        parameter_words(name),
+                        f"{low:.3g}" if low > -float("inf") else "(any)",
+                        f"{high:.3g}" if high < float("inf") else "(any)",
+                    )
+                )
         section.blocks.append(
             Table(
                 ("parameter", "from", "to"),
                 tuple(rows),
-                caption=f"Chosen box {result.chosen} (from the batch's boxes on PRIM's "
-                "trajectory; reproduce with the command below).",
+                caption=f"The chosen box {found.chosen} on PRIM's trajectory.",
                 numeric=(1, 2),
             )
         )
-    tradeoff = Figure(figsize=(7, 5), layout="constrained")
-    result.plot_tradeoff(tradeoff.subplots())
-    section.blocks.append(
-        FigureBlock(
-            "prim-tradeoff",
-            f"Where “{condition}” holds: PRIM's coverage–density tradeoff",
-            "Each point is a box on PRIM's peeling trajectory (colour: number of restricted "
-            "parameters); the ringed box is the chosen one, the dashed line the density "
-            f"threshold ({result.threshold:.0%}).",
-            tradeoff,
+        tree = Figure(figsize=(10, 5), layout="constrained")
+        found.plot_tree(tree.subplots())
+        section.blocks.append(
+            FigureBlock(
+                f"cart-{a.scenario}-{answers.index(a)}",
+                f"What decides “{a.condition}” under {batch.title(a.scenario)}",
+                "A decision tree of the scenario's runs (pruned: no split whose two sides "
+                "predict the same); each question sends the runs that answer yes to the left, "
+                "each leaf counts its runs that meet the condition (blue: most do; orange: "
+                f"most do not). It classifies {found.tree_accuracy:.0%} of the runs correctly.",
+                tree,
+            )
         )
-    )
-    tree = Figure(figsize=(11, 6), layout="constrained")
-    result.plot_tree(tree.subplots())
-    section.blocks.append(
-        FigureBlock(
-            "cart-tree",
-            f"Where “{condition}” holds: CART decision tree",
-            f"A decision tree of depth {result.tree.get_depth()} separating the runs that meet "
-            f"the condition from the others; it classifies {result.tree_accuracy:.0%} of the "
-            "runs correctly.",
-            tree,
+        section.blocks.append(
+            Code(
+                f"softpower discover {batch.root} --condition '{a.condition}' --step {a.step} "
+                f"--scenario {a.scenario} --out {batch.root / 'discovery' / 'boxes.csv'}"
+            )
         )
-    )
-    section.blocks.append(
-        Code(
-            f"softpower discover {batch.root} --condition '{condition}' --step {step} "
-            f"--out {batch.root / 'discovery' / 'boxes.csv'}"
-        )
-    )
     return section
 
 
@@ -170,7 +156,7 @@ def _drives_section(batch: Batch, focus: tuple[str, ...]) -> Section | None:
             )
             continue
         mode = "exact" if result.exact else "sampled orderings"
-        grouping = {"event": "each event", "file": "each file", "kind": "each event kind"}
+        grouping = {"event": "each event", "file": "each file", "kind": "each event kind and year"}
         for nation in focus:
             effects = result.effect(nation).sort_values(key=abs, ascending=False)
             change = result.total[result.row(nation)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     from matplotlib.figure import Figure
@@ -148,6 +148,8 @@ class Report:
         batch: The batch.
         focus: Focus nations.
         sections: In display order.
+        answers: The question on page one (`sim.report.answer.Answer`), per condition and
+            scenario.
 
     """
 
@@ -156,6 +158,7 @@ class Report:
     batch: Batch
     focus: tuple[str, ...]
     sections: list[Section]
+    answers: list[Any] = field(default_factory=list)
 
     @property
     def figures(self) -> list[FigureBlock]:

@@ -13,15 +13,23 @@ from sim.params import REGISTRY
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass
+from sim.report.answer import Answer, answer_paragraphs
 from sim.report.batch import Batch
 from sim.report.document import Block, Cell, Heading, Inline, Number, Paragraph, Section, Table
 from sim.report.uncertainty import interval_caption, interval_kind, interval_phrase
 
-__all__ = ["SCORE_MEANING", "executive_summary", "resolve_focus"]
+__all__ = ["MIN_SCORE_CHANGE", "SCORE_MEANING", "TOP_RANKS", "executive_summary", "resolve_focus"]
 
 
 #: Trade ties drawn on the map: one partner's share of the other's goods trade at least this.
 TRADE_TIE_SHARE = 0.10
+
+#: Smallest change of a score (points) that makes a key finding.
+MIN_SCORE_CHANGE = 0.5
+
+#: A move in the ranking makes a key finding only for a nation ranked this high (before or
+#: after) and when it is a full rank or more.
+TOP_RANKS = 30
 
 
 def _score_meaning() -> str:
@@ -79,9 +87,28 @@ def _num(
 
 
 def _interval(low: Number | None, high: Number | None) -> tuple[Inline, ...]:
+    """``low to high``; an interval narrower than the last decimal shown (two or more) is said
+    to be so ("width < 0.01") rather than printed as ``+0.14 to +0.14``.
+    """
     if low is None or high is None:
         return ("—",)
+    step = 10.0**-low.decimals
+    if low.decimals >= 2 and high.value - low.value < step:
+        return (f"width < {step:g}",)
     return (low, " to ", high)
+
+
+def _change(batch: Batch, **key: Any) -> tuple[Number | None, Number | None, Number | None]:
+    """A paired change and its CI, to the decimals the CI supports: two when it is narrower
+    than a point, one below ten points, none beyond.
+    """
+    row = _row(batch.tables["differences"], **key)
+    width = float(row["ci_high"] - row["ci_low"]) if row is not None else 0.0
+    decimals = 2 if not width >= 1 else 1 if width < 10 else 0
+    return tuple(  # type: ignore[return-value]
+        _num(batch, "differences", c, decimals, signed=True, **key)
+        for c in ("mean_diff", "ci_low", "ci_high")
+    )
 
 
 def _nation_names(batch: Batch) -> dict[str, str]:
@@ -126,41 +153,48 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
     def who(code: str) -> str:
         return f"{names.get(code, code)} ({code})"
 
-    # 1. The largest paired change of a focus nation's score.
+    # 1. The largest paired change of a focus nation's score that matters (at least
+    #    MIN_SCORE_CHANGE points) and is clear of its uncertainty (its CI excludes zero).
     diffs = batch.tables["differences"]
-    best = None
+    best = largest = None
     for s in others:
         sub = diffs[(diffs["scenario"] == s) & diffs["iso3"].isin(focus)]
         if sub.empty:
             continue
         sub = sub[sub["step"] == sub["step"].max()]
         for _, r in sub.iterrows():
-            if best is None or abs(r["mean_diff"]) > abs(best["mean_diff"]):
+            if largest is None or abs(r["mean_diff"]) > abs(largest["mean_diff"]):
+                largest = r
+            clear = r["ci_low"] > 0 or r["ci_high"] < 0
+            big = abs(r["mean_diff"]) >= MIN_SCORE_CHANGE
+            if clear and big and (best is None or abs(r["mean_diff"]) > abs(best["mean_diff"])):
                 best = r
-    if best is not None:
-        key = {"scenario": best["scenario"], "baseline": base, "step": int(best["step"])}
-        key["iso3"] = best["iso3"]
-        mean = _num(batch, "differences", "mean_diff", signed=True, **key)
-        low = _num(batch, "differences", "ci_low", signed=True, **key)
-        high = _num(batch, "differences", "ci_high", signed=True, **key)
-        sure = (
-            "an interval that excludes zero"
-            if low is not None and (low.value > 0 or high.value < 0)
-            else "an interval that includes zero, so the direction is not settled"
-        )
-        out.append(
-            Paragraph(
-                (
-                    f"The largest effect on a focus nation: {_quoted(batch, best['scenario'])} "
-                    f"changes the soft power score of {who(best['iso3'])} by ",
-                    mean,
-                    f" points against the baseline in {best['date']} (paired 90% CI ",
-                    *_interval(low, high),
-                    f"), {sure}.",
-                ),
-                "finding",
+    shown = best if best is not None else largest
+    if shown is not None:
+        key = {"scenario": shown["scenario"], "baseline": base, "step": int(shown["step"])}
+        key["iso3"] = shown["iso3"]
+        mean, low, high = _change(batch, **key)
+        if best is not None:
+            parts: tuple[Inline, ...] = (
+                f"The largest effect on a focus nation: {_quoted(batch, best['scenario'])} "
+                f"changes the soft power score of {who(best['iso3'])} by ",
+                mean or "—",
+                f" points against the baseline in {best['date']} (paired 90% CI ",
+                *_interval(low, high),
+                "), an interval that excludes zero.",
             )
-        )
+            out.append(Paragraph(parts, "finding"))
+        else:
+            parts = (
+                f"No scenario changes a focus nation's score by {MIN_SCORE_CHANGE:g} points or "
+                "more with a 90% CI that excludes zero; the largest change is ",
+                mean or "—",
+                f" points ({who(shown['iso3'])} under {_quoted(batch, shown['scenario'])}, "
+                "paired 90% CI ",
+                *_interval(low, high),
+                ").",
+            )
+            out.append(Paragraph(parts))
     else:
         out.append(
             Paragraph(
@@ -168,7 +202,6 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
                     "Only the baseline was run, so there is no scenario effect to report; "
                     "the findings below describe the baseline.",
                 ),
-                "finding",
             )
         )
 
@@ -194,7 +227,7 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
         change = abs(vals[(s, a)] - vals[(base, a)])
         if b:
             change = abs((vals[(s, a)] - vals[(s, b)]) - (vals[(base, a)] - vals[(base, b)]))
-        if np.isfinite(change) and change > gap_change:
+        if np.isfinite(change) and change > gap_change and change >= MIN_SCORE_CHANGE:
             mover, gap_change = (s, step), change
     if mover is not None:
         s, step = mover
@@ -215,9 +248,9 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
     #    in the ranking (and membership again when nothing moves at all).
     membership = _membership_finding(batch, others)
     rank = _rank_finding(batch, others, who, focus)
-    if membership is not None and (membership[1] >= 0.5 or rank[1] == 0):
+    if membership is not None and membership[1] >= 0.5:
         out.append(membership[0])
-    else:
+    elif rank is not None:
         out.append(rank[0])
     return out
 
@@ -306,9 +339,10 @@ def _membership_finding(batch: Batch, others: list[str]) -> tuple[Paragraph, flo
 
 def _rank_finding(
     batch: Batch, others: list[str], who, focus: Sequence[str]
-) -> tuple[Paragraph, float]:
+) -> tuple[Paragraph, float] | None:
     """The sentence on the largest move in mean rank and the size of that move (ranks); ties go
-    to a focus nation, then to the nation ranked higher.
+    to a focus nation, then to the nation ranked higher. Only moves of a full rank or more by a
+    nation among the `TOP_RANKS` (before or after) count; None when there is none.
     """
     ranks = batch.tables["ranks"]
     base = batch.baseline
@@ -324,23 +358,21 @@ def _rank_finding(
             b = ranks[(ranks["scenario"] == s) & (ranks["step"] == first)]
         else:
             b = ranks[(ranks["scenario"] == ref) & (ranks["step"] == step)]
-        delta = (a - b.set_index("iso3")["mean"]).abs().dropna()
+        before = b.set_index("iso3")["mean"]
+        delta = (a - before).abs().dropna()
+        top = (a.reindex(delta.index) <= TOP_RANKS) | (before.reindex(delta.index) <= TOP_RANKS)
+        delta = delta[top & (delta >= 1)]
         for code, d in delta.items():
             key = (round(float(d), 9), code in focus, -float(a[code]))
             if best is None or key > best[0]:
                 best = (key, (s, step, ref, code))
+    if best is None:
+        return None
     gap = best[0][0]
     s, step, ref, code = best[1]
     now = _num(batch, "ranks", "mean", 1, scenario=s, step=step, iso3=code)
-    if gap == 0:
-        where = "over the horizon" if ref is None else "in every scenario"
-        parts: tuple[Inline, ...] = (
-            f"No nation's mean rank moves {where} by {batch.date(step)}; "
-            f"{who(code)} holds mean rank ",
-            now,
-            ".",
-        )
-    elif ref is None:
+    parts: tuple[Inline, ...]
+    if ref is None:
         then = _num(batch, "ranks", "mean", 1, scenario=s, step=first, iso3=code)
         parts = (
             f"The largest move in the baseline ranking is {who(code)}: mean rank ",
@@ -372,24 +404,25 @@ def _summary_table(batch: Batch, focus: tuple[str, ...]) -> Table:
         diff_step = min(step, base_last)
         for code in focus:
             key = {"scenario": s, "step": step, "iso3": code}
-            score = _score_with_interval(batch, s, step, code)
+            mean_score = _num(batch, "scores", "mean", **key) or "—"
+            spread = _interval(
+                _num(batch, "scores", "q05", **key), _num(batch, "scores", "q95", **key)
+            )
             rank = [_num(batch, "ranks", c, 1, **key) or "—" for c in ("q50", "q05", "q95")]
             if s == batch.baseline:
                 change: tuple[Cell, Cell] = ("(baseline)", "")
             else:
                 dkey = {"scenario": s, "baseline": batch.baseline, "step": diff_step}
                 dkey["iso3"] = code
-                mean = _num(batch, "differences", "mean_diff", signed=True, **dkey)
-                low = _num(batch, "differences", "ci_low", signed=True, **dkey)
-                high = _num(batch, "differences", "ci_high", signed=True, **dkey)
+                mean, low, high = _change(batch, **dkey)
                 change = (mean or "—", _interval(low, high))
             rows.append(
                 (
                     batch.title(s),
                     code,
                     batch.date(step),
-                    score[0],
-                    tuple(score[2:5]),
+                    mean_score,
+                    spread,
                     rank[0],
                     (rank[1], " to ", rank[2]),
                     *change,
@@ -419,8 +452,12 @@ def _summary_table(batch: Batch, focus: tuple[str, ...]) -> Table:
     )
 
 
-def executive_summary(batch: Batch, focus: tuple[str, ...]) -> Section:
-    """The executive summary: the findings and the summary table of the focus nations."""
+def executive_summary(
+    batch: Batch, focus: tuple[str, ...], answers: Sequence[Answer] = ()
+) -> Section:
+    """The executive summary: the answer to the question (when asked), the findings and the
+    summary table of the focus nations.
+    """
     m = batch.manifest
     ok, failed = len(batch.ok_runs), int((batch.runs["status"] != "ok").sum())
     points = int(m.get("design", {}).get("points", 1))
@@ -437,7 +474,8 @@ def executive_summary(batch: Batch, focus: tuple[str, ...]) -> Section:
         f"({_quoted(batch, batch.baseline)}) is paired by seed (same design point and replication) "
         "with a 90% bootstrap confidence interval of the mean change."
     )
-    blocks: list[Block] = [Paragraph((intro,)), Heading("Key findings")]
+    blocks: list[Block] = [*answer_paragraphs(batch, answers), Paragraph((intro,))]
+    blocks.append(Heading("Key findings"))
     blocks += _findings(batch, focus)
     ends = {batch.date(batch.last_step(s)) for s in batch.scenarios}
     heading = "Focus nations in the final quarter" + (f" ({ends.pop()})" if len(ends) == 1 else "")

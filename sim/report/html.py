@@ -41,6 +41,8 @@ h2 { font-size: 1.45rem; border-bottom: 1px solid var(--rule); padding-bottom: .
 h3 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; }
 p.subheading { font-weight: 600; margin: 1.4rem 0 .3rem; }
 ol.findings li { margin-bottom: .6rem; }
+p.answer-intro { font-weight: 600; font-size: 1.05rem; margin-bottom: .4rem; }
+p.answer { margin: .3rem 0 .3rem 1rem; padding-left: .6rem; border-left: 3px solid var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1.2rem; font-size: .86rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: .3rem .45rem; text-align: left;
   vertical-align: top; }

@@ -243,13 +243,17 @@ def methods_section(batch: Batch, commands: str) -> Section:
     return Section("methods", "Methods appendix", blocks)
 
 
-def rerun_commands(batch: Batch, out: Path, pdf: Path | None, focus: tuple[str, ...]) -> str:
-    """The commands that reproduce the batch and this report."""
+def rerun_commands(
+    batch: Batch, out: Path, pdf: Path | None, focus: tuple[str, ...], question: str = ""
+) -> str:
+    """The commands that reproduce the batch and this report (``question``: the report's
+    ``--condition`` and ``--at`` options, if any).
+    """
     m = batch.manifest
     report = f"softpower report {batch.root} --out {out}"
     if pdf is not None:
         report += f" --pdf {pdf}"
-    report += f" --baseline {batch.baseline} --focus {','.join(focus)}"
+    report += f" --baseline {batch.baseline} --focus {','.join(focus)}{question}"
     return "\n".join(
         [
             "make venv                      # Python 3.12 venv with the locked dependencies",

@@ -1,4 +1,9 @@
-"""Rendering a report as a multi-page PDF with matplotlib (text pages and figure pages)."""
+"""Rendering a report as a multi-page PDF with matplotlib (text pages and figure pages).
+
+Every page has one paper size (`PAPERS`: A4 by default, or US Letter); lines are wrapped by
+measured font widths, tables too wide for the page are set in a smaller type, and figures are
+scaled into the space under their title and caption, so no text runs off a page.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.errors import SoftPowerError
 from sim.version import __version__
 
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
@@ -14,68 +20,153 @@ if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input
     from matplotlib.figure import Figure
 from sim.report.document import Code, FigureBlock, Heading, Paragraph, Report, Table, cell_text
 
-__all__ = ["render_pdf"]
+__all__ = ["PAPERS", "render_pdf"]
 
 
-_PAGE = (8.27, 11.69)  # A4 portrait, inches
+#: Paper sizes (width, height in inches), portrait; every page of a PDF has the same one.
+PAPERS: dict[str, tuple[float, float]] = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}
 
 
 _MARGIN = 0.75
 
 
-_WIDTH_CHARS = {"text": 100, "mono": 112}
+_SIZE = {"h2": 15.0, "h3": 11.0, "text": 8.6, "mono": 7.0, "small": 7.0, "caption": 8.5}
 
 
 _LINE = {"h2": 0.36, "h3": 0.27, "text": 0.175, "mono": 0.15}
 
 
-class _TextPages:
-    """Lays out headings, paragraphs, tables and code on A4 pages of a `PdfPages`."""
+class _Measure:
+    """Widths of text in inches, from the Agg renderer's font metrics (the PDF embeds the same
+    fonts), so lines are wrapped to the page instead of to a guessed number of characters.
+    """
 
-    def __init__(self, pdf: PdfPages, header: str, pages: list[str]) -> None:
-        self.pdf, self.header, self.pages = pdf, header, pages
+    def __init__(self) -> None:
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        self._renderer = RendererAgg(10, 10, 72)
+        self._cache: dict[tuple[str, float, str, str], float] = {}
+
+    def width(self, text: str, size: float, family: str = "sans-serif", weight: str = "normal"):
+        """Width of one line of text in inches."""
+        from matplotlib.font_manager import FontProperties
+
+        key = (text, size, family, weight)
+        if key not in self._cache:
+            prop = FontProperties(family=family, size=size, weight=weight)
+            w, _, _ = self._renderer.get_text_width_height_descent(text, prop, ismath=False)
+            self._cache[key] = w / 72.0
+        return self._cache[key]
+
+    def wrap(self, text: str, width: float, size: float, **style: str) -> list[str]:
+        """Greedy word wrap of ``text`` into lines no wider than ``width`` inches (a word
+        longer than a line is cut).
+        """
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for word in paragraph.split():
+                trial = f"{line} {word}" if line else word
+                if self.width(trial, size, **style) <= width:
+                    line = trial
+                    continue
+                if line:
+                    lines.append(line)
+                while self.width(word, size, **style) > width and len(word) > 1:
+                    cut = len(word) - 1
+                    while cut > 1 and self.width(word[:cut], size, **style) > width:
+                        cut -= 1
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                line = word
+            lines.append(line)
+        return lines
+
+    def fit(self, text: str, width: float, size: float, **style: str) -> str:
+        """``text`` cut with an ellipsis to fit on one line of ``width`` inches."""
+        if self.width(text, size, **style) <= width:
+            return text
+        while text and self.width(text + "…", size, **style) > width:
+            text = text[:-1]
+        return text + "…"
+
+
+def _page_furniture(fig: Figure, paper: tuple[float, float], header: str, footer: str, m):
+    """The running header (top left) and the page number (bottom right), on lines of their
+    own so they never meet; returns the artists.
+    """
+    width = paper[0] - 2 * _MARGIN
+    grey = {"fontsize": _SIZE["small"], "color": "#666666"}
+    return [
+        fig.text(
+            _MARGIN / paper[0],
+            1 - 0.45 / paper[1],
+            m.fit(header, width, _SIZE["small"]),
+            va="top",
+            **grey,
+        ),
+        fig.text(
+            1 - _MARGIN / paper[0],
+            0.4 / paper[1],
+            m.fit(footer, width, _SIZE["small"]),
+            ha="right",
+            va="bottom",
+            **grey,
+        ),
+    ]
+
+
+class _TextPages:
+    """Lays out headings, paragraphs, tables and code on text pages of a `PdfPages`."""
+
+    def __init__(
+        self, pdf: PdfPages, header: str, pages: list[str], paper: tuple[float, float]
+    ) -> None:
+        self.pdf, self.header, self.pages, self.paper = pdf, header, pages, paper
         self.fig: Figure | None = None
         self.y = 0.0
         self.section = ""
+        self.measure = _Measure()
+        self.width = paper[0] - 2 * _MARGIN
 
     def new_page(self, section: str) -> None:
         """Start a page of ``section`` (titled "... (continued)" after its first page)."""
         from matplotlib.figure import Figure
 
         self.close()
-        self.fig = Figure(figsize=_PAGE)
-        self.fig.text(
-            _MARGIN / _PAGE[0], 1 - 0.45 / _PAGE[1], self.header, fontsize=7, color="#666666"
-        )
+        self.fig = Figure(figsize=self.paper)
         title = section if section != self.section else f"{section} (continued)"
-        self.fig.text(
-            1 - _MARGIN / _PAGE[0],
-            0.4 / _PAGE[1],
-            f"{title} · {len(self.pages) + 1}",
-            fontsize=7,
-            color="#666666",
-            ha="right",
-        )
+        footer = f"{title} · {len(self.pages) + 1}"
+        _page_furniture(self.fig, self.paper, self.header, footer, self.measure)
         self.pages.append(title)
         self.section = section
-        self.y = _PAGE[1] - _MARGIN
+        self.y = self.paper[1] - _MARGIN
 
     def close(self) -> None:
         if self.fig is not None:
             self.pdf.savefig(self.fig)
             self.fig = None
 
-    def _line(self, text: str, kind: str, **kw: Any) -> None:
-        height = _LINE[kind]
+    def _line(self, text: str, kind: str, size: float | None = None, **kw: Any) -> None:
+        height = _LINE[kind] * (size / _SIZE[kind] if size else 1.0)
         if self.fig is None or self.y - height < _MARGIN:
             self.new_page(self.section)
         style = {
-            "h2": {"fontsize": 15, "fontweight": "bold"},
-            "h3": {"fontsize": 11, "fontweight": "bold"},
-            "text": {"fontsize": 8.6},
-            "mono": {"fontsize": 7.0, "family": "DejaVu Sans Mono"},
+            "h2": {"fontweight": "bold"},
+            "h3": {"fontweight": "bold"},
+            "text": {},
+            "mono": {"family": "DejaVu Sans Mono"},
         }[kind]
-        self.fig.text(_MARGIN / _PAGE[0], self.y / _PAGE[1], text, va="top", **style, **kw)
+        assert self.fig is not None
+        self.fig.text(
+            _MARGIN / self.paper[0],
+            self.y / self.paper[1],
+            text,
+            va="top",
+            fontsize=size or _SIZE[kind],
+            **style,
+            **kw,
+        )
         self.y -= height
 
     def space(self, inches: float) -> None:
@@ -85,18 +176,42 @@ class _TextPages:
         if self.fig is not None and self.y - 4 * _LINE["text"] < _MARGIN:
             self.new_page(self.section)
         self.space(0.08)
-        self._line(text, "h2" if level == 2 else "h3")
+        kind = "h2" if level == 2 else "h3"
+        for line in self.measure.wrap(text, self.width, _SIZE[kind], weight="bold"):
+            self._line(line, kind)
 
-    def paragraph(self, text: str, indent: str = "") -> None:
-        width = _WIDTH_CHARS["text"] - len(indent)
-        for i, line in enumerate(textwrap.wrap(text, width) or [""]):
-            self._line((indent if i == 0 else " " * len(indent)) + line, "text")
+    def paragraph(self, text: str, indent: str = "", bold: bool = False) -> None:
+        size = _SIZE["text"]
+        weight = "bold" if bold else "normal"
+        pad = self.measure.width(indent, size) if indent else 0.0
+        lines = self.measure.wrap(text, self.width - pad, size, weight=weight) or [""]
+        for i, line in enumerate(lines):
+            shown = (indent + line) if i == 0 else line
+            x = 0.0 if i == 0 or not indent else pad
+            self._line_at(shown, x, weight)
         self.space(0.06)
+
+    def _line_at(self, text: str, x: float, weight: str) -> None:
+        height = _LINE["text"]
+        if self.fig is None or self.y - height < _MARGIN:
+            self.new_page(self.section)
+        assert self.fig is not None
+        self.fig.text(
+            (_MARGIN + x) / self.paper[0],
+            self.y / self.paper[1],
+            text,
+            va="top",
+            fontsize=_SIZE["text"],
+            fontweight=weight,
+        )
+        self.y -= height
 
     def table(self, table: Table) -> None:
         rows = [[cell_text(c) for c in row] for row in table.rows]
         widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(table.columns)]
-        budget = _WIDTH_CHARS["mono"] - 2 * (len(widths) - 1)
+        size = _SIZE["mono"]
+        char = self.measure.width("M" * 10, size, family="DejaVu Sans Mono") / 10
+        budget = int(self.width / char) - 2 * (len(widths) - 1)
         if sum(widths) > budget:
             # Numbers keep their width (headers wrap); text columns give way, widest first.
             for i in table.numeric:
@@ -108,6 +223,9 @@ class _TextPages:
             while sum(widths) > budget and any(widths[i] > 8 for i in flex):
                 k = max(flex, key=lambda i: widths[i])
                 widths[k] = max(8, widths[k] - max(1, (sum(widths) - budget) // 2))
+        needed = sum(widths) + 2 * (len(widths) - 1)
+        if needed > budget + 2 * (len(widths) - 1):
+            size = max(4.0, size * (budget + 2 * (len(widths) - 1)) / needed)  # a smaller type
 
         def emit(cells: Sequence[str], bold: bool = False) -> None:
             wrapped = [
@@ -119,56 +237,77 @@ class _TextPages:
                 for i, (lines, w) in enumerate(zip(wrapped, widths, strict=True)):
                     text = lines[k] if k < len(lines) else ""
                     parts.append(text.rjust(w) if i in table.numeric else text.ljust(w))
-                self._line("  ".join(parts).rstrip(), "mono", fontweight="bold" if bold else None)
+                weight = "bold" if bold else None
+                self._line("  ".join(parts).rstrip(), "mono", size, fontweight=weight)
 
         emit(table.columns, bold=True)
-        self._line("  ".join("─" * w for w in widths), "mono", color="#888888")
+        self._line("  ".join("─" * w for w in widths), "mono", size, color="#888888")
         for row in rows:
             emit(row)
         if table.caption:
-            self._line(table.caption, "mono", color="#666666")
+            mono = {"family": "DejaVu Sans Mono"}
+            for line in self.measure.wrap(table.caption, self.width, _SIZE["mono"], **mono):
+                self._line(line, "mono", color="#666666")
         self.space(0.1)
 
     def code(self, text: str) -> None:
+        mono = {"family": "DejaVu Sans Mono"}
         for line in text.splitlines():
-            for part in textwrap.wrap(line, _WIDTH_CHARS["mono"], subsequent_indent="    "):
+            for part in self.measure.wrap(line, self.width, _SIZE["mono"], **mono):
                 self._line(part, "mono")
         self.space(0.1)
 
 
-def _figure_page(pdf: PdfPages, block: FigureBlock, number: int, header: str, page: int) -> None:
-    """Save a figure as one PDF page: running header, figure title and caption above the plot.
+def _figure_page(
+    pdf: PdfPages,
+    block: FigureBlock,
+    number: int,
+    header: str,
+    page: int,
+    paper: tuple[float, float],
+    measure: _Measure,
+) -> None:
+    """Save a figure as one page of the paper size: running header, figure title and caption
+    above the plot, the page number below it.
 
-    The page is the figure grown at the top; constrained layout keeps the plot (and legends at
-    the figure's bottom edge) in the original area, so the figure is drawn once, as vectors.
+    The figure is set to the page's size and its constrained layout confined to the space left
+    under the caption, at the figure's own aspect ratio (scaled down to fit, never up), so it is
+    drawn once, as vectors, inside the page; a legend below the plots is set under that space
+    in as many columns as fit its width.
     """
     fig = block.figure
     width, height = fig.get_size_inches()
-    lines = textwrap.wrap(block.caption, max(60, int(width * 14)))
-    top = 0.95 + 0.16 * len(lines) + 0.25
-    total = height + top
+    text_width = paper[0] - 2 * _MARGIN
+    title = measure.wrap(f"Figure {number}. {block.title}", text_width, 11, weight="bold")
+    caption = measure.wrap(block.caption, text_width, _SIZE["caption"])
+    top = 0.75 + 0.2 * len(title) + 0.15 * len(caption) + 0.15  # inches used above the plot
+    box_w, box_h = paper[0] - 2 * 0.5, paper[1] - top - 0.7
+    scale = min(1.0, box_w / width, box_h / height)
+    plot_w, plot_h = width * scale, height * scale
+    left, bottom = (paper[0] - plot_w) / 2, paper[1] - top - plot_h
     engine = fig.get_layout_engine()
     old_rect = engine.get().get("rect", (0, 0, 1, 1)) if engine is not None else None
-    fig.set_size_inches(width, total)
+    fig.set_size_inches(*paper)
+    legends, below = _legends_below(fig, paper, (left, bottom, plot_w))
     if engine is not None:
-        engine.set(rect=(0.0, 0.0, 1.0, height / total))
-    left = 0.4 / width
+        rect = (left, bottom + below, plot_w, plot_h - below)
+        engine.set(rect=tuple(v / paper[i % 2] for i, v in enumerate(rect)))
 
     def y(inches_from_top: float) -> float:
-        return 1.0 - inches_from_top / total
+        return 1.0 - inches_from_top / paper[1]
 
-    artists = [
-        fig.text(left, y(0.3), header, fontsize=7, color="#666666", va="top"),
-        fig.text(1 - left, y(0.3), str(page), fontsize=7, color="#666666", va="top", ha="right"),
+    x = _MARGIN / paper[0]
+    artists = _page_furniture(fig, paper, header, f"Figure {number} · {page}", measure)
+    artists += [
+        fig.text(x, y(0.75), "\n".join(title), fontsize=11, fontweight="bold", va="top"),
         fig.text(
-            left,
-            y(0.55),
-            f"Figure {number}. {block.title}",
-            fontsize=11,
-            fontweight="bold",
+            x,
+            y(0.75 + 0.2 * len(title) + 0.05),
+            "\n".join(caption),
+            fontsize=_SIZE["caption"],
             va="top",
+            linespacing=1.3,
         ),
-        fig.text(left, y(0.95), "\n".join(lines), fontsize=8.5, va="top", linespacing=1.35),
     ]
     try:
         pdf.savefig(fig)
@@ -178,20 +317,65 @@ def _figure_page(pdf: PdfPages, block: FigureBlock, number: int, header: str, pa
         fig.set_size_inches(width, height)
         if engine is not None:
             engine.set(rect=old_rect)
+        for old, new in legends:
+            new.remove()
+            fig.legends.append(old)
 
 
-def render_pdf(report: Report, path: Path | str) -> list[str]:
-    """Write the report as a multi-page PDF: text pages for the summary, methods and tables, and
-    one page per figure (vector graphics, with title and caption).
+def _legends_below(
+    fig: Figure, paper: tuple[float, float], box: tuple[float, float, float]
+) -> tuple[list[tuple[Any, Any]], float]:
+    """Replace the figure's legends below its plots (``loc="outside lower ..."``, which sit at
+    the figure's edge, here the page's) by legends at the bottom of ``box`` (left, bottom,
+    width in inches), in the most columns that fit its width.
+
+    Returns:
+        ``[(old, new)]`` to restore after saving, and the height they take (inches).
+
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    left, bottom, width = box
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    swapped, used = [], 0.0
+    for old in [g for g in fig.legends if getattr(g, "_outside_loc", None) == "lower"]:
+        handles, labels = old.legend_handles, [t.get_text() for t in old.get_texts()]
+        old.remove()
+        for ncols in range(max(1, old._ncols), 0, -1):
+            new = fig.legend(handles, labels, loc="lower center", ncols=ncols, prop=old.prop)
+            extent = new.get_window_extent(renderer)
+            if extent.width / fig.dpi <= width or ncols == 1:
+                break
+            new.remove()
+        anchor = (left / paper[0], (bottom + used) / paper[1], width / paper[0], 0.01)
+        new.set_bbox_to_anchor(anchor, transform=fig.transFigure)
+        used += extent.height / fig.dpi + 0.05
+        swapped.append((old, new))
+    return swapped, used
+
+
+def render_pdf(report: Report, path: Path | str, paper: str = "a4") -> list[str]:
+    """Write the report as a multi-page PDF, every page of one paper size: text pages for the
+    summary, methods and tables, and one page per figure (vector graphics scaled to the page,
+    with title and caption); a running header at the top and the page number at the bottom.
 
     Args:
         report: The report; its figures must still be open.
         path: The PDF file.
+        paper: ``a4`` or ``letter`` (`PAPERS`).
 
     Returns:
         The title of every page, in page order.
 
+    Raises:
+        SoftPowerError: An unknown paper size.
+
     """
+    if paper not in PAPERS:
+        raise SoftPowerError(
+            f"unknown paper size {paper!r}", key="--paper", expected=" or ".join(PAPERS)
+        )
+    size = PAPERS[paper]
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
 
@@ -202,7 +386,7 @@ def render_pdf(report: Report, path: Path | str) -> list[str]:
         matplotlib.rc_context({"pdf.fonttype": 42}),
         PdfPages(path, metadata=metadata) as pdf,
     ):
-        text = _TextPages(pdf, header, pages)
+        text = _TextPages(pdf, header, pages, size)
         figure_no = 0
         for section in report.sections:
             figures_only = all(isinstance(b, FigureBlock) for b in section.blocks)
@@ -217,7 +401,8 @@ def render_pdf(report: Report, path: Path | str) -> list[str]:
                 if isinstance(block, FigureBlock):
                     text.close()
                     figure_no += 1
-                    _figure_page(pdf, block, figure_no, header, len(pages) + 1)
+                    page = len(pages) + 1
+                    _figure_page(pdf, block, figure_no, header, page, size, text.measure)
                     pages.append(f"Figure {figure_no}. {block.title}")
                     continue
                 if text.fig is None:
@@ -228,6 +413,8 @@ def render_pdf(report: Report, path: Path | str) -> list[str]:
                     if block.kind == "finding":
                         finding += 1
                         text.paragraph(cell_text(block.parts), indent=f"{finding}. ")
+                    elif block.kind == "answer-intro":
+                        text.paragraph(cell_text(block.parts), bold=True)
                     elif block.kind == "subheading":
                         text.heading(cell_text(block.parts))
                     else:

@@ -20,13 +20,14 @@ from sim.version import __version__
 if TYPE_CHECKING:  # matplotlib is imported when figures are drawn, so bad input fails fast
     pass
 from sim.report.analysis_sections import analysis_sections
+from sim.report.answer import answer_questions, write_answers
 from sim.report.batch import Batch, load_batch
 from sim.report.document import Report
 from sim.report.findings import executive_summary, resolve_focus
 from sim.report.hindcast import hindcast_section
 from sim.report.html import render_html
 from sim.report.methods import methods_section, rerun_commands
-from sim.report.pdf import render_pdf
+from sim.report.pdf import PAPERS, render_pdf
 from sim.report.polls_section import polls_section
 from sim.report.sections import figure_sections
 
@@ -38,6 +39,8 @@ def build_report(
     focus: Sequence[str] | None = None,
     out: Path | str = "report.html",
     pdf: Path | str | None = None,
+    conditions: Sequence[str] | None = None,
+    at: str | None = None,
 ) -> Report:
     """Build the report's content: sections, numbers with their table cells, and figures.
 
@@ -46,12 +49,15 @@ def build_report(
         focus: Focus nations (default: the recorded perception targets, else USA and CHN).
         out: Where the HTML will be written (for the reproducibility commands).
         pdf: Where the PDF will be written, if any.
+        conditions: The questions of page one (default: the first focus nation ahead of the
+            second, `sim.report.answer.default_question`).
+        at: Their quarter, ``YYYY-Qn`` or a year (default: the last).
 
     Returns:
         The `Report`.
 
     Raises:
-        SoftPowerError: A focus nation that is not in the batch.
+        SoftPowerError: A focus nation that is not in the batch, a bad condition or date.
 
     """
     import matplotlib
@@ -59,15 +65,18 @@ def build_report(
     from sim.report import figures
 
     chosen = resolve_focus(batch, focus)
+    answers = answer_questions(batch, conditions, chosen, at)
     m = batch.manifest
     with matplotlib.rc_context(figures.STYLE):
-        sections = [executive_summary(batch, chosen)]
+        sections = [executive_summary(batch, chosen, answers)]
         sections += figure_sections(batch, chosen)
-        sections += analysis_sections(batch, chosen)
+        sections += analysis_sections(batch, chosen, answers)
         sections += [
             s for s in (polls_section(batch, chosen), hindcast_section(batch)) if s is not None
         ]
-    commands = rerun_commands(batch, Path(out), Path(pdf) if pdf else None, chosen)
+    question = "".join(f" --condition '{c}'" for c in dict.fromkeys(a.condition for a in answers))
+    question += f" --at {answers[0].at}" if answers and at is not None else ""
+    commands = rerun_commands(batch, Path(out), Path(pdf) if pdf else None, chosen, question)
     sections.append(methods_section(batch, commands))
     title = m.get("title") or f"Soft power scenarios: {m.get('name', batch.root.name)}"
     subtitle = (
@@ -75,7 +84,7 @@ def build_report(
         f"{len(batch.ok_runs)} runs · batch of {m.get('created', '?')} · softpower "
         f"{m.get('package_version', __version__)}"
     )
-    return Report(title, subtitle, batch, chosen, sections)
+    return Report(title, subtitle, batch, chosen, sections, answers)
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class ReportFiles:
 
     Attributes:
         html: The HTML report.
+        answers: ``answer.csv`` beside it: the share of runs meeting each condition.
         pdf: The PDF report, if asked for.
         figures: PNG and SVG files of every figure.
         pdf_pages: Title of every PDF page.
@@ -92,6 +102,7 @@ class ReportFiles:
     """
 
     html: Path
+    answers: Path
     pdf: Path | None
     figures: list[Path]
     pdf_pages: list[str]
@@ -117,6 +128,9 @@ def write_report(
     pdf: str | Path | None = None,
     baseline: str | None = None,
     focus: Sequence[str] | None = None,
+    conditions: Sequence[str] | None = None,
+    at: str | None = None,
+    paper: str = "a4",
 ) -> ReportFiles:
     """Write the report of a batch result directory.
 
@@ -126,13 +140,17 @@ def write_report(
         pdf: The PDF file, or None for no PDF.
         baseline: Scenario to compare against (default: the experiment's baseline).
         focus: Focus nations (default: the recorded perception targets, else USA and CHN).
+        conditions: The questions of page one (default: the first focus nation ahead of the
+            second); their answers also go to ``answer.csv`` beside ``out``.
+        at: Their quarter, ``YYYY-Qn`` or a year (default: the last).
+        paper: The PDF's page size, ``a4`` or ``letter``.
 
     Returns:
         The files written.
 
     Raises:
-        SoftPowerError: Not a batch directory, unknown baseline or focus nation, or an output
-            that cannot be written.
+        SoftPowerError: Not a batch directory, unknown baseline or focus nation, a bad
+            condition or date, or an output that cannot be written.
 
     Example:
         >>> write_report("out/demo", "out/report.html", pdf="out/report.pdf")  # doctest: +SKIP
@@ -142,10 +160,14 @@ def write_report(
 
     from sim.report import figures
 
+    if paper not in PAPERS:
+        raise SoftPowerError(
+            f"unknown paper size {paper!r}", key="--paper", expected=" or ".join(PAPERS)
+        )
     batch = load_batch(root, baseline)
     out = _writable(Path(out), "report")
     pdf = _writable(Path(pdf), "PDF") if pdf is not None else None
-    report = build_report(batch, focus, out, pdf)
+    report = build_report(batch, focus, out, pdf, conditions, at)
     folder = out.parent / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -160,8 +182,9 @@ def write_report(
                 block.figure.savefig(stem.with_suffix(".svg"), metadata={"Date": None})
                 written += [stem.with_suffix(".png"), stem.with_suffix(".svg")]
             out.write_text(render_html(report), encoding="utf-8")
-            pages = render_pdf(report, pdf) if pdf is not None else []
+            answers = write_answers(report.answers, out.parent / "answer.csv")
+            pages = render_pdf(report, pdf, paper) if pdf is not None else []
     finally:
         for block in report.figures:
             block.figure.clear()
-    return ReportFiles(out, pdf, written, pages, report)
+    return ReportFiles(out, answers, pdf, written, pages, report)

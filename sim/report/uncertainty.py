@@ -99,18 +99,19 @@ def uncertainty_blocks(batch: Batch) -> list[Block]:
                 str(i),
                 str(member.get("source", "")),
                 *(f"{member['values'].get(n, float('nan')):g}" for n in names),
+                str(len(used)),
                 ", ".join(used[:12]) + (" …" if len(used) > 12 else "") or "none",
             )
         )
     blocks.append(
         Table(
-            ("Member", "Source", *names, "Replications"),
+            ("Member", "Source", *names, "Replications", "Replication numbers"),
             tuple(rows),
             caption=(
                 f"Parameter ensemble {ensemble.get('file', '')} (sha256 "
                 f"{str(ensemble.get('sha256', ''))[:12]}…): {ensemble.get('assignment', '')}"
             ),
-            numeric=tuple(range(2, 2 + len(names))),
+            numeric=tuple(range(2, 3 + len(names))),
         )
     )
     return blocks
