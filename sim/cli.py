@@ -1,5 +1,6 @@
 """The ``softpower`` command: run, batch, summarize, report, validate, calibrate, backtest,
-attribute, discover, app, scenarios; network and spread (in `sim.cli_network`).
+attribute, discover, app, scenarios; network and spread (in `sim.cli_network`), backtest (in
+`sim.cli_validation`).
 
 Bad input (any `SoftPowerError` or a bad argument) prints one line on stderr and exits with 2.
 """
@@ -520,23 +521,6 @@ def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None
     click.echo(result.to_text())
 
 
-@cli.command("backtest")
-@click.option("--until", type=click.IntRange(2002, 2024), required=True, help="Last year fitted.")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@click.option("--scenario", type=click.Path(path_type=Path), help="History from --until + 1.")
-@_world_option
-def backtest_cmd(until: int, out: Path, scenario: Path | None, world: str | None) -> None:
-    """Fit the assimilated start on the opinion panel up to --until and predict every later wave
-    up to 2024 (writes DIR/backtest.csv, predictions.csv, parameters.yaml).
-    """
-    from sim.analysis.backtest import backtest, write_backtest
-
-    out = _out_dir(out)
-    result = backtest(until, world=world, scenario=scenario)
-    click.echo(result.to_text())
-    click.echo("wrote " + ", ".join(str(p) for p in write_backtest(result, out)))
-
-
 @cli.command("report")
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option(
@@ -797,9 +781,11 @@ def app(port: int, host: str, scenarios_dir, world) -> None:
 
 
 from sim.cli_network import network, spread  # noqa: E402 (commands of their own module)
+from sim.cli_validation import backtest  # noqa: E402
 
 cli.add_command(network)
 cli.add_command(spread)
+cli.add_command(backtest)
 
 
 def main() -> None:
