@@ -336,3 +336,109 @@ def test_an_unwritable_out_is_refused_before_any_work(tmp_path, monkeypatch):
         ):
             one_error_line(softpower(*args), str(out), "cannot write here", "choose another")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+# ------------------------------------------------------------------ a batch: conditions, parts
+
+
+@pytest.fixture(scope="module")
+def tiny_batch(tmp_path_factory) -> tuple[Path, Path]:
+    """A 4-run batch on core60 (two scenarios × two LHS points, two quarters): (experiment, dir)."""
+    from sim.batch.experiment import load_experiment
+    from sim.batch.runner import run_batch
+
+    folder = tmp_path_factory.mktemp("tiny")
+    experiment = folder / "experiment.yaml"
+    experiment.write_text(
+        f"name: tiny\nscenarios: [{BASELINE}, {REPO / 'scenarios' / 'us_aid_cuts.yaml'}]\n"
+        "replications: 1\nseed: 3\nsteps: 2\nworld: core60\n"
+        "design: {method: lhs, samples: 2, parameters: {stubbornness: [0.05, 0.3]}}\n"
+        "record: {every: 1, perception_targets: [USA, CHN]}\n",
+        encoding="utf-8",
+    )
+    out = folder / "batch"
+    run_batch(load_experiment(experiment), out, workers=1, progress=False)
+    return experiment, out
+
+
+@pytest.mark.parametrize(
+    "condition, says",
+    [
+        ("(" * 5000 + "score[USA] > 1" + ")" * 5000, "nested deeper than 50"),
+        ("not " * 5000 + "score[USA] > 1", "nested deeper than 50"),
+        ("-" * 5000 + "score[USA] > 1", "nested deeper than 50"),
+        (" + ".join(["score[USA]"] * 5000) + " > 1", "nested deeper than 50"),
+        (" and ".join(["score[USA] > 1"] * 5000), "nested deeper than 50"),
+    ],
+    ids=["parentheses", "not", "signs", "sum", "and"],
+)
+def test_a_condition_nested_too_deep_gives_one_line(tiny_batch, tmp_path, condition, says):
+    _, batch = tiny_batch
+    out = tmp_path / "boxes.csv"
+    one_error_line(softpower("discover", batch, "--condition", condition, "--out", out), says)
+    assert not out.exists()
+
+
+def test_a_condition_fifty_deep_still_parses():
+    from sim.analysis.condition import parse_condition
+
+    text = "(" * 48 + "score[USA] > 1" + ")" * 48
+    assert parse_condition(text, nations=["USA"]).columns == ("score[USA]",)
+
+
+def _tables(batch: Path) -> dict[str, object]:
+    from sim.batch.store import TABLES, read_table
+
+    return {t: read_table(batch, t) for t in TABLES}
+
+
+def test_a_truncated_part_is_named_with_how_to_recompute_it_and_the_rerun_heals_it(
+    tiny_batch, tmp_path
+):
+    import shutil
+
+    import pandas as pd
+
+    from sim.batch.experiment import load_experiment
+    from sim.batch.runner import run_batch
+
+    experiment, original = tiny_batch
+    batch = tmp_path / "batch"
+    shutil.copytree(original, batch)
+    before = _tables(batch)
+    parts = sorted((batch / "perception").rglob("*.parquet"))
+    victim = parts[-1]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    others = {  # the other runs' parts
+        p: p.stat().st_mtime_ns
+        for p in batch.rglob("*.parquet")
+        if p.parent.name.startswith("scenario=") and p.name != victim.name
+    }
+    assert len(others) >= 3 * 6
+    for args in (
+        ("summarize", batch),
+        ("report", batch, "--out", tmp_path / "r.html"),
+    ):
+        one_error_line(
+            softpower(*args),
+            f"{victim}:",
+            "corrupt or truncated result part",
+            f"rerun the same `softpower batch EXPERIMENT --out {batch}`",
+        )
+    # rerunning the batch reruns only that part's runs and loses nothing else
+    done = run_batch(load_experiment(experiment), batch, workers=1, progress=False)
+    assert done.executed == 1 and done.skipped == 3
+    assert all(p.stat().st_mtime_ns == t for p, t in others.items())
+    for name, frame in _tables(batch).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+    assert softpower("summarize", batch).exit_code == 0
+
+
+def test_a_corrupt_runs_table_gives_one_line(tiny_batch, tmp_path):
+    import shutil
+
+    _, original = tiny_batch
+    batch = tmp_path / "batch"
+    shutil.copytree(original, batch)
+    (batch / "runs.parquet").write_bytes(b"PAR1 not really")
+    one_error_line(softpower("summarize", batch), "runs.parquet", "corrupt or truncated runs")
