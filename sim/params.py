@@ -733,13 +733,11 @@ KEY_PARAMETERS: tuple[str, ...] = (
 )
 
 
-#: Top-level keys of a parameter file besides ``parameters:`` (`softpower calibrate` writes a
-#: ``calibration:`` record of the fit beside the values).
+#: Top-level keys of a parameter file (`softpower calibrate` adds a record of the fit), and keys
+#: that only a scenario or an experiment file has at the top level.
 _PARAMETER_FILE_KEYS = frozenset({"parameters", "calibration"})
-
-#: Keys that only a scenario or an experiment file has at the top level.
 _OTHER_FILE_KEYS = frozenset(
-    {"events", "steps", "start", "include", "title", "scenarios", "design", "replications"}
+    ["events", "steps", "start", "include", "title", "scenarios", "design", "replications"]
 )
 
 _PARAMETER_FILE_SHAPE = (
@@ -788,12 +786,9 @@ def load_parameter_file(path: str | Path) -> Parameters:
             )
         data, prefix = data["parameters"], ("parameters",)
     if not isinstance(data, dict):
+        where = {"line": lines.get(prefix) or 1, "key": prefix[0] if prefix else None}
         raise ParameterError(
-            "not a mapping",
-            file=str(path),
-            line=lines.get(prefix) or 1,
-            key=prefix[0] if prefix else None,
-            expected=_PARAMETER_FILE_SHAPE,
+            "not a mapping", file=str(path), **where, expected=_PARAMETER_FILE_SHAPE
         )
     where = {str(k): lines[(*prefix, k)] for k in data if (*prefix, k) in lines}
     return Parameters.from_mapping(

@@ -203,6 +203,7 @@ def softpower(*args, check=True):
     return done
 
 
+@pytest.mark.slow
 def test_cli_writes_attribution_regions_and_waterfalls(tmp_path):
     out = tmp_path / "att"
     done = softpower(
@@ -223,6 +224,7 @@ def test_cli_writes_attribution_regions_and_waterfalls(tmp_path):
         assert (out / f"waterfall_{nation}.svg").read_text().startswith("<?xml")
 
 
+@pytest.mark.slow
 def test_cli_attributes_in_the_chosen_world_with_a_parameter_file(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("parameters:\n  aid_cut_perception: 0.0\n")

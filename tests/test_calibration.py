@@ -128,6 +128,7 @@ def test_parameter_file_round_trips_through_load_parameter_file(small_world, tmp
     assert record["other_parameters"]["stubbornness"] == Parameters().stubbornness
 
 
+@pytest.mark.slow
 def test_calibrate_runs_end_to_end_through_the_cli(tmp_path):
     out = tmp_path / "params.yaml"
     done = softpower(

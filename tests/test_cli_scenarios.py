@@ -62,6 +62,7 @@ def test_softpower_console_script_is_installed() -> None:
     assert softpower().exists(), f"no console script at {softpower()}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", COMMANDS)
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
 def test_bad_scenario_gives_one_error_line_and_exit_code_2(

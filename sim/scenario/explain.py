@@ -33,7 +33,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
         path,
         error=ScenarioError,
         what="scenario file",
-        missing_suggestion=suggest_file(path),
+        missing_suggestion=None if path.exists() else suggest_file(path),
     )
     if not isinstance(data, dict):
         raise ScenarioError(
