@@ -131,17 +131,18 @@ def read_yaml(
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise error(f"{what} is a directory", file=str(path), expected=f"a {what}")
-        if size > MAX_BYTES:
+        with path.open("rb") as fh:  # at most one byte over the limit, even from /dev/zero
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
             raise error(
-                f"{what} too large ({size / 1e6:.1f} MB)",
+                f"{what} too large (over {MAX_BYTES / 1e6:.0f} MB)",
                 file=str(path),
                 expected=f"at most {MAX_BYTES / 1e6:.0f} MB",
                 suggestion="check that this is the file you meant",
             )
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise error(
             f"{what} not found",

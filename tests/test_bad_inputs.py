@@ -91,6 +91,10 @@ def test_the_yaml_reader_refuses_a_file_over_the_size_limit(tmp_path):
     path.write_text("# " + "x" * MAX_BYTES + "\n", encoding="utf-8")
     with pytest.raises(SoftPowerError, match="too large"):
         read_yaml(path)
+    with pytest.raises(SoftPowerError, match="too large"):  # an endless file is not read to its end
+        read_yaml("/dev/zero")
+    with pytest.raises(SoftPowerError, match="is a directory"):
+        read_yaml(tmp_path)
 
 
 def test_the_yaml_reader_keeps_lines_and_values_of_a_good_file(tmp_path):
