@@ -144,6 +144,7 @@ def test_list_of_a_folder_without_scenarios_is_a_one_line_error(tmp_path: Path) 
     assert "no scenario files" in proc.stderr and "expected" in proc.stderr
 
 
+@pytest.mark.slow
 def test_run_applies_included_and_own_events_in_order(good: Path) -> None:
     proc = call("run", "good.yaml", "--out", "out", "--seed", "3", "--quiet", cwd=good)
     assert proc.returncode == 0, proc.stderr

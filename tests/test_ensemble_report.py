@@ -23,6 +23,10 @@ from sim.report.hindcast import batch_episodes, hindcast_section
 from sim.report.methods import methods_section
 from sim.report.uncertainty import interval_caption, interval_kind
 
+#: Slow as a whole (batches with a parameter ensemble, through the CLI):
+#: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 

@@ -103,6 +103,7 @@ def test_the_registry_defaults_are_the_episode_fit():
     assert predicted_error < (published**2).sum()  # better than "no change" overall
 
 
+@pytest.mark.slow
 def test_the_2025_test_command_compares_with_the_published_changes():
     done = subprocess.run(
         [sys.executable, "-c", "from sim.cli import main; main()", "test-2025",

@@ -86,6 +86,7 @@ def test_outcomes_are_the_tables_values_at_the_step(lhs_batch):
     assert {"score", "rank", "attraction"} <= set(available_metrics(lhs_batch))
 
 
+@pytest.mark.slow
 def test_discover_finds_boxes_with_coverage_and_density(lhs_batch, median_condition):
     found = discover_batch(lhs_batch, median_condition)
     boxes = found.discovery.boxes
@@ -107,6 +108,7 @@ def test_cli_discover_writes_boxes_and_figures(lhs_batch, median_condition, tmp_
         assert (tmp_path / f"{name}.svg").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("condition", "hint"),
     [

@@ -347,6 +347,7 @@ def not_a_batch(tmp_path: Path, kind: str) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_a_directory_that_is_not_a_batch_is_a_one_line_error_with_exit_2(tmp_path):
     target = not_a_batch(tmp_path, "empty")
     done = softpower("report", target, "--out", tmp_path / "r.html", check=False)
@@ -436,6 +437,7 @@ def test_predicted_polls_of_the_focus_nations_in_large_observers(report, tiny_ba
         assert abs(float(text) - float(row.iloc[0][attrs["column"]])) <= 0.5 + 1e-9
 
 
+@pytest.mark.slow
 def test_a_batch_reads_its_own_world_and_falls_back_to_the_default(tiny_batch):
     from dataclasses import replace
 
