@@ -26,13 +26,20 @@ demo: venv  ## run the baseline and the seed-thesis experiment; write out/report
 	$(BIN)/softpower report out/demo --out out/report.html --pdf out/report.pdf
 	@echo "report: $(CURDIR)/out/report.html and $(CURDIR)/out/report.pdf (figures: $(CURDIR)/out/figures/)"
 
+# Tests run in random order (pytest-randomly); `make test SEED=N` repeats the order of seed N.
+ifndef SEED
+SEED := $(shell date +%s)
+endif
+
 test: venv  ## run the whole test suite (random order) and print the coverage of sim/
-	$(BIN)/pytest -q --cov=sim --cov-report=
+	@echo "test order: --randomly-seed=$(SEED) (repeat with make test SEED=$(SEED))"
+	$(BIN)/pytest -q --randomly-seed=$(SEED) --cov=sim --cov-report=
 	@echo "coverage of sim/: $$($(BIN)/coverage report --format=total)% of lines" \
 		"(per file: .venv/bin/coverage report)"
 
 test-fast: venv  ## the suite without tests marked slow (under a minute; for the edit loop)
-	$(BIN)/pytest -q -m "not slow"
+	@echo "test order: --randomly-seed=$(SEED) (repeat with make test-fast SEED=$(SEED))"
+	$(BIN)/pytest -q --randomly-seed=$(SEED) -m "not slow"
 
 lint: venv  ## ruff check, format check and the import-layers contract (pyproject.toml)
 	$(BIN)/ruff check .
