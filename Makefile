@@ -6,10 +6,10 @@ BIN := $(VENV)/bin
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := false
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help venv demo test lint format bench clean
+.PHONY: help venv demo test test-fast lint format bench clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' Makefile | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*## /\t/'
 
 # Bytecode is compiled once at install: with PYTHONDONTWRITEBYTECODE set (as on CI machines)
 # every command would otherwise recompile the stack's sources, about 4 s per process.
@@ -26,8 +26,20 @@ demo: venv  ## run the baseline and the seed-thesis experiment; write out/report
 	$(BIN)/softpower report out/demo --out out/report.html --pdf out/report.pdf
 	@echo "report: $(CURDIR)/out/report.html and $(CURDIR)/out/report.pdf (figures: $(CURDIR)/out/figures/)"
 
-test: venv  ## run the whole test suite
-	$(BIN)/pytest -q
+# Tests run in random order (pytest-randomly); `make test SEED=N` repeats the order of seed N.
+ifndef SEED
+SEED := $(shell date +%s)
+endif
+
+test: venv  ## run the whole test suite (random order) and print the coverage of sim/
+	@echo "test order: --randomly-seed=$(SEED) (repeat with make test SEED=$(SEED))"
+	$(BIN)/pytest -q --randomly-seed=$(SEED) --cov=sim --cov-report=
+	@echo "coverage of sim/: $$($(BIN)/coverage report --format=total)% of lines" \
+		"(per file: .venv/bin/coverage report)"
+
+test-fast: venv  ## the suite without tests marked slow (under a minute; for the edit loop)
+	@echo "test order: --randomly-seed=$(SEED) (repeat with make test-fast SEED=$(SEED))"
+	$(BIN)/pytest -q --randomly-seed=$(SEED) -m "not slow"
 
 lint: venv  ## ruff check, format check and the import-layers contract (pyproject.toml)
 	$(BIN)/ruff check .
@@ -42,4 +54,4 @@ bench: venv  ## print the performance ratios
 	$(BIN)/python benchmarks/kernel.py
 
 clean:  ## remove the virtual environment and outputs
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache .coverage htmlcov

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from sim.cli_options import nation_list, seed_option, writable_dir, writable_file
 from sim.errors import SoftPowerError
 from sim.version import __version__
 
@@ -52,22 +53,6 @@ def cli() -> None:
     """softpower: an agent-based simulator of how nations win and lose soft power."""
 
 
-def _out_dir(out: Path) -> Path:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".softpower-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise SoftPowerError(
-            f"cannot write to output directory ({exc.strerror})",
-            file=str(out),
-            expected="a writable directory",
-            suggestion="choose another --out",
-        ) from None
-    return out
-
-
 #: ``--world NAME`` of run, batch and scenarios check.
 _world_option = click.option(
     "--world",
@@ -81,7 +66,7 @@ _world_option = click.option(
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Root seed of the run.")
+@seed_option(0, "Root seed of the run.")
 @click.option("--steps", type=click.IntRange(1, 400), default=None, help="Override the horizon.")
 @click.option(
     "--record-every",
@@ -125,7 +110,7 @@ def run(
     spec = load_scenario(scenario, world)
     base = load_parameter_file(params_file) if params_file else None
     chosen_targets = run_targets(targets, bundled_world(spec.world))
-    out = _out_dir(out)
+    out = writable_dir(out)
     # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
     from sim.batch.tables import top_table, write_run
     from sim.model.model import SoftPowerModel
@@ -267,7 +252,7 @@ def batch(
             expected="local or a scheduler address such as tcp://host:8786",
         )
     spec = load_experiment(experiment, world)
-    out = _out_dir(out)
+    out = writable_dir(out)
     report = run_batch(
         spec,
         out,
@@ -323,7 +308,7 @@ def summarize(directory: Path, baseline, bootstrap: int) -> None:
 @click.option("--step", type=click.IntRange(0), default=None, help="Step compared (default: last).")
 @click.option("--metric", default=None, help="Metric of a long-format target (default: *_score).")
 @click.option("--poles", default=None, help="Poll: the two actors of the lean, e.g. USA,CHN.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@seed_option(0, "Bootstrap seed.")
 @click.option(
     "--bootstrap",
     type=click.IntRange(100),
@@ -378,7 +363,7 @@ def validate(run_dir: Path, target: Path, step, metric, poles, seed, bootstrap, 
     show_default=True,
     help="Folds over nations for out-of-sample agreement (0: none).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Root seed.")
+@seed_option(0, "Root seed.")
 @click.option(
     "--steps",
     type=click.IntRange(0, 400),
@@ -441,6 +426,7 @@ def calibrate(
     grid, the link from attraction to favourable shares on the polls, and the score weights on
     --target's gspi_score rows, with held-out figures against naive baselines.
     """
+    writable_file(out)
     if polls and episodes:
         from sim.analysis.calibration import write_parameter_file
         from sim.analysis.episodes import fit_episodes, load_episodes, poll_table
@@ -504,7 +490,7 @@ def _calibrate_observation(target, names, more_names, polls, folds, seed, out, w
 @cli.command("test-2025")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--params", "params_file", type=click.Path(path_type=Path), default=None)
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of both runs.")
+@seed_option(1, "Seed of both runs.")
 @_world_option
 def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None:
     """The out-of-sample test: SCENARIO's predicted spring-2025 change of US and China
@@ -569,6 +555,9 @@ def report_cmd(directory: Path, out: Path, pdf, baseline, focus, conditions, at,
     """
     from sim.report.report import write_report
 
+    writable_file(out)
+    if pdf is not None:
+        writable_file(pdf, key="--pdf")
     codes = [c for c in (focus or "").split(",") if c.strip()] or None
     files = write_report(directory, out, pdf, baseline, codes, list(conditions) or None, at, paper)
     size = files.html.stat().st_size / 1e6
@@ -582,7 +571,7 @@ def report_cmd(directory: Path, out: Path, pdf, baseline, focus, conditions, at,
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed (as `run --seed`).")
+@seed_option(0, "Seed (as `run --seed`).")
 @click.option("--step", type=click.IntRange(1), default=None, help="Step (default: the last).")
 @click.option(
     "--nations",
@@ -658,8 +647,8 @@ def attribute(
     spec = load_scenario(scenario, world)
     world = bundled_world(spec.world)
     base = load_parameter_file(params_file) if params_file else None
-    focus = [c.strip().upper() for c in nations.split(",") if c.strip()]
-    out = _out_dir(out)
+    focus = nation_list(nations, "--nations") or []
+    out = writable_dir(out)
     result = run_attribution(
         spec,
         world=world,
@@ -723,8 +712,8 @@ def discover(
     """
     from sim.analysis.outcomes import discover_batch
 
+    writable_file(out)
     found = discover_batch(directory, condition, step=step, threshold=threshold, scenario=scenario)
-    out.parent.mkdir(parents=True, exist_ok=True)
     result = found.discovery
     result.boxes.to_csv(out, index=False, float_format="%.6g")
     files = [out]

@@ -10,26 +10,9 @@ from pathlib import Path
 
 import click
 
-from sim.errors import SoftPowerError
+from sim.cli_options import writable_dir
 
 __all__ = ["backtest"]
-
-
-def _writable(out: Path) -> Path:
-    """Create ``out`` and check that it takes a file, before any work is done."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".softpower-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise SoftPowerError(
-            f"cannot write to output directory ({exc.strerror})",
-            file=str(out),
-            expected="a writable directory",
-            suggestion="choose another --out",
-        ) from None
-    return out
 
 
 @click.command("backtest")
@@ -54,7 +37,7 @@ def backtest(until: int, out: Path, scenario: Path | None, world: str | None) ->
     from sim.analysis.backtest import backtest as run_backtest
     from sim.analysis.backtest import write_backtest
 
-    out = _writable(out)
+    out = writable_dir(out)
     result = run_backtest(until, world=world, scenario=scenario)
     click.echo(result.to_text())
     click.echo("wrote " + ", ".join(str(p) for p in write_backtest(result, out)))

@@ -80,3 +80,27 @@ def bundled_world():
     from sim.world.world import World
 
     return World.load()
+
+
+_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def tiny_batch(tmp_path_factory) -> tuple[Path, Path]:
+    """A 4-run batch on core60 (two scenarios × two LHS points, two quarters): (experiment, dir)."""
+    from sim.batch.experiment import load_experiment
+    from sim.batch.runner import run_batch
+
+    folder = tmp_path_factory.mktemp("tiny")
+    experiment = folder / "experiment.yaml"
+    experiment.write_text(
+        f"name: tiny\nscenarios: [{_SCENARIOS / 'baseline.yaml'}, "
+        f"{_SCENARIOS / 'us_aid_cuts.yaml'}]\n"
+        "replications: 1\nseed: 3\nsteps: 2\nworld: core60\n"
+        "design: {method: lhs, samples: 2, parameters: {stubbornness: [0.05, 0.3]}}\n"
+        "record: {every: 1, perception_targets: [USA, CHN]}\n",
+        encoding="utf-8",
+    )
+    out = folder / "batch"
+    run_batch(load_experiment(experiment), out, workers=1, progress=False)
+    return experiment, out

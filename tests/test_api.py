@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import sim
 import sim.api
@@ -15,6 +16,7 @@ import sim.api
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_every_docstring_example_of_the_api_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "batch"
@@ -24,6 +26,7 @@ def test_every_docstring_example_of_the_api_runs(tmp_path, monkeypatch):
     assert failures == 0
 
 
+@pytest.mark.slow
 def test_run_gives_the_same_table_as_the_command(tmp_path):
     result = sim.run(ROOT / "scenarios" / "us_aid_cuts.yaml", seed=3, steps=5)
     args = ["run", "scenarios/us_aid_cuts.yaml", "--out", str(tmp_path), "--seed", "3"]

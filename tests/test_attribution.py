@@ -112,6 +112,7 @@ events:
     assert np.abs(result.total).max() > 0.01
 
 
+@pytest.mark.slow
 def test_random_events_keep_their_draws_in_every_coalition(bundled_world):
     spec = load_scenario(SCENARIOS / "random_shocks.yaml", bundled_world)
     result = attribute(spec, world=bundled_world, step=6, seeds=[1, 2])
@@ -203,6 +204,7 @@ def softpower(*args, check=True):
     return done
 
 
+@pytest.mark.slow
 def test_cli_writes_attribution_regions_and_waterfalls(tmp_path):
     out = tmp_path / "att"
     done = softpower(
@@ -223,6 +225,7 @@ def test_cli_writes_attribution_regions_and_waterfalls(tmp_path):
         assert (out / f"waterfall_{nation}.svg").read_text().startswith("<?xml")
 
 
+@pytest.mark.slow
 def test_cli_attributes_in_the_chosen_world_with_a_parameter_file(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("parameters:\n  aid_cut_perception: 0.0\n")
@@ -243,6 +246,7 @@ def test_cli_attributes_in_the_chosen_world_with_a_parameter_file(tmp_path):
     assert muted_fav["effect"].abs().sum() < fav["effect"].abs().sum()
 
 
+@pytest.mark.slow
 def test_cli_bad_nation_is_one_line_and_exit_2(tmp_path):
     done = softpower(
         "attribute", SCENARIOS / "us_aid_cuts.yaml", "--out", tmp_path, "--nations", "USA,CHX",
@@ -252,6 +256,7 @@ def test_cli_bad_nation_is_one_line_and_exit_2(tmp_path):
     assert done.stderr.count("\n") == 1 and "did you mean CHN" in done.stderr
 
 
+@pytest.mark.slow
 def test_docstring_examples_run(monkeypatch):
     import doctest
 

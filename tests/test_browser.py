@@ -31,7 +31,7 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def session():
+def browser_session():
     """(server, page, outside requests) for the module; None if Chromium is missing."""
     try:
         chromium_path()
@@ -51,6 +51,19 @@ def session():
             yield server, page, outside
         finally:
             browser.close()
+
+
+@pytest.fixture
+def session(browser_session):
+    """The module's page, loaded afresh: each test starts from a new app session (the default
+    scenario, seed and intervals), whatever the tests before it did (they run in random order).
+    """
+    if browser_session is not None:
+        server, page, _ = browser_session
+        page.set_viewport_size({"width": 1400, "height": 1400})
+        page.goto(server.url, timeout=TIMEOUT_MS)
+        page.get_by_role("button", name="Step").wait_for(timeout=TIMEOUT_MS)
+    return browser_session
 
 
 def step_counter(page) -> int:

@@ -50,6 +50,7 @@ def test_differential_evolution_settings_stay_within_the_budget(budget, dimensio
         assert members * (maxiter + 1) <= budget
 
 
+@pytest.mark.slow
 def test_calibrate_recovers_known_parameters_from_a_target_the_model_made(bundled_world):
     """Tolerance: ±0.1 for score_weight_reputation and ±0.15 for exposure_global_reach (the two
     trade off along a ridge of near-equal rank agreement), with a budget of 60 evaluations.
@@ -128,6 +129,7 @@ def test_parameter_file_round_trips_through_load_parameter_file(small_world, tmp
     assert record["other_parameters"]["stubbornness"] == Parameters().stubbornness
 
 
+@pytest.mark.slow
 def test_calibrate_runs_end_to_end_through_the_cli(tmp_path):
     out = tmp_path / "params.yaml"
     done = softpower(
@@ -172,6 +174,7 @@ def test_calibrate_runs_end_to_end_through_the_cli(tmp_path):
         assert manifest["parameters"][name] == value
 
 
+@pytest.mark.slow
 def test_calibrate_cli_rejects_an_unknown_parameter_with_one_line_and_exit_2(tmp_path):
     done = softpower(
         "calibrate", "--target", str(GSPI), "--params", "stubborness", "--out", str(tmp_path / "p")

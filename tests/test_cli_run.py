@@ -221,6 +221,7 @@ def test_soft_power_carries_familiarity_and_reputation_in_range(runs):
     assert len(top) == 1  # the most familiar nation at the start sets the scale
 
 
+@pytest.mark.slow
 def test_targets_option_keeps_the_chosen_targets_in_perception_and_polls(tmp_path):
     out = tmp_path / "run"
     done = subprocess.run(

@@ -62,6 +62,7 @@ def test_softpower_console_script_is_installed() -> None:
     assert softpower().exists(), f"no console script at {softpower()}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", COMMANDS)
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
 def test_bad_scenario_gives_one_error_line_and_exit_code_2(
@@ -143,6 +144,7 @@ def test_list_of_a_folder_without_scenarios_is_a_one_line_error(tmp_path: Path) 
     assert "no scenario files" in proc.stderr and "expected" in proc.stderr
 
 
+@pytest.mark.slow
 def test_run_applies_included_and_own_events_in_order(good: Path) -> None:
     proc = call("run", "good.yaml", "--out", "out", "--seed", "3", "--quiet", cwd=good)
     assert proc.returncode == 0, proc.stderr

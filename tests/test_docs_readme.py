@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_the_quick_start_output_is_the_commands_output(tmp_path):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text[text.index("## Quick start") :]

@@ -23,6 +23,10 @@ from sim.report.hindcast import batch_episodes, hindcast_section
 from sim.report.methods import methods_section
 from sim.report.uncertainty import interval_caption, interval_kind
 
+#: Slow as a whole (batches with a parameter ensemble, through the CLI):
+#: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
@@ -73,6 +77,7 @@ def test_ensemble_members_are_recorded_per_run_and_used_once_each(batches):
     assert json.loads(read_runs(batches["seeds"])["parameters"].iloc[0]) == {}
 
 
+@pytest.mark.slow
 def test_ensemble_batch_differs_from_seeds_only_and_is_the_same_for_one_and_two_workers(batches):
     one, two, seeds = (
         read_table(batches[k], "soft_power").sort_values(["run_id", "step", "iso3"])

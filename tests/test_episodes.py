@@ -82,6 +82,7 @@ def test_a_wave_after_2024_is_refused_as_test_data(tmp_path):
         load_episodes(path, poll_table(POLLS), root=ROOT)
 
 
+@pytest.mark.slow
 def test_the_registry_defaults_are_the_episode_fit():
     """If the model changes, the responses must be refitted (docs/validation.md) and the
     registry's defaults updated: this test fails until they are. (The persistence grid is
@@ -102,6 +103,7 @@ def test_the_registry_defaults_are_the_episode_fit():
     assert predicted_error < (published**2).sum()  # better than "no change" overall
 
 
+@pytest.mark.slow
 def test_the_2025_test_command_compares_with_the_published_changes():
     done = subprocess.run(
         [sys.executable, "-c", "from sim.cli import main; main()", "test-2025",

@@ -86,6 +86,7 @@ def test_outcomes_are_the_tables_values_at_the_step(lhs_batch):
     assert {"score", "rank", "attraction"} <= set(available_metrics(lhs_batch))
 
 
+@pytest.mark.slow
 def test_discover_finds_boxes_with_coverage_and_density(lhs_batch, median_condition):
     found = discover_batch(lhs_batch, median_condition)
     boxes = found.discovery.boxes
@@ -93,6 +94,7 @@ def test_discover_finds_boxes_with_coverage_and_density(lhs_batch, median_condit
     assert boxes["chosen"].sum() == 1 and found.flags.sum() == 10
 
 
+@pytest.mark.slow
 def test_cli_discover_writes_boxes_and_figures(lhs_batch, median_condition, tmp_path):
     out = tmp_path / "boxes.csv"
     done = softpower("discover", lhs_batch, "--condition", median_condition, "--out", out)
@@ -106,6 +108,7 @@ def test_cli_discover_writes_boxes_and_figures(lhs_batch, median_condition, tmp_
         assert (tmp_path / f"{name}.svg").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("condition", "hint"),
     [
@@ -143,6 +146,7 @@ def test_batch_loads_into_ema_workbench_results(lhs_batch):
     assert "scenario_file" in scores.index
 
 
+@pytest.mark.slow
 def test_report_of_a_design_batch_has_both_analysis_sections(lhs_batch):
     report = build_report(load_batch(lhs_batch), focus=["USA", "CHN"])
     flips, drives = report.section("what-flips"), report.section("what-drives")

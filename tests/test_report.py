@@ -156,6 +156,7 @@ def table_value(tables: dict[str, pd.DataFrame], attrs: dict[str, str]) -> float
 # ---------------------------------------------------------------------- files
 
 
+@pytest.mark.slow
 def test_report_writes_html_pdf_and_each_figure_as_png_and_svg(report):
     folder = report["dir"] / "figures"
     png = sorted(p.stem for p in folder.glob("*.png"))
@@ -168,6 +169,7 @@ def test_report_writes_html_pdf_and_each_figure_as_png_and_svg(report):
     assert "report.html" in report["stdout"] and "report.pdf" in report["stdout"]
 
 
+@pytest.mark.slow
 def test_map_figures_are_choropleths_of_country_polygons(report):
     # Each panel fills the nations' polygons (many-vertex SVG paths) in many colours; the old
     # lean map drew one marker per capital on an empty longitude/latitude frame.
@@ -189,6 +191,7 @@ def test_map_figures_are_choropleths_of_country_polygons(report):
         assert len(fills) >= 20, path.name  # coloured by value, not one fill
 
 
+@pytest.mark.slow
 def test_all_images_decode_embedded_and_on_disk(report):
     sources = [a["src"] for tag, a in report["parsed"].tags if tag == "img"]
     assert len(sources) == len(list((report["dir"] / "figures").glob("*.png")))
@@ -204,6 +207,7 @@ def test_all_images_decode_embedded_and_on_disk(report):
         assert ET.parse(path).getroot().tag.endswith("svg")
 
 
+@pytest.mark.slow
 def test_html_references_no_external_resource(report):
     html = report["html"]
     for tag, attrs in report["parsed"].tags:
@@ -221,6 +225,7 @@ def test_html_references_no_external_resource(report):
 # ---------------------------------------------------------------------- executive summary
 
 
+@pytest.mark.slow
 def test_every_number_in_the_executive_summary_equals_the_summary_tables(report):
     numbers = report["parsed"].numbers
     # 2 scenarios × 2 focus nations × (score, 2 bounds, rank, 2 bounds) + 2 × 3 differences;
@@ -237,6 +242,7 @@ def test_every_number_in_the_executive_summary_equals_the_summary_tables(report)
     assert loose == []
 
 
+@pytest.mark.slow
 def test_the_summary_says_what_the_score_is_in_model_v2(report):
     html = report["html"]
     summary = html[html.index('<section id="summary">') :]
@@ -245,12 +251,14 @@ def test_the_summary_says_what_the_score_is_in_model_v2(report):
     assert "F^α" not in html and "R^(1−α)" not in html  # the v1 formula is gone
 
 
+@pytest.mark.slow
 def test_executive_summary_has_three_key_findings_with_numbers(report):
     findings = report["parsed"].findings
     assert len(findings) == 3
     assert all(n >= 1 for n in findings)
 
 
+@pytest.mark.slow
 def test_summary_shows_each_scenario_and_focus_nation_with_the_paired_change(report):
     numbers = report["parsed"].numbers
     cells = {
@@ -279,6 +287,7 @@ def test_summary_shows_each_scenario_and_focus_nation_with_the_paired_change(rep
 # ---------------------------------------------------------------------- sections and PDF
 
 
+@pytest.mark.slow
 def test_batch_without_sensitivity_design_has_no_sensitivity_section(report, tiny_batch):
     assert not (tiny_batch / "summary" / "sensitivity.parquet").exists()
     sections = report["parsed"].sections
@@ -289,6 +298,7 @@ def test_batch_without_sensitivity_design_has_no_sensitivity_section(report, tin
     assert "Sensitivity analysis" not in text and "Sensitivity (" not in text
 
 
+@pytest.mark.slow
 def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
     pages = [page.extract_text() for page in report["pdf"].pages]
     n_figures = len(list((report["dir"] / "figures").glob("*.png")))
@@ -310,6 +320,7 @@ def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
     assert len(pages) == 1 + n_figures + len(polls) + len(methods)
 
 
+@pytest.mark.slow
 def test_methods_appendix_lists_events_seeds_versions_sources_and_commands(report, tiny_batch):
     html = report["html"]
     methods = html[html.index('<section id="methods">') :]
@@ -343,6 +354,7 @@ def not_a_batch(tmp_path: Path, kind: str) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_a_directory_that_is_not_a_batch_is_a_one_line_error_with_exit_2(tmp_path):
     target = not_a_batch(tmp_path, "empty")
     done = softpower("report", target, "--out", tmp_path / "r.html", check=False)
@@ -410,6 +422,7 @@ design:
     assert Image.open(buffer).width > 800
 
 
+@pytest.mark.slow
 def test_predicted_polls_of_the_focus_nations_in_large_observers(report, tiny_batch):
     assert "predicted-polls" in report["parsed"].sections
     polls = pd.read_parquet(tiny_batch / "summary" / "polls.parquet")
@@ -431,6 +444,7 @@ def test_predicted_polls_of_the_focus_nations_in_large_observers(report, tiny_ba
         assert abs(float(text) - float(row.iloc[0][attrs["column"]])) <= 0.5 + 1e-9
 
 
+@pytest.mark.slow
 def test_a_batch_reads_its_own_world_and_falls_back_to_the_default(tiny_batch):
     from dataclasses import replace
 

@@ -138,6 +138,7 @@ def test_batch_tables_equal_the_tables_of_the_same_run_built_directly(experiment
     assert len(expected["events"]) > 0
 
 
+@pytest.mark.slow
 def test_one_and_two_worker_processes_give_identical_tables(experiment_file, reference, tmp_path):
     report = run_batch(
         load_experiment(experiment_file), tmp_path / "two", workers=2, progress=False
@@ -193,6 +194,7 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(experiment_file, t
     assert "cannot reach the Dask scheduler" in lines[0] and "dask scheduler" in lines[0]
 
 
+@pytest.mark.slow
 def test_failing_run_is_recorded_batch_continues_and_retry_reruns_it(
     experiment_file, reference, tmp_path, monkeypatch
 ):
@@ -235,6 +237,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return pids
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_exactly_the_uninterrupted_results(
     experiment_file, reference, tmp_path
 ):

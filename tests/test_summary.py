@@ -211,6 +211,7 @@ design:
 """
 
 
+@pytest.mark.slow
 def test_sobol_batch_writes_indices_of_the_usa_score_and_gap(tmp_path):
     out = tmp_path / "out"
     experiment = load_experiment(write(tmp_path / "exp", SOBOL))

@@ -19,6 +19,10 @@ from sim.analysis.validation import validate_run
 from sim.errors import DataError
 from sim.world.world import CAPACITY_INDICATORS
 
+#: Slow as a whole (each test runs the model or the CLI in a subprocess):
+#: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 GSPI = ROOT / "sim" / "data" / "targets" / "gspi_2024.csv"
 SOFTPOWER = [sys.executable, "-c", "from sim.cli import main; main()"]

@@ -43,6 +43,7 @@ import pandas as pd
 from sim.errors import SoftPowerError, suggest
 
 __all__ = [
+    "MAX_DEPTH",
     "OUTCOME_METRICS",
     "Condition",
     "ConditionError",
@@ -59,6 +60,10 @@ OUTCOME_METRICS: Mapping[str, int] = {
     "reputation": 1,
     "favourable": 2,
 }
+
+#: Deepest nesting of a condition: parentheses, not, signs and chains of operators all count (a
+#: deeper expression would exhaust Python's stack; no real condition comes near it).
+MAX_DEPTH = 50
 
 _KEYWORDS = ("and", "or", "not")
 _COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
@@ -308,6 +313,21 @@ class _Compare(_Node):
         return " ".join(parts)
 
 
+def _depth(node: _Node) -> int:
+    """Return the depth of a syntax tree, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        here, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = {
+            _Unary: lambda n: [n.operand],
+            _Binary: lambda n: [n.left, n.right],
+            _Compare: lambda n: n.operands,
+        }.get(type(here), lambda n: [])(here)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -320,6 +340,7 @@ class _Parser:
         self.tokens = _tokenize(text)
         self.current = next(self.tokens)
         self.columns: list[str] = []
+        self.depth = 0
 
     # helpers
     @property
@@ -354,6 +375,19 @@ class _Parser:
             raise self.error(message, node.column, expected)
         return node
 
+    def deeper(self, node: _Node | None = None) -> None:
+        """Count one level of nesting (or check ``node``'s depth); refuse beyond `MAX_DEPTH`."""
+        depth = self.depth + 1 if node is None else _depth(node)
+        if node is None:
+            self.depth = depth
+        if depth > MAX_DEPTH:
+            raise self.error(
+                f"the condition is nested deeper than {MAX_DEPTH} levels",
+                self.token.column if node is None else node.column,
+                f"at most {MAX_DEPTH} nested parentheses, not, signs and operators",
+                "write a shorter condition",
+            )
+
     # grammar
     def parse(self) -> _Node:
         if self.token.kind == "end":
@@ -386,6 +420,7 @@ class _Parser:
             self.require(node, "boolean", "'or'")
             self.require(right, "boolean", "'or'")
             node = _Binary("or", node, right, node.column, kind="boolean")
+            self.deeper(node)
         return node
 
     def parse_and(self) -> _Node:
@@ -396,12 +431,15 @@ class _Parser:
             self.require(node, "boolean", "'and'")
             self.require(right, "boolean", "'and'")
             node = _Binary("and", node, right, node.column, kind="boolean")
+            self.deeper(node)
         return node
 
     def parse_not(self) -> _Node:
         if self.token.kind == "keyword" and self.token.text == "not":
+            self.deeper()
             token = self.advance()
             operand = self.require(self.parse_not(), "boolean", "'not'")
+            self.depth -= 1
             return _Unary("not", operand, token.column, kind="boolean")
         return self.parse_comparison()
 
@@ -416,7 +454,9 @@ class _Parser:
             right = self.require(self.parse_sum(), "number", f"{token.text!r}")
             operands.append(right)
             ops.append(token.text)
-        return _Compare(operands, ops, first.column)
+        node = _Compare(operands, ops, first.column)
+        self.deeper(node)
+        return node
 
     def parse_sum(self) -> _Node:
         node = self.parse_product()
@@ -426,6 +466,7 @@ class _Parser:
             self.require(node, "number", f"{token.text!r}")
             self.require(right, "number", f"{token.text!r}")
             node = _Binary(token.text, node, right, node.column)
+            self.deeper(node)
         return node
 
     def parse_product(self) -> _Node:
@@ -436,12 +477,15 @@ class _Parser:
             self.require(node, "number", f"{token.text!r}")
             self.require(right, "number", f"{token.text!r}")
             node = _Binary(token.text, node, right, node.column)
+            self.deeper(node)
         return node
 
     def parse_unary(self) -> _Node:
         if self.token.kind == "op" and self.token.text in "+-":
+            self.deeper()
             token = self.advance()
             operand = self.require(self.parse_unary(), "number", f"{token.text!r}")
+            self.depth -= 1
             return _Unary(token.text, operand, token.column)
         return self.parse_primary()
 
@@ -451,8 +495,10 @@ class _Parser:
             self.advance()
             return _Number(float(token.text), token.column)
         if token.kind == "(":
+            self.deeper()
             self.advance()
             node = self.parse_or()
+            self.depth -= 1
             if self.token.kind != ")":
                 raise self.error(
                     f"found {_describe(self.token)}",

@@ -46,7 +46,7 @@ import scipy.optimize
 
 from sim.analysis.agreement import rmse, spearman
 from sim.analysis.observation import CALIBRATION_YEARS
-from sim.errors import DataError
+from sim.errors import DataError, ScenarioError
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
 from sim.scenario.scenario import Scenario, load_scenario
@@ -628,6 +628,7 @@ def forecast_2025(
             start.
 
     """
+    _check_starts_2025(scenario, step)
     params = params or Parameters()
     # both runs start from the scenario's world with the same seed (common random numbers)
     fav = _favourable_at(scenario, params, [step], seed)[step]
@@ -685,6 +686,32 @@ def forecast_2025(
         )
         ranks["n_persistence"] = len(both)
     return Forecast(rows, index, ranks)
+
+
+def _check_starts_2025(scenario: Scenario, step: int) -> None:
+    """Refuse a scenario the 2025 test cannot read: it must start in 2025-Q1 and reach ``step``.
+
+    Raises:
+        ScenarioError: Another start (a history file of 2003, say) or too short a horizon.
+
+    """
+    start = f"{scenario.start.year}-Q{scenario.start.q}"
+    if (scenario.start.year, scenario.start.q) != (2025, 1):
+        raise ScenarioError(
+            f"the scenario starts in {start}, so it cannot forecast spring 2025",
+            file=scenario.path,
+            key="start",
+            expected="a scenario starting in 2025-Q1 (the 2025 test compares its spring-2025 "
+            "quarter with the published 2025 polls)",
+            suggestion="use a 2025 scenario such as scenarios/soft_power_divide.yaml",
+        )
+    if scenario.steps <= step:
+        raise ScenarioError(
+            f"the scenario ends before the spring-2025 quarter ({scenario.steps} steps)",
+            file=scenario.path,
+            key="steps",
+            expected=f"steps of at least {step + 1}",
+        )
 
 
 def forecast_2025_from_targets(

@@ -30,7 +30,7 @@ from sim.analysis.condition import (
     parse_condition,
 )
 from sim.analysis.discovery import Discovery, discover, to_ema
-from sim.batch.store import read_runs, read_table
+from sim.batch.store import part_schema, read_runs, read_table
 from sim.errors import ExperimentError, SoftPowerError, SoftPowerWarning, suggest
 
 __all__ = [
@@ -80,7 +80,7 @@ def _has_table(root: Path, table: str) -> bool:
 
 def _columns_of(root: Path, table: str) -> list[str]:
     files = sorted((root / table).rglob("*.parquet"))
-    return list(ds.dataset(files[:1], format="parquet").schema.names) if files else []
+    return list(part_schema(files[0]).names) if files else []
 
 
 def design_table(root: str | Path) -> pd.DataFrame:

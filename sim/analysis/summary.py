@@ -28,10 +28,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.batch.experiment import Design
-from sim.batch.store import Store, atomic_write_table, part_file, read_runs, read_table
+from sim.batch.store import (
+    Store,
+    atomic_write_table,
+    part_file,
+    part_schema,
+    read_runs,
+    read_table,
+)
 from sim.errors import ExperimentError, suggest
 
 __all__ = [
@@ -326,7 +332,7 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
     first = ok.iloc[0]
     has_polls = part_file(root, "polls", first["scenario"], first["part"]).exists()
     score_file = part_file(root, "soft_power", first["scenario"], first["part"])
-    has_parts = {"familiarity", "reputation"} <= set(pq.read_schema(score_file).names)
+    has_parts = {"familiarity", "reputation"} <= set(part_schema(score_file).names)
     if not has_polls:
         notes.append("no polls table (a batch from before the observation model): polls empty")
     if not has_parts:

@@ -47,7 +47,9 @@ __all__ = [
     "Store",
     "atomic_write_bytes",
     "atomic_write_table",
+    "broken_part",
     "part_file",
+    "part_schema",
     "part_files",
     "read_runs",
     "read_table",
@@ -149,7 +151,16 @@ def read_runs(root: Path | str) -> pd.DataFrame:
     path = Path(root) / "runs.parquet"
     if not path.exists():
         return _runs_frame([])
-    runs = pd.read_parquet(path)
+    try:
+        runs = pd.read_parquet(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ExperimentError(
+            f"corrupt or truncated runs table ({_reason(exc)})",
+            file=str(path),
+            expected="the Parquet file `softpower batch` writes",
+            suggestion=f"rerun the same `softpower batch EXPERIMENT --out {Path(root)}` command: "
+            "it resumes, rewrites runs.parquet from runs.jsonl and reruns only unfinished runs",
+        ) from None
     if "part" not in runs:
         runs["part"] = runs["run_id"].where(runs["status"] == "ok", "")
     return runs
@@ -191,7 +202,10 @@ def read_table(
     if not files:
         return pd.DataFrame(columns=columns or [])
     wanted = None if columns is None else list(dict.fromkeys([*columns, "run_id"]))
-    data = ds.dataset(files, format="parquet").to_table(columns=wanted, filter=filter)
+    try:
+        data = ds.dataset(files, format="parquet").to_table(columns=wanted, filter=filter)
+    except (OSError, pa.ArrowException) as exc:
+        raise _part_error(root, files, exc) from None
     # Keep ok runs only, in runs-table order: a part may hold several runs.
     position = pc.index_in(data["run_id"], value_set=pa.array(ok["run_id"].astype(str)))
     keep = pc.is_valid(position)
@@ -202,6 +216,62 @@ def read_table(
     if columns is not None and "run_id" not in columns:
         data = data.drop_columns(["run_id"])
     return data.to_pandas()
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+
+
+def broken_part(path: Path | str, *, full: bool = False) -> str | None:
+    """Return why a part file cannot be read (missing, truncated, corrupt), or None if it can.
+
+    Args:
+        path: The part file.
+        full: Read every row (finds a corrupt page), not only the footer (finds a truncation).
+
+    """
+    try:
+        if full:
+            pq.read_table(path)
+        else:
+            pq.read_metadata(path)
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, pa.ArrowException) as exc:
+        return _reason(exc)
+    return None
+
+
+def _part_error(root: Path | str, files: list[str], exc: BaseException) -> ExperimentError:
+    """Name the part that broke a read (the first that does not read) and how to recompute it."""
+    bad, reason = None, _reason(exc)
+    for full in (False, True):
+        bad = next((f for f in files if broken_part(f, full=full)), None)
+        if bad is not None:
+            reason = broken_part(bad, full=full) or reason
+            break
+    return ExperimentError(
+        f"corrupt or truncated result part ({reason})",
+        file=str(bad or Path(root)),
+        expected="the Parquet part `softpower batch` wrote",
+        suggestion=f"rerun the same `softpower batch EXPERIMENT --out {Path(root)}` command: it "
+        "resumes and recomputes only the runs of this part (no other result is lost)",
+    )
+
+
+def part_schema(path: Path | str) -> pa.Schema:
+    """Return the schema of one part file.
+
+    Raises:
+        ExperimentError: The part is missing, truncated or corrupt (named, with how to
+            recompute it).
+
+    """
+    try:
+        return pq.read_schema(path)
+    except (OSError, pa.ArrowException) as exc:
+        root = Path(path).parents[2]
+        raise _part_error(root, [str(path)], exc) from None
 
 
 def _whole_parts(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -313,7 +383,7 @@ class Store:
         self.write_manifest(manifest)
         self._order = {run_id: i for i, run_id in enumerate(order)}
         rows = {k: v for k, v in self._read_journal().items() if k in self._order}
-        self.rows = _whole_parts(rows)
+        self.rows = self._readable_parts(_whole_parts(rows))
         self._clean({(v["scenario"], v["part"]) for v in self.rows.values() if v["status"] == "ok"})
         # Compact the journal (retries leave several lines per run) before appending to it.
         atomic_write_bytes(
@@ -322,6 +392,23 @@ class Store:
         if self.rows:
             self.consolidate()
         return dict(self.rows)
+
+    def _readable_parts(self, rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Drop the ok rows of parts whose files are missing, truncated or corrupt (their
+        footers do not read): those runs are rerun and the files replaced.
+        """
+        parts = {(r["scenario"], r["part"]) for r in rows.values() if r["status"] == "ok"}
+        broken = set()
+        for scenario, part in parts:
+            score = part_file(self.root, "soft_power", scenario, part)
+            files = [part_file(self.root, t, scenario, part) for t in TABLES]
+            if not score.exists() or any(f.exists() and broken_part(f) for f in files):
+                broken.add((scenario, part))
+        return {
+            k: r
+            for k, r in rows.items()
+            if r["status"] != "ok" or (r["scenario"], r["part"]) not in broken
+        }
 
     def _lock(self) -> None:
         """Hold an exclusive lock on ``DIR/.lock`` until `close` (or the process ends)."""

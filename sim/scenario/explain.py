@@ -8,84 +8,38 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ValidationError,
 )
 
+from sim import yamlfile
 from sim.errors import ScenarioError, suggest
 from sim.scenario.schema import EVENT_CLASSES, EVENT_KINDS, Distribution, RandomEvent, ScenarioFile
 
 __all__ = ["clean_loc", "explain", "pydantic_error", "read_yaml", "suggest_file", "suggest_include"]
 
 
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    """Map each key path (keys and list indices) to its 1-based line."""
-    out = {} if out is None else out
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            out[(*path, key)] = key_node.start_mark.line + 1
-            _line_map(value_node, (*path, key), out)
-            out[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_map(item, (*path, i), out)
-    return out
-
-
 def read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
-    """Read a YAML mapping safely and return it with the line of every key path.
+    """Read a scenario (YAML mapping) safely and return it with the line of every key path.
+
+    The limits of `sim.yamlfile.read_yaml` apply (size, depth, no aliases, no duplicate keys).
 
     Raises:
         ScenarioError: Missing file, bad YAML or not a mapping (one line, with a suggestion).
 
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(
-            "scenario file not found",
-            file=str(path),
-            expected="a YAML file",
-            suggestion=suggest_file(path),
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file ({exc})", file=str(path)) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as exc:
-        # Safe loading refuses tags such as !!python/object: they could run code.
-        mark = exc.problem_mark or exc.context_mark
-        raise ScenarioError(
-            f"YAML tag refused ({exc.problem})",
-            file=str(path),
-            line=mark.line + 1 if mark else None,
-            expected="plain YAML without !!python or other custom tags (files load as safe YAML)",
-            suggestion="remove the tag and write the value itself",
-        ) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
-        if exc.context and exc.context_mark and exc.context_mark.line != getattr(mark, "line", -1):
-            problem += f" {exc.context} that starts at line {exc.context_mark.line + 1}"
-        raise ScenarioError(
-            f"YAML syntax error: {problem}",
-            file=str(path),
-            line=line,
-            expected="valid YAML (check indentation and colons)",
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"YAML error: {exc}", file=str(path)) from None
-    if not isinstance(data, dict) or node is None:
+    data, lines = yamlfile.read_yaml(
+        path,
+        error=ScenarioError,
+        what="scenario file",
+        missing_suggestion=None if path.exists() else suggest_file(path),
+    )
+    if not isinstance(data, dict):
         raise ScenarioError(
             "not a mapping", file=str(path), line=1, expected="keys name, title, steps, events"
         )
-    return data, _line_map(node)
+    return data, lines
 
 
 def suggest_file(path: Path) -> str | None:

@@ -27,7 +27,18 @@ from sim.params import REGISTRY, Parameters
 from sim.scenario.calendar import Quarter, quarter_label
 from sim.scenario.explain import clean_loc, explain, pydantic_error, read_yaml, suggest_include
 from sim.scenario.resolve import planned_event
-from sim.scenario.schema import EVENT_ADAPTER, MembershipEvent, RandomEvent, ScenarioFile
+from sim.scenario.schema import (
+    EVENT_ADAPTER,
+    CredibilityShockEvent,
+    EdgeEvent,
+    MembershipEvent,
+    RandomEvent,
+    RestrictionEvent,
+    ScenarioFile,
+    TariffEvent,
+    ThreatEvent,
+    WarEvent,
+)
 from sim.scenario.targets import group_names, resolve_targets
 from sim.world.bundled import DEFAULT_WORLD, bundled_world, loaded_name, world_name
 from sim.world.world import World
@@ -348,7 +359,7 @@ def _check_nations(ev: Any, world: World, file: str, lines: dict[str, int]) -> N
     for key in ("observers", "targets", "nations"):
         value = getattr(ev, key, None)
         if value is not None:
-            resolve_targets(
+            chosen = resolve_targets(
                 value,
                 ev.exclude,
                 world,
@@ -357,6 +368,9 @@ def _check_nations(ev: Any, world: World, file: str, lines: dict[str, int]) -> N
                 key=key,
                 exclude_line=lines.get("exclude"),
             )
+            _check_resolved(ev, key, value, chosen, world, file, lines)
+    if isinstance(ev, WarEvent):
+        _check_war(ev, file, lines)
     if isinstance(ev, MembershipEvent):
         known = set(group_names(world)) | {"BRI", "PARIS", "WHO"}
         if ev.initiative.upper() not in known:
@@ -368,3 +382,70 @@ def _check_nations(ev: Any, world: World, file: str, lines: dict[str, int]) -> N
                 expected="BRI, PARIS, WHO or a group name",
                 suggestion=suggest(ev.initiative.upper(), known),
             )
+
+
+#: Event kinds whose targets or observers may not name the actor itself (a nation does not put a
+#: tariff on, tie an edge to, restrict or lose credibility with itself). ``all``, a group or a
+#: region that contains the actor is fine: the actor is one of many there.
+_NOT_SELF = (TariffEvent, EdgeEvent, RestrictionEvent, CredibilityShockEvent, ThreatEvent)
+
+
+def _check_resolved(
+    ev: Any,
+    key: str,
+    value: Any,
+    chosen: tuple[int, ...],
+    world: World,
+    file: str,
+    lines: dict[str, int],
+) -> None:
+    """Refuse targets that resolve to no nation, or that name the event's own actor.
+
+    Raises:
+        ScenarioError: ``observers: []``, a group or region with no nation of the world, an
+            ``exclude`` that leaves nobody, or the actor among its own targets.
+
+    """
+    where = {"file": file, "line": lines.get(key), "key": key}
+    if not chosen:
+        raise ScenarioError(
+            f"{value!r} resolves to no nation of {loaded_name(world) or 'the world'}"
+            + (f" after exclude {list(ev.exclude)}" if ev.exclude else ""),
+            **where,
+            expected="at least one nation (an ISO3 code, a group, a UN region or all)",
+            suggestion="name the nations, or drop the event",
+        )
+    actor = getattr(ev, "actor", None) or getattr(ev, "source", None)
+    if not isinstance(ev, _NOT_SELF) or actor not in world.iso3:
+        return
+    own = world.iso3.index(actor)
+    items = [value] if isinstance(value, str) else list(value)
+    if actor in items or set(chosen) == {own}:
+        who = "source" if isinstance(ev, EdgeEvent) else "actor"
+        raise ScenarioError(
+            f"the {who} {actor} is among its own {key}",
+            **where,
+            expected=f"{key} other than the {who} ({ev.kind} acts between two nations)",
+            suggestion=f"remove {actor} from {key}",
+        )
+
+
+def _check_war(ev: WarEvent, file: str, lines: dict[str, int]) -> None:
+    """Refuse a war on oneself, or an actor among its opponents (or the target among allies)."""
+    problem = None
+    if ev.target == ev.actor:
+        problem, key = f"the actor {ev.actor} is its own target", "target"
+    elif ev.actor in ev.opponents:
+        problem, key = f"the actor {ev.actor} is among its opponents", "opponents"
+    elif ev.target in ev.coalition:
+        problem, key = f"the target {ev.target} is in the actor's coalition", "coalition"
+    if problem is not None:
+        raise ScenarioError(
+            problem,
+            file=file,
+            line=lines.get(key),
+            key=key,
+            expected="a target other than the actor, the actor's allies in coalition and the "
+            "target's in opponents",
+            suggestion=f"check {key}",
+        )
