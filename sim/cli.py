@@ -103,7 +103,7 @@ def run(
     targets,
 ) -> None:
     """Run one SCENARIO; write soft_power, perception, polls and events (CSV) and manifest.json."""
-    from sim.params import load_parameter_file
+    from sim.parameter_file import load_parameter_file
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world, run_targets
 
@@ -499,7 +499,7 @@ def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None
     in sim/data/targets/test_2025/).
     """
     from sim.analysis.episodes import forecast_2025_from_targets
-    from sim.params import load_parameter_file
+    from sim.parameter_file import load_parameter_file
     from sim.scenario.scenario import load_scenario
 
     params = load_parameter_file(params_file) if params_file else None
@@ -640,7 +640,7 @@ def attribute(
     """
     from sim.analysis.attribution import attribute as run_attribution
     from sim.analysis.attribution import console_line, default_workers, seeds_for, write_attribution
-    from sim.params import load_parameter_file
+    from sim.parameter_file import load_parameter_file
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
 

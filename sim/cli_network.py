@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from sim.cli_options import seed_option, writable_dir, writable_file
+
 __all__ = ["network", "spread"]
 
 _WORLD_HELP = (
@@ -32,7 +34,7 @@ _WORLD_HELP = (
     metavar="YYYY-Qn",
     help="Quarter of the run (default: its start); without --scenario the baseline is run.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed (as `run --seed`).")
+@seed_option(0, "Seed (as `run --seed`).")
 @click.option(
     "--layers",
     default=None,
@@ -59,7 +61,7 @@ def network(world, scenario, at, seed: int, layers, out: Path, with_measures: bo
     from sim.analysis.network import check_graph_path, graph_at, measures, world_graph, write_graph
     from sim.world.bundled import bundled_world
 
-    out = check_graph_path(out)
+    out = writable_file(check_graph_path(out))
     chosen = None if layers is None else [x for x in layers.split(",") if x.strip()]
     if scenario is None and at is None:
         graph = world_graph(bundled_world(world), chosen)
@@ -102,7 +104,7 @@ def _measures_text(table) -> str:
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed (as `run --seed`).")
+@seed_option(0, "Seed (as `run --seed`).")
 @click.option("--world", default=None, metavar="NAME", help=_WORLD_HELP)
 @click.option("--steps", type=click.IntRange(1, 400), default=None, help="Override the horizon.")
 @click.option(
@@ -124,6 +126,7 @@ def spread(scenario: Path, out: Path, seed: int, world, steps, kinds, maps: bool
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
 
+    out = writable_dir(out)
     spec = load_scenario(scenario, world)
     result = follow(
         spec,

@@ -168,9 +168,11 @@ def test_groupings_and_a_budget_choose_few_components(bundled_world):
         "us_aid_cuts.yaml",
         "america_first.yaml",
         "belt_and_road_expansion.yaml",
+        "china_cultural_wave.yaml",
+        "deepseek_breakthrough.yaml",
     ]
     assert len(components_of(spec, plan, "event")) == len(plan.events)
-    assert choose_grouping(spec, plan, 40, budget=64) == ("file", 3, 2)
+    assert choose_grouping(spec, plan, 40, budget=64) == ("file", 5, 2)
     bri = load_scenario(SCENARIOS / "belt_and_road_expansion.yaml", bundled_world)
     # seven events are too many to run exactly and one file says nothing: by kind
     assert choose_grouping(bri, bri.plan(bundled_world), 40, budget=64)[0] == "kind"

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from sim.cli import cli
 from sim.errors import ParameterError, ScenarioError, SoftPowerError
-from sim.params import load_parameter_file
+from sim.parameter_file import load_parameter_file
 from sim.yamlfile import MAX_BYTES, MAX_DEPTH, read_yaml
 
 REPO = Path(__file__).resolve().parents[1]

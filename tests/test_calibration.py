@@ -15,7 +15,8 @@ from sim.analysis.agreement import spearman
 from sim.analysis.calibration import calibrate, de_settings, model_scores, write_parameter_file
 from sim.analysis.targets import Target
 from sim.errors import ParameterError, SoftPowerError
-from sim.params import Parameters, load_parameter_file
+from sim.parameter_file import load_parameter_file
+from sim.params import Parameters
 from sim.world.world import World
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -253,8 +253,14 @@ def test_the_summary_says_what_the_score_is_in_model_v2(report):
 
 @pytest.mark.slow
 def test_executive_summary_has_three_key_findings_with_numbers(report):
+    # Three topics at most: the largest effect (or one plain sentence saying none reaches 0.5
+    # points), where the poles end, and a membership or rank move only when it is large enough
+    # (issue 23, findings worth reading; the tiny batch moves no membership or rank).
     findings = report["parsed"].findings
-    assert len(findings) == 3
+    text = " ".join(report["parsed"].summary_text)
+    fallback = "No scenario changes a focus nation's score by 0.5 points or more" in text
+    assert 1 <= len(findings) <= (2 if fallback else 3)
+    assert "In the baseline, in " in text and "The largest effect on a focus nation" in text
     assert all(n >= 1 for n in findings)
 
 

@@ -28,10 +28,11 @@ from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, narrative, words
-from sim.viz.components import Dashboard, Guarded, ViewSettings, _nation_labels, match_nation
+from sim.viz.components import Dashboard, Guarded, ViewSettings, match_nation
 from sim.viz.controls import parse_seed
 from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
 from sim.viz.model import AppModel, advance, model_lock, model_params
+from sim.viz.pickers import nation_labels
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -871,7 +872,7 @@ def test_a_step_of_seven_quarters_tells_the_whole_period(page):
 
 def test_a_typed_nation_means_what_it_says_and_an_empty_box_means_none(stepped):
     # Finding 11: clearing Pole A and pressing Enter picked Algeria (the first of the list).
-    labels = _nation_labels(stepped)
+    labels = nation_labels(stepped)
     assert match_nation("", labels) is None and match_nation("   ", labels) is None
     assert match_nation(None, labels) is None
     assert match_nation("zzzz", labels) is None

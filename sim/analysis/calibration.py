@@ -594,8 +594,9 @@ def calibrate(
 def write_parameter_file(result: CalibrationResult | Any, path: str | Path) -> Path:
     """Write the calibrated values as a parameter file for ``softpower run --params FILE``.
 
-    The file holds a ``parameters:`` mapping (what `sim.params.load_parameter_file` reads and
-    what a scenario's ``parameters:`` block takes) and a ``calibration:`` record of the fit.
+    The file holds a ``parameters:`` mapping (what `sim.parameter_file.load_parameter_file`
+    reads and what a scenario's ``parameters:`` block takes) and a ``calibration:`` record of
+    the fit.
 
     Args:
         result: The calibration (a `CalibrationResult`, or any fit with ``parameter_values()``

@@ -310,11 +310,13 @@ def carriers(
     return out
 
 
-def _labels(scenario: Scenario | Plan, plan: Plan) -> dict[int, tuple[str, str]]:
-    """Per event index: (label as `softpower attribute --by event` names it, kind)."""
+def _labels(scenario: Scenario | Plan, plan: Plan) -> dict[int, tuple[str, str, str]]:
+    """Per event index: (label as `softpower attribute --by event` names it, kind, kind and year
+    as `softpower attribute --by kind` names it).
+    """
     kinds = {i: kind for kind, members in components_of(scenario, plan, "kind") for i in members}
     return {
-        i: (name, kinds[i])
+        i: (name, kinds[i].split()[0], kinds[i])
         for name, members in components_of(scenario, plan, "event")
         for i in members
     }
@@ -338,7 +340,8 @@ def spread(
         seed: Seed of every run (as ``softpower run --seed``).
         parameters: Base parameters (the scenario's overrides go on top).
         steps: Horizon override (default: the scenario's).
-        kinds: Follow only events of these kinds (default: every event).
+        kinds: Follow only events of these kinds (`threat`, or `threat 2025` for one year;
+            default: every event).
         progress: Called with a line of text before the runs.
 
     Raises:
@@ -356,10 +359,12 @@ def spread(
     chosen = [
         i
         for i, ev in enumerate(plan.events)
-        if ev.step < plan.steps and (not wanted or labels[i][1] in wanted)
+        if ev.step < plan.steps and (not wanted or {labels[i][1], labels[i][2]} & wanted)
     ]
     if not chosen:
-        known = sorted({kind for _, kind in labels.values()})
+        # a kind is asked for as `threat`, or with its year as `softpower attribute --by kind`
+        # names it (`threat 2025`)
+        known = sorted({kind for _, kind, _ in labels.values()})
         raise SoftPowerError(
             "no event to follow" + (f" of kind {', '.join(sorted(wanted))}" if wanted else ""),
             key="--kind",

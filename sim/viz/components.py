@@ -12,10 +12,8 @@ so screen readers and the browser's find work on them.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import solara
 from mesa.visualization.utils import update_counter
@@ -25,8 +23,20 @@ from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, narrative, words
-from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES, ScoreChart
+from sim.viz.figures import LAYERS, MEASURES, ScoreChart
 from sim.viz.model import model_lock
+from sim.viz.pickers import (
+    ColourToggle,
+    LayerToggles,
+    MeasureToggle,
+    NationSelect,
+    NationsSelect,
+    ViewSettings,
+    match_nation,
+    nation_labels,
+    nation_name,
+    update_view,
+)
 from sim.world.bundled import DEFAULT_WORLD
 
 __all__ = [
@@ -53,223 +63,6 @@ __all__ = [
     "EventsFeed",
     "NationInspector",
 ]
-
-_DEFAULT_NATIONS = ("USA", "CHN", "DEU", "GBR", "JPN", "IND")
-
-
-@dataclass(frozen=True)
-class ViewSettings:
-    """What the student chose to look at (not part of the model: changing it needs no Reset).
-
-    Attributes:
-        pole_a: Nation whose side of the lean is blue on the map.
-        pole_b: Nation whose side of the lean is red.
-        layers: Edge layers shown on the map.
-        nations: Nations in the score-over-time chart.
-        actor: Nation whose perception by region and audience is shown.
-        inspect: Nation shown in the inspector.
-        colour: What the map's colour shows: ``lean`` (between the poles now), ``change``
-            (attraction to ``map_actor`` since the start), ``favourable`` (the predicted share
-            with a favourable view of ``map_actor``) or ``difference`` (attraction to
-            ``map_actor``, this run − the comparison run).
-        map_actor: Nation whose attraction the ``change``, ``favourable`` and ``difference``
-            colours show.
-        measure: What the chart over time shows: ``score``, ``familiarity`` or ``reputation``.
-
-    """
-
-    pole_a: str = "USA"
-    pole_b: str = "CHN"
-    layers: frozenset[str] = field(default_factory=lambda: frozenset({"rivalry"}))
-    nations: tuple[str, ...] = _DEFAULT_NATIONS
-    actor: str = "USA"
-    inspect: str = "KEN"
-    colour: str = "lean"
-    map_actor: str = "USA"
-    measure: str = "score"
-
-    def fitted(self, iso3: tuple[str, ...] | list[str]) -> ViewSettings:
-        """Return these settings with every nation replaced by one of ``iso3`` if missing."""
-        codes = list(iso3)
-
-        def pick(code: str, fallback: int) -> str:
-            return code if code in codes else codes[min(fallback, len(codes) - 1)]
-
-        nations = tuple(c for c in self.nations if c in codes) or tuple(codes[:5])
-        return dataclasses.replace(
-            self,
-            pole_a=pick(self.pole_a, 0),
-            pole_b=pick(self.pole_b, 1),
-            nations=nations,
-            actor=pick(self.actor, 0),
-            inspect=pick(self.inspect, 0),
-            map_actor=pick(self.map_actor, 0),
-        )
-
-
-def _nation_labels(model: SoftPowerModel) -> tuple[tuple[str, str], ...]:
-    """Return (label, ISO3) pairs with labels like ``Kenya (KEN)``, sorted by name."""
-    pairs = sorted(zip(model.world.name, model.iso3, strict=True))
-    return tuple((f"{name} ({code})", code) for name, code in pairs)
-
-
-def _name(model: SoftPowerModel, code: str) -> str:
-    return model.world.name[model.iso3.index(code)]
-
-
-def _update(view: solara.Reactive[ViewSettings], **changes) -> None:
-    view.set(dataclasses.replace(view.value, **changes))
-
-
-# The controls are components of their own with arguments that do not change from step to step,
-# so a step does not re-send their lists of 60 nations to the browser.
-
-
-def match_nation(text: str | None, labels: tuple[tuple[str, str], ...]) -> str | None:
-    """Return the ISO3 code a typed text means, or None when it means no nation.
-
-    An exact label ("Kenya (KEN)") or code ("KEN") is that nation; otherwise the first
-    nation whose label starts with the text, else the first that contains it ("United S" →
-    the United States). An empty text means none: clearing the box picks nobody (never the
-    first nation of the list).
-    """
-    typed = (text or "").strip().lower()
-    if not typed:
-        return None
-    for label, code in labels:
-        if typed in (label.lower(), code.lower()):
-            return code
-    starts = [code for label, code in labels if label.lower().startswith(typed)]
-    contains = [code for label, code in labels if typed in label.lower()]
-    return (starts or contains or [None])[0]
-
-
-@solara.component
-def NationSelect(
-    label: str,
-    view: solara.Reactive[ViewSettings],
-    setting: str,
-    labels: tuple[tuple[str, str], ...],
-):
-    """A searchable drop-down of nations (``labels``: (label, ISO3) pairs) bound to one setting.
-
-    Typing filters the list by any part of the name or code; Enter picks what the text means
-    (`match_nation`: "United S" is the United States, not the United Arab Emirates); an empty
-    box or a text that names no nation changes nothing and says so under the box.
-    """
-    to_code = dict(labels)
-    to_label = {code: text for text, code in labels}
-    current = to_label[getattr(view.value, setting)]
-    refused = solara.use_reactive("")
-
-    def chosen(text):
-        if text in to_code:
-            refused.set("")
-            _update(view, **{setting: to_code[text]})
-        else:  # cleared: keep the nation, show it again
-            refused.set(f"No nation chosen: still {current}.")
-
-    typed = solara.use_ref("")
-
-    def typing(widget, event, data) -> None:  # Vuetify's update:search-input: the box's text
-        typed.current = data if isinstance(data, str) else ""
-
-    def entered(widget, event, data) -> None:
-        text = typed.current
-        if text == current:
-            return
-        code = match_nation(text, labels)
-        if code is None:
-            what = f"No nation matches “{text}”" if text.strip() else "No nation chosen"
-            refused.set(f"{what}: still {current}.")
-            widget.v_model = current
-            return
-        refused.set("")
-        _update(view, **{setting: code})
-
-    box = solara.v.Autocomplete(
-        label=label,
-        items=list(to_code),
-        v_model=current,
-        on_v_model=chosen,
-        auto_select_first=False,
-        dense=True,
-        hide_details=not refused.value,
-        error_messages=[refused.value] if refused.value else [],
-        style_="max-width:280px;min-width:200px",
-    )
-    solara.v.use_event(box, "update:search-input", typing)
-    solara.v.use_event(box, "keydown.enter", entered)
-    return box
-
-
-@solara.component
-def NationsSelect(
-    label: str, view: solara.Reactive[ViewSettings], labels: tuple[tuple[str, str], ...]
-):
-    """A searchable multiple choice of nations for the score chart."""
-    to_code = dict(labels)
-    to_label = {code: text for text, code in labels}
-
-    def chosen(texts):
-        _update(view, nations=tuple(to_code[t] for t in texts or [] if t in to_code))
-
-    return solara.v.Autocomplete(
-        label=label,
-        items=list(to_code),
-        v_model=[to_label[c] for c in view.value.nations],
-        on_v_model=chosen,
-        multiple=True,
-        small_chips=True,
-        deletable_chips=True,
-        dense=True,
-        hide_details=True,
-    )
-
-
-@solara.component
-def ColourToggle(view: solara.Reactive[ViewSettings], compare: bool = False):
-    """What the map's colour shows: the lean now, the change since the start, the difference
-    between the two runs (only when comparing).
-    """
-    modes = {k: v for k, v in COLOUR_MODES.items() if compare or k != "difference"}
-    to_key = {v: k for k, v in modes.items()}
-    current = view.value.colour if view.value.colour in modes else "lean"
-    return solara.ToggleButtonsSingle(
-        value=modes[current],
-        values=list(to_key),
-        on_value=lambda name: _update(view, colour=to_key[name]),
-        dense=True,
-    )
-
-
-@solara.component
-def MeasureToggle(view: solara.Reactive[ViewSettings]):
-    """What the chart over time shows: the score, familiarity or reputation."""
-    current = view.value.measure if view.value.measure in MEASURES else "score"
-    return solara.Select(
-        "Show",
-        values=list(MEASURES),
-        value=current,
-        on_value=lambda key: _update(view, measure=key),
-        style={"max-width": "160px"},
-    )
-
-
-@solara.component
-def LayerToggles(view: solara.Reactive[ViewSettings]):
-    """One checkbox per edge layer of the map."""
-    layers = view.value.layers
-    with solara.Row(gap="4px", style={"flex-wrap": "wrap"}) as main:
-        for layer in LAYERS:
-            solara.Checkbox(
-                label=layer,
-                value=layer in layers,
-                on_value=lambda on, layer=layer: _update(
-                    view, layers=layers | {layer} if on else layers - {layer}
-                ),
-            )
-    return main
 
 
 def _colour(value: float, limit: float = 1.0) -> tuple[str, str]:
@@ -475,7 +268,7 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
     a country for its numbers, click it for the inspector.
     """
     settings = view.value
-    labels = _nation_labels(model)
+    labels = nation_labels(model)
     twin = getattr(model, "twin", None)
     colour = settings.colour if twin is not None or settings.colour != "difference" else "lean"
     layers = tuple(layer for layer in LAYERS if layer in settings.layers)
@@ -511,7 +304,7 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
         code = svgmap.nation_at_svg(point["x"], point["y"], points=data.points)
         if code in model.iso3:
             missed.set("")
-            _update(view, inspect=code)
+            update_view(view, inspect=code)
         elif code is not None:
             shape = maps.country_shapes().get(code)
             name = shape.name if shape is not None else code
@@ -723,7 +516,7 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
     with solara.Card("Soft power over time", margin=0) as main:
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             MeasureToggle(view)
-            NationsSelect("Nations", view, _nation_labels(model))
+            NationsSelect("Nations", view, nation_labels(model))
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
@@ -766,7 +559,7 @@ def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewS
         "(change since the start), mean over the region's nations",
     )
     with solara.Card("Perception by region and audience", margin=0) as main:
-        NationSelect("Perception of", view, "actor", _nation_labels(model))
+        NationSelect("Perception of", view, "actor", nation_labels(model))
         solara.HTML(tag="div", unsafe_innerHTML=table, classes=["softpower-perception"])
     return main
 
@@ -818,13 +611,13 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
     )
     leans = _table(
         ["nation", "attraction"],
-        [[html.escape(_name(model, a)), _signed(v)] for a, v in n.leans_to]
+        [[html.escape(nation_name(model, a)), _signed(v)] for a, v in n.leans_to]
         or [["none", "no attraction above 0"]],
         "Drawn to: the nations it is most attracted to (attraction from −1, repelled, to 1, drawn)",
     )
     away = _table(
         ["nation", "attraction"],
-        [[html.escape(_name(model, a)), _signed(v)] for a, v in n.leans_away]
+        [[html.escape(nation_name(model, a)), _signed(v)] for a, v in n.leans_away]
         or [["none", "no attraction below 0"]],
         "Leans away from: the nations it is most repelled by",
     )
@@ -844,13 +637,13 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
     )
     credibility = ", ".join(f"{k} {v:.2f}" for k, v in n.credibility.items())
     polls = " ".join(
-        f'<li class="softpower-favourable">favourable view of {html.escape(_name(model, k))} '
+        f'<li class="softpower-favourable">favourable view of {html.escape(nation_name(model, k))} '
         f"in {html.escape(n.name)}: <b>{v:.0f} %</b></li>"
         for k, v in n.favourable.items()
     )
     help_text = html.escape(narrative.CREDIBILITY_HELP)
     with solara.Card("Nation inspector", margin=0) as main:
-        NationSelect("Nation", view, "inspect", _nation_labels(model))
+        NationSelect("Nation", view, "inspect", nation_labels(model))
         solara.HTML(
             tag="div",
             classes=["softpower-inspector"],
