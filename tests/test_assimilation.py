@@ -89,6 +89,10 @@ def test_offset_relaxes_to_the_long_run_level_at_the_persistence_rate():
     assert state.offset_at(0)[0, 1] == pytest.approx(state.mean[0, 1])
     assert state.offset_at(1.0)[0, 1] == pytest.approx(state.long_run[0, 1] + 0.8 * gap)
     assert state.offset_at(200.0)[0, 1] == pytest.approx(state.long_run[0, 1], abs=1e-12)
+    # pair by pair, the same forecast and the variance of `variance_at`
+    mean, var = state.forecast(np.array([0]), np.array([1]), np.array([1.0]), SETTINGS)
+    assert mean[0] == pytest.approx(state.offset_at(1.0)[0, 1] + prior[0, 1])
+    assert var[0] == pytest.approx(state.variance_at(1.0, SETTINGS)[0, 1])
     # a later poll counts more than an earlier one: the start lies nearer 2.0 than 1.0
     assert state.mean[0, 1] > 1.5
 

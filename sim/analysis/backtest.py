@@ -84,10 +84,8 @@ def _predict(
         settings,
     )
     years = rows.year[target] + FIELDWORK - start
-    o, a = rows.observer[target], rows.actor[target]
-    decay = settings.persistence**years
-    latent = state.long_run[o, a] + decay * (state.mean[o, a] - state.long_run[o, a]) + shift
-    var = decay**2 * state.variance[o, a] + (1 - decay**2) * settings.stationary_variance
+    latent, var = state.forecast(rows.observer[target], rows.actor[target], years, settings)
+    latent = latent + shift
     slope = np.array([rows.links[f].slope for f in rows.family[target]])
     intercept = np.array([rows.links[f].intercept for f in rows.family[target]])
     return intercept + slope * latent, slope**2 * var + settings.noise

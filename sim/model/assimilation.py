@@ -183,6 +183,22 @@ class OpinionStart:
         decay = self.persistence**years
         return (self.long_run - self.prior) + decay * (self.mean - self.long_run)
 
+    def forecast(
+        self,
+        observer: np.ndarray,
+        actor: np.ndarray,
+        years: np.ndarray,
+        settings: OpinionSettings,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the latent logit of each pair (observer[j], actor[j]) ``years[j]`` after the
+        start with no events, and its variance: `offset_at` and `variance_at` pair by pair.
+        """
+        decay = settings.persistence**years
+        level = self.long_run[observer, actor]
+        mean = level + decay * (self.mean[observer, actor] - level)
+        stationary = settings.stationary_variance
+        return mean, decay**2 * self.variance[observer, actor] + (1 - decay**2) * stationary
+
     def variance_at(self, years: float, settings: OpinionSettings) -> np.ndarray:
         """Return (observer, actor) the forecast variance of the latent logit ``years`` on."""
         phi2 = settings.persistence ** (2.0 * years)
