@@ -10,7 +10,9 @@ saves a screenshot (default ``docs/img/app.png``).
 Target (issue 6): a step refreshes the page in well under half a second at 60 nations. On a
 shared machine times vary with its load: the load average is printed next to them.
 
-Run with ``.venv/bin/python benchmarks/screenshot_app.py [--out PATH] [--steps N]``.
+Run with ``.venv/bin/python benchmarks/screenshot_app.py [--out PATH] [--steps N]``; the
+classroom guide's pictures (docs/app.md) with ``--query`` (a shared address's setup, such as
+``scenario=soft_power_divide&event_persistence=0``), ``--inspect`` and ``--colour``.
 """
 
 from __future__ import annotations
@@ -56,10 +58,17 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1450)
     parser.add_argument(
         "--colour",
-        choices=["lean now", "change since start"],
+        choices=["lean now", "change since start", "favourable view"],
         default="change since start",
         help="what the map's colour shows in the screenshot",
     )
+    parser.add_argument(
+        "--query",
+        default=None,
+        help="a shared address's setup (scenario=...&seed=...&<parameter>=...) instead of the "
+        "aid cuts chosen in the picker",
+    )
+    parser.add_argument("--inspect", default="KEN", help="the nation shown in the inspector")
     args = parser.parse_args()
     try:
         chromium_path()
@@ -74,13 +83,14 @@ def main() -> None:
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         page.add_init_script(CLICKS)
         began = time.perf_counter()
-        page.goto(server.url, timeout=TIMEOUT_MS)
+        page.goto(server.url + (f"?{args.query}" if args.query else ""), timeout=TIMEOUT_MS)
         expect(page.locator("svg.softpower-map")).to_be_visible(timeout=TIMEOUT_MS)
         print(f"page with map shown {time.perf_counter() - began:.1f} s after opening it")
-        page.get_by_role("button", name="Scenario").click()
-        page.get_by_role("option", name="US foreign aid cuts, 2025").click()
-        page.get_by_role("button", name="Reset").click()
-        expect(page.locator(".softpower-header")).to_contain_text("US foreign aid cuts")
+        if not args.query:
+            page.get_by_role("button", name="Scenario").click()
+            page.get_by_role("option", name="US foreign aid cuts, 2025").click()
+            page.get_by_role("button", name="Reset").click()
+            expect(page.locator(".softpower-header")).to_contain_text("US foreign aid cuts")
         times = []
         button = page.get_by_role("button", name="Step")
         for step in range(1, args.steps + 1):
@@ -96,11 +106,12 @@ def main() -> None:
             f"ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms over {len(ms)} steps (budget 500 ms)"
         )
         page.get_by_role("button", name=args.colour).click()
+        legend = {"lean now": "Lean now", "change since start": "Change since the start"}
         expect(page.locator(".softpower-map-legend")).to_contain_text(
-            "Lean now" if args.colour == "lean now" else "Change since the start"
+            legend.get(args.colour, "favourable")
         )
-        page.locator("svg.softpower-map path[data-iso3=KEN]").click()  # the inspector
-        expect(page.locator(".softpower-inspector")).to_contain_text("Kenya (KEN)")
+        page.locator(f"svg.softpower-map path[data-iso3={args.inspect}]").click()  # the inspector
+        expect(page.locator(".softpower-inspector")).to_contain_text(f"({args.inspect})")
         page.mouse.move(0, 0)
         page.evaluate("document.activeElement && document.activeElement.blur()")
         args.out.parent.mkdir(parents=True, exist_ok=True)
