@@ -322,6 +322,10 @@ class PanelRows:
     latent: np.ndarray
     links: dict[str, SurveyLink]
 
+    def before(self, start: float) -> np.ndarray:
+        """Return (row,) whether each row was fielded before ``start`` (a fractional year)."""
+        return self.year + FIELDWORK <= start
+
     def noise(self, settings: OpinionSettings) -> np.ndarray:
         """Return (row,) each observation's measurement variance on the latent scale."""
         slope = np.array([self.links[f].slope for f in self.family])
@@ -351,7 +355,7 @@ def start_from_rows(
     prior: np.ndarray, rows: PanelRows, start: float, settings: OpinionSettings
 ) -> OpinionStart:
     """Return the assimilated start of ``rows`` (fieldwork before ``start``) over ``prior``."""
-    before = rows.year + FIELDWORK <= start
+    before = rows.before(start)
     return assimilate(
         prior,
         rows.observer[before],

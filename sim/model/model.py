@@ -216,7 +216,7 @@ class SoftPowerModel(mesa.Model):
         if self.opinion is None:
             return {"from": "structure alone (opinion_start 0 or no poll of these nations)"}
         rows = _panel_rows(self.iso3, year - 1)
-        used = rows.year + assimilation.FIELDWORK <= year + (quarter - 1) / 4.0
+        used = rows.before(year + (quarter - 1) / 4.0)
         pairs: dict[str, dict[str, list[int]]] = {}
         for i, k, f, y in zip(
             rows.observer[used], rows.actor[used], rows.family[used], rows.year[used], strict=True
