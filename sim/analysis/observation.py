@@ -37,7 +37,6 @@ from sim.errors import DataError, suggest
 from sim.model import assimilation, observe
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
-from sim.world.opinion import bundled_panel
 from sim.world.world import World
 
 __all__ = [
@@ -181,14 +180,10 @@ class _State:
 def _state(world: World, params: Parameters, seed: int) -> _State:
     m = SoftPowerModel(world, parameters=params, rng=seed)
     start = None
-    if params.opinion_start:
-        rows = assimilation.panel_rows(bundled_panel(), world.iso3, CALIBRATION_YEARS[1])
-        settings = assimilation.settings_of(params)
-        year, quarter = m.plan.start
+    if m.opinion is not None:
 
         def start(prior: np.ndarray) -> np.ndarray:
-            when = year + (quarter - 1) / 4.0
-            return assimilation.start_from_rows(prior, rows, when, settings).mean
+            return m.assimilated_start(prior).mean  # type: ignore[union-attr]
 
     return _State(
         m.attraction(), m.familiarity_stock.copy(), m.diplomatic_presence(), world.population, start

@@ -200,13 +200,23 @@ class SoftPowerModel(mesa.Model):
         p = self.parameters
         if not p.opinion_start:
             return None
+        return self.assimilated_start(
+            p.favourable_intercept + p.favourable_slope * self.current_attraction
+        )
+
+    def assimilated_start(self, prior: np.ndarray) -> assimilation.OpinionStart | None:
+        """Return the assimilated start over a structural ``prior`` (observer, actor; logit):
+        the polls of the bundled panel fielded before the run's start (None if there are none).
+        The model's own start is this over the link of its step-0 attraction; calibration asks
+        it for other links.
+        """
         year, quarter = self.plan.start
         rows = _panel_rows(self.iso3, year - 1)
         if not len(rows.year):
             return None
-        prior = p.favourable_intercept + p.favourable_slope * self.current_attraction
         start = year + (quarter - 1) / 4.0
-        return assimilation.start_from_rows(prior, rows, start, assimilation.settings_of(p))
+        settings = assimilation.settings_of(self.parameters)
+        return assimilation.start_from_rows(prior, rows, start, settings)
 
     def opinion_sources(self) -> dict[str, object]:
         """Say which pairs started from which polls: the panel file, the last fieldwork year
