@@ -183,15 +183,25 @@ def test_int_seed_gives_the_same_run_as_the_cli_seed_sequence(bundled_world):
 
 def test_cached_spin_up_gives_the_same_run_as_a_fresh_one(bundled_world):
 
-    first = SoftPowerModel(bundled_world, rng=5, steps=4).run()
+    sim.model.model._SPIN_UP_CACHE.clear()
+    first = SoftPowerModel(bundled_world, rng=5, steps=4)
+    ((_, entry_perception, entry_credibility),) = sim.model.model._SPIN_UP_CACHE.values()
+    kept = entry_perception.copy(), entry_credibility.copy()
+    first.run()
+    shocked = SoftPowerModel(bundled_world, rng=5, steps=4)
+    # a news shock writes into the model's perception in place, as events do
+    shocked.shift_perception(np.arange(shocked.n), [0, 1, 2], 0, [0, 1, 2, 3], -0.5)
+    shocked.run()
     cached = SoftPowerModel(bundled_world, rng=5, steps=4).run()
     sim.model.model._SPIN_UP_CACHE.clear()
     fresh = SoftPowerModel(bundled_world, rng=5, steps=4).run()
     np.testing.assert_array_equal(first.recorder.score, cached.recorder.score)
     np.testing.assert_array_equal(first.recorder.score, fresh.recorder.score)
     np.testing.assert_array_equal(first.perception, fresh.perception)
-    # A cached spin-up hands out copies: running one model leaves the cache untouched.
-    assert cached.perception is not fresh.perception
+    # A cached spin-up hands out copies: a model that shocked its perception in place left the
+    # cached arrays as they were.
+    np.testing.assert_array_equal(entry_perception, kept[0])
+    np.testing.assert_array_equal(entry_credibility, kept[1])
 
 
 def test_the_model_refuses_to_step_past_its_horizon_and_keeps_its_clock():
