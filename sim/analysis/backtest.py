@@ -358,7 +358,7 @@ def backtest(
     last = _last_before(rows, until)
     target = later[~np.isnan(last[later])]
     # the model itself, from the start in until + 1
-    steps = max(int(round((LAST_YEAR + FIELDWORK - (until + 1.0)) * 4)), 1)
+    steps = max(int(_step_of(np.array([LAST_YEAR]), until)[0]), 1)  # the last wave's quarter
     spec = Plan(start=(until + 1, 1), steps=steps)
     if scenario is not None:
         spec = _history(scenario, until, name).with_steps(steps)  # type: ignore[assignment]
