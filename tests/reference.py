@@ -63,7 +63,8 @@ def perception_rows(
       relies on credibility;
     - neighbours ``social = Σ_j W[i][j] · p[j][s][k][d]`` over the j that i listens to (its
       entries of W: tens of ties, `sim.model.exposure.social_ties`);
-    - ``p' = θ_i · p0 + (1 − θ_i) · ((1 − pull) · social + pull · m)``, clipped to [−1, 1].
+    - ``p' = θ_i · p0 + (1 − θ_i) · ((1 − pull) · social + pull · m)``, not clipped: a convex
+      combination stays within the range of its terms, and events add on this latent scale.
 
     Args:
         state: perception (observer, audience, actor, channel) and credibility (observer, actor).
@@ -122,7 +123,7 @@ def perception_rows(
                     new = theta[i] * anchor[i][s][k][d] + (1.0 - theta[i]) * (
                         (1.0 - pull) * social + pull * msg
                     )
-                    per_channel.append(_clip(new, -1.0, 1.0))
+                    per_channel.append(new)
                 per_actor.append(per_channel)
             row.append(per_actor)
         rows[i] = row

@@ -293,7 +293,8 @@ def _parameter_strategy() -> st.SearchStrategy[Parameters]:
 
 def _assert_bounded(model: SoftPowerModel) -> None:
     assert np.isfinite(model.perception).all()
-    assert (np.abs(model.perception) <= 1.0).all()
+    # No event in these runs: a convex combination of values in [-1, 1], nothing clipped.
+    assert (np.abs(model.perception) <= 1.0 + 1e-12).all()
     assert np.isfinite(model.credibility).all()
     assert ((model.credibility >= 0.0) & (model.credibility <= 1.0)).all()
     attraction = model.attraction()
@@ -320,7 +321,8 @@ def test_perception_stays_bounded_for_any_valid_parameters(parameters, seed, mak
     state = dynamics.step(state, inputs, model.kernel_parameters)
     for _ in range(5):
         state = dynamics.step(state, inputs, model.kernel_parameters)
-    assert np.isfinite(state.perception).all() and (np.abs(state.perception) <= 1.0).all()
+    assert np.isfinite(state.perception).all()
+    assert (np.abs(state.perception) <= 1.0 + 1e-12).all()
     assert np.isfinite(state.credibility).all()
     assert ((state.credibility >= 0.0) & (state.credibility <= 1.0)).all()
 

@@ -30,7 +30,8 @@ class State:
     """The dynamic state.
 
     Attributes:
-        perception: (observer, audience, actor, channel) in [-1, 1].
+        perception: (observer, audience, actor, channel): a latent scale, in [-1, 1] when
+            anchor and state are (the update is a convex combination), beyond it after events.
         credibility: (observer, actor) in [0, 1].
 
     """
@@ -46,7 +47,8 @@ class Inputs:
     Attributes:
         capacity: (actor, channel) ≥ 0.
         exposure: (observer, audience, actor, channel) in [0, 1], restrictions applied.
-        anchor: (observer, audience, actor, channel) structural perception p0 in [-1, 1].
+        anchor: (observer, audience, actor, channel) perception p0 it is pulled toward: the
+            structural one in [-1, 1] plus the lasting shifts of events.
         ties: (observer, observer) row-stochastic social mix W: a scipy sparse array (the
             model's, tens of ties per observer; `sim.model.exposure.social_ties`) or a dense one.
         valence: (actor, channel) tone of each actor's projection in [-1, 1].
@@ -241,9 +243,11 @@ def _message(credibility: np.ndarray, inputs: Inputs, params: KernelParameters) 
 def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     """Advance perception and credibility by one quarter.
 
-    ``p' = θ·p0 + (1 − θ)·[(1 − ν·u)·Σ_j W[i,j]·p[j] + ν·u·m]``, a convex combination of
-    values in [-1, 1], so perception stays in [-1, 1]. With a sparse W the social mix costs
-    O(N · ties) per (audience, actor, channel) column, so a step grows as N², not N³.
+    ``p' = θ·p0 + (1 − θ)·[(1 − ν·u)·Σ_j W[i,j]·p[j] + ν·u·m]``, a convex combination, so
+    perception stays within the range of the anchor, the state and the messages: [-1, 1] until
+    events move it beyond (nothing is clipped; events add on this latent scale). With a sparse
+    W the social mix costs O(N · ties) per (audience, actor, channel) column, so a step grows
+    as N², not N³.
 
     Args:
         state: perception (observer, audience, actor, channel) and credibility (observer, actor).
@@ -282,8 +286,6 @@ def _mix(
     new_p += social
     new_p *= 1.0 - theta
     new_p += anchored
-    # Round-off can step a hair past ±1; the exact update cannot.
-    np.clip(new_p, -1.0, 1.0, out=new_p)
     return new_p
 
 

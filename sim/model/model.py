@@ -88,7 +88,8 @@ class SoftPowerModel(mesa.Model):
 
     Attributes:
         capacity: (actor, channel), current.
-        perception: (observer, audience, actor, channel) in [-1, 1].
+        perception: (observer, audience, actor, channel): in [-1, 1] from structure and
+            messages; events add to it without a bound (the latent scale, docs/ODD.md §7.7).
         credibility: (observer, actor) in [0, 1].
         current_attraction: (observer, actor) attraction when this step's decisions are made.
         current_elite_perception: (observer, actor) elite perception averaged over channels,
@@ -429,15 +430,17 @@ class SoftPowerModel(mesa.Model):
         channels: list[int],
         magnitude: float | np.ndarray,
     ) -> None:
-        """Move perception of ``actor`` by ``magnitude`` (clipped to [-1, 1]): a news shock.
+        """Move perception of ``actor`` by ``magnitude``: a news shock.
 
-        ``magnitude`` is one number, or one per observer.
+        ``magnitude`` is one number, or one per observer. Nothing is clipped: perception is a
+        latent scale on which events add (docs/ODD.md §7.7), so an observer whose view is already
+        low still moves, and its favourable logit moves by ``favourable_slope`` × ``magnitude``.
         """
         sel = np.ix_(observers, audiences, [actor], channels)
         shift = np.asarray(magnitude, dtype=float)
         if shift.ndim:
             shift = shift[:, None, None, None]
-        self.perception[sel] = np.clip(self.perception[sel] + shift, -1.0, 1.0)
+        self.perception[sel] += shift
 
     def event_jump(self, observers: np.ndarray, actor: int, magnitude: float | np.ndarray) -> None:
         """An event's jump in the view of ``actor`` (every audience and channel): perception
@@ -454,13 +457,11 @@ class SoftPowerModel(mesa.Model):
 
     def anchor_in_force(self) -> np.ndarray:
         """The anchor the kernel pulls toward: the structural anchor plus the `standing` that
-        events have set, within [-1, 1].
+        events have set (not clipped: events add on the latent scale, docs/ODD.md §7.7).
         """
         if self._anchor_in_force is None:
             if self.standing.any():
-                self._anchor_in_force = np.clip(
-                    self.anchor + self.standing[:, None, :, None], -1.0, 1.0
-                )
+                self._anchor_in_force = self.anchor + self.standing[:, None, :, None]
             else:
                 self._anchor_in_force = self.anchor
         return self._anchor_in_force
@@ -578,7 +579,7 @@ class SoftPowerModel(mesa.Model):
 
     # ------------------------------------------------------------------ outputs
     def attraction(self) -> np.ndarray:
-        """Return a[i,k] (observer, actor) in [-1, 1]."""
+        """Return a[i,k] (observer, actor): in [-1, 1] from structure, beyond it after events."""
         return metrics.attraction(
             self.perception, self.audience_weight, np.array(self.parameters.channel_weights)
         )
