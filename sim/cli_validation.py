@@ -29,7 +29,18 @@ __all__ = ["backtest"]
     metavar="NAME",
     help="Bundled world: un193 (default) or core60 (episodes naming other nations are skipped).",
 )
-def backtest(until: int, out: Path, scenario: Path | None, world: str | None) -> None:
+@click.option(
+    "--responses",
+    type=click.Choice(["registry", "refit"]),
+    default="registry",
+    show_default=True,
+    help="Event responses: the registry's (fitted on every episode, some after --until), or "
+    "refitted on the episodes that end by --until, their spread added to the intervals "
+    "(a few minutes).",
+)
+def backtest(
+    until: int, out: Path, scenario: Path | None, world: str | None, responses: str
+) -> None:
     """Fit the assimilated start on the opinion panel up to --until and predict every later wave
     up to 2024 against the last poll carried forward and the structural anchor (writes
     DIR/backtest.csv, predictions.csv, parameters.yaml).
@@ -38,6 +49,6 @@ def backtest(until: int, out: Path, scenario: Path | None, world: str | None) ->
     from sim.analysis.backtest import write_backtest
 
     out = writable_dir(out)
-    result = run_backtest(until, world=world, scenario=scenario)
+    result = run_backtest(until, world=world, scenario=scenario, responses=responses)
     click.echo(result.to_text())
     click.echo("wrote " + ", ".join(str(p) for p in write_backtest(result, out)))

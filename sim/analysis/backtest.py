@@ -6,6 +6,11 @@ they predict that period's own later waves from its earlier ones. `backtest` the
 model from every pair's polls up to that year, runs it without events to each later wave up to
 2024, and compares its predictions (and its 90 % intervals) with what was published, against
 carrying the last poll forward (`persistence`) and the structural anchor alone (`anchor`).
+
+With ``responses="refit"`` the event responses are fitted again on the history episodes whose
+waves all fall by that year (`sim.analysis.episodes.fit_episodes`), so that nothing after the
+year informs the run, and each plausible set of that fit (leave-one-scenario-out and bootstrap)
+is run too: their spread is the responses' share of the 90 % intervals.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from sim.world.opinion import LAST_YEAR, OpinionPanel, bundled_panel
 __all__ = [
     "BACKTEST_COLUMNS",
     "Backtest",
+    "ResponseFit",
     "backtest",
     "Fold",
     "default_episodes",
@@ -245,6 +251,63 @@ def fit_opinion(
 
 
 @dataclass(frozen=True)
+class ResponseFit:
+    """The event responses a backtest refitted on the episodes up to its year.
+
+    Attributes:
+        episodes: Names of the episode waves fitted on (``name before-after``).
+        values: The fitted response values (the run's parameters).
+        members: The plausible sets (leave-one-scenario-out fits, then bootstrap fits).
+
+    """
+
+    episodes: tuple[str, ...]
+    values: dict[str, float]
+    members: tuple[dict[str, float], ...]
+
+
+def refit_responses(
+    until: int, params: Parameters, *, bootstrap: int = 9, seed: int = 1
+) -> ResponseFit:
+    """Fit the event responses on the episodes of ``sim/data/targets/episodes.csv`` whose later
+    wave is fielded by ``until`` (nothing after it), with ``bootstrap`` resampled fits.
+
+    Raises:
+        DataError: No episode ends by ``until``.
+
+    """
+    from sim.analysis.episodes import fit_episodes, load_episodes, poll_table
+    from sim.errors import DataError
+    from sim.world.world import DATA_DIR
+
+    targets = DATA_DIR / "targets"
+    polls = poll_table(
+        [
+            targets / "pew_us_favourability_2000_2017.csv",
+            targets / "pew_favourability_2002_2024.csv",
+        ]
+    )
+    episodes = [
+        ep
+        for ep in load_episodes(targets / "episodes.csv", polls)
+        if ep.after <= until and ep.observers
+    ]
+    if not episodes:
+        raise DataError(
+            f"no history episode ends by {until}",
+            file=str(targets / "episodes.csv"),
+            expected="an episode whose later wave is fielded by --until",
+            suggestion="use a later --until, or --responses registry",
+        )
+    fit = fit_episodes(episodes, base=params, seed=seed, bootstrap=bootstrap)
+    return ResponseFit(
+        tuple(f"{ep.name} {ep.before}-{ep.after}" for ep in episodes),
+        dict(fit.values),
+        tuple(dict(v) for v in (*fit.folds, *fit.bootstrap)),
+    )
+
+
+@dataclass(frozen=True)
 class Backtest:
     """What `backtest` found.
 
@@ -256,8 +319,10 @@ class Backtest:
         inflation: The variance factor of the 90 % intervals, from the fitting cases.
         table: Rows of `BACKTEST_COLUMNS`.
         predictions: Per held-out row: survey family, observer, actor, year, published,
-            model, low, high, persistence, anchor.
+            model, low, high, persistence, anchor, and the sd (measured logit) the plausible
+            sets of the refitted responses add (0 without a refit).
         links: The survey links fitted up to ``until``.
+        responses: The event responses refitted up to ``until``, or None (the registry's).
 
     """
 
@@ -269,6 +334,7 @@ class Backtest:
     table: list[dict[str, object]]
     predictions: list[dict[str, object]]
     links: dict[str, assimilation.SurveyLink]
+    responses: ResponseFit | None = None
 
     def to_text(self) -> str:
         """Return the table as Markdown with a one-line heading."""
@@ -284,6 +350,15 @@ class Backtest:
             "| predictor | RMSE | MAE | n | 90 % coverage |",
             "|---|---:|---:|---:|---:|",
         ]
+        if self.responses is not None:
+            r = self.responses
+            values = ", ".join(f"{k} {v:g}" for k, v in r.values.items())
+            lines.insert(
+                2,
+                f"Event responses refitted on the {len(r.episodes)} episode waves up to "
+                f"{self.until} ({values}); the intervals add the spread of "
+                f"{len(r.members)} plausible sets.",
+            )
         if not self.table[0]["n"]:
             lines[-2:] = [f"No later wave: the panel ends in {LAST_YEAR} (2025 on is test data)."]
         for row in self.table if self.table[0]["n"] else []:
@@ -304,6 +379,8 @@ def backtest(
     panel: OpinionPanel | None = None,
     scenario: Path | None = None,
     episodes: Sequence[Path] | None = None,
+    responses: str = "registry",
+    bootstrap: int = 9,
 ) -> Backtest:
     """Fit on the panel up to ``until`` and predict every later wave up to 2024.
 
@@ -320,6 +397,11 @@ def backtest(
             (the events that happened, never polls); None runs no events.
         episodes: History scenarios the settings are fitted on (default: those of
             ``sim/data/targets/episodes.csv``); only those that start by ``until`` are used.
+        responses: ``"registry"`` runs the registry's event responses (fitted on every
+            episode, some after ``until``); ``"refit"`` fits them again on the episodes that
+            end by ``until`` (`refit_responses`) and widens the intervals by the spread of
+            their plausible sets.
+        bootstrap: Resampled fits among the plausible sets when ``responses="refit"``.
 
     Returns:
         The fitted settings, the table and the per-wave predictions.
@@ -330,6 +412,11 @@ def backtest(
     from sim.world.bundled import world_name
 
     params = params or Parameters()
+    if responses not in ("registry", "refit"):
+        raise ValueError(f"responses must be 'registry' or 'refit', not {responses!r}")
+    refit = refit_responses(until, params, bootstrap=bootstrap) if responses == "refit" else None
+    if refit is not None:
+        params = Parameters.from_mapping(refit.values, base=params)
     panel = panel if panel is not None else bundled_panel()
     name = world_name(world)
     iso3, prior = structural_prior(name, params)
@@ -362,11 +449,6 @@ def backtest(
     spec = Plan(start=(until + 1, 1), steps=steps)
     if scenario is not None:
         spec = _history(scenario, until, name).with_steps(steps)  # type: ignore[assignment]
-    model = SoftPowerModel(bundled_world(name), spec, fitted, rng=0)
-    shares = {0: model.favourable()}
-    while model.steps < steps:
-        model.step()
-        shares[model.steps] = model.favourable()
     settings = assimilation.settings_of(fitted)
     _, variance = _predict(prior, rows, until, target, settings)
     published = share(rows.measured[target])
@@ -374,9 +456,23 @@ def backtest(
     slope = np.array([train.links[f].slope for f in rows.family[target]])
     intercept = np.array([train.links[f].intercept for f in rows.family[target]])
     step_of = _step_of(rows.year[target], until)
-    latent = np.array([logit(shares[s][i, k]) for s, i, k in zip(step_of, o, a, strict=True)])
+
+    def latent_of(run_params: Parameters) -> np.ndarray:
+        """(row,) the run's latent logit at each held-out wave."""
+        model = SoftPowerModel(bundled_world(name), spec, run_params, rng=0)
+        shares = {0: model.favourable()}
+        while model.steps < steps:
+            model.step()
+            shares[model.steps] = model.favourable()
+        return np.array([logit(shares[s][i, k]) for s, i, k in zip(step_of, o, a, strict=True)])
+
+    latent = latent_of(fitted)
     measured = intercept + slope * latent
-    sd = np.sqrt(inflation * variance)
+    spread = np.zeros_like(measured)
+    if refit is not None and refit.members and scenario is not None and len(target):
+        runs = np.array([latent_of(Parameters.from_mapping(m, base=fitted)) for m in refit.members])
+        spread = slope**2 * runs.var(axis=0, ddof=1)
+    sd = np.sqrt(inflation * variance + spread)
     predicted = {
         "model": share(measured),
         "persistence": share(last[target]),
@@ -410,10 +506,13 @@ def backtest(
             "high": float(high[j]),
             "persistence": float(predicted["persistence"][j]),
             "anchor": float(predicted["anchor"][j]),
+            "response_sd": float(np.sqrt(spread[j])),
         }
         for j, r in enumerate(target)
     ]
-    return Backtest(until, name, fitted, training_rmse, inflation, table, predictions, train.links)
+    return Backtest(
+        until, name, fitted, training_rmse, inflation, table, predictions, train.links, refit
+    )
 
 
 def default_episodes(root: Path = Path(".")) -> list[Path]:
@@ -471,10 +570,20 @@ def write_backtest(result: Backtest, out: Path) -> list[Path]:
         writer.writeheader()
         writer.writerows(result.predictions)
     p = result.parameters
-    names = ("opinion_persistence", "opinion_drift", "opinion_noise", "opinion_pooling")
+    names: tuple[str, ...] = (
+        "opinion_persistence",
+        "opinion_drift",
+        "opinion_noise",
+        "opinion_pooling",
+    )
+    if result.responses is not None:
+        names += tuple(result.responses.values)
     paths[2].write_text(
         f"# fitted by softpower backtest --until {result.until} on the opinion panel up to "
-        f"{result.until}\n" + "".join(f"{n}: {getattr(p, n)}\n" for n in names),
+        f"{result.until}"
+        + (" (and the event responses on the episodes up to it)" if result.responses else "")
+        + "\n"
+        + "".join(f"{n}: {getattr(p, n)}\n" for n in names),
         encoding="utf-8",
     )
     return paths
