@@ -1,6 +1,7 @@
-"""docs/ODD.md describes every registry parameter, and its parameter table is the registry's.
+"""docs/ODD.md describes every registry parameter, and its parameter table is the registry's;
+its table of event kinds is the registry of event kinds' (`sim.model.kinds.KINDS`).
 
-Regenerate the table after changing `sim.params.REGISTRY`:
+Regenerate both tables after changing `sim.params.REGISTRY` or an event kind:
 ``.venv/bin/python tests/test_docs_odd.py --write``.
 """
 
@@ -10,11 +11,16 @@ import re
 import sys
 from pathlib import Path
 
+from sim.model.kinds import KINDS, odd_table
 from sim.params import REGISTRY
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 BEGIN = "<!-- parameter-table:begin (generated from sim.params.REGISTRY; do not edit by hand) -->"
 END = "<!-- parameter-table:end -->"
+KINDS_BEGIN = (
+    "<!-- event-kinds:begin (generated from sim.model.kinds.KINDS; do not edit by hand) -->"
+)
+KINDS_END = "<!-- event-kinds:end -->"
 GROUP_TITLES = {
     "dynamics": "Perception dynamics",
     "credibility": "Credibility",
@@ -45,15 +51,21 @@ def parameter_table() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def generated_block(text: str) -> str:
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[start:end].strip("\n") + "\n"
+def generated_block(text: str, begin: str = BEGIN, end: str = END) -> str:
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    return text[start:stop].strip("\n") + "\n"
+
+
+def _replaced(text: str, begin: str, end: str, block: str) -> str:
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    return text[:start] + "\n" + block + text[stop:]
 
 
 def write() -> None:
     text = ODD.read_text(encoding="utf-8")
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    ODD.write_text(text[:start] + "\n" + parameter_table() + text[end:], encoding="utf-8")
+    text = _replaced(text, BEGIN, END, parameter_table())
+    text = _replaced(text, KINDS_BEGIN, KINDS_END, odd_table())
+    ODD.write_text(text, encoding="utf-8")
 
 
 def test_every_registry_parameter_is_named_in_backticks_in_the_odd():
@@ -84,9 +96,24 @@ def test_odd_names_no_parameter_that_is_not_in_the_registry():
     assert named == set(REGISTRY)
 
 
+def test_odd_table_of_event_kinds_matches_the_registry():
+    text = ODD.read_text(encoding="utf-8")
+    assert generated_block(text, KINDS_BEGIN, KINDS_END) == odd_table(), (
+        "docs/ODD.md table of event kinds is out of date; run "
+        "`.venv/bin/python tests/test_docs_odd.py --write`"
+    )
+
+
+def test_every_registered_event_kind_has_its_row_in_the_odd():
+    table = generated_block(ODD.read_text(encoding="utf-8"), KINDS_BEGIN, KINDS_END)
+    rows = re.findall(r"^\| `([a-z_]+)` \| `[A-Za-z]+` \|", table, flags=re.MULTILINE)
+    assert rows == list(KINDS)
+
+
 if __name__ == "__main__":
     if "--write" in sys.argv:
         write()
-        print(f"wrote the parameter table into {ODD}")
+        print(f"wrote the parameter table and the table of event kinds into {ODD}")
     else:
         print(parameter_table())
+        print(odd_table())

@@ -3,9 +3,9 @@
 
 Modules: `dynamics` (the vectorised kernel), `exposure` (who hears whom, through which channel),
 `structure` (anchor, credibility target, cut, aid target as pure functions), `metrics`
-(attraction, salience, score, rank), `observe` (poll units), `plan` (resolved events), `effects`
-(what events do), `record` (per-step arrays), `nation` (`Nation` agents and their decisions),
-`model` (`SoftPowerModel`).
+(attraction, salience, score, rank), `observe` (poll units), `plan` (resolved events), `kinds`
+(the registry of event kinds), `effects` (what events do), `record` (per-step arrays),
+`nation` (`Nation` agents and their decisions), `model` (`SoftPowerModel`).
 
 The numpy core is imported with the package. The Mesa-facing names (`SoftPowerModel`, `Nation`,
 `DecisionContext`, `Plannable`, `StepPastEndError`) are imported on first use (PEP 562), like
@@ -15,7 +15,17 @@ installed, so a plain ``import sim.model`` loads neither Mesa nor anything of th
 
 from typing import Any
 
-from sim.model import dynamics, effects, exposure, metrics, observe, plan, record, structure
+from sim.model import (
+    dynamics,
+    effects,
+    exposure,
+    kinds,
+    metrics,
+    observe,
+    plan,
+    record,
+    structure,
+)
 from sim.model.plan import Plan, PlannedEvent
 from sim.model.record import Recorder, recorded_steps
 
@@ -39,6 +49,7 @@ __all__ = [
     "dynamics",
     "effects",
     "exposure",
+    "kinds",
     "metrics",
     "observe",
     "plan",

@@ -1,7 +1,10 @@
-"""The schema of scenario files (pydantic): one class per event kind and the file itself."""
+"""The schema of scenario files (pydantic): one class per event kind of the registry
+(`sim.model.kinds.KINDS`) and the file itself.
+"""
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,6 +19,7 @@ from pydantic import (
 )
 
 from sim.axes import AUDIENCES, CHANNELS
+from sim.model.kinds import KINDS
 from sim.scenario.calendar import Quarter
 
 __all__ = [
@@ -272,38 +276,22 @@ Event = Annotated[
 ]
 
 
-EVENT_KINDS: tuple[str, ...] = (
-    "capacity",
-    "credibility_shock",
-    "news_shock",
-    "tariff",
-    "join",
-    "leave",
-    "restriction",
-    "edge",
-    "aid_policy",
-    "threat",
-    "war",
-    "leader_change",
-    "random",
-)
+#: The kinds of the registry of event kinds (`sim.model.kinds.KINDS`), in its order.
+EVENT_KINDS: tuple[str, ...] = tuple(KINDS)
 
 
-EVENT_CLASSES: dict[str, type[BaseModel]] = {
-    "capacity": CapacityEvent,
-    "credibility_shock": CredibilityShockEvent,
-    "news_shock": NewsShockEvent,
-    "tariff": TariffEvent,
-    "join": MembershipEvent,
-    "leave": MembershipEvent,
-    "restriction": RestrictionEvent,
-    "edge": EdgeEvent,
-    "aid_policy": AidPolicyEvent,
-    "threat": ThreatEvent,
-    "war": WarEvent,
-    "leader_change": LeaderChangeEvent,
-    "random": RandomEvent,
-}
+def _classes_by_kind() -> dict[str, type[BaseModel]]:
+    """Return each kind's class of the `Event` union, by the kind (``kind``'s literal values)."""
+    union = typing.get_args(Event)[0]
+    return {
+        kind: cls
+        for cls in typing.get_args(union)
+        for kind in typing.get_args(cls.model_fields["kind"].annotation)
+    }
+
+
+#: The schema class of each kind (``join`` and ``leave`` share one).
+EVENT_CLASSES: dict[str, type[BaseModel]] = _classes_by_kind()
 
 
 class ScenarioFile(BaseModel):

@@ -1,18 +1,29 @@
 """Plain-language sentences for students: what an event or a nation's decision means, and what
 happened in a quarter. Reads the model's event log (``recorder.events``: step, kind, actor,
-target, detail) and its recorded scores; no Solara here.
+target, detail) and its recorded scores; no Solara here. Each logged kind's sentence is
+registered by the kind's name (`SENTENCES`; tests check that every kind of the registry of
+event kinds, `sim.model.kinds.KINDS`, has one).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.model.model import SoftPowerModel
 from sim.viz import words
 
-__all__ = ["CREDIBILITY_HELP", "event_sentence", "quarter_story"]
+__all__ = [
+    "CREDIBILITY_HELP",
+    "SENTENCES",
+    "Logged",
+    "Sentence",
+    "event_sentence",
+    "quarter_story",
+]
 
 #: What the inspector's credibility numbers mean.
 CREDIBILITY_HELP = (
@@ -66,17 +77,12 @@ def _number(pattern: str, text: str) -> float | None:
 
 
 def event_sentence(model: SoftPowerModel, kind: str, actor: str, target: str, detail: str) -> str:
-    """Return one event or decision of the model's log as a sentence (see `_sentence`)."""
-    text = _sentence(model, kind, actor, target, detail)
-    return text[:1].upper() + text[1:]
-
-
-def _sentence(model: SoftPowerModel, kind: str, actor: str, target: str, detail: str) -> str:
     """Return one event or decision of the model's log as a sentence in correct English.
 
     Verbs agree with how many nations act ("Denmark loses trust", "Denmark, Canada and Mexico
     lose trust"); groups and initiatives are named ("the Paris Agreement", not ``PARIS``); the
     scenario's source notes stay out (they are in the scenario file and its documentation).
+    Each logged kind has its sentence in `SENTENCES`; another kind is named as it is logged.
 
     Args:
         model: The model whose log it is (for nation names).
@@ -90,100 +96,187 @@ def _sentence(model: SoftPowerModel, kind: str, actor: str, target: str, detail:
     """
     who, n_who = _nations(model, actor)
     whom, n_whom = _nations(model, target)
-    if kind == "capacity":
-        m = re.match(r"([\d.]+) -> ([\d.]+) over (\d+)", detail)
-        channel = _CHANNEL.get(target, target)
-        if m:
-            before, after, quarters = float(m.group(1)), float(m.group(2)), int(m.group(3))
-            verb = "cuts" if after < before else "raises" if after > before else "keeps"
-            over = f" over {quarters} quarters" if quarters > 1 else ""
-            return (
-                f"{who} {verb} its {channel} capacity from {before:.2f} to {after:.2f}{over} "
-                "(1 = the strongest nation at the start)."
-            )
-        return f"{words.possessive(who)} {channel} capacity changes."
-    if kind == "credibility_shock":
-        size = _number(r"([\d.]+)", detail) or 0.0
-        if detail.startswith("good"):
-            return (
-                f"{whom} {words.verb(n_whom, 'trusts', 'trust')} {who} more: a gain of "
-                f"credibility of strength {size:.2f} (0 none, 1 the largest), so its messages "
-                "count for more there."
-            )
+    line = Logged(kind, target, detail, who, n_who, whom, n_whom)
+    tell = SENTENCES.get(kind)
+    text = (
+        tell(line) if tell else f"{kind.replace('_', ' ').capitalize()}: {who} {whom}".strip() + "."
+    )
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One line of the event log with its nations named, as a sentence reads it.
+
+    Attributes:
+        kind: The logged kind.
+        target: The log's target (ISO3 codes, ``all``, a channel or an initiative).
+        detail: The log's detail text.
+        who: Who acts, in English ("Kenya, Pakistan and Egypt").
+        n_who: How many nations act (for the verb to agree).
+        whom: The target nations in English ("" when the target names none).
+        n_whom: How many target nations.
+
+    """
+
+    kind: str
+    target: str
+    detail: str
+    who: str
+    n_who: int
+    whom: str
+    n_whom: int
+
+
+#: A sentence of a logged event or decision.
+Sentence = Callable[[Logged], str]
+
+#: The sentence of each logged kind: the kinds the registry of event kinds logs
+#: (`sim.model.kinds.EventKind.logs`) and the nations' own decisions.
+SENTENCES: dict[str, Sentence] = {}
+
+
+def _tells(*kinds: str) -> Callable[[Sentence], Sentence]:
+    """Register the decorated function as the sentence of the logged ``kinds``."""
+
+    def decorate(sentence: Sentence) -> Sentence:
+        for kind in kinds:
+            SENTENCES[kind] = sentence
+        return sentence
+
+    return decorate
+
+
+@_tells("capacity")
+def _capacity(e: Logged) -> str:
+    m = re.match(r"([\d.]+) -> ([\d.]+) over (\d+)", e.detail)
+    channel = _CHANNEL.get(e.target, e.target)
+    if m:
+        before, after, quarters = float(m.group(1)), float(m.group(2)), int(m.group(3))
+        verb = "cuts" if after < before else "raises" if after > before else "keeps"
+        over = f" over {quarters} quarters" if quarters > 1 else ""
         return (
-            f"{whom} {words.verb(n_whom, 'loses', 'lose')} trust in {who}: a blow to its "
-            f"credibility of strength {size:.2f} (0 none, 1 the largest), so its messages count "
-            "for less there."
+            f"{e.who} {verb} its {channel} capacity from {before:.2f} to {after:.2f}{over} "
+            "(1 = the strongest nation at the start)."
         )
-    if kind == "news_shock":
-        size = _number(r"([+-]?[\d.]+)", detail) or 0.0
-        channel = detail.split(" on ")[-1] if " on " in detail else "its image"
-        mood = "better" if size > 0 else "worse"
-        return f"News makes {whom} think {mood} of {who} ({_CHANNEL.get(channel, channel)})."
-    if kind == "tariff":
-        rate = _number(r"rate (\d+)%", detail)
-        answer = words.verb(n_whom, "it answers", "they answer")
-        both = f" and {answer} in kind" if "both ways" in detail else ""
-        rate_text = f"{rate:.0f}%" if rate is not None else "a"
-        return f"{who} puts a {rate_text} tariff on goods from {whom}{both}."
-    if kind == "restriction":
-        share = _number(r"-(\d+)%", detail)
-        channel = detail.split()[0] if detail else "media"
-        cut = f" by {share:.0f}%" if share is not None else ""
+    return f"{words.possessive(e.who)} {channel} capacity changes."
+
+
+@_tells("credibility_shock")
+def _credibility_shock(e: Logged) -> str:
+    size = _number(r"([\d.]+)", e.detail) or 0.0
+    if e.detail.startswith("good"):
         return (
-            f"{whom} {words.verb(n_whom, 'restricts', 'restrict')} {words.possessive(who)} "
-            f"{_CHANNEL.get(channel, channel)} reach{cut} (for example a ban on its platforms)."
+            f"{e.whom} {words.verb(e.n_whom, 'trusts', 'trust')} {e.who} more: a gain of "
+            f"credibility of strength {size:.2f} (0 none, 1 the largest), so its messages "
+            "count for more there."
         )
-    if kind in ("edge_add", "edge_remove"):
-        layer = detail.split()[0] if detail else ""
-        what = _LAYER.get(layer, f"a {layer} tie")
-        verb = "opens" if kind == "edge_add" else "ends"
-        return f"{who} {verb} {what} with {whom}."
-    if kind == "threat":
-        size = _number(r"severity ([\d.]+)", detail) or 0.0
-        how = "with force or annexation" if size >= 1.0 else "to force a concession"
-        if size < 0.5:
-            how = "in hostile words"
-        again = whom if n_whom == 1 else "they"
-        return (
-            f"{who} threatens {whom} {how}; {again} {words.verb(n_whom, 'loses', 'lose')} "
-            f"trust in {who}."
-        )
-    if kind == "war":
-        return f"{who} goes to war against {whom}; most of the world thinks worse of {who}."
-    if kind == "leader_change":
-        name = detail.split(",")[0] if detail else "a new leader"
-        turn = "more nationalist" if "+" in detail else "less nationalist"
-        has = words.verb(n_who, "has", "have")
-        return f"{who} {has} a new leader, {name}, with a {turn} programme."
-    if kind == "aid_policy":
-        return f"{who} changes how it gives aid: its strategy is now '{detail}'."
-    if kind in ("join", "leave"):
-        verb = words.verb(n_who, kind + "s", kind)
-        return f"{who} {verb} {words.group_name(target)}."
-    if kind in ("decision_join", "decision_leave"):
-        pull = _number(r"attraction ([+-]?[\d.]+)", detail)
-        partners = _number(r"partners (\d+)%", detail)
-        verb = "join" if kind == "decision_join" else "leave"
-        why = []
-        if pull is not None:
-            why.append(f"its attraction to the leader is {pull:+.2f}")
-        if partners is not None:
-            why.append(f"{partners:.0f}% of its trade partners are members")
-        reason = f": {' and '.join(why)}" if why else ""
-        return f"{who} decides on its own to {verb} {words.group_name(target)}{reason}."
-    if kind == "decision_restrict":
-        threat = _number(r"perception ([+-]?[\d.]+)", detail)
-        seen = (
-            f" (its elite's view of it: {threat:+.2f} on a scale from −1 to 1)".replace("-", "−")
-            if threat is not None
-            else ""
-        )
-        return (
-            f"{who} restricts {words.possessive(whom)} culture and technology reach: its elite "
-            f"sees {whom} as a threat{seen}."
-        )
-    return f"{kind.replace('_', ' ').capitalize()}: {who} {whom}".strip() + "."
+    return (
+        f"{e.whom} {words.verb(e.n_whom, 'loses', 'lose')} trust in {e.who}: a blow to its "
+        f"credibility of strength {size:.2f} (0 none, 1 the largest), so its messages count "
+        "for less there."
+    )
+
+
+@_tells("news_shock")
+def _news_shock(e: Logged) -> str:
+    size = _number(r"([+-]?[\d.]+)", e.detail) or 0.0
+    channel = e.detail.split(" on ")[-1] if " on " in e.detail else "its image"
+    mood = "better" if size > 0 else "worse"
+    return f"News makes {e.whom} think {mood} of {e.who} ({_CHANNEL.get(channel, channel)})."
+
+
+@_tells("tariff")
+def _tariff(e: Logged) -> str:
+    rate = _number(r"rate (\d+)%", e.detail)
+    answer = words.verb(e.n_whom, "it answers", "they answer")
+    both = f" and {answer} in kind" if "both ways" in e.detail else ""
+    rate_text = f"{rate:.0f}%" if rate is not None else "a"
+    return f"{e.who} puts a {rate_text} tariff on goods from {e.whom}{both}."
+
+
+@_tells("restriction")
+def _restriction(e: Logged) -> str:
+    share = _number(r"-(\d+)%", e.detail)
+    channel = e.detail.split()[0] if e.detail else "media"
+    cut = f" by {share:.0f}%" if share is not None else ""
+    return (
+        f"{e.whom} {words.verb(e.n_whom, 'restricts', 'restrict')} {words.possessive(e.who)} "
+        f"{_CHANNEL.get(channel, channel)} reach{cut} (for example a ban on its platforms)."
+    )
+
+
+@_tells("edge_add", "edge_remove")
+def _edge(e: Logged) -> str:
+    layer = e.detail.split()[0] if e.detail else ""
+    what = _LAYER.get(layer, f"a {layer} tie")
+    verb = "opens" if e.kind == "edge_add" else "ends"
+    return f"{e.who} {verb} {what} with {e.whom}."
+
+
+@_tells("threat")
+def _threat(e: Logged) -> str:
+    size = _number(r"severity ([\d.]+)", e.detail) or 0.0
+    how = "with force or annexation" if size >= 1.0 else "to force a concession"
+    if size < 0.5:
+        how = "in hostile words"
+    again = e.whom if e.n_whom == 1 else "they"
+    return (
+        f"{e.who} threatens {e.whom} {how}; {again} {words.verb(e.n_whom, 'loses', 'lose')} "
+        f"trust in {e.who}."
+    )
+
+
+@_tells("war")
+def _war(e: Logged) -> str:
+    return f"{e.who} goes to war against {e.whom}; most of the world thinks worse of {e.who}."
+
+
+@_tells("leader_change")
+def _leader_change(e: Logged) -> str:
+    name = e.detail.split(",")[0] if e.detail else "a new leader"
+    turn = "more nationalist" if "+" in e.detail else "less nationalist"
+    has = words.verb(e.n_who, "has", "have")
+    return f"{e.who} {has} a new leader, {name}, with a {turn} programme."
+
+
+@_tells("aid_policy")
+def _aid_policy(e: Logged) -> str:
+    return f"{e.who} changes how it gives aid: its strategy is now '{e.detail}'."
+
+
+@_tells("join", "leave")
+def _membership(e: Logged) -> str:
+    verb = words.verb(e.n_who, e.kind + "s", e.kind)
+    return f"{e.who} {verb} {words.group_name(e.target)}."
+
+
+@_tells("decision_join", "decision_leave")
+def _decision_membership(e: Logged) -> str:
+    pull = _number(r"attraction ([+-]?[\d.]+)", e.detail)
+    partners = _number(r"partners (\d+)%", e.detail)
+    verb = "join" if e.kind == "decision_join" else "leave"
+    why = []
+    if pull is not None:
+        why.append(f"its attraction to the leader is {pull:+.2f}")
+    if partners is not None:
+        why.append(f"{partners:.0f}% of its trade partners are members")
+    reason = f": {' and '.join(why)}" if why else ""
+    return f"{e.who} decides on its own to {verb} {words.group_name(e.target)}{reason}."
+
+
+@_tells("decision_restrict")
+def _decision_restrict(e: Logged) -> str:
+    threat = _number(r"perception ([+-]?[\d.]+)", e.detail)
+    seen = (
+        f" (its elite's view of it: {threat:+.2f} on a scale from −1 to 1)".replace("-", "−")
+        if threat is not None
+        else ""
+    )
+    return (
+        f"{e.who} restricts {words.possessive(e.whom)} culture and technology reach: its elite "
+        f"sees {e.whom} as a threat{seen}."
+    )
 
 
 def quarter_story(
