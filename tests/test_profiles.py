@@ -119,3 +119,26 @@ def test_pooling_finds_a_region_that_responds_more_and_shrinks_the_others_to_one
     others = [m for g, m in pooled.multipliers.items() if g != "Europe"]
     assert all(abs(m - 1.0) < 0.15 for m in others)
     assert pooled.rmse_in < pooled.rmse_in_shared and pooled.rmse_loo < pooled.rmse_loo_shared
+
+
+def test_the_profile_writes_its_table_summary_and_figure(tmp_path):
+    import csv
+
+    from sim.plots.files import save_figure
+    from sim.plots.profiles import profile_figure
+
+    rng = np.random.default_rng(9)
+    episodes, designs = _episodes(rng)
+    profile = profile_episodes(episodes, designs, parameters=["event_persistence", "leader_pivot"])
+    with profile.write(tmp_path / "profiles.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["parameter"] for r in rows] == ["event_persistence"] * 3 + ["leader_pivot"] * 11
+    assert {"value", "rmse_in", "rmse_loo", "rmse_loo_region"} <= set(rows[0])
+    with profile.write_summary(tmp_path / "summary.csv").open(encoding="utf-8") as fh:
+        assert fh.readline().startswith("parameter,low,high,best,rmse_loo,")
+    figure = profile_figure(profile)
+    assert [ax.get_title().split("\n")[0] for ax in figure.axes if ax.get_visible()] == [
+        "event_persistence",
+        "leader_pivot",
+    ]
+    assert all(p.stat().st_size > 0 for p in save_figure(figure, tmp_path / "profiles"))

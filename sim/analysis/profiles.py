@@ -45,6 +45,7 @@ __all__ = [
     "fold_masks",
     "profile_episodes",
     "solve_fixed",
+    "write_table",
 ]
 
 #: The response parameters profiled, in order (event_persistence first).
@@ -303,11 +304,11 @@ class Profile:
 
     def write(self, path: str | Path) -> Path:
         """Write the profile rows as CSV (``parameter,value,rmse_in,rmse_loo,...``)."""
-        return _write_rows(self.rows, path)
+        return write_table(self.rows, path)
 
     def write_summary(self, path: str | Path) -> Path:
         """Write the summary (best value, plausible range, pinned or not) as CSV."""
-        return _write_rows(self.summary, path)
+        return write_table(self.summary, path)
 
     def to_text(self) -> str:
         """A Markdown table of the summary, with the rule."""
@@ -329,7 +330,8 @@ class Profile:
         return "\n".join(lines) + "\n"
 
 
-def _write_rows(rows: Sequence[Mapping[str, object]], path: str | Path) -> Path:
+def write_table(rows: Sequence[Mapping[str, object]], path: str | Path) -> Path:
+    """Write dict rows as a CSV (columns in order of first appearance; floats to 6 digits)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     names = list(dict.fromkeys(k for r in rows for k in r))
