@@ -237,7 +237,9 @@ def observer_groups(episode: Episode) -> np.ndarray:
     """Return the `REGION_GROUPS` group of each of the episode's observers."""
     world = bundled_world(episode.scenario.world)
     index = {c: i for i, c in enumerate(world.iso3)}
-    return np.array([REGION_GROUPS[world.region[index[o]]] for o in episode.observers])
+    return np.array(
+        [REGION_GROUPS[world.region[index[o]]] for o in episode.observers], dtype=object
+    )
 
 
 def _out_of_fold(
@@ -514,6 +516,8 @@ def fit_pooled(
     ``event_persistence`` = ``share``; each multiplier has a normal prior about 1 with
     standard deviation ``prior_sd`` (a region may respond half as much or 1.5 times as much
     as the rest at one standard deviation). Scored in sample and leaving out each scenario.
+    The multipliers and the shared responses trade off (the data see their product): only the
+    prior keeps the multipliers about 1.
     """
     design, changes = designs[share], [ep.change for ep in episodes]
     common = [ep.common_shock is not None for ep in episodes]
