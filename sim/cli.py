@@ -770,11 +770,12 @@ def app(port: int, host: str, scenarios_dir, world) -> None:
 
 
 from sim.cli_network import network, spread  # noqa: E402 (commands of their own module)
-from sim.cli_validation import backtest  # noqa: E402
+from sim.cli_validation import backtest, profile  # noqa: E402
 
 cli.add_command(network)
 cli.add_command(spread)
 cli.add_command(backtest)
+cli.add_command(profile)
 
 
 def main() -> None:

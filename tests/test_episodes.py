@@ -25,6 +25,7 @@ TARGETS = ROOT / "sim" / "data" / "targets"
 POLLS = [
     TARGETS / "pew_us_favourability_2000_2017.csv",
     TARGETS / "pew_favourability_2002_2024.csv",
+    ROOT / "sim" / "data" / "opinion" / "panel.csv",  # views of Russia are in the panel only
 ]
 
 
@@ -69,6 +70,52 @@ def test_the_bundled_episodes_name_their_common_shocks_with_sources():
     assert all(ep.after <= 2024 and len(ep.observers) >= 6 for ep in episodes)
 
 
+def test_the_opinion_panel_holds_the_waves_of_the_episodes_of_russia():
+    panel = ROOT / "sim" / "data" / "opinion" / "panel.csv"
+    with panel.open(newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["target"] == "RUS"]
+    pew = {
+        (r["observer"], int(r["year"])): float(r["value"])
+        for r in rows
+        if r["survey"] == "pew_global_attitudes"
+    }
+    polls = poll_table([panel])
+    # Pew's favourable shares only: Gallup's approval of Russia (2021, 2022) is not read
+    assert {(o, y): v for (o, t, y), v in polls.items() if t == "RUS"} == pew
+    episodes = load_episodes(TARGETS / "episodes.csv", poll_table(POLLS), root=ROOT)
+    by = {(ep.name, ep.after): ep for ep in episodes}
+    crimea = by["crimea_2014 (RUS)", 2014]
+    assert len(crimea.observers) >= 30
+    i = crimea.observers.index("POL")
+    assert crimea.change[i] == pew["POL", 2014] - pew["POL", 2013]
+    assert len(by["ukraine_2022 (RUS)", 2022].observers) >= 10
+    assert by["us_president_2021 (USA)", 2021].common_shock is not None
+
+
+def test_an_episode_with_no_polls_of_its_target_is_refused_and_the_panel_suggested():
+    polls = poll_table(POLLS[:2])  # views of the US and China only
+    with pytest.raises(DataError, match="no surveyed country has RUS.*opinion/panel.csv"):
+        load_episodes(TARGETS / "episodes.csv", polls, root=ROOT)
+
+
+@pytest.mark.parametrize("name", ["crimea_2014", "ukraine_2022", "us_president_2021"])
+def test_the_added_history_files_load_and_resolve_every_nation(name):
+    import yaml
+
+    from sim.scenario.scenario import load_scenario
+    from sim.world.bundled import bundled_world
+
+    path = ROOT / "scenarios" / "history" / f"{name}.yaml"
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scenario = load_scenario(path)
+    plan = scenario.plan(bundled_world(scenario.world))
+    assert len(plan.events) == len(written["events"]) >= 1
+    assert all(e.get("note") for e in written["events"]) and written["sources"]
+    for planned, event in zip(plan.events, written["events"], strict=True):
+        for key in ("coalition", "opponents"):  # a code the world lacks would be dropped
+            assert len(getattr(planned.event, key, ())) == len(event.get(key, ())), key
+
+
 def test_a_wave_after_2024_is_refused_as_test_data(tmp_path):
     with (TARGETS / "episodes.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -94,10 +141,14 @@ def test_the_registry_defaults_are_the_episode_fit():
     for name, value in fit.values.items():
         assert REGISTRY[name].default == pytest.approx(value, abs=2e-3), name
     scenarios = list(dict.fromkeys(ep.scenario.name for ep in episodes))
-    assert fit.left_out == scenarios and len(fit.folds) == len(scenarios) == 4
+    assert fit.left_out == scenarios and len(fit.folds) == len(scenarios) == 7
     assert len(fit.bootstrap) == 2
     shocked = [r for r in fit.rows if "common_shock" in r]
-    assert {r["episode"] for r in shocked} == {"china_2020 (CHN)", "china_2020 (USA)"}
+    assert {r["episode"] for r in shocked} == {
+        "china_2020 (CHN)",
+        "china_2020 (USA)",
+        "us_president_2021 (USA)",
+    }
     published = np.concatenate([ep.change for ep in episodes])
     predicted_error = np.array([r["rmse_in"] ** 2 * r["countries"] for r in fit.rows]).sum()
     assert predicted_error < (published**2).sum()  # better than "no change" overall

@@ -63,6 +63,7 @@ __all__ = [
     "forecast_2025_from_targets",
     "load_episodes",
     "poll_table",
+    "response_designs",
 ]
 
 #: Response columns: the registry values of one measurement run each (others at 0).
@@ -90,6 +91,9 @@ _RESPONSES = (
 
 #: Unit of a measurement run (small, so that clipping at ±1 stays rare; columns are per unit 1).
 _UNIT = 0.2
+
+#: The panel's survey and question that the episodes' favourable shares are (Pew's).
+_PEW_FAVOURABLE = ("pew_global_attitudes", "favourable")
 
 #: Values of ``event_persistence`` tried by `fit_episodes`.
 PERSISTENCE_GRID: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
@@ -125,13 +129,23 @@ class Episode:
 
 
 def poll_table(paths: Sequence[str | Path]) -> dict[tuple[str, str, int], float]:
-    """Return ``(observer, target, year) → favourable %`` from poll files (first value wins)."""
+    """Return ``(observer, target, year) → favourable %`` from poll files (first value wins).
+
+    A file is either a target file (``observer,target,year,favourable_pct,source``) or the
+    opinion panel (``sim/data/opinion/panel.csv``: ``survey,question,...,value``), of which
+    only Pew's favourable shares are read (the other surveys ask other questions).
+    """
     table: dict[tuple[str, str, int], float] = {}
     for path in map(Path, paths):
         with path.open(newline="", encoding="utf-8") as fh:
             for r in csv.DictReader(fh):
-                key = (r["observer"], r["target"], int(r["year"]))
-                table.setdefault(key, float(r["favourable_pct"]))
+                if "survey" in r:  # the opinion panel
+                    if (r["survey"], r["question"]) != _PEW_FAVOURABLE:
+                        continue
+                    value = r["value"]
+                else:
+                    value = r["favourable_pct"]
+                table.setdefault((r["observer"], r["target"], int(r["year"])), float(value))
     return table
 
 
@@ -167,6 +181,15 @@ def load_episodes(
                 for (o, t, y) in polls
                 if t == target and y == before and (o, t, after) in polls and o in world.iso3
             )
+            if not observers:
+                raise DataError(
+                    f"no surveyed country has {target} in both {before} and {after}",
+                    file=str(path),
+                    line=line,
+                    expected="poll files holding both waves of the episode's target",
+                    suggestion="add --polls sim/data/opinion/panel.csv (Pew's views of Russia, "
+                    "the EU, Iran, ... are in the opinion panel only)",
+                )
             change = np.array(
                 [polls[o, target, after] - polls[o, target, before] for o in observers]
             )
@@ -438,6 +461,25 @@ def _values(theta: np.ndarray) -> dict[str, float]:
     return values
 
 
+def response_designs(
+    episodes: Sequence[Episode],
+    *,
+    base: Parameters | None = None,
+    seed: int = 1,
+    persistence: Sequence[float] = PERSISTENCE_GRID,
+) -> dict[float, list[np.ndarray]]:
+    """Return, per value of ``event_persistence``, each episode's response columns
+    (countries × `COLUMNS`, change per unit; the model runs of the fit).
+    """
+    base = _base_parameters(base)
+    return {
+        float(share): _design(
+            episodes, Parameters.from_mapping({"event_persistence": float(share)}, base=base), seed
+        )
+        for share in persistence
+    }
+
+
 def fit_episodes(
     episodes: Sequence[Episode],
     *,
@@ -445,6 +487,7 @@ def fit_episodes(
     seed: int = 1,
     bootstrap: int = 9,
     persistence: Sequence[float] = PERSISTENCE_GRID,
+    designs: Mapping[float, Sequence[np.ndarray]] | None = None,
 ) -> EpisodeFit:
     """Fit the response parameters on the episodes (see the module docstring).
 
@@ -457,15 +500,12 @@ def fit_episodes(
         persistence: Values of ``event_persistence`` tried; each fit (full, folds, bootstrap)
             takes the one that predicts a scenario left out best (leave-one-scenario-out
             within the fit's own data).
+        designs: The response columns already measured (`response_designs`), which then
+            replace ``base`` and ``persistence``.
 
     """
-    base = _base_parameters(base)
-    designs = {
-        float(share): _design(
-            episodes, Parameters.from_mapping({"event_persistence": float(share)}, base=base), seed
-        )
-        for share in persistence
-    }
+    if designs is None:
+        designs = response_designs(episodes, base=base, seed=seed, persistence=persistence)
     changes = [ep.change for ep in episodes]
     common = [ep.common_shock is not None for ep in episodes]
     everything = range(len(episodes))
