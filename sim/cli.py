@@ -498,7 +498,7 @@ def test_2025(scenario: Path, params_file, seed: int, world: str | None) -> None
     ranks against the GSPI 2025 (fielded in late 2024), each with naive predictors (test data
     in sim/data/targets/test_2025/).
     """
-    from sim.analysis.episodes import forecast_2025_from_targets
+    from sim.analysis.forecast import forecast_2025_from_targets
     from sim.parameter_file import load_parameter_file
     from sim.scenario.scenario import load_scenario
 

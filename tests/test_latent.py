@@ -74,3 +74,25 @@ def test_a_threatened_nation_moves_at_least_as_much_as_its_bystanders():
     moved = after[bystanders, chn] - before[bystanders, chn]
     assert threatened == pytest.approx(-0.7 * model.parameters.favourable_slope, abs=1e-9)
     assert np.all(moved < 0) and threatened <= moved.min()
+
+
+def test_threats_give_the_same_result_as_one_event_or_several():
+    """A bystander allied to two threatened nations feels the quarter's threat once."""
+    together, apart = _model(), _model()
+    usa, dnk, can = (together.iso3.index(c) for c in ("USA", "DNK", "CAN"))
+    apply_event(together, Threat(actor=usa, targets=(dnk, can), severity=1.0))
+    apply_event(apart, Threat(actor=usa, targets=(dnk,), severity=1.0))
+    apply_event(apart, Threat(actor=usa, targets=(can,), severity=1.0))
+    assert np.array_equal(together.perception, apart.perception)
+    assert np.array_equal(together.anchor_in_force(), apart.anchor_in_force())
+    # a stronger threat in the same quarter adds only its excess; the next quarter counts anew
+    model = _model(threat_perception=0.7, threat_spillover=0.5)
+    deu = model.iso3.index("DEU")
+    before = model.attraction()[deu, usa]
+    apply_event(model, Threat(actor=usa, targets=(dnk,), severity=0.5))
+    apply_event(model, Threat(actor=usa, targets=(can,), severity=1.0))
+    assert model.attraction()[deu, usa] - before == pytest.approx(-0.35, abs=1e-12)
+    model.step()
+    moved = model.attraction()[deu, usa]
+    apply_event(model, Threat(actor=usa, targets=(dnk,), severity=1.0))
+    assert model.attraction()[deu, usa] - moved == pytest.approx(-0.35, abs=1e-12)

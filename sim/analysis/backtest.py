@@ -285,6 +285,7 @@ def refit_responses(
         [
             targets / "pew_us_favourability_2000_2017.csv",
             targets / "pew_favourability_2002_2024.csv",
+            DATA_DIR / "opinion" / "panel.csv",  # Pew's views of Russia
         ]
     )
     episodes = [

@@ -324,12 +324,15 @@ def _aid_policy(model: SoftPowerModel, ev: AidPolicy) -> None:
     "threat",
     Threat,
     """The targets' perception of the actor falls by `threat_perception` × severity, their
-    allies' and region's by `threat_spillover` of that; the targets' credibility of the actor
-    takes a bad event of `threat_credibility` × severity.""",
+    allies' and region's by `threat_spillover` of that, each observer feeling the largest
+    threat of a quarter once (one event with several targets or several events: the same);
+    the targets' credibility of the actor takes a bad event of `threat_credibility` ×
+    severity.""",
 )
 def _threat(model: SoftPowerModel, ev: Threat) -> None:
     """The threatened nations' view of the actor falls by ``threat_perception`` × severity;
-    their allies and region feel ``threat_spillover`` of it; the threatened trust the actor less.
+    their allies and region feel ``threat_spillover`` of it, once a quarter
+    (`SoftPowerModel.threat_jump`); the threatened trust the actor less.
     """
     p, k = model.parameters, ev.actor
     targets = _others(ev.targets, k)
@@ -339,9 +342,9 @@ def _threat(model: SoftPowerModel, ev: Threat) -> None:
     near[k] = False
     spill = np.flatnonzero(near)
     if size:
-        model.event_jump(targets, k, -size)
+        model.threat_jump(targets, k, size)
         if len(spill):
-            model.event_jump(spill, k, -size * p.threat_spillover)
+            model.threat_jump(spill, k, size * p.threat_spillover)
     model.shock_credibility(targets, k, min(1.0, p.threat_credibility * ev.severity))
     model.recorder.log(
         "threat", model.iso3[k], _names(model, targets), f"severity {ev.severity:.2f}"

@@ -154,6 +154,9 @@ class SoftPowerModel(mesa.Model):
         self.reach = exposure.audience_reach(w.internet, p)
         self.good = np.zeros((n, n))
         self.bad = np.zeros((n, n))
+        #: (observer, actor) the largest threat each observer has felt from each actor this
+        #: quarter (`threat_jump`).
+        self._threat_felt = np.zeros((n, n))
         #: standing[i, k]: the lasting shift of i's anchor toward k that events have set (the
         #: climate of opinion a leader, a war or a threat leaves; `event_jump`).
         self.standing = np.zeros((n, n))
@@ -455,6 +458,22 @@ class SoftPowerModel(mesa.Model):
             self.standing[observers, actor] += share * np.asarray(magnitude, dtype=float)
             self._anchor_in_force = None
 
+    def threat_jump(self, observers: np.ndarray, actor: int, size: float | np.ndarray) -> None:
+        """A threat's fall of ``size`` (≥ 0) in the observers' view of ``actor``, felt once a
+        quarter: each observer takes only what exceeds the largest threat it has already felt
+        from the actor this quarter (as target or bystander), so that a policy of threats gives
+        the same result whether a scenario writes it as one event with several targets or as
+        several events.
+        """
+        observers = np.asarray(observers, dtype=int)
+        wanted = np.broadcast_to(np.asarray(size, dtype=float), observers.shape)
+        felt = self._threat_felt[observers, actor]
+        extra = np.clip(wanted - felt, 0.0, None)
+        self._threat_felt[observers, actor] = np.maximum(felt, wanted)
+        hit = extra > 0
+        if hit.any():
+            self.event_jump(observers[hit], actor, -extra[hit])
+
     def anchor_in_force(self) -> np.ndarray:
         """The anchor the kernel pulls toward: the structural anchor plus the `standing` that
         events have set (not clipped: events add on the latent scale, docs/ODD.md §7.7).
@@ -664,6 +683,7 @@ class SoftPowerModel(mesa.Model):
             self.parameters.familiarity_memory,
         )
         self.good[:] = 0.0
+        self._threat_felt[:] = 0.0
         self.bad[:] = 0.0
         self.opinion_offset = self.opinion_offset_at(self.steps)
         self.recorder.record(self.steps)
