@@ -1,15 +1,17 @@
-"""Event responses learned from past episodes, and 2025 as the out-of-sample test.
+"""Event responses learned from past episodes (the 2025 test is `sim.analysis.forecast`).
 
 An episode is a history scenario (``scenarios/history/``) and the poll waves that bracket it
 (``sim/data/targets/episodes.csv``). The model predicts, per surveyed country, the change of the
 favourable share of the target nation between the waves: the scenario minus the same world with
 none of its events, same seed (common random numbers), at the quarter of the later wave.
 
-Event jumps enter perception linearly and decay through a linear update, so the prediction is
-close to linear in the response parameters: each parameter's *response column* is measured once
-(a run with only that parameter set), and the parameters are fitted by least squares within
-the registry's ranges on all episodes together (`fit_episodes`), with leave-one-scenario-out
-folds and a bootstrap over countries within episodes (the plausible sets). An episode may hold
+Event jumps add on the model's latent scale and decay through a linear update, so the logit of
+the favourable share moves linearly with each response parameter: each parameter's *response
+column* is measured once (a run with only that parameter set, in logit per unit, mapped to
+points along each observer's published change, `secant`), and the parameters are fitted by
+least squares within the registry's ranges on all episodes together (`fit_episodes`), with
+leave-one-scenario-out folds and a two-stage bootstrap, over scenarios and then countries
+within episodes (the plausible sets). An episode may hold
 several waves (the one just after the event, one and two years later): the later waves measure
 how much of a change lasts, and ``event_persistence`` (the share of an event's jump that moves
 the anchor) is chosen on a grid by how well the responses fitted without a scenario predict it
@@ -305,7 +307,8 @@ class EpisodeFit:
     #: The fit without each scenario in turn (all its waves and targets): a plausible set of
     #: values per scenario left out, in the order of `left_out`.
     folds: list[dict[str, float]] = field(default_factory=list)
-    #: Fits to countries resampled with replacement within each episode (seeded bootstrap).
+    #: Fits to resampled data (seeded bootstrap in two stages: the scenarios with replacement,
+    #: then the countries within each drawn episode).
     bootstrap: list[dict[str, float]] = field(default_factory=list)
     #: The scenario each fold leaves out.
     left_out: list[str] = field(default_factory=list)
@@ -313,7 +316,7 @@ class EpisodeFit:
     def write_ensemble(self, path: str | Path) -> Path:
         """Write the plausible parameter sets as a CSV that experiment designs can sample from
         (``member,source,<parameter>...``): the full fit, each leave-one-scenario-out fit and each
-        bootstrap fit (countries resampled within episodes).
+        bootstrap fit (scenarios, then countries within episodes, resampled).
         """
         path = Path(path)
         names = list(self.values)
@@ -524,8 +527,9 @@ def fit_episodes(
         episodes: The episodes (`load_episodes`).
         base: Parameters to start from (the response parameters are set to 0 in it).
         seed: Seed of the model runs and of the bootstrap.
-        bootstrap: Fits to countries resampled with replacement within each episode, for the
-            plausible parameter sets of `EpisodeFit.write_ensemble`.
+        bootstrap: Fits to resampled data (the scenarios with replacement, then the countries
+            within each drawn episode), for the plausible parameter sets of
+            `EpisodeFit.write_ensemble`.
         persistence: Values of ``event_persistence`` tried; each fit (full, folds, bootstrap)
             takes the one that predicts a scenario left out best (leave-one-scenario-out
             within the fit's own data).
@@ -581,9 +585,14 @@ def fit_episodes(
     ]
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     resampled = []
+    scenarios = list(dict.fromkeys(names))
     for _ in range(bootstrap):
-        picks = [rng.integers(0, len(ep.change), len(ep.change)) for ep in episodes]
-        share_b, theta_b = _best(designs, changes, common, everything, names, picks)
+        # two stages: the scenarios (all their waves and targets) with replacement, then the
+        # countries within each drawn episode
+        drawn = rng.integers(0, len(scenarios), len(scenarios))
+        rows = [e for d in drawn for e in everything if names[e] == scenarios[d]]
+        picks = [rng.integers(0, len(changes[e]), len(changes[e])) for e in rows]
+        share_b, theta_b = _best(designs, changes, common, rows, names, picks)
         resampled.append({"event_persistence": share_b, **_values(theta_b)})
     return EpisodeFit(values, fit_rows, notes, folds, resampled, groups)
 
