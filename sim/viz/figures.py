@@ -479,8 +479,8 @@ def lean_gradient() -> str:
 
 
 def _year_ticks(model: SoftPowerModel) -> tuple[list[int], list[str]]:
-    start = model.spec.start
-    first = (4 - (start.q - 1)) % 4  # steps until the next Q1
+    quarter = model.plan.start[1]
+    first = (4 - (quarter - 1)) % 4  # steps until the next Q1
     ticks = list(range(first, model.horizon + 1, 4))
     return ticks, [model.spec.date(t)[:4] for t in ticks]
 
