@@ -151,8 +151,9 @@ class SoftPowerModel(mesa.Model):
         if isinstance(rng, np.random.SeedSequence):
             rng = np.random.default_rng(rng)
         super().__init__(rng=rng)
-        # Refuse a step past the horizon before Mesa advances its clock and counter.
-        self._mesa_step, self.step = self.step, self._step_within_horizon
+        # Refuse a step past the horizon before Mesa advances its clock and counter (the
+        # instance's step is replaced on purpose, which mypy reports as method-assign).
+        self._mesa_step, self.step = self.step, self._step_within_horizon  # type: ignore[method-assign]
         self.world = world if world is not None else bundled_world()
         #: What the caller passed (a scenario keeps its file, hash and calendar for outputs).
         self.spec: Plannable = scenario if scenario is not None else Plan()
@@ -199,7 +200,7 @@ class SoftPowerModel(mesa.Model):
         self.aid_allocation = np.zeros((n, n))
         self.current_attraction = np.zeros((n, n))
         for k in np.flatnonzero(self.capacity[:, CHANNELS.index("aid")] > 0):
-            self.aid_allocation[k] = self.aid_target(k, strategy="need")
+            self.aid_allocation[k] = self.aid_target(int(k), strategy="need")
         self._pending_ramps: list[effects.Ramp] = []
         self._dirty = True
         self._aid_dirty = False
@@ -360,7 +361,7 @@ class SoftPowerModel(mesa.Model):
                 k = self.iso3.index(leader)
                 col = self.members[:, self.initiatives.index(initiative)]
                 boost[:, k] += p.initiative_exposure_boost * col
-        self.exposure = exposure.exposure(
+        self.exposure: np.ndarray = exposure.exposure(
             same_region=self.same_region,
             trade=self.trade,
             imports=self.imports,
@@ -373,7 +374,7 @@ class SoftPowerModel(mesa.Model):
             initiative_boost=boost,
             params=p,
         )
-        self._boost = boost
+        self._boost: np.ndarray = boost
         self.ties = exposure.social_ties(self.trade, self.alliance, self.shared, p)
         self._dirty = False
         self._aid_dirty = False
