@@ -747,7 +747,8 @@ REGISTRY: dict[str, Parameter] = {
     f.name: Parameter(
         name=f.name,
         type=int if f.type in ("int", int) else float,
-        default=f.default,
+        # Every field has a default (Parameters() is the reference set), never MISSING.
+        default=f.default,  # type: ignore[arg-type]
         low=f.metadata["low"],
         high=f.metadata["high"],
         unit=f.metadata["unit"],

@@ -147,8 +147,8 @@ def load_polls(
             file=", ".join(map(str, paths)),
             expected=f"polls from {years[0]} to {years[1]}",
         )
-    obs, tgt, yr, val, prev = zip(*chosen, strict=True)
-    return PollTarget(obs, tgt, yr, np.array(val), np.array(prev), tuple(map(str, paths)))
+    observers, actors, yr, val, prev = zip(*chosen, strict=True)
+    return PollTarget(observers, actors, yr, np.array(val), np.array(prev), tuple(map(str, paths)))
 
 
 def _logit(share: np.ndarray) -> np.ndarray:

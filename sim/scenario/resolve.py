@@ -126,10 +126,13 @@ def planned_event(ev: Any, world: World) -> PlanEvent:
         size = "scale" if ev.event["kind"] == "capacity" else "magnitude"
         inner = EVENT_ADAPTER.validate_python({**ev.event, "at": 0, size: 0.0})
         dist = ev.magnitude
+        template = planned_event(inner, world)
+        # The schema admits capacity, credibility and news events inside a random event.
+        assert isinstance(template, CapacityChange | CredibilityShock | NewsShock)
         return RandomShock(
             ev.hazard,
             dist.distribution,
-            planned_event(inner, world),
+            template,
             dist.low,
             dist.high,
             dist.mean,
