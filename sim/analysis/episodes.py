@@ -40,6 +40,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.optimize
@@ -379,7 +380,9 @@ def _best(
     if not designs:
         raise ValueError("no value of event_persistence to try")
 
-    def data(design: Sequence[np.ndarray], subset: Sequence[int]):
+    def data(
+        design: Sequence[np.ndarray], subset: Sequence[int]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         if picks is None:
             return [design[rows[j]] for j in subset], [targets[rows[j]] for j in subset]
         return (
@@ -537,8 +540,8 @@ class Forecast:
 
     """
 
-    rows: list[dict[str, object]]
-    index: list[dict[str, object]]
+    rows: list[dict[str, Any]]
+    index: list[dict[str, Any]]
     ranks: dict[str, float] = field(default_factory=dict)
 
     def to_text(self) -> str:
@@ -677,10 +680,9 @@ def forecast_2025(
             [-score[0, iso3.index(c)] for c in known], [ranks_after[c] for c in known]
         )
         ranks["n"] = len(known)
-        both = [c for c in known if ranks_before and c in ranks_before]
-        ranks["persistence"] = spearman(
-            [ranks_before[c] for c in both], [ranks_after[c] for c in both]
-        )
+        prior = ranks_before or {}
+        both = [c for c in known if c in prior]
+        ranks["persistence"] = spearman([prior[c] for c in both], [ranks_after[c] for c in both])
         ranks["model_on_persistence"] = spearman(
             [-score[0, iso3.index(c)] for c in both], [ranks_after[c] for c in both]
         )
