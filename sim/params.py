@@ -740,6 +740,7 @@ class Parameters:
         """Normalised ω over (culture, tech, aid, diplomacy)."""
         raw = (self.weight_culture, self.weight_tech, self.weight_aid, self.weight_diplomacy)
         total = sum(raw) or 1.0
+        # Four weights make four shares; mypy does not count through tuple(generator).
         return tuple(w / total for w in raw)  # type: ignore[return-value]
 
 

@@ -183,6 +183,7 @@ def _state(world: World, params: Parameters, seed: int) -> _State:
     if m.opinion is not None:
 
         def start(prior: np.ndarray) -> np.ndarray:
+            # m.opinion is not None, so the model has polls to start from for any prior.
             return m.assimilated_start(prior).mean  # type: ignore[union-attr]
 
     return _State(
