@@ -41,10 +41,11 @@ test-fast: venv  ## the suite without tests marked slow (under a minute; for the
 	@echo "test order: --randomly-seed=$(SEED) (repeat with make test-fast SEED=$(SEED))"
 	$(BIN)/pytest -q --randomly-seed=$(SEED) -m "not slow"
 
-lint: venv  ## ruff check, format check and the import-layers contract (pyproject.toml)
+lint: venv  ## ruff check, format check, the import-layers contract and mypy (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: venv  ## apply ruff format and fixes
 	$(BIN)/ruff format .

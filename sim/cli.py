@@ -26,7 +26,7 @@ EXIT_BAD_INPUT = 2
 class _Group(click.Group):
     """A click group that turns bad input into one stderr line and exit code 2."""
 
-    def main(self, *args, **kwargs):  # type: ignore[override]
+    def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)
@@ -446,12 +446,12 @@ def calibrate(
     from sim.world.bundled import bundled_world
 
     wanted = [n.strip() for item in (*names, *more_names) for n in item.split(",") if n.strip()]
-    world = bundled_world(world)
-    tgt = load_target(target, metric=metric, known=world.iso3)
+    chosen = bundled_world(world)
+    tgt = load_target(target, metric=metric, known=chosen.iso3)
     result = run_calibration(
         tgt,
         wanted,
-        world=world,
+        world=chosen,
         budget=budget,
         folds=folds,
         steps=steps,

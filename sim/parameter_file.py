@@ -51,7 +51,7 @@ def load_parameter_file(path: str | Path) -> Parameters:
             expected=_PARAMETER_FILE_SHAPE,
             suggestion=f"give {kind} file as the command's argument, not as --params",
         )
-    prefix: tuple = ()
+    prefix: tuple[str, ...] = ()
     if isinstance(data, dict) and "parameters" in data:
         extra = sorted(set(map(str, data)) - _PARAMETER_FILE_KEYS)
         if extra:
@@ -65,9 +65,12 @@ def load_parameter_file(path: str | Path) -> Parameters:
             )
         data, prefix = data["parameters"], ("parameters",)
     if not isinstance(data, dict):
-        where = {"line": lines.get(prefix) or 1, "key": prefix[0] if prefix else None}
         raise ParameterError(
-            "not a mapping", file=str(path), **where, expected=_PARAMETER_FILE_SHAPE
+            "not a mapping",
+            file=str(path),
+            line=lines.get(prefix) or 1,
+            key=prefix[0] if prefix else None,
+            expected=_PARAMETER_FILE_SHAPE,
         )
     where = {str(k): lines[(*prefix, k)] for k in data if (*prefix, k) in lines}
     return Parameters.from_mapping(

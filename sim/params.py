@@ -740,6 +740,7 @@ class Parameters:
         """Normalised ω over (culture, tech, aid, diplomacy)."""
         raw = (self.weight_culture, self.weight_tech, self.weight_aid, self.weight_diplomacy)
         total = sum(raw) or 1.0
+        # Four weights make four shares; mypy does not count through tuple(generator).
         return tuple(w / total for w in raw)  # type: ignore[return-value]
 
 
@@ -747,7 +748,8 @@ REGISTRY: dict[str, Parameter] = {
     f.name: Parameter(
         name=f.name,
         type=int if f.type in ("int", int) else float,
-        default=f.default,
+        # Every field has a default (Parameters() is the reference set), never MISSING.
+        default=f.default,  # type: ignore[arg-type]
         low=f.metadata["low"],
         high=f.metadata["high"],
         unit=f.metadata["unit"],

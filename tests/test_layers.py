@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,23 @@ def test_no_module_of_the_package_exceeds_800_lines():
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 800
     }
     assert not long, long
+
+
+def _type_checking_imports(path: Path) -> dict[str, str | None]:
+    """Names a module imports under ``if TYPE_CHECKING:``, each with the module it comes from."""
+    names: dict[str, str | None] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                if isinstance(statement, ast.ImportFrom):
+                    names |= {a.asname or a.name: statement.module for a in statement.names}
+    return names
+
+
+def test_the_lazily_imported_names_keep_their_types_for_type_checkers():
+    import sim
+    import sim.model
+
+    package, model = ROOT / "sim" / "__init__.py", ROOT / "sim" / "model" / "__init__.py"
+    assert _type_checking_imports(package) == dict.fromkeys(sim._API, "sim.api")
+    assert _type_checking_imports(model) == sim.model._MESA_FACING

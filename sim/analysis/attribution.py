@@ -631,7 +631,7 @@ def attribute(
             max_exact=max_exact,
             permutations=permutations,
         )
-        base_key = (frozenset(), False, False)
+        base_key: tuple[frozenset[int], bool, bool] = (frozenset(), False, False)
         keys = [base_key]
         if overrides:
             keys.append((frozenset(), False, True))

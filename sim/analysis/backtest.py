@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from sim.model.assimilation import FIELDWORK, OpinionSettings, PanelRows, logit,
 from sim.params import Parameters
 from sim.world.bundled import bundled_world
 from sim.world.opinion import LAST_YEAR, OpinionPanel, bundled_panel
+
+if TYPE_CHECKING:
+    from sim.model.model import Plannable
+    from sim.scenario import Scenario
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -102,7 +107,7 @@ def _last_before(rows: PanelRows, cutoff: int) -> np.ndarray:
     ``cutoff`` (NaN where there is none).
     """
     last: dict[tuple[str, int, int], tuple[int, float]] = {}
-    for r in np.flatnonzero(rows.year <= cutoff):
+    for r in np.flatnonzero(rows.year <= cutoff).tolist():
         key = (str(rows.family[r]), int(rows.observer[r]), int(rows.actor[r]))
         if key not in last or last[key][0] < rows.year[r]:
             last[key] = (int(rows.year[r]), float(rows.measured[r]))
@@ -151,9 +156,9 @@ def model_shift(
 
     steps = _step_of(rows.year[target], cutoff)
     horizon = max(int(steps.max()), 1) if len(steps) else 1
-    spec = Plan(start=(cutoff + 1, 1), steps=horizon)
+    spec: Plannable = Plan(start=(cutoff + 1, 1), steps=horizon)
     if scenario is not None:
-        spec = _history(scenario, cutoff, world).with_steps(horizon)  # type: ignore[assignment]
+        spec = _history(scenario, cutoff, world).with_steps(horizon)
     base = replace(params, opinion_start=0)
     model = SoftPowerModel(bundled_world(world), spec, base, rng=0)
     start = model.attraction()
@@ -208,7 +213,7 @@ def folds(
 
 def fit_opinion(
     prior: np.ndarray, rows: PanelRows, cases: Sequence[Fold], base: Parameters
-) -> tuple[Parameters, float]:
+) -> tuple[Parameters, float, float]:
     """Choose the opinion settings on the fitting cases (every case up to the backtest's year).
 
     Each candidate of a grid predicts every case's waves as the model would (the forecast of
@@ -332,7 +337,7 @@ class Backtest:
     parameters: Parameters
     training_rmse: float
     inflation: float
-    table: list[dict[str, object]]
+    table: list[dict[str, Any]]
     predictions: list[dict[str, object]]
     links: dict[str, assimilation.SurveyLink]
     responses: ResponseFit | None = None
@@ -364,7 +369,7 @@ class Backtest:
             lines[-2:] = [f"No later wave: the panel ends in {LAST_YEAR} (2025 on is test data)."]
         for row in self.table if self.table[0]["n"] else []:
             cov = row["coverage"]
-            cov_text = "" if cov is None or np.isnan(cov) else f"{cov:.0%}"  # type: ignore[arg-type]
+            cov_text = "" if cov is None or np.isnan(cov) else f"{cov:.0%}"
             lines.append(
                 f"| {row['predictor']} | {row['rmse']:.2f} | {row['mae']:.2f} | {row['n']} "
                 f"| {cov_text} |"
@@ -447,9 +452,9 @@ def backtest(
     target = later[~np.isnan(last[later])]
     # the model itself, from the start in until + 1
     steps = max(int(_step_of(np.array([LAST_YEAR]), until)[0]), 1)  # the last wave's quarter
-    spec = Plan(start=(until + 1, 1), steps=steps)
+    spec: Plannable = Plan(start=(until + 1, 1), steps=steps)
     if scenario is not None:
-        spec = _history(scenario, until, name).with_steps(steps)  # type: ignore[assignment]
+        spec = _history(scenario, until, name).with_steps(steps)
     settings = assimilation.settings_of(fitted)
     _, variance = _predict(prior, rows, until, target, settings)
     published = share(rows.measured[target])
@@ -533,7 +538,7 @@ def _start_year(path: Path, world: str) -> int:
     return int(load_scenario(path, world).plan(bundled_world(world)).start[0])
 
 
-def _history(path: Path, until: int, world: str):  # noqa: ANN202
+def _history(path: Path, until: int, world: str) -> Scenario:
     """Load a history scenario for the backtest; it must start in ``until + 1``-Q1."""
     from sim.errors import ScenarioError
     from sim.scenario import load_scenario

@@ -12,10 +12,14 @@ bootstrap over observers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model.assimilation import REFERENCE_FAMILY, logit
+
+if TYPE_CHECKING:
+    from sim.world.opinion import OpinionPanel
 
 __all__ = ["Comovement", "rival_comovement"]
 
@@ -58,7 +62,7 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def rival_comovement(
-    panel: object,
+    panel: OpinionPanel,
     actor: str = "USA",
     rival: str = "CHN",
     *,
@@ -80,13 +84,13 @@ def rival_comovement(
         The slope, its interval and how many changes it rests on.
 
     """
-    rows = panel.family == family  # type: ignore[attr-defined]
+    rows = panel.family == family
     value: dict[tuple[str, int, str], float] = {}
     for o, t, y, v in zip(
-        panel.observer[rows],  # type: ignore[attr-defined]
-        panel.target[rows],  # type: ignore[attr-defined]
-        panel.year[rows],  # type: ignore[attr-defined]
-        panel.value[rows],  # type: ignore[attr-defined]
+        panel.observer[rows],
+        panel.target[rows],
+        panel.year[rows],
+        panel.value[rows],
         strict=True,
     ):
         value[(str(o), int(y), str(t))] = float(logit(v))

@@ -434,7 +434,9 @@ def _best(
     if not designs:
         raise ValueError("no value of event_persistence to try")
 
-    def data(design: Sequence[np.ndarray], subset: Sequence[int]):
+    def data(
+        design: Sequence[np.ndarray], subset: Sequence[int]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         if picks is None:
             return [design[rows[j]] for j in subset], [targets[rows[j]] for j in subset]
         return (

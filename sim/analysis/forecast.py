@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +46,8 @@ class Forecast:
 
     """
 
-    rows: list[dict[str, object]]
-    index: list[dict[str, object]]
+    rows: list[dict[str, Any]]
+    index: list[dict[str, Any]]
     ranks: dict[str, float] = field(default_factory=dict)
 
     def to_text(self) -> str:
@@ -185,10 +186,9 @@ def forecast_2025(
             [-score[0, iso3.index(c)] for c in known], [ranks_after[c] for c in known]
         )
         ranks["n"] = len(known)
-        both = [c for c in known if ranks_before and c in ranks_before]
-        ranks["persistence"] = spearman(
-            [ranks_before[c] for c in both], [ranks_after[c] for c in both]
-        )
+        prior = ranks_before or {}
+        both = [c for c in known if c in prior]
+        ranks["persistence"] = spearman([prior[c] for c in both], [ranks_after[c] for c in both])
         ranks["model_on_persistence"] = spearman(
             [-score[0, iso3.index(c)] for c in both], [ranks_after[c] for c in both]
         )

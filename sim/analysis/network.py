@@ -237,7 +237,7 @@ def hops_from(social: np.ndarray, sources: Iterable[int]) -> np.ndarray:
 
 
 def _symmetric(graph: nx.DiGraph, weight: str) -> nx.Graph:
-    out = nx.Graph()
+    out: nx.Graph[str] = nx.Graph()
     out.add_nodes_from(graph.nodes)
     for u, v, data in graph.edges(data=True):
         w = data.get(weight, 0.0) / 2.0
@@ -271,7 +271,7 @@ def measures(graph: nx.DiGraph, *, weight: str = "social", seed: int = 0) -> pd.
             key="weight",
             expected=graph.graph.get("layers", "") or ", ".join(LAYERS),
         )
-    tied = nx.DiGraph()
+    tied: nx.DiGraph[str] = nx.DiGraph()
     tied.add_nodes_from(graph.nodes)
     for u, v, data in graph.edges(data=True):
         if data[weight] > 0:

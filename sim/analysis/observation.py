@@ -147,8 +147,8 @@ def load_polls(
             file=", ".join(map(str, paths)),
             expected=f"polls from {years[0]} to {years[1]}",
         )
-    obs, tgt, yr, val, prev = zip(*chosen, strict=True)
-    return PollTarget(obs, tgt, yr, np.array(val), np.array(prev), tuple(map(str, paths)))
+    observers, actors, yr, val, prev = zip(*chosen, strict=True)
+    return PollTarget(observers, actors, yr, np.array(val), np.array(prev), tuple(map(str, paths)))
 
 
 def _logit(share: np.ndarray) -> np.ndarray:
@@ -183,6 +183,7 @@ def _state(world: World, params: Parameters, seed: int) -> _State:
     if m.opinion is not None:
 
         def start(prior: np.ndarray) -> np.ndarray:
+            # m.opinion is not None, so the model has polls to start from for any prior.
             return m.assimilated_start(prior).mean  # type: ignore[union-attr]
 
     return _State(

@@ -27,6 +27,7 @@ import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.optimize
@@ -261,7 +262,7 @@ def fold_errors(
     episodes: Sequence[Episode],
     designs: Mapping[float, Sequence[np.ndarray]],
     share: float,
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Return the out-of-fold RMSE of each fold by scenario and by region at ``share``.
 
     Rows: ``folds`` (scenario or region), ``left_out``, ``countries`` (rows held out),

@@ -260,6 +260,11 @@ def _last_step_outputs(scores: pd.DataFrame, points: int) -> dict[str, np.ndarra
     }
 
 
+def _returning(outputs: dict[str, np.ndarray]) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """The model of a sensitivity analysis whose outputs are already computed."""
+    return lambda _x: outputs
+
+
 def _write(path: Path, frame: pd.DataFrame) -> Path:
     atomic_write_table(path, pa.Table.from_pandas(frame, preserve_index=False))
     return path
@@ -441,7 +446,7 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
             if result is None:
                 notes.append(f"sensitivity of {name!r} skipped: some design points have no ok run")
                 continue
-            table = sensitivity(design, lambda _x, o=result: o)
+            table = sensitivity(design, _returning(result))
             table.insert(0, "scenario", name)
             frames.append(table)
         table = (

@@ -156,6 +156,7 @@ def load_target(path: str | Path, metric: str | None = None, known: Sequence[str
     file = str(path)
     header, rows = _read_rows(path)
     cols = set(header)
+    key_cols: tuple[str, ...]
     if {"observer", "target", "value"} <= cols:
         kind, value_col, key_cols = "poll", "value", ("observer", "target")
         chosen = "value"

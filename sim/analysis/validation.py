@@ -182,8 +182,8 @@ class ValidationReport:
 
         lines.append(row(self.model, "model"))
         lines.append("baselines from the model's inputs (no dynamics):")
-        for a in self.agreements[1:]:
-            lines.append(row(a, "  " + a.name))
+        for baseline in self.agreements[1:]:
+            lines.append(row(baseline, "  " + baseline.name))
         lines.append("")
         lines.append(
             f"largest rank misses (ranks among the {len(self.compared)} compared; "

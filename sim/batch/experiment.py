@@ -215,7 +215,7 @@ class Design:
         """
         nan = float("nan")
         y = np.asarray(y, dtype=float)
-        rows = []
+        rows: list[dict[str, float | str]] = []
         if self.method == "sobol":
             from SALib.analyze import sobol
 

@@ -24,7 +24,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,7 +89,8 @@ class RunTask:
             spec.design_point,
             spec.replication,
             dict(spec.parameters),
-            int(spec.seed.entropy),
+            # An experiment's seeds are spawned from its integer root: entropy is that int.
+            int(spec.seed.entropy),  # type: ignore[arg-type]
             tuple(spec.seed.spawn_key),
         )
 
@@ -346,7 +347,7 @@ def _execute_in_worker(tasks: list[RunTask]) -> list[dict[str, Any]]:
     return _collect(execute_part(tasks, _CONTEXT))
 
 
-def _serial(parts: list[list[RunTask]], context: BatchContext) -> Iterator[list[dict[str, Any]]]:
+def _serial(parts: list[list[RunTask]], context: BatchContext) -> Generator[list[dict[str, Any]]]:
     bundled_world(context.world)
     gc.collect()
     gc.freeze()  # see _worker_setup; undone at the end, this process lives on
@@ -365,14 +366,14 @@ def _execute_on_dask(tasks: list[RunTask], context: BatchContext) -> list[dict[s
 
 def _processes(
     parts: list[list[RunTask]], context: BatchContext, workers: int
-) -> Iterator[list[dict[str, Any]]]:
+) -> Generator[list[dict[str, Any]]]:
     """Start a fork pool now (before the progress bar starts its thread) and return its results."""
     pool = fork_pool(workers, _init_worker, (context,))
     window = 4 * workers  # bounded in-flight tasks keep the driver's memory flat
     queue = iter(parts)
     pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
 
-    def results() -> Iterator[list[dict[str, Any]]]:
+    def results() -> Generator[list[dict[str, Any]]]:
         nonlocal pending
         try:
             while pending:
@@ -394,7 +395,7 @@ def _dask(
     address: str,
     workers: int | None,
     info: dict[str, Any],
-) -> Iterator[list[dict[str, Any]]]:
+) -> Generator[list[dict[str, Any]]]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None

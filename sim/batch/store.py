@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 import pyarrow as pa
@@ -306,8 +306,8 @@ class Store:
         self.rows: dict[str, dict[str, Any]] = {}
         self._order: dict[str, int] = {}
         self._last_write = 0.0
-        self._journal = None
-        self._lock_file = None
+        self._journal: TextIO | None = None
+        self._lock_file: TextIO | None = None
 
     # ------------------------------------------------------------------ paths
     @property

@@ -11,9 +11,10 @@ The numpy core is imported with the package. The Mesa-facing names (`SoftPowerMo
 `DecisionContext`, `Plannable`, `StepPastEndError`) are imported on first use (PEP 562), like
 the notebook API in `sim`: Mesa imports pandas, and pandas imports pyarrow whenever it is
 installed, so a plain ``import sim.model`` loads neither Mesa nor anything of the file stack.
+Type checkers read them from their modules directly.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.model import (
     dynamics,
@@ -28,6 +29,10 @@ from sim.model import (
 )
 from sim.model.plan import Plan, PlannedEvent
 from sim.model.record import Recorder, recorded_steps
+
+if TYPE_CHECKING:
+    from sim.model.model import Plannable, SoftPowerModel, StepPastEndError
+    from sim.model.nation import DecisionContext, Nation
 
 _MESA_FACING = {
     "DecisionContext": "sim.model.nation",

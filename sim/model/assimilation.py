@@ -18,8 +18,13 @@ Every function takes arrays, not files; `sim.world.opinion` reads the panel.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.params import Parameters
+    from sim.world.opinion import OpinionPanel
 
 __all__ = [
     "REFERENCE_FAMILY",
@@ -289,13 +294,13 @@ def assimilate(
     )
 
 
-def settings_of(params: object) -> OpinionSettings:
+def settings_of(params: Parameters) -> OpinionSettings:
     """Return the `OpinionSettings` held by a `sim.params.Parameters`."""
     return OpinionSettings(
-        persistence=params.opinion_persistence,  # type: ignore[attr-defined]
-        drift=params.opinion_drift,  # type: ignore[attr-defined]
-        noise=params.opinion_noise,  # type: ignore[attr-defined]
-        pooling=params.opinion_pooling,  # type: ignore[attr-defined]
+        persistence=params.opinion_persistence,
+        drift=params.opinion_drift,
+        noise=params.opinion_noise,
+        pooling=params.opinion_pooling,
     )
 
 
@@ -332,17 +337,17 @@ class PanelRows:
         return settings.noise / slope**2
 
 
-def panel_rows(panel: object, iso3: tuple[str, ...], until: int) -> PanelRows:
+def panel_rows(panel: OpinionPanel, iso3: tuple[str, ...], until: int) -> PanelRows:
     """Select the rows of ``panel`` (a `sim.world.opinion.OpinionPanel`) between nations of the
     world up to fieldwork year ``until``, and fit the survey links on them.
     """
     index = {code: i for i, code in enumerate(iso3)}
-    observer = np.array([index.get(c, -1) for c in panel.observer])  # type: ignore[attr-defined]
-    actor = np.array([index.get(c, -1) for c in panel.target])  # type: ignore[attr-defined]
-    year = panel.year  # type: ignore[attr-defined]
+    observer = np.array([index.get(c, -1) for c in panel.observer])
+    actor = np.array([index.get(c, -1) for c in panel.target])
+    year = panel.year
     keep = (observer >= 0) & (actor >= 0) & (observer != actor) & (year <= until)
-    family = panel.family[keep]  # type: ignore[attr-defined]
-    measured = logit(panel.value[keep])  # type: ignore[attr-defined]
+    family = panel.family[keep]
+    measured = logit(panel.value[keep])
     o, a, y = observer[keep], actor[keep], year[keep]
     links = fit_survey_links(family, o * len(iso3) + a, y, measured)
     latent = np.array(

@@ -315,7 +315,7 @@ def spin_up(state: State, inputs: Inputs, params: KernelParameters, steps: int) 
 
 
 def _dense(ties: np.ndarray | sparse.sparray) -> np.ndarray:
-    return ties.toarray() if sparse.issparse(ties) else np.asarray(ties)
+    return np.asarray(ties) if isinstance(ties, np.ndarray) else ties.toarray()
 
 
 def fixed_point(state: State, inputs: Inputs, params: KernelParameters) -> np.ndarray:

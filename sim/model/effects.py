@@ -93,18 +93,21 @@ def draw_random(
         ``{(id(planned event), step): size, or None if it does not fire}``.
 
     """
-    shocks = [ev for ev in events if isinstance(ev.event, RandomShock)]
+    shocks = [(ev, ev.event) for ev in events if isinstance(ev.event, RandomShock)]
     draws: dict[tuple[int, int], float | None] = {}
-    for ev, child in zip(shocks, rng.spawn(len(shocks)) if shocks else [], strict=True):
-        shock = ev.event
+    for (ev, shock), child in zip(shocks, rng.spawn(len(shocks)) if shocks else [], strict=True):
         last = ev.until if ev.until is not None else steps - 1
         for t in range(ev.step, min(last, steps - 1) + 1):
             fires = child.random() < shock.hazard
+            # The scenario schema gives each distribution its fields (None would raise anyway).
             if shock.distribution == "uniform":
+                assert shock.low is not None and shock.high is not None
                 size = float(child.uniform(shock.low, shock.high))
             elif shock.distribution == "normal":
+                assert shock.mean is not None and shock.sd is not None
                 size = float(child.normal(shock.mean, shock.sd))
             else:
+                assert shock.value is not None
                 size = float(shock.value)
             draws[id(ev), t] = size if fires else None
     return draws
@@ -178,6 +181,7 @@ def _capacity(model: SoftPowerModel, ev: CapacityChange) -> None:
         target = now + ev.add
     if ev.set is not None:
         target = ev.set
+    assert target is not None, "exactly one of scale, add and set is given (the schema's rule)"
     target = max(0.0, float(target))
     if d == _AID and target < now:
         _aid_withdrawn(model, k, now, target)

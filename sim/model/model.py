@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from typing import Protocol
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
@@ -28,7 +28,46 @@ __all__ = ["Plannable", "SoftPowerModel", "StepPastEndError"]
 
 
 class Plannable(Protocol):
-    """Anything that resolves itself to a `Plan` for a world (a `sim.scenario.Scenario`)."""
+    """A run's spec: a `Plan`, or a scenario (`sim.scenario.Scenario`) that resolves to one.
+
+    Besides resolving itself for a world, it is what readers of a run ask for: the manifest
+    writes its document, file and hash (`sim.batch.tables.write_run`); reports and the app show
+    its name, title, description and dates.
+    """
+
+    @property
+    def name(self) -> str:
+        """Slug."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """Title for people."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """What it asks (empty for a bare plan)."""
+        ...
+
+    @property
+    def path(self) -> str | None:
+        """File it came from (None for none)."""
+        ...
+
+    @property
+    def as_loaded(self) -> dict[str, Any]:
+        """The document as loaded, as plain data for manifests."""
+        ...
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of ``as_loaded``."""
+        ...
+
+    def date(self, step: int) -> str:
+        """Return the ``YYYY-Qn`` label of a step."""
+        ...
 
     def plan(self, world: World) -> Plan:
         """Return the resolved plan for ``world``."""
@@ -113,11 +152,12 @@ class SoftPowerModel(mesa.Model):
         if isinstance(rng, np.random.SeedSequence):
             rng = np.random.default_rng(rng)
         super().__init__(rng=rng)
-        # Refuse a step past the horizon before Mesa advances its clock and counter.
-        self._mesa_step, self.step = self.step, self._step_within_horizon
+        # Refuse a step past the horizon before Mesa advances its clock and counter (the
+        # instance's step is replaced on purpose, which mypy reports as method-assign).
+        self._mesa_step, self.step = self.step, self._step_within_horizon  # type: ignore[method-assign]
         self.world = world if world is not None else bundled_world()
         #: What the caller passed (a scenario keeps its file, hash and calendar for outputs).
-        self.spec = scenario if scenario is not None else Plan()
+        self.spec: Plannable = scenario if scenario is not None else Plan()
         if steps is not None:
             self.spec = self.spec.with_steps(steps)
         plan = self.plan = self.spec.plan(self.world)
@@ -164,7 +204,7 @@ class SoftPowerModel(mesa.Model):
         self.aid_allocation = np.zeros((n, n))
         self.current_attraction = np.zeros((n, n))
         for k in np.flatnonzero(self.capacity[:, CHANNELS.index("aid")] > 0):
-            self.aid_allocation[k] = self.aid_target(k, strategy="need")
+            self.aid_allocation[k] = self.aid_target(int(k), strategy="need")
         self._pending_ramps: list[effects.Ramp] = []
         self._dirty = True
         self._aid_dirty = False
@@ -325,7 +365,7 @@ class SoftPowerModel(mesa.Model):
                 k = self.iso3.index(leader)
                 col = self.members[:, self.initiatives.index(initiative)]
                 boost[:, k] += p.initiative_exposure_boost * col
-        self.exposure = exposure.exposure(
+        self.exposure: np.ndarray = exposure.exposure(
             same_region=self.same_region,
             trade=self.trade,
             imports=self.imports,
@@ -338,7 +378,7 @@ class SoftPowerModel(mesa.Model):
             initiative_boost=boost,
             params=p,
         )
-        self._boost = boost
+        self._boost: np.ndarray = boost
         self.ties = exposure.social_ties(self.trade, self.alliance, self.shared, p)
         self._dirty = False
         self._aid_dirty = False

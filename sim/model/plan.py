@@ -7,9 +7,11 @@ file. Every event here names nations by their array index.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
 
 __all__ = [
     "AidPolicy",
@@ -256,6 +258,47 @@ class Plan:
     def plan(self, world: object | None = None) -> Plan:
         """Return self: a plan is already resolved (scenarios resolve themselves to one)."""
         return self
+
+    # What readers of a run ask of its spec (`sim.model.model.Plannable`), as a scenario has it.
+    @property
+    def title(self) -> str:
+        """The plan's name: a plan has no title of its own."""
+        return self.name
+
+    @property
+    def description(self) -> str:
+        """Empty: a plan carries no prose."""
+        return ""
+
+    @property
+    def path(self) -> str | None:
+        """None: a plan comes from no file."""
+        return None
+
+    @property
+    def as_loaded(self) -> dict[str, Any]:
+        """The plan as plain data for manifests: name, start, horizon, overrides and events."""
+        return {
+            "name": self.name,
+            "start": self.date(0),
+            "steps": self.steps,
+            "parameters": dict(self.parameters),
+            "events": [
+                {
+                    "step": e.step,
+                    "until": e.until,
+                    "source": e.source,
+                    "event": {"type": type(e.event).__name__, **asdict(e.event)},
+                }
+                for e in self.events
+            ],
+        }
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of `as_loaded`, as a scenario's hash is of its merged document."""
+        text = json.dumps(self.as_loaded, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def due(self) -> dict[int, list[PlannedEvent]]:
         """Return events by the step at which they act (random shocks at every window step)."""

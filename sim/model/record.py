@@ -54,8 +54,9 @@ class Recorder:
         self.audience = np.zeros((len(self.steps), n, len(AUDIENCES), len(self.targets)))
         self.members = np.zeros((horizon + 1, n), dtype=np.int8)
         self.events: list[tuple[int, str, str, str, str]] = []
-        #: (observer, actor) attraction at the last recorded step.
-        self.last_attraction: np.ndarray | None = None
+        #: (observer, actor) attraction at the last recorded step (the model records step 0
+        #: as it starts).
+        self.last_attraction = np.zeros((n, n))
 
     def log(self, kind: str, actor: str, target: str, detail: str) -> None:
         """Record an event or decision at the current step."""

@@ -26,10 +26,11 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -89,7 +90,7 @@ MIN_AREA_KM2 = 20_000.0
 _A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
 _M = math.sqrt(3.0) / 2.0
 
-_Coords = float | np.ndarray
+_Coords = float | Sequence[float] | np.ndarray
 
 
 def equal_earth(
@@ -604,8 +605,8 @@ def draw_choropleth(
     dot_xy: list[tuple[float, float]] = []
     min_area = min_area_km2 / EARTH_RADIUS_KM**2
     for iso in sorted(finite):
-        shape = shapes.get(iso)
-        if shape is not None and shape.area >= min_area:
+        found = shapes.get(iso)
+        if found is not None and found.area >= min_area:
             continue
         xy = place(iso)
         if xy is None:
@@ -621,11 +622,11 @@ def draw_choropleth(
     ]
     dots = None
     if dotted or grey_dots:
-        xy = np.array(dot_xy + [place(i) for i in grey_dots], dtype=float).reshape(-1, 2)
+        centres = np.array(dot_xy + [place(i) for i in grey_dots], dtype=float).reshape(-1, 2)
         colours = [cmap(norm(finite[i])) for i in dotted] + [missing_colour] * len(grey_dots)
         dots = ax.scatter(
-            xy[:, 0],
-            xy[:, 1],
+            centres[:, 0],
+            centres[:, 1],
             s=dot_size,
             c=colours,
             edgecolors=DOT_EDGE,
@@ -689,7 +690,7 @@ def add_colorbar(
     pad: float = 0.02,
     aspect: float = 35.0,
     extend: str = "neither",
-    **kwargs: object,
+    **kwargs: Any,
 ) -> Colorbar:
     """Add a colour bar for a choropleth below (or beside) its map.
 
@@ -781,7 +782,7 @@ def nation_at(
     return isos[best] if dist[best] <= tolerance else None
 
 
-def nation_at_lonlat(lon: float, lat: float, **kwargs: object) -> str | None:
+def nation_at_lonlat(lon: float, lat: float, **kwargs: Any) -> str | None:
     """Return the ISO3 code of the nation at a longitude and latitude (degrees).
 
     Args:

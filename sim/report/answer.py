@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -403,7 +403,7 @@ def _answer(
     return _replace(base, driver=driver, note=note, discovery=found)
 
 
-def _replace(answer: Answer, **changes: object) -> Answer:
+def _replace(answer: Answer, **changes: Any) -> Answer:
     from dataclasses import replace
 
     return replace(answer, **changes)

@@ -8,13 +8,15 @@ Every function takes tidy tables (as `sim.analysis.summary` writes them) and ret
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
 from sim.plots import maps, palette
 
@@ -49,7 +51,7 @@ OKABE_ITO: tuple[str, ...] = (
 DIVERGING = palette.DIVERGING
 
 #: Matplotlib settings used for every figure (pass to `matplotlib.rc_context`).
-STYLE: dict[str, object] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.labelsize": 9,
@@ -75,7 +77,7 @@ def _colour(i: int) -> str:
     return OKABE_ITO[i % len(OKABE_ITO)]
 
 
-def _quarter_axis(ax, steps: Sequence[int], dates: Sequence[str]) -> None:
+def _quarter_axis(ax, steps: Sequence[int] | np.ndarray, dates: Sequence[str]) -> None:
     """Label the x axis with ``YYYY-Qn`` dates, at most about eight ticks (whole years if long)."""
     steps = np.asarray(steps)
     n = len(steps)
@@ -262,7 +264,7 @@ def rank_bump(
         s = ranks[ranks["iso3"] == code].sort_values("step")
         if code in focus:
             colour = _colour(list(focus).index(code) + 1)
-            kw = {"lw": 2.6, "color": colour, "zorder": 3}
+            kw: dict[str, Any] = {"lw": 2.6, "color": colour, "zorder": 3}
         else:
             colour = "#7a7a7a"
             kw = {"lw": 1.1, "color": colour, "alpha": 0.8, "zorder": 2}
@@ -303,7 +305,7 @@ class MapPanel:
     extend: str = "neither"
 
 
-def centred_norm(values: Sequence[float] | np.ndarray, centre: float = 0.0, floor: float = 1e-3):
+def centred_norm(values: Iterable[float] | np.ndarray, centre: float = 0.0, floor: float = 1e-3):
     """Return a symmetric norm around ``centre`` that covers ``values`` (at least ± ``floor``)."""
     arr = np.asarray(list(values), dtype=float)
     arr = arr[np.isfinite(arr)]
@@ -488,6 +490,7 @@ def sensitivity_bars(table: pd.DataFrame, method: str, title: str) -> Figure:
     outputs = list(dict.fromkeys(table["output"]))
     fig = Figure(figsize=(10, 0.45 * table["parameter"].nunique() + 2.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(outputs), squeeze=False)).ravel()
+    bars: tuple[tuple[str, str | None, str], ...]
     if method == "sobol":
         bars = (("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST"))
         xlabel = "Sobol index (share of output variance)"

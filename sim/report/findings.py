@@ -175,7 +175,7 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
         key["iso3"] = shown["iso3"]
         mean, low, high = _change(batch, **key)
         if best is not None:
-            parts: tuple[Inline, ...] = (
+            effect: tuple[Inline, ...] = (
                 f"The largest effect on a focus nation: {_quoted(batch, best['scenario'])} "
                 f"changes the soft power score of {who(best['iso3'])} by ",
                 mean or "—",
@@ -183,9 +183,9 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
                 *_interval(low, high),
                 "), an interval that excludes zero.",
             )
-            out.append(Paragraph(parts, "finding"))
+            out.append(Paragraph(effect, "finding"))
         else:
-            parts = (
+            effect = (
                 f"No scenario changes a focus nation's score by {MIN_SCORE_CHANGE:g} points or "
                 "more with a 90% CI that excludes zero; the largest change is ",
                 mean or "—",
@@ -194,7 +194,7 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
                 *_interval(low, high),
                 ").",
             )
-            out.append(Paragraph(parts))
+            out.append(Paragraph(effect))
     else:
         out.append(
             Paragraph(
@@ -237,7 +237,7 @@ def _findings(batch: Batch, focus: tuple[str, ...]) -> list[Paragraph]:
             parts += [" and ", _num(batch, "scores", "mean", scenario=s, step=step, iso3=b) or "—"]
         parts += [" points respectively." if b else " points."]
         if len(others) > 1:
-            parts[-1] = parts[-1][:-1] + (
+            parts[-1] = str(parts[-1])[:-1] + (
                 f", the largest shift of {'their gap' if b else 'its score'} among the scenarios."
             )
     else:
@@ -264,7 +264,7 @@ def _quoted(batch: Batch, scenario: str) -> str:
 
 
 def _score_with_interval(batch: Batch, scenario: str, step: int, code: str) -> list[Inline]:
-    key = {"scenario": scenario, "step": step, "iso3": code}
+    key: dict[str, Any] = {"scenario": scenario, "step": step, "iso3": code}
     mean = _num(batch, "scores", "mean", **key)
     low = _num(batch, "scores", "q05", **key)
     high = _num(batch, "scores", "q95", **key)
@@ -313,10 +313,12 @@ def _membership_finding(batch: Batch, others: list[str]) -> tuple[Paragraph, flo
         )
         return Paragraph(parts, "finding"), abs(end.value - start.value)
     s, step = best
+    here, there = num("mean", s, step), num("mean", base, step)
+    assert here is not None and there is not None  # best was chosen among present values
     if gap < 0.05:
         parts = (
             f"By {batch.date(step)}, {initiative} membership is the same in every scenario: ",
-            num("mean", base, step),
+            there,
             " nations (90% interval ",
             *_interval(num("q05", base, step), num("q95", base, step)),
             ") in the baseline; the scenarios differ in how fast it gets there (see the "
@@ -325,11 +327,11 @@ def _membership_finding(batch: Batch, others: list[str]) -> tuple[Paragraph, flo
         return Paragraph(parts, "finding"), gap
     parts = (
         f"{initiative} membership ends at ",
-        num("mean", s, step),
+        here,
         " nations (90% interval ",
         *_interval(num("q05", s, step), num("q95", s, step)),
         f") under {_quoted(batch, s)} in {batch.date(step)}, against ",
-        num("mean", base, step),
+        there,
         " (",
         *_interval(num("q05", base, step), num("q95", base, step)),
         ") in the baseline" + ("; no other scenario moves it further." if len(others) > 1 else "."),
@@ -348,6 +350,7 @@ def _rank_finding(
     base = batch.baseline
     last = batch.last_step(base)
     best = None
+    pairs: list[tuple[str, int, str | None]]
     pairs = [(s, min(batch.last_step(s), last), base) for s in others]
     if not pairs:
         first = int(ranks["step"].min())
@@ -374,6 +377,7 @@ def _rank_finding(
     parts: tuple[Inline, ...]
     if ref is None:
         then = _num(batch, "ranks", "mean", 1, scenario=s, step=first, iso3=code)
+        assert now is not None and then is not None  # the move was measured between them
         parts = (
             f"The largest move in the baseline ranking is {who(code)}: mean rank ",
             then,
@@ -383,6 +387,7 @@ def _rank_finding(
         )
     else:
         then = _num(batch, "ranks", "mean", 1, scenario=ref, step=step, iso3=code)
+        assert now is not None and then is not None  # the move was measured between them
         parts = (
             f"The largest move in the ranking is {who(code)}: mean rank ",
             now,
@@ -397,13 +402,13 @@ def _summary_table(batch: Batch, focus: tuple[str, ...]) -> Table:
     """The focus nations' final-quarter score, rank and change per scenario (a Quarter column
     only when the scenarios end in different quarters).
     """
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     base_last = batch.last_step(batch.baseline)
     for s in batch.scenarios:
         step = batch.last_step(s)
         diff_step = min(step, base_last)
         for code in focus:
-            key = {"scenario": s, "step": step, "iso3": code}
+            key: dict[str, Any] = {"scenario": s, "step": step, "iso3": code}
             mean_score = _num(batch, "scores", "mean", **key) or "—"
             spread = _interval(
                 _num(batch, "scores", "q05", **key), _num(batch, "scores", "q95", **key)
@@ -428,7 +433,7 @@ def _summary_table(batch: Batch, focus: tuple[str, ...]) -> Table:
                     *change,
                 )
             )
-    columns = (
+    columns: tuple[str, ...] = (
         "Scenario",
         "Nation",
         "Quarter",

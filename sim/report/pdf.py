@@ -96,7 +96,7 @@ def _page_furniture(fig: Figure, paper: tuple[float, float], header: str, footer
     own so they never meet; returns the artists.
     """
     width = paper[0] - 2 * _MARGIN
-    grey = {"fontsize": _SIZE["small"], "color": "#666666"}
+    grey: dict[str, Any] = {"fontsize": _SIZE["small"], "color": "#666666"}
     return [
         fig.text(
             _MARGIN / paper[0],
@@ -151,7 +151,7 @@ class _TextPages:
         height = _LINE[kind] * (size / _SIZE[kind] if size else 1.0)
         if self.fig is None or self.y - height < _MARGIN:
             self.new_page(self.section)
-        style = {
+        style: dict[str, Any] = {
             "h2": {"fontweight": "bold"},
             "h3": {"fontweight": "bold"},
             "text": {},
@@ -291,7 +291,8 @@ def _figure_page(
     legends, below = _legends_below(fig, paper, (left, bottom, plot_w))
     if engine is not None:
         rect = (left, bottom + below, plot_w, plot_h - below)
-        engine.set(rect=tuple(v / paper[i % 2] for i, v in enumerate(rect)))
+        # The constrained and tight engines take rect; their base class declares no keyword.
+        engine.set(rect=tuple(v / paper[i % 2] for i, v in enumerate(rect)))  # type: ignore[call-arg]
 
     def y(inches_from_top: float) -> float:
         return 1.0 - inches_from_top / paper[1]
@@ -316,7 +317,7 @@ def _figure_page(
             artist.remove()
         fig.set_size_inches(width, height)
         if engine is not None:
-            engine.set(rect=old_rect)
+            engine.set(rect=old_rect)  # type: ignore[call-arg]  # as above
         for old, new in legends:
             new.remove()
             fig.legends.append(old)
@@ -341,8 +342,10 @@ def _legends_below(
     for old in [g for g in fig.legends if getattr(g, "_outside_loc", None) == "lower"]:
         handles, labels = old.legend_handles, [t.get_text() for t in old.get_texts()]
         old.remove()
-        for ncols in range(max(1, old._ncols), 0, -1):
-            new = fig.legend(handles, labels, loc="lower center", ncols=ncols, prop=old.prop)
+        # A legend's column count has no public getter; its handles are the artists it was
+        # built from (the stubs allow None, for a handle with no legend artist).
+        for ncols in range(max(1, old._ncols), 0, -1):  # type: ignore[attr-defined]
+            new = fig.legend(handles, labels, loc="lower center", ncols=ncols, prop=old.prop)  # type: ignore[call-overload]
             extent = new.get_window_extent(renderer)
             if extent.width / fig.dpi <= width or ncols == 1:
                 break

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ValidationError,
 )
+from pydantic_core import ErrorDetails
 
 from sim import yamlfile
 from sim.errors import ScenarioError, suggest
@@ -122,8 +123,8 @@ _TYPE_NAMES = {
 
 
 def explain(
-    errors: list[dict[str, Any]], model_title: str | None
-) -> tuple[dict[str, Any], str, str | None, str | None]:
+    errors: list[ErrorDetails], model_title: str | None
+) -> tuple[ErrorDetails, str, str | None, str | None]:
     """Pick the most telling of pydantic's errors and say it plainly.
 
     An unknown key is reported before the missing key it was probably meant to be; of the errors

@@ -198,10 +198,13 @@ def _random(ev: RandomEvent, world: World) -> RandomShock:
     size = "scale" if ev.event["kind"] == "capacity" else "magnitude"
     inner = EVENT_ADAPTER.validate_python({**ev.event, "at": 0, size: 0.0})
     dist = ev.magnitude
+    template = planned_event(inner, world)
+    # the schema admits only these inner kinds (`_RANDOMISABLE`)
+    assert isinstance(template, CapacityChange | CredibilityShock | NewsShock), template
     return RandomShock(
         ev.hazard,
         dist.distribution,
-        planned_event(inner, world),
+        template,
         dist.low,
         dist.high,
         dist.mean,

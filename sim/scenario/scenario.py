@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,7 @@ def baseline_scenario(steps: int = 40) -> Scenario:
 
 
 def _merge(
-    path: Path, world: World | None, stack: tuple[Path, ...]
+    path: Path, world: World | str | None, stack: tuple[Path, ...]
 ) -> tuple[ScenarioFile, dict[str, Any], list[tuple[Any, str, dict, Path]], dict[tuple, int]]:
     data, lines = read_yaml(path)
     try:
@@ -320,7 +321,7 @@ def load_scenario(path: str | Path, world: World | str | None = None) -> Scenari
     )
 
 
-def _check_nations(ev: Any, world: World, file: str, lines: dict[str, int]) -> None:
+def _check_nations(ev: Any, world: World, file: str, lines: Mapping[str, int | None]) -> None:
     """Raise ScenarioError for any unknown code, group, region, initiative or inner event."""
     if isinstance(ev, RandomEvent):
         try:
@@ -397,7 +398,7 @@ def _check_resolved(
     chosen: tuple[int, ...],
     world: World,
     file: str,
-    lines: dict[str, int],
+    lines: Mapping[str, int | None],
 ) -> None:
     """Refuse targets that resolve to no nation, or that name the event's own actor.
 
@@ -406,7 +407,7 @@ def _check_resolved(
             ``exclude`` that leaves nobody, or the actor among its own targets.
 
     """
-    where = {"file": file, "line": lines.get(key), "key": key}
+    where: dict[str, Any] = {"file": file, "line": lines.get(key), "key": key}
     if not chosen:
         raise ScenarioError(
             f"{value!r} resolves to no nation of {loaded_name(world) or 'the world'}"
@@ -430,7 +431,7 @@ def _check_resolved(
         )
 
 
-def _check_war(ev: WarEvent, file: str, lines: dict[str, int]) -> None:
+def _check_war(ev: WarEvent, file: str, lines: Mapping[str, int | None]) -> None:
     """Refuse a war on oneself, or an actor among its opponents (or the target among allies)."""
     problem = None
     if ev.target == ev.actor:

@@ -79,7 +79,7 @@ def Page():
         lambda: {**{name: spec["value"] for name, spec in params.items()}, **asked}, []
     )
     first = solara.use_memo(lambda: AppModel(library=library, **start), [])
-    model = solara.use_reactive(first)
+    model: solara.Reactive[AppModel] = solara.use_reactive(first)
     view = solara.use_reactive(ViewSettings().fitted(first.iso3))
     inputs = solara.use_reactive(start)
     link = "?" + share_query(model.value.inputs, params)

@@ -275,7 +275,7 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
 
     # The change and difference scales only grow during a run (per colour mode and nation),
     # so a colour keeps its meaning from quarter to quarter.
-    scales = solara.use_ref({})
+    scales = solara.use_ref(dict[tuple[int, str, str], float]())
     scale_key = (id(model), colour, settings.map_actor)
 
     def draw() -> figures.MapView:

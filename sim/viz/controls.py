@@ -8,6 +8,7 @@ dictionary of keyword arguments that Mesa's ``ModelController`` builds the model
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -161,7 +162,7 @@ def ParameterPanel(
                     label=label,
                     items=[{"text": titles.get(v, v), "value": v} for v in spec["values"]],
                     v_model=value,
-                    on_v_model=lambda v, name=name: set_input(name, v),
+                    on_v_model=functools.partial(set_input, name),
                     dense=True,
                 )
             elif kind == "InputInt":
@@ -182,7 +183,7 @@ def ParameterPanel(
                     min=spec["min"],
                     max=spec["max"],
                     step=spec["step"],
-                    on_value=lambda v, name=name: set_input(name, v),
+                    on_value=functools.partial(set_input, name),
                     thumb_label=False,
                 )
             else:  # a future input type: leave it to Mesa's own component

@@ -171,7 +171,7 @@ def layer_edges(model: SoftPowerModel, layer: str) -> list[tuple[int, int, float
         flow = model.capacity[:, CHANNELS.index("aid")][:, None] * model.aid_allocation
         np.fill_diagonal(flow, 0.0)
         i, j = np.nonzero(flow >= _AID_MIN)
-        return [(a, b, float(flow[a, b])) for a, b in zip(i, j, strict=True)]
+        return [(int(a), int(b), float(flow[a, b])) for a, b in zip(i, j, strict=True)]
     if layer == "BRI":
         if "BRI" not in model.initiatives or "CHN" not in model.iso3:
             return []
@@ -340,6 +340,7 @@ def map_view(
         )
         gradient = svgmap.gradient_css(palette.SEQUENTIAL)
     else:
+        assert other is not None  # a difference without a comparison run was refused above
         values = run_difference(model, other, actor)
         limit = max(change_limit(np.nan_to_num(values)), floor)
         other_title = other.spec.title
@@ -479,8 +480,8 @@ def lean_gradient() -> str:
 
 
 def _year_ticks(model: SoftPowerModel) -> tuple[list[int], list[str]]:
-    start = model.spec.start
-    first = (4 - (start.q - 1)) % 4  # steps until the next Q1
+    quarter = model.plan.start[1]
+    first = (4 - (quarter - 1)) % 4  # steps until the next Q1
     ticks = list(range(first, model.horizon + 1, 4))
     return ticks, [model.spec.date(t)[:4] for t in ticks]
 
@@ -601,7 +602,7 @@ class ScoreChart:
         x = width * (left + w) + 8.0
         for n, (code, line) in enumerate(self._lines.items()):
             y = top + 12.0 + 1.5 * TEXT_PT * n
-            dash = {"-": "", "--": "4,2", "-.": "4,2,1,2", ":": "1,2"}
+            dash: dict[object, str] = {"-": "", "--": "4,2", "-.": "4,2,1,2", ":": "1,2"}
             parts.append(
                 f'<line x1="{x:.1f}" y1="{y - 3.5:.1f}" x2="{x + 14:.1f}" y2="{y - 3.5:.1f}" '
                 f'stroke="{line.get_color()}" stroke-width="2" '

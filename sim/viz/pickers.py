@@ -115,7 +115,7 @@ def match_nation(text: str | None, labels: tuple[tuple[str, str], ...]) -> str |
             return code
     starts = [code for label, code in labels if label.lower().startswith(typed)]
     contains = [code for label, code in labels if typed in label.lower()]
-    return (starts or contains or [None])[0]
+    return next(iter(starts or contains), None)
 
 
 @solara.component
@@ -239,7 +239,8 @@ def LayerToggles(view: solara.Reactive[ViewSettings]):
             solara.Checkbox(
                 label=layer,
                 value=layer in layers,
-                on_value=lambda on, layer=layer: update_view(
+                # mypy infers no lambda with a default against solara's one-argument callback.
+                on_value=lambda on, layer=layer: update_view(  # type: ignore[misc]
                     view, layers=layers | {layer} if on else layers - {layer}
                 ),
             )

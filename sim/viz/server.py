@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 from sim.errors import SoftPowerError
 from sim.viz.library import SCENARIOS_ENV, WORLD_ENV
@@ -157,7 +158,7 @@ class AppServer:
         self.scenarios = scenarios
         self.url = f"http://{host}:{self.port}/"
         self.process: subprocess.Popen | None = None
-        self.log = None
+        self.log: IO[str] | None = None
         self.seconds_to_answer: float | None = None
 
     def command(self) -> list[str]:

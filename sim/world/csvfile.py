@@ -75,7 +75,7 @@ def read_rows(
 def number(text: str | None, *, path: Path | str, line: int | None, key: str) -> float:
     """Return ``text`` as a finite float, or raise a `DataError` naming file, line and key."""
     try:
-        value = float(text)  # type: ignore[arg-type]
+        value = float(text)  # type: ignore[arg-type]  # None raises TypeError, caught below
     except (TypeError, ValueError):
         raise DataError(
             f"{text!r} is not a number", file=str(path), line=line, key=key, expected="a number"

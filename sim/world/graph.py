@@ -116,7 +116,7 @@ def nations_graph(
         The graph; with a ``social`` layer every node also has ``social_self`` (its own weight).
 
     """
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.graph.update({"layers": ",".join(layers), **(attributes or {})})
     social = layers.get("social")
     for i, code in enumerate(iso3):

@@ -230,7 +230,7 @@ class World:
             lon=self.lon,
             capacity=self.capacity,
             blocs=self.blocs(),
-            layers={x: every[x] for x in wanted},
+            layers={x: v for x in wanted if (v := every[x]) is not None},
         )
 
     # ------------------------------------------------------------------ constructors
