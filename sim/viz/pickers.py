@@ -181,7 +181,10 @@ def NationSelect(
 def NationsSelect(
     label: str, view: solara.Reactive[ViewSettings], labels: tuple[tuple[str, str], ...]
 ):
-    """A searchable multiple choice of nations for the score chart."""
+    """A searchable multiple choice of nations for the score chart: tick or untick a nation in
+    the list (Backspace in the box removes the last). The chips have no close icons: Vuetify
+    draws those as buttons without an accessible name.
+    """
     to_code = dict(labels)
     to_label = {code: text for text, code in labels}
 
@@ -195,7 +198,6 @@ def NationsSelect(
         on_v_model=chosen,
         multiple=True,
         small_chips=True,
-        deletable_chips=True,
         dense=True,
         hide_details=True,
     )
