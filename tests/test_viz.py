@@ -684,10 +684,10 @@ def test_map_colours_the_favourable_view_of_an_actor_on_a_sequential_scale(stepp
     assert np.isnan(shown.values["CHN"])
     assert shown.values["KEN"] == pytest.approx(share[stepped.iso3.index("KEN")])
     assert shown.fills["CHN"] == palette.MISSING
-    assert shown.gradient == svgmap.gradient_css(palette.SEQUENTIAL)
+    assert shown.gradient == svgmap.gradient_css(figures.FAVOURABLE_CMAP)
     # higher share, later (lighter) colour of the sequential map
     low, high = np.nanargmin(share), np.nanargmax(np.where(np.arange(len(share)) == chn, -1, share))
-    lut = svgmap.sequential_hex([0, 100], 0.0, 100.0)
+    lut = svgmap.sequential_hex([0, 100], 0.0, 100.0, cmap=figures.FAVOURABLE_CMAP)
     assert shown.fills[stepped.iso3[low]] != shown.fills[stepped.iso3[high]]
     assert lut[0] != lut[1]
     assert "favourable view of CHN" in shown.titles["KEN"]
