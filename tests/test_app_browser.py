@@ -163,3 +163,76 @@ def test_keyboard_focus_is_visible(browser_session):
     )
     assert style[0] == "solid" and style[1] >= 2, style
     page.context.close()
+
+
+def test_a_tap_on_a_country_shows_its_name_and_the_value_of_its_colour(browser_session):
+    """Finding 9: native tooltips only, none on touch screens."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser_session, 1280, 900, has_touch=True)
+    page.get_by_role("button", name="favourable view").click()
+    legend = page.locator(".softpower-map-legend")
+    expect(legend).to_contain_text("Favourable view of United States", timeout=TIMEOUT_MS)
+    page.locator("svg.softpower-map path[data-iso3=MEX]").tap()
+    tip = page.locator(".softpower-map-tip")
+    expect(tip).to_have_text(
+        re.compile(r"^Mexico \(MEX\): \d+ % favourable view of USA$"), timeout=TIMEOUT_MS
+    )
+    assert tip.get_attribute("role") == "status"  # read out by screen readers
+    share = int(re.search(r"(\d+) %", tip.inner_text()).group(1))
+    title = page.locator("svg.softpower-map path[data-iso3=MEX] title").text_content()
+    assert f"favourable view of USA: {share} %" in title  # the same number as the tooltip
+    page.locator("svg.softpower-map path[data-iso3=BRA]").tap()
+    expect(tip).to_contain_text("Brazil (BRA)", timeout=TIMEOUT_MS)
+    page.context.close()
+
+
+def test_the_favourable_legend_has_its_units_and_the_map_downloads(browser_session, tmp_path):
+    """Finding 9 (a scale without units) and Deliver-4 (a picture of the map to download)."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser_session, 1280, 900)
+    page.get_by_role("button", name="favourable view").click()
+    ticks = page.locator(".softpower-map-legend .softpower-ticks")
+    expect(ticks).to_contain_text("100 %", timeout=TIMEOUT_MS)
+    assert ticks.locator("span").all_inner_texts() == ["0 %", "25 %", "50 %", "75 %", "100 %"]
+    with page.expect_download(timeout=TIMEOUT_MS) as caught:
+        page.get_by_text("Download the map (SVG)").click()
+    assert caught.value.suggested_filename.startswith("softpower_map_favourable_baseline_")
+    saved = tmp_path / "map.svg"
+    caught.value.save_as(saved)
+    image = saved.read_text(encoding="utf-8")
+    assert image.startswith("<?xml") and image.count("<path") > 150
+    assert "100 %" in image and "Favourable view of United States" in image
+    page.context.close()
+
+
+def test_the_wave_of_an_event_shows_on_the_map_with_a_legend_in_words(browser_session):
+    """Issue 25 item 3: after an event, the map coloured by each nation's view of its actor
+    against the same run without it; the run without it is made off the page's thread."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser_session, 1280, 900, query="scenario=soft_power_divide&seed=0")
+    for n in (1, 2):
+        page.get_by_role("button", name="Step").click()
+        expect(page.locator(".softpower-quarter")).to_contain_text(
+            f"step {n} of", timeout=TIMEOUT_MS
+        )
+    page.get_by_role("button", name="wave of an event").click()
+    legend = page.locator(".softpower-map-legend")
+    expect(legend).to_contain_text("The wave of one event", timeout=TIMEOUT_MS)
+    expect(legend).to_contain_text("likes United States less")
+    expect(page.locator(".softpower-wave-help")).to_contain_text("without the event")
+    picker = page.get_by_role("button", name=re.compile(r"^Event \d{4}-Q\d · "))
+    expect(picker).to_be_visible()  # the event picker, on the latest event
+    title = page.locator("svg.softpower-map path[data-iso3=MEX] title").text_content()
+    assert "against the same run without the event" in title
+    picker.click()  # another event: made, then shown
+    page.get_by_role("option", name=re.compile(r"· threat: United States → Mexico")).click()
+    expect(legend).to_contain_text("threat: United States → Mexico", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Step").click()  # the chosen event stays through steps
+    expect(page.locator(".softpower-quarter")).to_contain_text("step 3 of", timeout=TIMEOUT_MS)
+    expect(legend).to_contain_text("threat: United States → Mexico")
+    assert page.locator(".softpower-view-error").count() == 0
+    assert nameless_buttons(page) == []
+    page.context.close()
