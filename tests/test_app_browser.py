@@ -236,3 +236,36 @@ def test_the_wave_of_an_event_shows_on_the_map_with_a_legend_in_words(browser_se
     assert page.locator(".softpower-view-error").count() == 0
     assert nameless_buttons(page) == []
     page.context.close()
+
+
+def test_play_runs_to_the_end_while_waves_are_made_and_changed(browser_session):
+    """The run without an event is made in a thread of its own: Play at its fastest goes on to
+    the last quarter while the student picks one event after another, with no error."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser_session, 1280, 900, query="scenario=soft_power_divide&seed=0")
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator(".softpower-quarter")).to_contain_text("step 1 of", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="wave of an event").click()
+    legend = page.locator(".softpower-map-legend")
+    expect(legend).to_contain_text("The wave of one event", timeout=TIMEOUT_MS)
+    speed = page.get_by_role("slider").nth(0)
+    speed.focus()
+    speed.press("Home")
+    expect(speed).to_have_attribute("aria-valuenow", "1")
+    page.get_by_role("button", name="Play").click()
+    picked = 0
+    header = page.locator(".softpower-header")
+    while "step 40 of 40" not in header.inner_text() and picked < 12:
+        page.get_by_role("button", name=re.compile(r"^Event \d{4}-Q\d · ")).click()
+        options = page.get_by_role("option")
+        options.nth(picked % max(1, min(options.count(), 6))).click()
+        picked += 1
+        assert page.locator(".softpower-view-error").count() == 0
+        assert page.locator(".softpower-wave-error").count() == 0
+    expect(header).to_contain_text("step 40 of 40", timeout=3 * TIMEOUT_MS)
+    expect(legend).to_contain_text("The wave of one event", timeout=TIMEOUT_MS)
+    assert picked >= 2  # events were picked while Play ran
+    assert page.locator(".softpower-view-error").count() == 0
+    assert page.get_by_text("Traceback").count() == 0
+    page.context.close()

@@ -26,7 +26,7 @@ __all__ = ["NARROW_PX", "LAYOUT_CSS", "Layout", "NarrowBar", "PageLanguage", "ME
 NARROW_PX = 960
 
 #: The accessible name of the app bar's menu button.
-MENU_LABEL = "Show or hide the controls and parameters"
+MENU_LABEL = "Open or close the sidebar of controls and parameters"
 
 #: Styles of the frame: the narrow bar, the drawer's copy of the buttons hidden where the bar
 #: shows them, and a keyboard focus ring that stands out on every background.
