@@ -393,7 +393,7 @@ class Parameters:
         "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
     )
     opinion_drift: float = parameter(
-        0.01,
+        0.04,
         0.0,
         2.0,
         "logit²/year",
@@ -402,7 +402,7 @@ class Parameters:
         "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
     )
     opinion_noise: float = parameter(
-        0.01,
+        0.03,
         0.001,
         1.0,
         "logit²",
