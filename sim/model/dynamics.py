@@ -108,6 +108,7 @@ def signal_share(
     exposure: np.ndarray,
     saturation: np.ndarray,
     receptivity: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return u[i,s,k,d] = E / (κ_d + Σ_k' E[i,s,k',d]) with E = capacity[k,d] · exposure[i,s,k,d].
 
@@ -119,12 +120,13 @@ def signal_share(
         saturation: (channel,).
         receptivity: (audience, channel) ν; when given, returns the pull ν·u instead of u
             (ν is folded into the per-(observer, audience, channel) factor: one pass fewer).
+        out: An array of exposure's shape to write the result into (a new one when None).
 
     Returns:
         (observer, audience, actor, channel) in [0, 1).
 
     """
-    signal = capacity[None, None, :, :] * exposure
+    signal = np.multiply(capacity[None, None, :, :], exposure, out=out)
     total = _sum_over_actors(signal)
     total += saturation
     factor = 1.0 / total if receptivity is None else receptivity[None, :, :] / total
@@ -235,13 +237,18 @@ def _keep(stubbornness: np.ndarray | float, n: int) -> np.ndarray | float:
     return 1.0 - _theta(stubbornness, n)
 
 
-def pull(capacity: np.ndarray, exposure: np.ndarray, params: KernelParameters) -> np.ndarray:
+def pull(
+    capacity: np.ndarray,
+    exposure: np.ndarray,
+    params: KernelParameters,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Return the pull ν·u (observer, audience, actor, channel) of `signal_share`.
 
     It changes only with capacity and exposure, so a caller may keep it between steps and pass
-    it as `Inputs.pull`.
+    it as `Inputs.pull` (and reuse its memory, ``out``, when it is stale).
     """
-    return signal_share(capacity, exposure, params.saturation, params.receptivity)
+    return signal_share(capacity, exposure, params.saturation, params.receptivity, out)
 
 
 def anchored(anchor: np.ndarray, params: KernelParameters) -> np.ndarray:
@@ -305,8 +312,14 @@ def _message_parts(credibility: np.ndarray, inputs: Inputs, params: KernelParame
     cut_channels = np.nonzero(penalty)
     if len(cut_channels[0]) > penalty.size // 8:
         return _Message(_message(credibility, inputs, params), ())
-    trust = 1.0 - c + c * credibility[:, :, None]
-    raw = trust * inputs.valence[None, :, :]  # (observer, actor, channel)
+    # trust·valence = (1 − c_d + c_d·R[i,k])·valence[k,d], channel by channel: the same
+    # products and sums as `message`, without broadcasting over the short channel axis.
+    raw = np.empty(credibility.shape + (len(c),))  # (observer, actor, channel)
+    for d, weight in enumerate(c.tolist()):
+        column = raw[:, :, d]
+        np.multiply(credibility, weight, out=column)
+        np.add(1.0 - weight, column, out=column)
+        column *= inputs.valence[:, d]
     columns = []
     for k, d in zip(*cut_channels, strict=True):
         column = raw[:, None, k, d] + inputs.exposure[:, :, k, d] * penalty[k, d]

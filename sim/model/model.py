@@ -391,7 +391,10 @@ class SoftPowerModel(mesa.Model):
             or kept[2] is not kernel
             or not np.array_equal(kept[1], inputs.capacity)
         ):
-            value = dynamics.pull(inputs.capacity, inputs.exposure, kernel)
+            memory = (
+                kept[3] if kept is not None and kept[3].shape == inputs.exposure.shape else None
+            )
+            value = dynamics.pull(inputs.capacity, inputs.exposure, kernel, memory)
             kept = self._kept_pull = (self._exposure_version, inputs.capacity.copy(), kernel, value)
         anchored = self._kept_anchored
         if anchored is None or anchored[0] is not inputs.anchor or anchored[1] is not kernel:
