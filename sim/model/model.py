@@ -141,6 +141,8 @@ class SoftPowerModel(mesa.Model):
         self.rivalry = w.rivalry.copy()
         self.initiatives = sorted(set(w.groups) | {"BRI", "PARIS", "WHO"})
         self.members = w.membership_matrix(self.initiatives)
+        #: (initiatives list, its length, leader → led columns) for `_led_columns`.
+        self._led: tuple[list[str], int, dict[str, list[int]]] | None = None
         self.restriction = np.ones((n, len(AUDIENCES), n, len(CHANNELS)))
         self.aid_strategy = np.array(
             [structure.AID_STRATEGIES.index(w.aid_strategy.get(c, "need")) for c in w.iso3]
@@ -594,11 +596,7 @@ class SoftPowerModel(mesa.Model):
         """Allocation shares of a donor's aid over recipients under its (or a given) strategy."""
         if strategy is None:
             strategy = structure.AID_STRATEGIES[self.aid_strategy[donor]]
-        led = [
-            j
-            for j, name in enumerate(self.initiatives)
-            if INITIATIVE_LEADERS.get(name) == self.iso3[donor]
-        ]
+        led = self._led_columns(self.iso3[donor])
         partners = self.members[:, led].max(axis=1) if led else None
         return structure.aid_target(
             donor,
@@ -609,6 +607,19 @@ class SoftPowerModel(mesa.Model):
             self.parameters,
             partners,
         )
+
+    def _led_columns(self, leader: str) -> list[int]:
+        """Membership columns of the initiatives ``leader`` leads, read once per list of
+        initiatives (they are only ever added to).
+        """
+        kept = self._led
+        if kept is None or kept[0] is not self.initiatives or kept[1] != len(self.initiatives):
+            by_leader: dict[str, list[int]] = {}
+            for j, name in enumerate(self.initiatives):
+                if name in INITIATIVE_LEADERS:
+                    by_leader.setdefault(INITIATIVE_LEADERS[name], []).append(j)
+            kept = self._led = (self.initiatives, len(self.initiatives), by_leader)
+        return kept[2].get(leader, [])
 
     # ------------------------------------------------------------------ outputs
     def attraction(self) -> np.ndarray:
