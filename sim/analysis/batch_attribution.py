@@ -127,7 +127,9 @@ def batch_plan(
     def afforded(per_run: int) -> int:
         if count is not None:
             return min(runs, max(1, int(count)))
-        return int(min(runs, max(1, limit // per_run)))
+        if budget is None:
+            return runs
+        return min(runs, max(1, int(budget) // per_run))
 
     if by is not None:
         n = _active(scenario, plan, by, step)
