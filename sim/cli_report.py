@@ -63,7 +63,7 @@ def _runs_count(text: str | None) -> int | None:
     default=None,
     metavar="N|all",
     help="With --batch: runs to average over, a subset drawn with the batch's seed, or all "
-    "(default: as the report, as many as 128 model runs per scenario afford).",
+    "(default: as the report, as many as 256 model runs per scenario afford).",
 )
 @click.option(
     "--baseline",

@@ -28,8 +28,9 @@ Events that act at or after the step asked for cannot move it: they are left out
 reported with an effect of exactly 0. Outcomes per nation: ``score``, ``rank`` (a positive effect
 is a worse rank) and, when the model records them, ``familiarity`` and ``reputation``; per
 observer toward each focus nation: ``attraction`` (−1..1) and, when recorded, ``favourable``
-(0–100). With several replications (seeds) every coalition is averaged over the seeds, which by
-linearity averages the Shapley values.
+(0–100). With several replications (seeds), or several runs each with its own seed and
+parameter values (`RunSetting`: a batch's runs, `sim.analysis.batch_attribution`), every
+coalition is averaged over them, which by linearity averages the Shapley values.
 """
 
 from __future__ import annotations

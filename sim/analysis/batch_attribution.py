@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: Most model runs per scenario for the report's attribution (coalitions × runs averaged over).
-REPORT_BUDGET = 128
+REPORT_BUDGET = 256
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,9 @@ def batch_plan(
     active components, more than one unless the scenario has a single active event) fit the
     budget for one run, the one that covers the most runs, the finest on ties (each event, then
     each file, then each kind and year); when none fits, events with as many sampled orderings
-    as the budget allows, over one run. With ``by``, that grouping (exact up to ``max_exact``
-    components, else ``permutations`` orderings) over as many runs as the budget affords.
+    as the budget allows (over one run, mostly). With ``by``, that grouping (exact up to
+    ``max_exact`` components, else ``permutations`` orderings) over as many runs as the budget
+    affords.
 
     Args:
         scenario: As for `sim.analysis.components.components_of`.
