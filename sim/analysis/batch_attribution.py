@@ -47,6 +47,7 @@ __all__ = [
     "paired_runs",
     "reconciliation_table",
     "run_settings",
+    "scenario_file",
 ]
 
 #: Most model runs per scenario for the report's attribution (coalitions × runs averaged over).
@@ -276,7 +277,13 @@ def _seed_of(manifest: dict[str, Any]) -> int:
         return 0
 
 
-def _scenario_file(root: Path, entry: dict[str, Any]) -> Path:
+def scenario_file(root: Path, entry: dict[str, Any]) -> Path:
+    """Return the file of a batch scenario from its manifest entry (its path as written, else
+    relative to the batch directory's folder).
+
+    Raises:
+        SoftPowerError: Neither exists.
+    """
     path = Path(str(entry.get("path") or ""))
     for candidate in (path, root.parent / path):
         if str(path) and candidate.is_file():
@@ -390,7 +397,7 @@ def attribute_batch(
             expected="ok runs of both scenarios with the same design point and replication",
         )
     world = world if world is not None else bundled_world(manifest.get("world"))
-    spec = load_scenario(_scenario_file(root, manifest["scenarios"][scenario]), world)
+    spec = load_scenario(scenario_file(root, manifest["scenarios"][scenario]), world)
     if manifest.get("steps"):
         spec = spec.with_steps(int(manifest["steps"]))
     step = min(_last_step(root, runs), spec.steps)

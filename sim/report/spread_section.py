@@ -185,14 +185,11 @@ def event_sentence(result: Spread, event: EventSpread, carriers: Any = None) -> 
 
 
 def _scenario_spread(batch: Batch, scenario: str, focus: tuple[str, ...]) -> Spread | None:
-    from sim.analysis.batch_attribution import paired_runs, run_settings
+    from sim.analysis.batch_attribution import paired_runs, run_settings, scenario_file
     from sim.analysis.spread import spread
     from sim.scenario.scenario import load_scenario
 
-    entry = batch.manifest["scenarios"].get(scenario, {})
-    path = entry.get("path")
-    if not path:
-        raise SoftPowerError(f"no scenario file for {scenario!r}", key="scenarios")
+    path = scenario_file(batch.root, batch.manifest["scenarios"].get(scenario, {}))
     runs = paired_runs(batch.root, scenario, batch.baseline)
     if runs.empty:
         return None
