@@ -283,6 +283,10 @@ def _attribute_batch(
     regions = dict(zip(world.iso3, world.region, strict=True))
     results = []
     for name in names:
+
+        def progress(line: str, name: str = name) -> None:
+            click.echo(f"{name}: {line}", err=True)
+
         found = attribute_batch(
             root,
             name,
@@ -295,7 +299,7 @@ def _attribute_batch(
             permutations=permutations,
             workers=workers,
             world=world,
-            progress=lambda line, name=name: click.echo(f"{name}: {line}", err=True),
+            progress=progress,
         )
         results.append(found)
         result = found.result

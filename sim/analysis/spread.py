@@ -208,7 +208,7 @@ class Spread:
             path = event.change[event.step :, mask].mean(axis=1)
             size = np.abs(path)
             peak = int(np.argmax(size))
-            half = np.flatnonzero(size >= 0.5 * size[peak]) if size[peak] > 0 else []
+            half = np.flatnonzero(size >= 0.5 * size[peak]) if size[peak] > 0 else np.zeros(0)
             rows.append(
                 (
                     h,
@@ -452,7 +452,7 @@ def spread(
             at_step[t] = (social_matrix(model), reach)
         model.step()
     attraction = model.recorder.attraction
-    events = []
+    waves: list[EventSpread] = []
     for i in chosen:
         planned: PlannedEvent = plan.events[i]
         social, reach = at_step[planned.step]
@@ -460,7 +460,7 @@ def spread(
         other = SoftPowerModel(world, without_event(plan, i), parameters=parameters, rng=seed)
         other.run()
         change = attraction[:, :, actor] - other.recorder.attraction[:, :, actor]
-        events.append(
+        waves.append(
             EventSpread(
                 index=i,
                 label=labels[i][0],
@@ -480,7 +480,7 @@ def spread(
         iso3=tuple(world.iso3),
         names=tuple(world.name),
         dates=tuple(plan.date(s) for s in range(plan.steps + 1)),
-        events=tuple(events),
+        events=tuple(waves),
         stubbornness=float(model.parameters.stubbornness),
         seed=seed if isinstance(seed, int) else _seed_label(seed),
         seconds=time.perf_counter() - started,
