@@ -1,6 +1,6 @@
 """The ``softpower`` command: run, batch, summarize, report, validate, calibrate, backtest,
-attribute, discover, app, scenarios; network and spread (in `sim.cli_network`), backtest (in
-`sim.cli_validation`).
+discover, app, scenarios; attribute (in `sim.cli_report`), network and spread (in
+`sim.cli_network`), backtest (in `sim.cli_validation`).
 
 Bad input (any `SoftPowerError` or a bad argument) prints one line on stderr and exits with 2.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from sim.cli_options import nation_list, seed_option, writable_dir, writable_file
+from sim.cli_options import seed_option, writable_dir, writable_file
 from sim.errors import SoftPowerError
 from sim.version import __version__
 
@@ -571,116 +571,6 @@ def report_cmd(directory: Path, out: Path, pdf, baseline, focus, conditions, at,
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@seed_option(0, "Seed (as `run --seed`).")
-@click.option("--step", type=click.IntRange(1), default=None, help="Step (default: the last).")
-@click.option(
-    "--nations",
-    default="USA,CHN",
-    show_default=True,
-    help="Focus nations: a waterfall each, and favourable/attraction toward them by region.",
-)
-@click.option(
-    "--replications",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Seeds SEED, SEED+1, ...; every coalition is averaged over them.",
-)
-@click.option(
-    "--by",
-    type=click.Choice(["event", "file", "kind"]),
-    default="event",
-    show_default=True,
-    help="Components: each event, each included file, or each event kind.",
-)
-@click.option(
-    "--max-exact",
-    type=click.IntRange(0, 14),
-    default=8,
-    show_default=True,
-    help="Run all 2^n coalitions up to this many components; sample orderings beyond.",
-)
-@click.option(
-    "--permutations",
-    type=click.IntRange(2),
-    default=16,
-    show_default=True,
-    help="Orderings sampled beyond --max-exact (the effects still sum exactly).",
-)
-@click.option(
-    "--workers", type=click.IntRange(1), default=None, help="Processes (default: all cores)."
-)
-@click.option(
-    "--params",
-    "params_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Parameter file (as `run --params`) under every run.",
-)
-@_world_option
-def attribute(
-    scenario: Path,
-    out: Path,
-    seed: int,
-    step,
-    nations: str,
-    replications: int,
-    by: str,
-    max_exact: int,
-    permutations: int,
-    workers,
-    params_file,
-    world,
-) -> None:
-    """Split SCENARIO's change from its event-less run among its events (Shapley values).
-
-    Writes attribution.csv (nation, metric, target, component, effect, ...; effects sum to
-    the change for every outcome), regions.csv (favourable share, or attraction, toward the
-    focus nations by region and component) and a waterfall PNG+SVG of each focus nation's score.
-    """
-    from sim.analysis.attribution import attribute as run_attribution
-    from sim.analysis.attribution import console_line, default_workers, seeds_for, write_attribution
-    from sim.parameter_file import load_parameter_file
-    from sim.scenario.scenario import load_scenario
-    from sim.world.bundled import bundled_world
-
-    spec = load_scenario(scenario, world)
-    world = bundled_world(spec.world)
-    base = load_parameter_file(params_file) if params_file else None
-    focus = nation_list(nations, "--nations") or []
-    out = writable_dir(out)
-    result = run_attribution(
-        spec,
-        world=world,
-        parameters=base,
-        seeds=seeds_for(seed, replications),
-        step=step,
-        targets=focus,
-        by=by,
-        max_exact=max_exact,
-        permutations=permutations,
-        workers=workers or default_workers(),
-        progress=lambda line: click.echo(f"{spec.name}: {line}", err=True),
-    )
-    from sim.plots.files import write_waterfalls
-
-    files = write_attribution(result, out, dict(zip(world.iso3, world.region, strict=True)))
-    files += write_waterfalls(result, focus, out)
-    mode = "exact" if result.exact else f"sampled, {permutations} orderings"
-    click.echo(
-        f"{spec.title}: change at {result.date} (step {result.step}) split among "
-        f"{len(result.components)} components ({mode}; {result.runs} runs, {result.seconds:.1f} s)"
-    )
-    for nation in focus:
-        click.echo(f"  {console_line(result, nation)}")
-    for note in result.notes:
-        click.echo(f"note: {note}")
-    click.echo(f"wrote {', '.join(str(f) for f in files)}")
-
-
-@cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option(
     "--condition",
@@ -772,8 +662,10 @@ def app(port: int, host: str, scenarios_dir, world) -> None:
 
 
 from sim.cli_network import network, spread  # noqa: E402 (commands of their own module)
+from sim.cli_report import attribute  # noqa: E402
 from sim.cli_validation import backtest, profile  # noqa: E402
 
+cli.add_command(attribute)
 cli.add_command(network)
 cli.add_command(spread)
 cli.add_command(backtest)
