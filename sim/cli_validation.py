@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli_options import writable_dir
+from sim.cli_options import SEED, writable_dir
 
 __all__ = ["backtest", "profile"]
 
@@ -70,7 +70,7 @@ def backtest(
     help="Poll file(s) up to 2024: target files or the opinion panel (sim/data/opinion/panel.csv).",
 )
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@click.option("--seed", default=1, show_default=True, help="Seed of the model runs.")
+@click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the model runs.")
 @click.option(
     "--points", type=click.IntRange(3), default=11, show_default=True, help="Grid values."
 )
