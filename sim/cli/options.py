@@ -1,6 +1,8 @@
-"""Options and up-front checks shared by the commands of `sim.cli`, each declared once.
+"""Options, types and up-front checks shared by the commands of `sim.cli`, each declared once.
 
 - `SEED`: the click type of every ``--seed`` (a whole number ≥ 0), and `seed_option`;
+- `world_option`, `out_dir_option`, `horizon_option`, `params_file_option` (and
+  `read_params_file`), `polls_option`, `episodes_option`: options several commands share;
 - `writable_dir` and `writable_file`: an ``--out`` is checked before any work starts;
 - `nation_list`: a comma-separated list of ISO3 codes that may not be empty.
 
@@ -14,13 +16,34 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sim.errors import SoftPowerError
 
-__all__ = ["SEED", "SeedType", "nation_list", "seed_option", "writable_dir", "writable_file"]
+if TYPE_CHECKING:
+    from sim.params import Parameters
+
+__all__ = [
+    "SEED",
+    "WORLD_HELP",
+    "SeedType",
+    "episodes_option",
+    "horizon_option",
+    "nation_list",
+    "out_dir_option",
+    "params_file_option",
+    "polls_option",
+    "read_params_file",
+    "seed_option",
+    "world_option",
+    "writable_dir",
+    "writable_file",
+]
+
+#: A decorator that adds one option to a click command.
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 class SeedType(click.ParamType):
@@ -52,9 +75,100 @@ class SeedType(click.ParamType):
 SEED = SeedType()
 
 
-def seed_option(default: int, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def seed_option(default: int, help: str) -> Decorator:
     """Return the ``--seed`` option of a command (type `SEED`, the default shown)."""
     return click.option("--seed", type=SEED, default=default, show_default=True, help=help)
+
+
+#: The help of ``--world`` on the commands that take a scenario or experiment file.
+WORLD_HELP = (
+    "Bundled world: core60 (60 nations) or un193 (every UN member state). "
+    "Default: the file's `world:`, else un193 (`--world core60` for fast runs)."
+)
+
+
+def world_option(help: str = WORLD_HELP) -> Decorator:
+    """Return the ``--world NAME`` option (a bundled world; checked where it is loaded)."""
+    return click.option("--world", default=None, metavar="NAME", help=help)
+
+
+def out_dir_option(help: str = "Output directory.") -> Decorator:
+    """Return the required ``--out DIR`` option of a command that writes a directory of files
+    (checked with `writable_dir` before any work).
+    """
+    return click.option("--out", required=True, type=click.Path(path_type=Path), help=help)
+
+
+def horizon_option() -> Decorator:
+    """Return ``--steps N``: the number of quarters run, instead of the scenario's own."""
+    return click.option(
+        "--steps", type=click.IntRange(1, 400), default=None, help="Override the horizon."
+    )
+
+
+class _AliasedOption(click.Option):
+    """An option whose names after the first are hidden aliases: ``--help`` shows the first."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """Return the help line of the option under its first name only."""
+        names, self.opts = self.opts, self.opts[:1]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = names
+
+
+def params_file_option(help: str) -> Decorator:
+    """Return ``--params-file FILE``: a YAML/JSON file of parameter values (what ``softpower
+    calibrate`` writes), read with `read_params_file`. ``--params`` is kept as a hidden alias
+    (its name before the option was renamed).
+    """
+    return click.option(
+        "--params-file",
+        "--params",
+        "params_file",
+        cls=_AliasedOption,
+        type=click.Path(path_type=Path),
+        default=None,
+        metavar="FILE",
+        help=help,
+    )
+
+
+def read_params_file(path: Path | None) -> Parameters | None:
+    """Return the parameters of ``--params-file`` (None when it is not given).
+
+    Raises:
+        ParameterError: The file is missing, malformed, of another kind, or names an unknown
+            parameter or a value out of range (`sim.parameter_file.load_parameter_file`).
+    """
+    from sim.parameter_file import load_parameter_file
+
+    return load_parameter_file(path) if path is not None else None
+
+
+#: An input file that must exist (checked before any work, one line if it does not).
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def polls_option(help: str) -> Decorator:
+    """Return ``--polls FILE`` (repeatable): poll files ``observer,target,year,favourable_pct,
+    source`` up to 2024, or the opinion panel.
+    """
+    return click.option("--polls", multiple=True, required=True, type=_EXISTING_FILE, help=help)
+
+
+def episodes_option() -> Decorator:
+    """Return the required ``--episodes FILE``: the history episodes the event responses are
+    fitted on.
+    """
+    return click.option(
+        "--episodes",
+        "episodes_file",
+        required=True,
+        type=_EXISTING_FILE,
+        help="Episodes CSV (sim/data/targets/episodes.csv).",
+    )
 
 
 def _refuse(path: Path, exc: OSError | str, expected: str) -> SoftPowerError:
