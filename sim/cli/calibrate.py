@@ -283,7 +283,7 @@ def observation(
 def responses(episodes_file: Path, polls: tuple[Path, ...], seed: int, out: Path) -> None:
     """Fit the event responses on the history scenarios' episodes (docs/validation.md); write a
     parameter file and, beside it, the plausible sets as OUT_ensemble.csv (for an experiment's
-    `ensemble:`).
+    `parameter_ensemble:`).
     """
     writable_file(out)
     from sim.analysis.calibration import write_parameter_file
