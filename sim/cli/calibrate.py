@@ -6,7 +6,8 @@ uses, each writing a parameter file (for ``softpower run --params-file``).
 - ``calibrate responses``: the event responses to the history episodes.
 
 The flag form of before (``calibrate --target ... [--polls ... [--episodes ...]]``, where the
-flags chose the fit) still works, translated to the subcommand with one line on stderr.
+flags chose the fit) still works: it is translated to the subcommand, and a one-line note on
+stderr says which once the fit is done.
 
 Thin: the work is in `sim.analysis.calibration`, `sim.analysis.observation` and
 `sim.analysis.episodes` (docs/validation.md).

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SEED",
+    "Decorator",
     "WORLD_HELP",
     "SeedType",
     "episodes_option",
@@ -76,7 +77,12 @@ SEED = SeedType()
 
 
 def seed_option(default: int, help: str) -> Decorator:
-    """Return the ``--seed`` option of a command (type `SEED`, the default shown)."""
+    """Return the ``--seed`` option of a command (type `SEED`, the default shown).
+
+    Args:
+        default: The seed when the option is not given.
+        help: The option's line in ``--help``.
+    """
     return click.option("--seed", type=SEED, default=default, show_default=True, help=help)
 
 
@@ -88,13 +94,20 @@ WORLD_HELP = (
 
 
 def world_option(help: str = WORLD_HELP) -> Decorator:
-    """Return the ``--world NAME`` option (a bundled world; checked where it is loaded)."""
+    """Return the ``--world NAME`` option (a bundled world; checked where it is loaded).
+
+    Args:
+        help: The option's line in ``--help``: what the default is for this command.
+    """
     return click.option("--world", default=None, metavar="NAME", help=help)
 
 
 def out_dir_option(help: str = "Output directory.") -> Decorator:
     """Return the required ``--out DIR`` option of a command that writes a directory of files
     (checked with `writable_dir` before any work).
+
+    Args:
+        help: The option's line in ``--help``.
     """
     return click.option("--out", required=True, type=click.Path(path_type=Path), help=help)
 
@@ -122,6 +135,9 @@ def params_file_option(help: str) -> Decorator:
     """Return ``--params-file FILE``: a YAML/JSON file of parameter values (what ``softpower
     calibrate`` writes), read with `read_params_file`. ``--params`` is kept as a hidden alias
     (its name before the option was renamed).
+
+    Args:
+        help: The option's line in ``--help``: what the parameters apply to.
     """
     return click.option(
         "--params-file",
@@ -138,6 +154,9 @@ def params_file_option(help: str) -> Decorator:
 def read_params_file(path: Path | None) -> Parameters | None:
     """Return the parameters of ``--params-file`` (None when it is not given).
 
+    Args:
+        path: The option's value.
+
     Raises:
         ParameterError: The file is missing, malformed, of another kind, or names an unknown
             parameter or a value out of range (`sim.parameter_file.load_parameter_file`).
@@ -153,7 +172,10 @@ _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 def polls_option(help: str) -> Decorator:
     """Return ``--polls FILE`` (repeatable): poll files ``observer,target,year,favourable_pct,
-    source`` up to 2024, or the opinion panel.
+    source`` up to 2024, or the opinion panel; each must exist.
+
+    Args:
+        help: The option's line in ``--help``.
     """
     return click.option("--polls", multiple=True, required=True, type=_EXISTING_FILE, help=help)
 
