@@ -27,9 +27,10 @@ os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
 import ipyvuetify as v  # noqa: E402
 import solara  # noqa: E402
 
-from sim.viz.app import Page  # noqa: E402
+from sim.viz.app import Layout, Page  # noqa: E402
 from sim.viz.figures import ScoreChart, map_view  # noqa: E402
 from sim.viz.model import AppModel  # noqa: E402
+from sim.viz.wave import event_wave, fired_events  # noqa: E402
 
 BUDGET = 0.5  # seconds
 
@@ -70,12 +71,19 @@ def main() -> None:
     nations = ["USA", "CHN", "DEU", "GBR", "JPN", "IND"]
     report("world map data (colours, edges)", *timed(lambda: map_view(model), args.steps))
     report("score chart (SVG)", *timed(lambda: chart.draw(model, nations), args.steps))
+    fired = fired_events(model)
+    if fired:  # the wave of the latest event: the run without it, made off the page's thread
+        report(
+            "wave of an event (its run without it)",
+            *timed(lambda: event_wave(model, fired[0][0]), 3),
+        )
 
-    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    box, rc = solara.render(Layout(children=[Page()]), handle_error=False)
     rc.find(v.Select, label="Scenario").widget.v_model = args.scenario
     rc.find(v.Select, label="World").widget.v_model = args.world
-    rc.find(v.Btn, children=["Reset"]).widget.click()
-    step = rc.find(v.Btn, children=["Step"]).widget
+    # Reset and Step are drawn twice (the sidebar, and the bar of a narrow window): one Player
+    rc.find(v.Btn, children=["Reset"]).widgets[0].click()
+    step = rc.find(v.Btn, children=["Step"]).widgets[0]
     walls, cpus = timed(step.click, args.steps)
     report(f"whole page, Step → redrawn (×{args.steps})", walls, cpus)
     rc.close()

@@ -12,7 +12,8 @@ shared machine times vary with its load: the load average is printed next to the
 
 Run with ``.venv/bin/python benchmarks/screenshot_app.py [--out PATH] [--steps N]``; the
 classroom guide's pictures (docs/app.md) with ``--query`` (a shared address's setup, such as
-``scenario=soft_power_divide&event_persistence=0``), ``--inspect`` and ``--colour``.
+``scenario=soft_power_divide&event_persistence=0``), ``--inspect``, ``--colour`` and, for the
+wave of an event, ``--event``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import statistics
 import sys
 import time
@@ -58,7 +60,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1450)
     parser.add_argument(
         "--colour",
-        choices=["lean now", "change since start", "favourable view"],
+        choices=["lean now", "change since start", "favourable view", "wave of an event"],
         default="change since start",
         help="what the map's colour shows in the screenshot",
     )
@@ -69,6 +71,12 @@ def main() -> None:
         "aid cuts chosen in the picker",
     )
     parser.add_argument("--inspect", default="KEN", help="the nation shown in the inspector")
+    parser.add_argument(
+        "--event",
+        default=None,
+        help="with --colour 'wave of an event': the event to show, part of its label in the "
+        "picker (such as 'threat: United States → Mexico'); default the latest",
+    )
     args = parser.parse_args()
     try:
         chromium_path()
@@ -106,10 +114,20 @@ def main() -> None:
             f"ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms over {len(ms)} steps (budget 500 ms)"
         )
         page.get_by_role("button", name=args.colour).click()
-        legend = {"lean now": "Lean now", "change since start": "Change since the start"}
+        legend = {
+            "lean now": "Lean now",
+            "change since start": "Change since the start",
+            "wave of an event": "The wave of one event",
+        }
         expect(page.locator(".softpower-map-legend")).to_contain_text(
-            legend.get(args.colour, "favourable")
+            legend.get(args.colour, "favourable"), timeout=TIMEOUT_MS
         )
+        if args.event:
+            page.get_by_role("button", name=re.compile(r"^Event \d{4}-Q\d · ")).click()
+            page.get_by_role("option", name=re.compile(re.escape(args.event))).first.click()
+            expect(page.locator(".softpower-map-legend")).to_contain_text(
+                args.event, timeout=TIMEOUT_MS
+            )
         page.locator(f"svg.softpower-map path[data-iso3={args.inspect}]").click()  # the inspector
         expect(page.locator(".softpower-inspector")).to_contain_text(f"({args.inspect})")
         page.mouse.move(0, 0)

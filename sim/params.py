@@ -393,7 +393,7 @@ class Parameters:
         "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
     )
     opinion_drift: float = parameter(
-        0.01,
+        0.04,
         0.0,
         2.0,
         "logit²/year",
@@ -402,7 +402,7 @@ class Parameters:
         "fitted on the opinion panel up to 2024 (softpower backtest, docs/validation.md)",
     )
     opinion_noise: float = parameter(
-        0.01,
+        0.03,
         0.001,
         1.0,
         "logit²",
@@ -516,7 +516,7 @@ class Parameters:
     )
     # --- event responses: measurable event sizes mapped to perception and credibility ---
     event_persistence: float = parameter(
-        0.6,
+        1.0,
         0.0,
         1.0,
         "1",
@@ -526,7 +526,7 @@ class Parameters:
         "estimated on the later poll waves of history episodes (docs/validation.md)",
     )
     tariff_perception: float = parameter(
-        0.7233,
+        0.103,
         0.0,
         10.0,
         "attraction per (rate × trade share)",
@@ -554,7 +554,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md): 0",
     )
     threat_perception: float = parameter(
-        0.7233,
+        0.103,
         0.0,
         5.0,
         "attraction per severity",
@@ -563,7 +563,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     threat_spillover: float = parameter(
-        0.5231,
+        0.0,
         0.0,
         1.0,
         "1",
@@ -580,7 +580,7 @@ class Parameters:
         "events",
     )
     war_perception: float = parameter(
-        0.6141,
+        0.3274,
         0.0,
         2.0,
         "attraction",
@@ -605,7 +605,7 @@ class Parameters:
         "events",
     )
     leader_perception: float = parameter(
-        1.0771,
+        0.7851,
         0.0,
         2.0,
         "attraction per stance",
@@ -614,7 +614,7 @@ class Parameters:
         "estimated on history episodes (docs/validation.md)",
     )
     leader_pivot: float = parameter(
-        0.2895,
+        0.1839,
         0.0,
         1.0,
         "freedom score",

@@ -117,3 +117,14 @@ def test_python_dash_m_sim_cli_is_the_softpower_command():
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("softpower, version ")
+
+
+def test_attribute_of_a_batch_refuses_a_parameter_file_under_either_name(tmp_path):
+    for option in ("--params-file", "--params"):
+        result = softpower(
+            "attribute", "--batch", tmp_path, "--out", tmp_path / "o", option, BASELINE
+        )
+        assert result.exit_code == 2
+        (line,) = result.stderr.splitlines()
+        assert "--params-file: does not go with --batch" in line
+    assert not (tmp_path / "o").exists()

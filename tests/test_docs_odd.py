@@ -21,6 +21,8 @@ KINDS_BEGIN = (
     "<!-- event-kinds:begin (generated from sim.model.kinds.KINDS; do not edit by hand) -->"
 )
 KINDS_END = "<!-- event-kinds:end -->"
+SIZES_BEGIN = "<!-- event-sizes:begin (generated from sim.params.REGISTRY; do not edit by hand) -->"
+SIZES_END = "<!-- event-sizes:end -->"
 GROUP_TITLES = {
     "dynamics": "Perception dynamics",
     "credibility": "Credibility",
@@ -51,6 +53,56 @@ def parameter_table() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def size_table() -> str:
+    """Return the sizes of the opinion responses in the logit of the favourable share at the
+    registry's defaults (β₁ × the jump), and in points at a share of 50 % (× 25).
+    """
+    d = {name: spec.default for name, spec in REGISTRY.items()}
+    slope = d["favourable_slope"]
+    rows = [
+        ("`tariff`", "a 100 % rate on all of a target's trade", d["tariff_perception"]),
+        ("`capacity` (aid cut)", "1 % of the recipient's GDP withdrawn", d["aid_cut_perception"]),
+        ("`leave`", "a remaining member", d["withdrawal_perception"]),
+        ("`threat`", "a target, severity 1", d["threat_perception"]),
+        (
+            "`threat`",
+            "an ally or neighbour of a target",
+            d["threat_perception"] * d["threat_spillover"],
+        ),
+        ("`war`", "every other nation", d["war_perception"]),
+        ("`war`", "a coalition member", d["war_perception"] * d["war_coalition_factor"]),
+        ("`war`", "an opponent", d["war_perception"] * d["war_opponent_factor"]),
+        (
+            "`war`",
+            "the attacked nation",
+            d["war_perception"] * d["war_opponent_factor"] + d["threat_perception"],
+        ),
+        (
+            "`leader_change`",
+            "stance +1, observer of freedom 0.9",
+            d["leader_perception"] * (0.9 - d["leader_pivot"]),
+        ),
+        (
+            "`leader_change`",
+            "stance +1, observer of freedom 0.3",
+            d["leader_perception"] * (0.3 - d["leader_pivot"]),
+        ),
+        ("`news_shock`", "magnitude −0.1 on every audience and channel", 0.1),
+    ]
+    lines = [
+        f"β₁ = `favourable_slope` = {slope:g}; `event_persistence` = "
+        f"{d['event_persistence']:g} of each jump lasts (news shocks pass).",
+        "",
+        "| Kind | Observer | Fall of attraction | Fall of the logit | Points at 50 % |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for kind, who, jump in rows:
+        lines.append(
+            f"| {kind} | {who} | {jump:.3f} | {slope * jump:.3f} | {25.0 * slope * jump:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def generated_block(text: str, begin: str = BEGIN, end: str = END) -> str:
     start, stop = text.index(begin) + len(begin), text.index(end)
     return text[start:stop].strip("\n") + "\n"
@@ -65,6 +117,7 @@ def write() -> None:
     text = ODD.read_text(encoding="utf-8")
     text = _replaced(text, BEGIN, END, parameter_table())
     text = _replaced(text, KINDS_BEGIN, KINDS_END, odd_table())
+    text = _replaced(text, SIZES_BEGIN, SIZES_END, size_table())
     ODD.write_text(text, encoding="utf-8")
 
 
@@ -101,6 +154,14 @@ def test_odd_table_of_event_kinds_matches_the_registry():
     assert generated_block(text, KINDS_BEGIN, KINDS_END) == odd_table(), (
         "docs/ODD.md table of event kinds is out of date; run "
         "`.venv/bin/python tests/test_docs_odd.py --write`"
+    )
+
+
+def test_odd_event_sizes_are_the_registry_defaults():
+    text = ODD.read_text(encoding="utf-8")
+    assert generated_block(text, SIZES_BEGIN, SIZES_END) == size_table(), (
+        "docs/ODD.md table of event sizes is out of date; run "
+        ".venv/bin/python tests/test_docs_odd.py --write"
     )
 
 

@@ -377,3 +377,35 @@ def test_credibility_recovers_toward_its_structural_level():
     for _ in range(200):
         r = dynamics.update_credibility(r, target, zero, zero, params)
     assert r[0, 0] == pytest.approx(0.8, abs=1e-8)
+
+
+@pytest.mark.parametrize("per_observer_theta", [True, False])
+def test_kept_pull_and_anchor_give_the_same_step_bit_for_bit(make_problem, per_observer_theta):
+    """A caller may pass the pull ν·u and θ·p0 it kept (`Inputs.pull`, `Inputs.anchored`)."""
+    state, inputs, params = make_problem(
+        np.random.default_rng(8), 7, per_observer_theta=per_observer_theta
+    )
+    kept = dataclasses.replace(
+        inputs,
+        pull=dynamics.pull(inputs.capacity, inputs.exposure, params),
+        anchored=dynamics.anchored(inputs.anchor, params),
+    )
+    want, got = dynamics.step(state, inputs, params), dynamics.step(state, kept, params)
+    np.testing.assert_array_equal(got.perception, want.perception)
+    np.testing.assert_array_equal(got.credibility, want.credibility)
+
+
+def test_model_recomputes_its_kept_pull_when_capacity_changes():
+    """The model's kept pull follows a capacity change made between steps (a capacity event)."""
+    model = SoftPowerModel(World.synthetic(8, np.random.default_rng(3)), rng=3, steps=4)
+    model.step()
+    model.set_capacity(0, CHANNELS.index("culture"), 2.5 * float(model.capacity[0, 0]) + 0.1)
+    before = State(model.perception.copy(), model.credibility.copy())
+    kept = model._kept_inputs()
+    fresh = model._inputs()
+    np.testing.assert_array_equal(
+        kept.pull, dynamics.pull(fresh.capacity, fresh.exposure, model.kernel_parameters)
+    )
+    want = dynamics.step(before, fresh, model.kernel_parameters)
+    got = dynamics.step(before, kept, model.kernel_parameters)
+    np.testing.assert_array_equal(got.perception, want.perception)

@@ -54,3 +54,18 @@ def test_fork_pool_workers_inherit_state_run_the_initializer_and_use_one_blas_th
 
 def test_default_workers_counts_at_least_one_core() -> None:
     assert default_workers() >= 1
+
+
+def test_keeping_freed_memory_changes_no_result():
+    """`keep_freed_memory` only tunes the allocator: a run after it equals one before it."""
+    import numpy as np
+
+    from sim.batch.executor import keep_freed_memory
+    from sim.model.model import SoftPowerModel
+    from sim.world.world import World
+
+    world = World.synthetic(6, np.random.default_rng(1))
+    before = SoftPowerModel(world, rng=1, steps=3).run().perception
+    assert isinstance(keep_freed_memory(), bool)
+    after = SoftPowerModel(world, rng=1, steps=3).run().perception
+    np.testing.assert_array_equal(after, before)

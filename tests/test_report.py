@@ -163,8 +163,9 @@ def test_report_writes_html_pdf_and_each_figure_as_png_and_svg(report):
     svg = sorted(p.stem for p in folder.glob("*.svg"))
     assert png == svg
     # focus scores, top 10, a bump chart per scenario, lean, favourable and score maps,
-    # perception heatmap, alignment, and a waterfall per focus nation ("What drives the change")
-    assert len(png) == 11
+    # perception heatmap, alignment, a waterfall per focus nation ("What drives the change") and
+    # the wave of the scenario's focus events ("How it spread")
+    assert len(png) == 12 and sum("spread-us_aid_cuts" in s for s in png) == 1
     assert any("ranks-baseline" in s for s in png) and any("ranks-us_aid_cuts" in s for s in png)
     assert "report.html" in report["stdout"] and "report.pdf" in report["stdout"]
 
@@ -323,7 +324,12 @@ def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
     assert repro >= len(pages) - 2 and "softpower batch" in " ".join(pages[repro:])
     polls = [i for i, t in enumerate(pages) if "Predicted polls" in t and i < min(methods)]
     assert polls and min(polls) > max(figure_pages)
-    assert len(pages) == 1 + n_figures + len(polls) + len(methods)
+    # text pages of sections with figures: what the waterfalls are, and the waves in words
+    drives = [i for i, t in enumerate(pages) if "What drives" in t and i not in figure_pages]
+    spread = [i for i, t in enumerate(pages) if "How it spread" in t and i not in figure_pages]
+    assert len(drives) == 1 and spread
+    assert min(spread) < max(figure_pages) < max(spread) < min(polls)
+    assert len(pages) == 1 + n_figures + len(drives) + len(spread) + len(polls) + len(methods)
 
 
 @pytest.mark.slow

@@ -28,8 +28,9 @@ Events that act at or after the step asked for cannot move it: they are left out
 reported with an effect of exactly 0. Outcomes per nation: ``score``, ``rank`` (a positive effect
 is a worse rank) and, when the model records them, ``familiarity`` and ``reputation``; per
 observer toward each focus nation: ``attraction`` (−1..1) and, when recorded, ``favourable``
-(0–100). With several replications (seeds) every coalition is averaged over the seeds, which by
-linearity averages the Shapley values.
+(0–100). With several replications (seeds), or several runs each with its own seed and
+parameter values (`RunSetting`: a batch's runs, `sim.analysis.batch_attribution`), every
+coalition is averaged over them, which by linearity averages the Shapley values.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import multiprocessing
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,7 +49,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from sim.analysis.shapley import EfficiencyError, evaluations_needed, shapley_values
+from sim.analysis.components import GROUPINGS, choose_grouping, components_of, plan_cost
+from sim.analysis.shapley import EfficiencyError, shapley_values
 from sim.errors import SoftPowerError, suggest
 from sim.model.plan import CredibilityShock, Plan, PlannedEvent, RandomShock
 
@@ -62,6 +64,7 @@ __all__ = [
     "DRAWS",
     "GROUPINGS",
     "OVERRIDES",
+    "RunSetting",
     "ScenarioAttribution",
     "attribute",
     "choose_grouping",
@@ -73,8 +76,6 @@ __all__ = [
     "write_attribution",
 ]
 
-#: How events are grouped into components.
-GROUPINGS: tuple[str, ...] = ("event", "file", "kind")
 #: Component holding the effect of a scenario's parameter overrides.
 OVERRIDES = "parameter overrides"
 #: Component holding the effect of random events' draws on the decisions (sampling noise).
@@ -110,11 +111,12 @@ class ScenarioAttribution:
         scenario_value: Per entry, the scenario's run.
         stderr: ``(component, entry)`` standard errors in sampled mode (NaN otherwise).
         exact: Whether every coalition was run (else orderings were sampled).
-        runs: Model runs made (coalitions × seeds, plus the baseline runs).
+        runs: Model runs made (coalitions × runs averaged over, plus the baseline runs).
         seconds: Wall time.
-        seeds: Seed labels used.
+        seeds: Seed labels used, one per run averaged over.
         grouping: ``event``, ``file`` or ``kind``.
         notes: What a reader should know (placeholders, overrides, inactive events).
+        run_labels: Per run averaged over, its label (a batch's run id; empty for seeds).
 
     """
 
@@ -134,6 +136,7 @@ class ScenarioAttribution:
     seeds: tuple[str, ...]
     grouping: str
     notes: tuple[str, ...] = ()
+    run_labels: tuple[str, ...] = ()
     _rows: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False)
 
     @property
@@ -246,128 +249,6 @@ class ScenarioAttribution:
         return table[head + list(self.components)]
 
 
-# --------------------------------------------------------------------------------- components
-
-
-def _event_labels(scenario: Any, plan: Plan) -> list[tuple[str, str, str]]:
-    """Per planned event: (label, file, kind)."""
-    scheduled = getattr(scenario, "events", None)
-    labels = []
-    for i, planned in enumerate(plan.events):
-        source = planned.source or f"event {i}"
-        file, _, line = source.rpartition(":")
-        file = Path(file).name if file else source
-        raw = scheduled[i].event if scheduled is not None and i < len(scheduled) else None
-        kind = getattr(raw, "kind", None) or _kind_of(planned.event)
-        where = f"{file}:{line}" if line else file
-        year = plan.date(planned.step)[:4] if isinstance(plan, Plan) else ""
-        labels.append(
-            (" ".join([where, str(kind), *_details(raw)]), file, f"{kind} {year}".strip())
-        )
-    return labels
-
-
-def _short(codes: Any) -> str:
-    codes = [str(c) for c in codes] if isinstance(codes, list | tuple) else [str(codes)]
-    return ",".join(codes[:2]) + ("…" if len(codes) > 2 else "")
-
-
-def _details(raw: Any) -> list[str]:
-    """Who and what of a scenario event, for its label: ``USA aid``, ``CHN→KAZ``, ``USA PARIS``."""
-    if raw is None:
-        return []
-    inner = getattr(raw, "event", None)
-    if getattr(raw, "kind", None) == "random" and inner is not None:
-        return [str(getattr(inner, "kind", "")), *_details(inner)]
-    who = getattr(raw, "actor", None) or getattr(raw, "source", None)
-    if who is None and getattr(raw, "nations", None):
-        who = _short(raw.nations)
-    targets = getattr(raw, "targets", None)
-    parts = [f"{who}→{_short(targets)}" if who and targets else str(who or "")]
-    for name in ("channel", "initiative", "strategy"):
-        value = getattr(raw, name, None)
-        if isinstance(value, str):
-            parts.append(value)
-    return [p for p in parts if p]
-
-
-def _kind_of(event: Any) -> str:
-    name = type(event).__name__
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def components_of(
-    scenario: Any, plan: Plan, by: str = "event"
-) -> list[tuple[str, tuple[int, ...]]]:
-    """Group a plan's events into named components.
-
-    Args:
-        scenario: The `sim.scenario.Scenario` the plan came from (for event kinds and actors),
-            or the plan itself.
-        plan: The resolved plan.
-        by: ``event`` (one component per event, labelled ``file:line kind actor``), ``file``
-            (per file the events came from, e.g. each included file) or ``kind`` (per event
-            kind and year, e.g. ``leader_change 2029``: a kind's events of different years are
-            different decisions and are not netted).
-
-    Returns:
-        ``[(name, event indices)]`` in order of first appearance.
-
-    Raises:
-        SoftPowerError: An unknown grouping.
-
-    """
-    if by not in GROUPINGS:
-        raise SoftPowerError(
-            f"unknown grouping {by!r}",
-            key="--by",
-            expected=" | ".join(GROUPINGS),
-            suggestion=suggest(by, GROUPINGS),
-        )
-    groups: dict[str, list[int]] = {}
-    for i, (label, file, kind) in enumerate(_event_labels(scenario, plan)):
-        key = {"event": label, "file": file, "kind": kind}[by]
-        groups.setdefault(key, []).append(i)
-    return [(name, tuple(members)) for name, members in groups.items()]
-
-
-def plan_cost(
-    n_components: int, *, seeds: int = 1, max_exact: int = 8, permutations: int = 16
-) -> int:
-    """Return the most model runs `attribute` makes for this many active components."""
-    coalitions = evaluations_needed(n_components, max_exact=max_exact, permutations=permutations)
-    return (coalitions + 2) * seeds  # + the baseline (and overrides) runs
-
-
-def choose_grouping(scenario: Any, plan: Plan, step: int, budget: int = 64) -> tuple[str, int, int]:
-    """Pick the finest grouping whose exact attribution fits a budget of coalition runs.
-
-    Tries ``event``, then ``file``, then ``kind``; the first with ``2**n ≤ budget`` active
-    components — and more than one, unless there is only one active event — is attributed
-    exactly. If none fits, events are sampled with as many orderings as the budget allows (at
-    least 2).
-
-    Args:
-        scenario: As for `components_of`.
-        plan: The resolved plan.
-        step: The step to be explained (events at or after it do not count).
-        budget: Most coalition runs per seed.
-
-    Returns:
-        ``(by, max_exact, permutations)`` for `attribute`.
-
-    """
-    events = sum(e.step < step for e in plan.events)
-    for by in GROUPINGS:
-        groups = components_of(scenario, plan, by)
-        n = sum(any(plan.events[i].step < step for i in members) for _, members in groups)
-        if 2**n <= budget and (n > 1 or events <= 1):
-            return by, n, 2
-    n = len(components_of(scenario, plan, "event"))
-    permutations = max(2, (budget - 2) // max(1, n - 1))
-    return "event", 0, permutations - permutations % 2
-
-
 # --------------------------------------------------------------------------------- runs
 
 
@@ -381,11 +262,37 @@ def _placeholder(planned: PlannedEvent) -> PlannedEvent:
 
 
 @dataclass(frozen=True)
+class RunSetting:
+    """One run a coalition is averaged over: its seed and the parameters it ran with.
+
+    Attributes:
+        seed: The seed (an int ``N`` is ``softpower run --seed N``; a batch run's seed
+            sequence).
+        parameters: Parameter values set over the scenario's own ``parameters:``, as a batch
+            sets a design point's and an ensemble member's values (empty: the scenario's).
+        label: What the run is called, e.g. the batch's run id.
+
+    """
+
+    seed: Seed
+    parameters: Mapping[str, float | int] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """A run's base parameters (with its own values), seed and the scenario's other overrides."""
+
+    parameters: Parameters | None
+    seed: Seed
+    overrides: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class _Job:
     world: World
     plan: Plan
-    parameters: Parameters | None
-    seeds: tuple[Seed, ...]
+    settings: tuple[_Setting, ...]
     step: int
     targets: tuple[str, ...]
 
@@ -394,7 +301,7 @@ _JOB: _Job | None = None  # the job of this process (inherited by forked workers
 
 
 def _coalition_plan(
-    plan: Plan, members: frozenset[int], placeholders: bool, overrides: bool
+    plan: Plan, members: frozenset[int], placeholders: bool, overrides: dict[str, Any]
 ) -> Plan:
     events = []
     for i, planned in enumerate(plan.events):
@@ -402,21 +309,43 @@ def _coalition_plan(
             events.append(planned)
         elif placeholders and isinstance(planned.event, RandomShock):
             events.append(_placeholder(planned))
-    return replace(plan, events=tuple(events), parameters=plan.parameters if overrides else {})
+    return replace(plan, events=tuple(events), parameters=overrides)
+
+
+def _settings(
+    plan: Plan, parameters: Parameters | None, runs: Sequence[RunSetting]
+) -> tuple[_Setting, ...]:
+    """Each run's base parameters and the scenario's overrides its own values leave standing.
+
+    A batch sets a run's values over the scenario's (`sim.batch.runner`), and the batch's
+    baseline runs carry the same values: they go into the base of every coalition, so the
+    event-less run is the baseline's run, and only the scenario's other overrides make the
+    component `OVERRIDES`.
+    """
+    from sim.params import Parameters
+
+    settings = []
+    for run in runs:
+        own = dict(run.parameters)
+        base = Parameters.from_mapping(own, base=parameters) if own else parameters
+        rest = {k: v for k, v in plan.parameters.items() if k not in own}
+        settings.append(_Setting(base, run.seed, rest))
+    return tuple(settings)
 
 
 def _run(
-    key: tuple[frozenset[int], bool, bool], seed_index: int
+    key: tuple[frozenset[int], bool, bool], run_index: int
 ) -> tuple[list[tuple[str, str, str]], np.ndarray]:
-    """Run one coalition with one seed; return its outcome entries and values."""
+    """Run one coalition in one run setting; return its outcome entries and values."""
     from sim.model.model import SoftPowerModel
 
     job = _JOB
     assert job is not None
     members, placeholders, overrides = key
-    plan = _coalition_plan(job.plan, members, placeholders, overrides)
+    setting = job.settings[run_index]
+    plan = _coalition_plan(job.plan, members, placeholders, setting.overrides if overrides else {})
     model = SoftPowerModel(
-        job.world, plan, parameters=job.parameters, rng=job.seeds[seed_index], steps=job.step
+        job.world, plan, parameters=setting.parameters, rng=setting.seed, steps=job.step
     )
     model.run()
     return _measure(model, job.step, job.targets)
@@ -481,7 +410,7 @@ def _string_array(values: Sequence[str]) -> Any:
 
 
 class _Runner:
-    """Runs coalitions (cached), serially or on a fork process pool, averaged over seeds."""
+    """Runs coalitions (cached), serially or on a fork process pool, averaged over the runs."""
 
     def __init__(self, job: _Job, workers: int) -> None:
         self.job = job
@@ -494,7 +423,7 @@ class _Runner:
         todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
         if not todo:
             return
-        tasks = [(k, s) for k in todo for s in range(len(self.job.seeds))]
+        tasks = [(k, s) for k in todo for s in range(len(self.job.settings))]
         first: np.ndarray | None = None
         if not self.entries:  # the first run, here, fixes the outcome layout of every run
             self.entries, first = _run(*tasks[0])
@@ -518,10 +447,10 @@ class _Runner:
             results = [_run_values(task) for task in tasks]
         if first is not None:
             results.insert(0, first)
-        n_seeds = len(self.job.seeds)
+        n_runs = len(self.job.settings)
         for i, key in enumerate(todo):
-            block = results[i * n_seeds : (i + 1) * n_seeds]
-            self.cache[key] = np.mean(block, axis=0) if n_seeds > 1 else block[0]
+            block = results[i * n_runs : (i + 1) * n_runs]
+            self.cache[key] = np.mean(block, axis=0) if n_runs > 1 else block[0]
 
     def value(self, key: tuple[frozenset[int], bool, bool]) -> np.ndarray:
         self.ensure([key])
@@ -548,6 +477,7 @@ def attribute(
     permutations: int = 16,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
+    runs: Sequence[RunSetting] | None = None,
 ) -> ScenarioAttribution:
     """Split a scenario's change at a step among its events as Shapley values.
 
@@ -565,6 +495,8 @@ def attribute(
         permutations: Orderings sampled in sampled mode (antithetic pairs).
         workers: Processes for the coalition runs (fork; 1 runs in this process).
         progress: Called with a line of text before the runs start.
+        runs: Instead of ``seeds``, the runs to average over, each with its seed and its own
+            parameter values (a batch's runs: `sim.analysis.batch_attribution`).
 
     Returns:
         The attribution; its effects sum to scenario − baseline to 1e-9 for every outcome.
@@ -597,15 +529,17 @@ def attribute(
         )
     targets = tuple(dict.fromkeys(str(t).upper() for t in targets))
     check_nations(targets, world, key="--nations", expected="ISO3 codes of the world's nations")
-    if not seeds:
+    runs = tuple(runs) if runs is not None else tuple(RunSetting(s) for s in seeds)
+    if not runs:
         raise SoftPowerError("no seed", key="--replications", expected="at least one seed")
+    settings = _settings(plan, parameters, runs)
     grouped = components_of(scenario, plan, by)
     active = [(n, m) for n, m in grouped if any(plan.events[i].step < step for i in m)]
     inactive = [n for n, m in grouped if (n, m) not in active]
     randoms = any(isinstance(e.event, RandomShock) and e.step < step for e in plan.events)
-    overrides = bool(plan.parameters)
+    overrides = any(s.overrides for s in settings)
 
-    job = _Job(world, plan, parameters, tuple(seeds), step, targets)
+    job = _Job(world, plan, settings, step, targets)
     previous, _JOB = _JOB, job
     try:
         runner = _Runner(job, max(1, int(workers)))
@@ -614,7 +548,7 @@ def attribute(
 
         def key_of(coalition: frozenset[str]) -> tuple[frozenset[int], bool, bool]:
             chosen = frozenset(i for name in coalition for i in members[name])
-            return chosen, randoms, True
+            return chosen, randoms, overrides
 
         # Pass 1 collects the coalitions the method needs (sampled orderings come from a fixed
         # seed, so pass 2 asks for the same ones); they then run in one batch, in parallel.
@@ -636,7 +570,7 @@ def attribute(
         if overrides:
             keys.append((frozenset(), False, True))
         keys += [key_of(c) for c in needed]
-        n_runs = len(dict.fromkeys(keys)) * len(seeds)
+        n_runs = len(dict.fromkeys(keys)) * len(settings)
         if progress is not None:
             mode = "exact" if len(names) <= max_exact else f"{permutations} sampled orderings"
             progress(
@@ -663,7 +597,8 @@ def attribute(
         extra_names.append(OVERRIDES)
         extra_kinds.append("overrides")
         extra_effects.append(with_overrides - baseline)
-        listed = ", ".join(f"{k}={v}" for k, v in plan.parameters.items())
+        left = {k: v for s in settings for k, v in s.overrides.items()}
+        listed = ", ".join(f"{k}={v}" for k, v in left.items())
         notes.append(
             f"the scenario overrides parameters ({listed}); their effect on the event-less run "
             f"is the component '{OVERRIDES}', the events are attributed with the overrides"
@@ -701,7 +636,8 @@ def attribute(
         exact=result.exact,
         runs=runner.runs,
         seconds=time.perf_counter() - started,
-        seeds=tuple(_seed_label(s) for s in seeds),
+        seeds=tuple(_seed_label(r.seed) for r in runs),
+        run_labels=tuple(r.label for r in runs),
         grouping=by,
         notes=tuple(notes),
     )

@@ -221,9 +221,10 @@ def fit_opinion(
     the candidate with the smallest RMSE in points of share is kept.
 
     Returns:
-        ``base`` with the chosen `opinion_*` values, that RMSE, and the factor (at least 1) by
-        which the forecast variance must grow for its standardised errors on the cases to have
-        variance 1 (what the settings leave out: event responses, shocks with no event).
+        ``base`` with the chosen `opinion_*` values, that RMSE, and the factor by which the
+        forecast variance must be scaled for its standardised errors on the cases to have
+        variance 1: above 1 for what the settings leave out (event responses, shocks with no
+        event), below 1 where the grid's variances are wider than the cases need.
 
     """
     if not cases:
@@ -252,7 +253,7 @@ def fit_opinion(
         "opinion_noise": best.noise,
         "opinion_pooling": best.pooling,
     }
-    return Parameters.from_mapping(chosen, base=base), float(best_error), max(z2 / count, 1.0)
+    return Parameters.from_mapping(chosen, base=base), float(best_error), z2 / count
 
 
 @dataclass(frozen=True)

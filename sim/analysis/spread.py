@@ -68,6 +68,8 @@ __all__ = [
     "EventSpread",
     "Spread",
     "carriers",
+    "event_actor",
+    "event_labels",
     "event_reach",
     "spread",
     "without_event",
@@ -133,7 +135,7 @@ class Spread:
         dates: ``YYYY-Qn`` of every step 0..horizon.
         events: One `EventSpread` per event followed.
         stubbornness: θ of the run (for `carriers`).
-        seed: The seed.
+        seed: The seed (``ENTROPY:SPAWN_KEY`` for a batch run's seed sequence).
         seconds: Wall time.
 
     """
@@ -145,7 +147,7 @@ class Spread:
     dates: tuple[str, ...]
     events: tuple[EventSpread, ...]
     stubbornness: float
-    seed: int
+    seed: int | str
     seconds: float
 
     def table(self) -> pd.DataFrame:
@@ -189,6 +191,54 @@ class Spread:
                     (ev.label, self.iso3[ev.actor], rank, self.iso3[i], self.names[i], share[i])
                 )
         return pd.DataFrame(rows, columns=list(CARRIER_COLUMNS))
+
+    def profile(self, event: EventSpread) -> pd.DataFrame:
+        """Return how far and how fast one event's wave went, one row per distance reached.
+
+        Columns: ``hops``, ``observers``, ``direct`` (how many of them the event moved itself),
+        ``end_change`` (their mean change at the last step), ``peak_change`` (the mean change
+        of largest size), ``peak_quarters`` (quarters after the event acted until it), and
+        ``half_quarters`` (until the mean change first reached half that size; NaN when it
+        never moved).
+        """
+        observers = np.arange(len(self.iso3)) != event.actor
+        rows = []
+        for h in sorted({int(h) for h in event.hops[observers] if h >= 0}):
+            mask = observers & (event.hops == h)
+            path = event.change[event.step :, mask].mean(axis=1)
+            size = np.abs(path)
+            peak = int(np.argmax(size))
+            half = np.flatnonzero(size >= 0.5 * size[peak]) if size[peak] > 0 else np.zeros(0)
+            rows.append(
+                (
+                    h,
+                    int(mask.sum()),
+                    int(event.direct[mask].sum()),
+                    float(path[-1]),
+                    float(path[peak]),
+                    peak if size[peak] > 0 else np.nan,
+                    int(half[0]) if len(half) else np.nan,
+                )
+            )
+        columns = [
+            "hops", "observers", "direct", "end_change", "peak_change", "peak_quarters",
+            "half_quarters",
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+    def tie_share(self, event: EventSpread) -> float | None:
+        """Return the share of an event's change beyond its hit nations, at the last step, that
+        is in nations the event did not move itself: the part that came through ties alone.
+
+        None when the event moves every nation beyond the hit ones itself, or moves none.
+        """
+        beyond = (event.hops >= 1) & (np.arange(len(self.iso3)) != event.actor)
+        change = event.change[-1]
+        total = float(np.abs(change[beyond]).sum())
+        through = beyond & ~event.direct
+        if not through.any() or total == 0.0:
+            return None
+        return float(np.abs(change[through]).sum()) / total
 
 
 def _mean(values: np.ndarray) -> float:
@@ -310,7 +360,20 @@ def carriers(
     return out
 
 
-def _labels(scenario: Scenario | Plan, plan: Plan) -> dict[int, tuple[str, str, str]]:
+def event_actor(event: object) -> int:
+    """Return the index of the nation an event is about: its actor (a membership's first
+    nation, an edge's source, a random event's template's actor).
+    """
+    if isinstance(event, RandomShock):
+        return event_actor(event.template)
+    if isinstance(event, Membership):
+        return int(event.nations[0])
+    if isinstance(event, Edge):
+        return int(event.source)
+    return int(getattr(event, "actor"))  # noqa: B009 (every other kind has an actor)
+
+
+def event_labels(scenario: Scenario | Plan, plan: Plan) -> dict[int, tuple[str, str, str]]:
     """Per event index: (label as `softpower attribute --by event` names it, kind, kind and year
     as `softpower attribute --by kind` names it).
     """
@@ -326,23 +389,25 @@ def spread(
     scenario: Scenario | Plan,
     *,
     world: World,
-    seed: int = 0,
+    seed: int | np.random.SeedSequence = 0,
     parameters: Parameters | None = None,
     steps: int | None = None,
     kinds: Iterable[str] = (),
     progress: Callable[[str], None] | None = None,
+    events: Iterable[int] | None = None,
 ) -> Spread:
     """Run a scenario and, for each event, the same run without it; return each event's wave.
 
     Args:
         scenario: A loaded scenario (`sim.scenario.load_scenario`) or a `Plan`.
         world: The world the scenario was resolved for.
-        seed: Seed of every run (as ``softpower run --seed``).
+        seed: Seed of every run (as ``softpower run --seed``, or a batch run's seed sequence).
         parameters: Base parameters (the scenario's overrides go on top).
         steps: Horizon override (default: the scenario's).
         kinds: Follow only events of these kinds (`threat`, or `threat 2025` for one year;
             default: every event).
         progress: Called with a line of text before the runs.
+        events: Follow only the events at these positions of the plan (and of ``kinds``).
 
     Raises:
         SoftPowerError: No event (of the kinds asked for) acts within the horizon.
@@ -354,13 +419,16 @@ def spread(
     plan = scenario.plan(world)
     if steps is not None:
         plan = plan.with_steps(int(steps))
-    labels = _labels(scenario, plan)
+    labels = event_labels(scenario, plan)
     wanted = {str(k) for k in kinds}
     chosen = [
         i
         for i, ev in enumerate(plan.events)
         if ev.step < plan.steps and (not wanted or {labels[i][1], labels[i][2]} & wanted)
     ]
+    if events is not None:
+        picked = {int(i) for i in events}
+        chosen = [i for i in chosen if i in picked]
     if not chosen:
         # a kind is asked for as `threat`, or with its year as `softpower attribute --by kind`
         # names it (`threat 2025`)
@@ -384,7 +452,7 @@ def spread(
             at_step[t] = (social_matrix(model), reach)
         model.step()
     attraction = model.recorder.attraction
-    events = []
+    waves: list[EventSpread] = []
     for i in chosen:
         planned: PlannedEvent = plan.events[i]
         social, reach = at_step[planned.step]
@@ -392,7 +460,7 @@ def spread(
         other = SoftPowerModel(world, without_event(plan, i), parameters=parameters, rng=seed)
         other.run()
         change = attraction[:, :, actor] - other.recorder.attraction[:, :, actor]
-        events.append(
+        waves.append(
             EventSpread(
                 index=i,
                 label=labels[i][0],
@@ -412,11 +480,17 @@ def spread(
         iso3=tuple(world.iso3),
         names=tuple(world.name),
         dates=tuple(plan.date(s) for s in range(plan.steps + 1)),
-        events=tuple(events),
+        events=tuple(waves),
         stubbornness=float(model.parameters.stubbornness),
-        seed=seed,
+        seed=seed if isinstance(seed, int) else _seed_label(seed),
         seconds=time.perf_counter() - started,
     )
+
+
+def _seed_label(seed: np.random.SeedSequence) -> str:
+    from sim.batch.experiment import seed_label
+
+    return seed_label(seed)
 
 
 def write_spread(result: Spread, out: str | Path, *, top: int = 5) -> list[Path]:

@@ -25,6 +25,7 @@ __all__ = [
     "default_workers",
     "die_with_parent",
     "fork_pool",
+    "keep_freed_memory",
     "limit_blas",
 ]
 
@@ -80,6 +81,34 @@ def die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:  # pragma: no cover - no glibc
         pass
+
+
+#: glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD and M_MMAP_THRESHOLD.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: Arrays up to this size come from the heap, and freed heap memory up to this size is kept.
+_KEEP_BYTES = 256 * 2**20
+
+
+def keep_freed_memory() -> bool:
+    """Let this process reuse the memory of freed arrays instead of returning it to the system.
+
+    A step of the 196-nation world allocates and frees arrays of a few MB (perception, the social
+    mix, the pull). By default glibc hands such blocks back to the kernel when freed and the next
+    allocation faults its pages in again, zeroed, which costs a run in a worker 15-18 % of its
+    CPU time. For the long-lived processes of a batch (workers, or the batch's own process when
+    serial): their memory then stays at the peak of one run, which it reaches anyway. Returns
+    whether the setting took (glibc on Linux only; elsewhere nothing changes).
+    """
+    if not sys.platform.startswith("linux"):  # pragma: no cover - not Linux
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(
+            libc.mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES)
+            and libc.mallopt(_M_TRIM_THRESHOLD, _KEEP_BYTES)
+        )
+    except (OSError, AttributeError):  # pragma: no cover - no glibc
+        return False
 
 
 def default_workers() -> int:

@@ -36,7 +36,13 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from sim.batch.executor import blas_limit, default_workers, fork_pool, limit_blas
+from sim.batch.executor import (
+    blas_limit,
+    default_workers,
+    fork_pool,
+    keep_freed_memory,
+    limit_blas,
+)
 from sim.batch.experiment import Experiment, RunSpec, seed_label
 from sim.batch.store import Store, remove_part_tables, write_part_tables
 from sim.batch.tables import run_tables, with_keys
@@ -317,7 +323,8 @@ _CONTEXT: BatchContext | None = None
 
 @cache
 def _worker_setup(world: str) -> None:
-    """Once per worker process: one BLAS thread, the world in memory, long-lived objects frozen.
+    """Once per worker process: one BLAS thread, freed arrays' memory kept for reuse
+    (`keep_freed_memory`), the world in memory, long-lived objects frozen.
 
     Mesa models hold reference cycles (agents ↔ model), freed only by the cyclic garbage
     collector, which otherwise lets several runs' arrays pile up between its rare full passes.
@@ -325,6 +332,7 @@ def _worker_setup(world: str) -> None:
     objects), so a worker's memory stays flat.
     """
     limit_blas(1)
+    keep_freed_memory()
     bundled_world(world)
     gc.collect()
     gc.freeze()
@@ -348,6 +356,7 @@ def _execute_in_worker(tasks: list[RunTask]) -> list[dict[str, Any]]:
 
 
 def _serial(parts: list[list[RunTask]], context: BatchContext) -> Generator[list[dict[str, Any]]]:
+    keep_freed_memory()
     bundled_world(context.world)
     gc.collect()
     gc.freeze()  # see _worker_setup; undone at the end, this process lives on

@@ -5,7 +5,8 @@ and the console entry point `main`.
 - `sim.cli.scenarios`: ``scenarios list`` and ``scenarios check``;
 - `sim.cli.batch`: ``batch`` and ``summarize``;
 - `sim.cli.report`: ``report``;
-- `sim.cli.analysis`: ``attribute``, ``discover``, ``network`` and ``spread``;
+- `sim.cli.attribute`: ``attribute`` (one scenario, or a batch's runs);
+- `sim.cli.analysis`: ``discover``, ``network`` and ``spread``;
 - `sim.cli.validation`: ``validate``, ``test-2025``, ``backtest`` and ``profile``;
 - `sim.cli.calibrate`: ``calibrate ranks``, ``calibrate observation``, ``calibrate responses``;
 - `sim.cli.app`: ``app``;
@@ -21,8 +22,9 @@ from typing import Any
 
 import click
 
-from sim.cli.analysis import attribute, discover, network, spread
+from sim.cli.analysis import discover, network, spread
 from sim.cli.app import app
+from sim.cli.attribute import attribute
 from sim.cli.batch import batch, summarize
 from sim.cli.calibrate import calibrate
 from sim.cli.report import report

@@ -1,9 +1,9 @@
-"""The analysis commands: ``attribute`` (which events carry a scenario's change), ``discover``
-(where in a batch's design a condition holds), ``network`` (the nations' network as a graph
-file) and ``spread`` (how far each event's effect travels).
+"""The analysis commands: ``discover`` (where in a batch's design a condition holds),
+``network`` (the nations' network as a graph file) and ``spread`` (how far each event's effect
+travels); ``attribute`` has its own module, `sim.cli.attribute`.
 
-Thin: the work is in `sim.analysis.attribution`, `sim.analysis.outcomes`,
-`sim.analysis.network` and `sim.analysis.spread` (docs/analysis.md).
+Thin: the work is in `sim.analysis.outcomes`, `sim.analysis.network` and
+`sim.analysis.spread` (docs/analysis.md).
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ import click
 
 from sim.cli.options import (
     horizon_option,
-    nation_list,
     out_dir_option,
-    params_file_option,
-    read_params_file,
     seed_option,
     world_option,
     writable_dir,
@@ -28,116 +25,13 @@ from sim.cli.options import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["attribute", "discover", "network", "spread"]
+__all__ = ["discover", "network", "spread"]
 
 #: The help of ``--world`` where a scenario is optional (network).
 _WORLD_HELP = (
     "Bundled world: core60 (60 nations) or un193 (every UN member state). Default: the "
     "scenario's `world:`, else un193."
 )
-
-
-@click.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
-@out_dir_option()
-@seed_option(0, "Seed (as `run --seed`).")
-@click.option("--step", type=click.IntRange(1), default=None, help="Step (default: the last).")
-@click.option(
-    "--nations",
-    default="USA,CHN",
-    show_default=True,
-    help="Focus nations: a waterfall each, and favourable/attraction toward them by region.",
-)
-@click.option(
-    "--replications",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Seeds SEED, SEED+1, ...; every coalition is averaged over them.",
-)
-@click.option(
-    "--by",
-    type=click.Choice(["event", "file", "kind"]),
-    default="event",
-    show_default=True,
-    help="Components: each event, each included file, or each event kind.",
-)
-@click.option(
-    "--max-exact",
-    type=click.IntRange(0, 14),
-    default=8,
-    show_default=True,
-    help="Run all 2^n coalitions up to this many components; sample orderings beyond.",
-)
-@click.option(
-    "--permutations",
-    type=click.IntRange(2),
-    default=16,
-    show_default=True,
-    help="Orderings sampled beyond --max-exact (the effects still sum exactly).",
-)
-@click.option(
-    "--workers", type=click.IntRange(1), default=None, help="Processes (default: all cores)."
-)
-@params_file_option("Parameter file (as `run --params-file`) under every run.")
-@world_option()
-def attribute(
-    scenario: Path,
-    out: Path,
-    seed: int,
-    step: int | None,
-    nations: str,
-    replications: int,
-    by: str,
-    max_exact: int,
-    permutations: int,
-    workers: int | None,
-    params_file: Path | None,
-    world: str | None,
-) -> None:
-    """Split SCENARIO's change from its event-less run among its events (Shapley values).
-
-    Writes attribution.csv (nation, metric, target, component, effect, ...; effects sum to
-    the change for every outcome), regions.csv (favourable share, or attraction, toward the
-    focus nations by region and component) and a waterfall PNG+SVG of each focus nation's score.
-    """
-    from sim.analysis.attribution import attribute as run_attribution
-    from sim.analysis.attribution import console_line, default_workers, seeds_for, write_attribution
-    from sim.scenario.scenario import load_scenario
-    from sim.world.bundled import bundled_world
-
-    spec = load_scenario(scenario, world)
-    chosen = bundled_world(spec.world)
-    base = read_params_file(params_file)
-    focus = nation_list(nations, "--nations") or []
-    out = writable_dir(out)
-    result = run_attribution(
-        spec,
-        world=chosen,
-        parameters=base,
-        seeds=seeds_for(seed, replications),
-        step=step,
-        targets=focus,
-        by=by,
-        max_exact=max_exact,
-        permutations=permutations,
-        workers=workers or default_workers(),
-        progress=lambda line: click.echo(f"{spec.name}: {line}", err=True),
-    )
-    from sim.plots.files import write_waterfalls
-
-    files = write_attribution(result, out, dict(zip(chosen.iso3, chosen.region, strict=True)))
-    files += write_waterfalls(result, focus, out)
-    mode = "exact" if result.exact else f"sampled, {permutations} orderings"
-    click.echo(
-        f"{spec.title}: change at {result.date} (step {result.step}) split among "
-        f"{len(result.components)} components ({mode}; {result.runs} runs, {result.seconds:.1f} s)"
-    )
-    for nation in focus:
-        click.echo(f"  {console_line(result, nation)}")
-    for note in result.notes:
-        click.echo(f"note: {note}")
-    click.echo(f"wrote {', '.join(str(f) for f in files)}")
 
 
 @click.command()

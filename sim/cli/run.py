@@ -141,9 +141,11 @@ def run(
     chosen_targets = run_targets(targets, bundled_world(spec.world))
     out = writable_dir(out)
     # Imported after the inputs are checked: Mesa takes seconds to import, a bad file should not.
+    from sim.batch.executor import keep_freed_memory
     from sim.batch.tables import write_run
     from sim.model.model import SoftPowerModel
 
+    keep_freed_memory()  # a one-run process: reuse freed arrays' memory (15 % of a un193 run)
     start = time.perf_counter()
     model = SoftPowerModel(
         world=bundled_world(spec.world),

@@ -17,6 +17,8 @@ __all__ = [
     "Inputs",
     "KernelParameters",
     "signal_share",
+    "pull",
+    "anchored",
     "message",
     "step",
     "spin_up",
@@ -56,6 +58,11 @@ class Inputs:
         credibility_target: (observer, actor) structural credibility R̄ in [0, 1].
         good: (observer, actor) good-event magnitudes this step in [0, 1].
         bad: (observer, actor) bad-event magnitudes this step in [0, 1].
+        pull: (observer, audience, actor, channel) ν·u, derived from capacity and exposure
+            (`pull`); None computes it. A caller whose capacity and exposure did not change
+            since the last step passes the one it kept (the model does).
+        anchored: (observer, audience, actor, channel) θ·p0, derived from the anchor (`anchored`);
+            None computes it. Kept by the model while the anchor stands.
 
     """
 
@@ -68,6 +75,8 @@ class Inputs:
     credibility_target: np.ndarray
     good: np.ndarray
     bad: np.ndarray
+    pull: np.ndarray | None = None
+    anchored: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ def signal_share(
     exposure: np.ndarray,
     saturation: np.ndarray,
     receptivity: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return u[i,s,k,d] = E / (κ_d + Σ_k' E[i,s,k',d]) with E = capacity[k,d] · exposure[i,s,k,d].
 
@@ -112,12 +122,13 @@ def signal_share(
         saturation: (channel,).
         receptivity: (audience, channel) ν; when given, returns the pull ν·u instead of u
             (ν is folded into the per-(observer, audience, channel) factor: one pass fewer).
+        out: An array of exposure's shape to write the result into (a new one when None).
 
     Returns:
         (observer, audience, actor, channel) in [0, 1).
 
     """
-    signal = capacity[None, None, :, :] * exposure
+    signal = np.multiply(capacity[None, None, :, :], exposure, out=out)
     total = _sum_over_actors(signal)
     total += saturation
     factor = 1.0 / total if receptivity is None else receptivity[None, :, :] / total
@@ -219,14 +230,54 @@ def _theta(stubbornness: np.ndarray | float, n: int) -> np.ndarray:
     return theta[:, None, None, None]
 
 
+def _keep(stubbornness: np.ndarray | float, n: int) -> np.ndarray | float:
+    """Return 1 − θ: a float for one stubbornness (multiplying by it is three times faster than
+    by a broadcast (observer, 1, 1, 1) array, with the same values), else (observer, 1, 1, 1).
+    """
+    if np.ndim(stubbornness) == 0:
+        return 1.0 - float(stubbornness)
+    return 1.0 - _theta(stubbornness, n)
+
+
+def pull(
+    capacity: np.ndarray,
+    exposure: np.ndarray,
+    params: KernelParameters,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Return the pull ν·u (observer, audience, actor, channel) of `signal_share`.
+
+    It changes only with capacity and exposure, so a caller may keep it between steps and pass
+    it as `Inputs.pull` (and reuse its memory, ``out``, when it is stale).
+    """
+    return signal_share(capacity, exposure, params.saturation, params.receptivity, out)
+
+
+def anchored(anchor: np.ndarray, params: KernelParameters) -> np.ndarray:
+    """Return θ·p0 (observer, audience, actor, channel), the anchor's share of every update.
+
+    It changes only with the anchor, so a caller may keep it and pass it as `Inputs.anchored`.
+    """
+    if np.ndim(params.stubbornness) == 0:
+        return float(params.stubbornness) * anchor
+    return _theta(params.stubbornness, anchor.shape[0]) * anchor
+
+
 def _pull_and_message(
     state: State, inputs: Inputs, params: KernelParameters
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return ν·u and m, both (observer, audience, actor, channel), shared by `step` and
-    `fixed_point`.
-    """
-    pull = signal_share(inputs.capacity, inputs.exposure, params.saturation, params.receptivity)
-    return pull, _message(state.credibility, inputs, params)
+    """Return ν·u and m, both (observer, audience, actor, channel), for `fixed_point`."""
+    return _pull(inputs, params), _message(state.credibility, inputs, params)
+
+
+def _pull(inputs: Inputs, params: KernelParameters) -> np.ndarray:
+    if inputs.pull is not None:
+        return inputs.pull
+    return pull(inputs.capacity, inputs.exposure, params)
+
+
+def _anchored(inputs: Inputs, params: KernelParameters) -> np.ndarray:
+    return inputs.anchored if inputs.anchored is not None else anchored(inputs.anchor, params)
 
 
 def _message(credibility: np.ndarray, inputs: Inputs, params: KernelParameters) -> np.ndarray:
@@ -238,6 +289,45 @@ def _message(credibility: np.ndarray, inputs: Inputs, params: KernelParameters) 
         params.loss_aversion,
         params.credibility_weight,
     )
+
+
+@dataclass(frozen=True)
+class _Message:
+    """The message m[i,s,k,d] of `message` in parts, without writing every audience's copy.
+
+    Attributes:
+        common: (observer, 1, actor, channel) the message where no channel is cut, the same for
+            every audience; or the whole (observer, audience, actor, channel) message.
+        columns: (actor, channel, (observer, audience) message) of each cut channel.
+    """
+
+    common: np.ndarray
+    columns: tuple[tuple[int, int, np.ndarray], ...]
+
+
+def _message_parts(credibility: np.ndarray, inputs: Inputs, params: KernelParameters) -> _Message:
+    """Return `message` in parts: the same numbers (clipping is elementwise, so clipping the
+    audience-free part once equals clipping each audience's copy of it).
+    """
+    c = params.credibility_weight
+    penalty = -params.loss_aversion * inputs.cut
+    cut_channels = np.nonzero(penalty)
+    if len(cut_channels[0]) > penalty.size // 8:
+        return _Message(_message(credibility, inputs, params), ())
+    # trust·valence = (1 − c_d + c_d·R[i,k])·valence[k,d], channel by channel: the same
+    # products and sums as `message`, without broadcasting over the short channel axis.
+    raw = np.empty(credibility.shape + (len(c),))  # (observer, actor, channel)
+    for d, weight in enumerate(c.tolist()):
+        column = raw[:, :, d]
+        np.multiply(credibility, weight, out=column)
+        np.add(1.0 - weight, column, out=column)
+        column *= inputs.valence[:, d]
+    columns = []
+    for k, d in zip(*cut_channels, strict=True):
+        column = raw[:, None, k, d] + inputs.exposure[:, :, k, d] * penalty[k, d]
+        columns.append((int(k), int(d), np.clip(column, -1.0, 1.0, out=column)))
+    common = np.clip(raw, -1.0, 1.0, out=raw)[:, None, :, :]
+    return _Message(common, tuple(columns))
 
 
 def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
@@ -259,9 +349,15 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
 
     """
     p = state.perception
-    theta = _theta(params.stubbornness, p.shape[0])
-    pull, m = _pull_and_message(state, inputs, params)
-    new_p = _mix(p, pull, m, inputs.ties, theta, theta * inputs.anchor)
+    new_p = _mix(
+        p,
+        _pull(inputs, params),
+        _message_parts(state.credibility, inputs, params),
+        inputs.ties,
+        _keep(params.stubbornness, p.shape[0]),
+        _anchored(inputs, params),
+        np.empty_like(p),
+    )
     new_r = update_credibility(
         state.credibility, inputs.credibility_target, inputs.good, inputs.bad, params
     )
@@ -271,20 +367,24 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
 def _mix(
     p: np.ndarray,
     pull: np.ndarray,
-    m: np.ndarray,
+    m: _Message,
     ties: np.ndarray | sparse.sparray,
-    theta: np.ndarray,
+    keep: np.ndarray | float,
     anchored: np.ndarray,
+    out: np.ndarray,
 ) -> np.ndarray:
-    """Return θ·p0 + (1 − θ)·[(1 − ν·u)·W·p + ν·u·m] in ``m``'s memory (``anchored`` = θ·p0)."""
+    """Return θ·p0 + (1 − θ)·[(1 − ν·u)·W·p + ν·u·m] in ``out`` (``keep`` = 1 − θ,
+    ``anchored`` = θ·p0).
+    """
     n = p.shape[0]
     social = (ties @ p.reshape(n, -1)).reshape(p.shape)
     # (1 − pull)·social + pull·m, computed in place as social + pull·(m − social).
-    new_p = m
-    new_p -= social
+    new_p = np.subtract(m.common, social, out=out)
+    for k, d, column in m.columns:
+        np.subtract(column, social[:, :, k, d], out=new_p[:, :, k, d])
     new_p *= pull
     new_p += social
-    new_p *= 1.0 - theta
+    new_p *= keep
     new_p += anchored
     return new_p
 
@@ -295,21 +395,25 @@ def spin_up(state: State, inputs: Inputs, params: KernelParameters, steps: int) 
 
     Frozen inputs leave the pull ν·u and θ·p0 the same every step, and the message too while
     credibility does not move (it starts at its target with no events, so it never does): they
-    are computed once, and the message again only after credibility changed.
+    are computed once, and the message again only after credibility changed. Two perception
+    arrays take turns as the step's input and output.
     """
     if steps <= 0:
         return state
     p, credibility = state.perception, state.credibility
-    theta = _theta(params.stubbornness, p.shape[0])
-    anchored = theta * inputs.anchor
-    pull, m = _pull_and_message(state, inputs, params)
+    keep = _keep(params.stubbornness, p.shape[0])
+    fixed_pull, fixed_anchored = _pull(inputs, params), _anchored(inputs, params)
+    m = _message_parts(credibility, inputs, params)
+    spare = np.empty_like(p)
     for _ in range(steps):
         new_r = update_credibility(
             credibility, inputs.credibility_target, inputs.good, inputs.bad, params
         )
-        p = _mix(p, pull, m.copy(), inputs.ties, theta, anchored)
+        new_p = _mix(p, fixed_pull, m, inputs.ties, keep, fixed_anchored, spare)
+        spare = p if p is not state.perception else np.empty_like(p)
+        p = new_p
         if not np.array_equal(new_r, credibility):
-            m = _message(new_r, inputs, params)
+            m = _message_parts(new_r, inputs, params)
         credibility = new_r
     return State(perception=p, credibility=credibility)
 

@@ -7,6 +7,7 @@ The model owns the numpy arrays; `Nation` agents are views that make decisions.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import weakref
 from typing import Any, Protocol
@@ -181,6 +182,8 @@ class SoftPowerModel(mesa.Model):
         self.rivalry = w.rivalry.copy()
         self.initiatives = sorted(set(w.groups) | {"BRI", "PARIS", "WHO"})
         self.members = w.membership_matrix(self.initiatives)
+        #: (initiatives list, its length, leader → led columns) for `_led_columns`.
+        self._led: tuple[list[str], int, dict[str, list[int]]] | None = None
         self.restriction = np.ones((n, len(AUDIENCES), n, len(CHANNELS)))
         self.aid_strategy = np.array(
             [structure.AID_STRATEGIES.index(w.aid_strategy.get(c, "need")) for c in w.iso3]
@@ -212,6 +215,13 @@ class SoftPowerModel(mesa.Model):
         #: The last decision context, while trade and rivalry have not changed since it was built.
         self._network_context: DecisionContext | None = None
         self._kernel_parameters: tuple[Parameters, dynamics.KernelParameters] | None = None
+        #: Counts recomputations of exposure (whole or its aid slice), so that derived arrays
+        #: know when they are stale.
+        self._exposure_version = 0
+        #: The kernel's pull ν·u with what it was computed from (exposure version, capacity,
+        #: kernel parameters), and θ·p0 with its anchor and kernel parameters (`_kept_inputs`).
+        self._kept_pull: tuple[int, np.ndarray, dynamics.KernelParameters, np.ndarray] | None = None
+        self._kept_anchored: tuple[np.ndarray, dynamics.KernelParameters, np.ndarray] | None = None
         self._refresh()
 
         # --- initial state from structure, then spin-up with frozen inputs ---
@@ -356,6 +366,7 @@ class SoftPowerModel(mesa.Model):
                     self.aid_allocation, self.need, self._boost, self.reach, self.restriction
                 )
                 self._aid_dirty = False
+                self._exposure_version += 1
             return
         p = self.parameters
         self.shared = exposure.shared_membership(self.members)
@@ -382,6 +393,7 @@ class SoftPowerModel(mesa.Model):
         self.ties = exposure.social_ties(self.trade, self.alliance, self.shared, p)
         self._dirty = False
         self._aid_dirty = False
+        self._exposure_version += 1
 
     def _update_structure(self) -> None:
         """Recompute the anchor and the credibility target from the ties in force."""
@@ -411,6 +423,30 @@ class SoftPowerModel(mesa.Model):
             good=self.good,
             bad=self.bad,
         )
+
+    def _kept_inputs(self) -> dynamics.Inputs:
+        """`_inputs` with the derived pull ν·u and θ·p0 kept from earlier steps while what they
+        are computed from has not changed (the same arrays, so the same numbers).
+        """
+        inputs = self._inputs()
+        kernel = self.kernel_parameters
+        kept = self._kept_pull
+        if (
+            kept is None
+            or kept[0] != self._exposure_version
+            or kept[2] is not kernel
+            or not np.array_equal(kept[1], inputs.capacity)
+        ):
+            memory = (
+                kept[3] if kept is not None and kept[3].shape == inputs.exposure.shape else None
+            )
+            value = dynamics.pull(inputs.capacity, inputs.exposure, kernel, memory)
+            kept = self._kept_pull = (self._exposure_version, inputs.capacity.copy(), kernel, value)
+        anchored = self._kept_anchored
+        if anchored is None or anchored[0] is not inputs.anchor or anchored[1] is not kernel:
+            value = dynamics.anchored(inputs.anchor, kernel)
+            anchored = self._kept_anchored = (inputs.anchor, kernel, value)
+        return dataclasses.replace(inputs, pull=kept[3], anchored=anchored[2])
 
     # ------------------------------------------------------------------ changes of structure
     # Events (`sim.model.effects`) and nations' decisions change the world only through these
@@ -620,11 +656,7 @@ class SoftPowerModel(mesa.Model):
         """Allocation shares of a donor's aid over recipients under its (or a given) strategy."""
         if strategy is None:
             strategy = structure.AID_STRATEGIES[self.aid_strategy[donor]]
-        led = [
-            j
-            for j, name in enumerate(self.initiatives)
-            if INITIATIVE_LEADERS.get(name) == self.iso3[donor]
-        ]
+        led = self._led_columns(self.iso3[donor])
         partners = self.members[:, led].max(axis=1) if led else None
         return structure.aid_target(
             donor,
@@ -635,6 +667,19 @@ class SoftPowerModel(mesa.Model):
             self.parameters,
             partners,
         )
+
+    def _led_columns(self, leader: str) -> list[int]:
+        """Membership columns of the initiatives ``leader`` leads, read once per list of
+        initiatives (they are only ever added to).
+        """
+        kept = self._led
+        if kept is None or kept[0] is not self.initiatives or kept[1] != len(self.initiatives):
+            by_leader: dict[str, list[int]] = {}
+            for j, name in enumerate(self.initiatives):
+                if name in INITIATIVE_LEADERS:
+                    by_leader.setdefault(INITIATIVE_LEADERS[name], []).append(j)
+            kept = self._led = (self.initiatives, len(self.initiatives), by_leader)
+        return kept[2].get(leader, [])
 
     # ------------------------------------------------------------------ outputs
     def attraction(self) -> np.ndarray:
@@ -711,7 +756,7 @@ class SoftPowerModel(mesa.Model):
         self.agents_by_type[Nation].shuffle_do(lambda nation: nation.decide(next(draws)))
         state = dynamics.step(
             dynamics.State(self.perception, self.credibility),
-            self._inputs(),
+            self._kept_inputs(),
             self.kernel_parameters,
         )
         self.perception, self.credibility = state.perception, state.credibility

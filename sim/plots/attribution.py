@@ -36,6 +36,8 @@ def attribution_waterfall(
     *,
     max_shown: int = 10,
     title: str | None = None,
+    start_label: str = "no events",
+    end_label: str = "scenario",
 ) -> Figure:
     """Return a waterfall of one outcome: baseline, each component's effect, the scenario.
 
@@ -47,6 +49,8 @@ def attribution_waterfall(
         target: The focus nation of a pair metric.
         max_shown: Most component bars; the smallest are grouped as "other".
         title: Axes title (default: what, where and when).
+        start_label: Label of the first bar (the event-less value).
+        end_label: Label of the last bar (the scenario's value).
 
     Returns:
         The figure (8 × 4.5 inches).
@@ -67,5 +71,7 @@ def attribution_waterfall(
         unit=UNITS.get(metric, metric),
         max_shown=max_shown,
         decimals=3 if metric == "attraction" else 2,
+        start_label=start_label,
+        end_label=end_label,
     )
     return figure

@@ -135,6 +135,8 @@ def draw_waterfall(
     unit: str = "points",
     max_shown: int = 10,
     decimals: int = 2,
+    start_label: str = "no events",
+    end_label: str = "scenario",
 ) -> BarContainer:
     """Draw a waterfall from the no-event value through each effect to the scenario's value.
 
@@ -147,6 +149,8 @@ def draw_waterfall(
         unit: Unit of the value, shown on the y axis.
         max_shown: Most component bars; smaller effects are grouped as "other (k events)".
         decimals: Decimals in the value labels.
+        start_label: Label of the first bar (the value with no component).
+        end_label: Label of the last bar (the scenario's value).
 
     Returns:
         The bars: start, one per shown component, end. The last bar's top
@@ -156,7 +160,14 @@ def draw_waterfall(
         ValueError: As `waterfall_steps`.
 
     """
-    steps = waterfall_steps(components, effects, start=start, max_shown=max_shown)
+    steps = waterfall_steps(
+        components,
+        effects,
+        start=start,
+        max_shown=max_shown,
+        start_label=start_label,
+        end_label=end_label,
+    )
     colours = {"start": ENDS, "end": ENDS, "up": UP, "down": DOWN}
     x = np.arange(len(steps.labels))
     bars = ax.bar(

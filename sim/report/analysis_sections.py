@@ -6,31 +6,33 @@ parameters and whose answer is mixed, the chosen PRIM box of the discovery on th
 runs, its coverage and density, and the pruned CART tree in words.
 
 *What drives the change* (batches with scenarios besides the baseline): for each such scenario,
-a Shapley attribution (`sim.analysis.attribution`) of the focus nations' score change at the
-batch's last step among the scenario's events, drawn as waterfalls. It reruns the scenario's
-coalitions at the default parameters with the seed of the batch's first replication, within a
-budget of `ATTRIBUTION_BUDGET` runs per scenario: each event when few, else each included file
-or event kind and year, else sampled orderings.
+a Shapley attribution of the focus nations' score change at the batch's last step among the
+scenario's events, drawn as waterfalls, over the runs the summary averages
+(`sim.analysis.batch_attribution`): each coalition is rerun with every paired run's seed and
+parameters, so the waterfall's total is the summary's mean change. Within a budget of
+`ATTRIBUTION_BUDGET` model runs per scenario it groups the events coarsely enough to cover the
+most runs (each event, else each file, else each event kind and year), and takes a subset of the
+runs drawn with the batch's seed when even that is too many; the caption then gives both totals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.analysis.batch_attribution import REPORT_BUDGET
 from sim.errors import SoftPowerError
 from sim.report.answer import Answer, parameter_words
 from sim.report.batch import Batch
 from sim.report.document import Code, FigureBlock, Heading, Paragraph, Section, Table
 
 if TYPE_CHECKING:
-    from sim.analysis.attribution import ScenarioAttribution
+    from sim.analysis.batch_attribution import BatchAttribution
 
 __all__ = ["ATTRIBUTION_BUDGET", "analysis_sections"]
 
-#: Most coalition runs per scenario for the report's attributions.
-ATTRIBUTION_BUDGET = 64
+#: Most model runs per scenario for the report's attributions (coalitions × runs).
+ATTRIBUTION_BUDGET = REPORT_BUDGET
 
 
 def analysis_sections(
@@ -146,25 +148,46 @@ def _drives_section(batch: Batch, focus: tuple[str, ...]) -> Section | None:
     from sim.plots.attribution import attribution_waterfall
 
     section = Section("what-drives", "What drives the change")
+    section.blocks.append(
+        Paragraph(
+            (
+                "Each scenario's change of the focus nations' scores against the baseline, "
+                "split among its events as Shapley values, over the batch's own runs: every "
+                "coalition of events is rerun with each run's seed and parameters (common "
+                "random numbers) and averaged, so the bars add up to the mean change the "
+                "summary reports. When that costs more than "
+                f"{ATTRIBUTION_BUDGET} model runs, a subset of the runs drawn with the batch's "
+                "seed is taken and the caption gives both totals.",
+            )
+        )
+    )
     for scenario in others:
         try:
-            result = _attribution(batch, scenario, focus)
+            found = _attribution(batch, scenario, focus)
         except (SoftPowerError, OSError) as exc:
             message = exc.message if isinstance(exc, SoftPowerError) else str(exc)
             section.blocks.append(
                 Paragraph((f"{batch.title(scenario)}: no attribution ({message}).",))
             )
             continue
-        mode = "exact" if result.exact else "sampled orderings"
+        result = found.result
+        mode = "exact" if result.exact else f"{found.plan.permutations} sampled orderings"
         grouping = {"event": "each event", "file": "each file", "kind": "each event kind and year"}
+        over = (
+            f"{found.paired} paired runs"
+            if not found.subset
+            else f"{len(found.runs)} runs (of {found.paired})"
+        )
         for nation in focus:
             effects = result.effect(nation).sort_values(key=abs, ascending=False)
-            change = result.total[result.row(nation)]
+            change = found.attributed(nation)
             lead = ", ".join(f"{name} ({value:+.2f})" for name, value in effects.head(2).items())
             figure = attribution_waterfall(
                 result,
                 nation,
                 title=f"{nation} score, {result.date}: {batch.title(scenario)}",
+                start_label=f"{batch.baseline} (mean)",
+                end_label=f"scenario ({change:+.2f})",
             )
             section.blocks.append(
                 FigureBlock(
@@ -173,44 +196,29 @@ def _drives_section(batch: Batch, focus: tuple[str, ...]) -> Section | None:
                     f"{nation}'s score change of {change:+.2f} points by {result.date}, split "
                     f"among {grouping[result.grouping]} as Shapley values: each bar is the "
                     "average change a component makes when added, over every order of adding "
-                    "them; the bars sum exactly to the scenario minus the same run with none of "
-                    f"its events. Largest: {lead}. {len(result.components)} components, {mode}, "
-                    f"{result.runs} runs at the default parameters with the seed of the batch's "
-                    f"first replication ({result.seeds[0]}), the same in every run."
-                    + "".join(f" Note: {note}." for note in result.notes),
+                    "them; the bars sum exactly to the scenario minus the same runs with none "
+                    f"of its events. Largest: {lead}. {len(result.components)} components, "
+                    f"{mode}; {result.runs} model runs, each coalition rerun with the seed and "
+                    f"parameters of each of the {over} averaged over. "
+                    + found.explanation(nation)
+                    + "".join(f" Note: {note}." for note in result.notes)
+                    + f" Reproduce: {found.command()}",
                     figure,
                 )
             )
     return section
 
 
-def _attribution(batch: Batch, scenario: str, focus: tuple[str, ...]) -> ScenarioAttribution:
-    from sim.analysis.attribution import attribute, choose_grouping, default_workers
-    from sim.batch.experiment import seed_sequence
-    from sim.scenario.scenario import load_scenario
+def _attribution(batch: Batch, scenario: str, focus: tuple[str, ...]) -> BatchAttribution:
+    from sim.analysis.attribution import default_workers
+    from sim.analysis.batch_attribution import attribute_batch
 
-    entry = batch.manifest["scenarios"].get(scenario, {})
-    path = entry.get("path")
-    if not path or not Path(path).is_file():
-        raise SoftPowerError(f"scenario file {path!r} not found", file=str(path))
-    world = batch.world
-    spec = load_scenario(path, world)
-    steps = batch.manifest.get("steps")
-    if steps:
-        spec = spec.with_steps(int(steps))
-    runs = batch.ok_runs[batch.ok_runs["scenario"] == scenario].sort_values("replication")
-    seed = seed_sequence(str(runs["seed"].iloc[0]))
-    step = min(batch.last_step(scenario), spec.steps)
-    plan = spec.plan(world)
-    by, max_exact, permutations = choose_grouping(spec, plan, step, ATTRIBUTION_BUDGET)
-    return attribute(
-        spec,
-        world=world,
-        seeds=[seed],
-        step=step,
+    return attribute_batch(
+        batch.root,
+        scenario,
+        baseline=batch.baseline,
         targets=focus,
-        by=by,
-        max_exact=max_exact,
-        permutations=permutations,
+        budget=ATTRIBUTION_BUDGET,
         workers=default_workers(),
+        world=batch.world,
     )

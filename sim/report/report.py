@@ -30,6 +30,7 @@ from sim.report.methods import methods_section, rerun_commands
 from sim.report.pdf import PAPERS, render_pdf
 from sim.report.polls_section import polls_section
 from sim.report.sections import figure_sections
+from sim.report.spread_section import spread_section
 
 __all__ = ["ReportFiles", "build_report", "write_report"]
 
@@ -71,6 +72,7 @@ def build_report(
         sections = [executive_summary(batch, chosen, answers)]
         sections += figure_sections(batch, chosen)
         sections += analysis_sections(batch, chosen, answers)
+        sections += [s for s in (spread_section(batch, chosen),) if s is not None]
         sections += [
             s for s in (polls_section(batch, chosen), hindcast_section(batch)) if s is not None
         ]

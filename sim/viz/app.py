@@ -1,8 +1,9 @@
 """The Solara app: Mesa's model controller and the model's inputs in the sidebar, the soft power
 views in the main area.
 
-The page is laid out as Mesa's ``SolaraViz`` lays it out (app bar with the theme toggle, a sidebar
-with Controls and Model Parameters, the views beside it); the controller is the
+The page is laid out as Mesa's ``SolaraViz`` lays it out (app bar, a sidebar with Controls and
+Model Parameters, the views beside it; in a window narrower than 960 px the sidebar stays closed
+and the play buttons sit above the map: `sim.viz.layout`); the controller is the
 app's own (`sim.viz.controller`: it steps and the views read under one lock, and Reset refuses
 invalid inputs) and so are the inputs (`sim.viz.controls`), so that they show values, units,
 help and what waits for Reset.
@@ -22,19 +23,19 @@ os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
 warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
 import solara  # noqa: E402
-import solara.lab  # noqa: E402
 import solara.server.settings  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
-from sim.viz.controller import PlayControls, QuarterStatus  # noqa: E402
+from sim.viz.controller import PlayButtons, QuarterStatus, use_player  # noqa: E402
 from sim.viz.controls import ParameterPanel, input_problems, pending_changes  # noqa: E402
 from sim.viz.downloads import run_zip, zip_name  # noqa: E402
+from sim.viz.layout import LAYOUT_CSS, Layout, NarrowBar  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
 from sim.viz.model import AppModel, model_params  # noqa: E402
 from sim.viz.share import parse_query, share_query  # noqa: E402
 
-__all__ = ["Page", "page", "TITLE", "CSS"]
+__all__ = ["Page", "page", "Layout", "TITLE", "CSS"]
 
 #: Shown in the app bar and the browser tab.
 TITLE = "softpower: how nations win and lose soft power"
@@ -44,20 +45,21 @@ solara.server.settings.telemetry.mixpanel_enable = False
 # Solara's "This website runs on Solara" badge sits over the bottom right of the page (the
 # events list on a laptop screen).
 solara.server.settings.theme.show_banner = False
+# A light theme always: the map's and the chart's colours were chosen on white and read the
+# same on every screen and projector (a dark page around white figures was issue 24's finding
+# 14); there is no theme toggle.
+solara.server.settings.theme.variant = solara.server.settings.ThemeVariant.light
 # One BLAS thread, as in the CLI: the model's matrices are small, threads only add hand-offs.
 threadpool_limits(limits=1)
 
 
-#: Page styles: readable in the light and the dark theme, the map as wide as its card.
-CSS = """
+#: Page styles: the map as wide as its card, and the frame's (`sim.viz.layout.LAYOUT_CSS`).
+CSS = (
+    """
 .softpower-worldmap svg { max-width: 100%; }
-.theme--dark .softpower-header, .theme--dark .softpower-story,
-.theme--dark .softpower-map-legend, .theme--dark .softpower-inspector,
-.theme--dark .softpower-events, .theme--dark .softpower-top10,
-.theme--dark .softpower-perception, .theme--dark .softpower-compare { color: #f0f0f0; }
-.theme--dark .softpower-worldmap svg { background: #1e1e1e; }
-.theme--dark .softpower-input-help { color: #e0e0e0; }
 """
+    + LAYOUT_CSS
+)
 
 
 def _slider_value(text: str) -> None:
@@ -94,19 +96,19 @@ def Page():
     problems = input_problems(params, inputs.value)
     solara.Title("softpower")
     solara.Style(CSS)
-    with solara.AppBar():
-        solara.AppBarTitle(TITLE)
-        solara.lab.ThemeToggle()
+    player = use_player(
+        model,
+        inputs,
+        play_interval,
+        render_interval,
+        validate=lambda values: "; ".join(input_problems(params, values).values()),
+    )
+    solara.AppBarTitle(TITLE)
     with solara.Sidebar(), solara.Column():
         with solara.Card("Controls"):
-            QuarterStatus(model.value)
-            PlayControls(
-                model,
-                inputs,
-                play_interval,
-                render_interval,
-                validate=lambda values: "; ".join(input_problems(params, values).values()),
-            )
+            with solara.Div(classes=["softpower-sidebar-buttons"]):
+                QuarterStatus(model.value)
+                PlayButtons(player)
             solara.SliderInt(
                 "Play speed: pause between steps (ms)",
                 value=play_interval,
@@ -150,6 +152,9 @@ def Page():
                 )
         with solara.Card("Model Parameters"):
             ParameterPanel(params, inputs, model.value, problems)
+    with NarrowBar():  # a narrow window: the buttons above the map, the drawer closed
+        QuarterStatus(model.value, narrow=True)
+        PlayButtons(player)
     Dashboard(model.value, view, library.errors, pending_changes(params, inputs.value, model.value))
 
 

@@ -21,9 +21,9 @@ from mesa.visualization.utils import update_counter
 from sim.axes import AUDIENCES
 from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
-from sim.plots import maps, palette, svgmap
+from sim.plots import palette, svgmap
 from sim.viz import figures, narrative, words
-from sim.viz.figures import LAYERS, MEASURES, ScoreChart
+from sim.viz.figures import MEASURES, ScoreChart
 from sim.viz.model import model_lock
 from sim.viz.pickers import (
     ColourToggle,
@@ -35,8 +35,8 @@ from sim.viz.pickers import (
     match_nation,
     nation_labels,
     nation_name,
-    update_view,
 )
+from sim.viz.worldmap import MapView, WorldMap
 from sim.world.bundled import DEFAULT_WORLD
 
 __all__ = [
@@ -242,142 +242,6 @@ def _scenario_header(model: SoftPowerModel, errors, pending):
                 + "; ".join(f"{name}: {msg}" for name, msg in errors.items())
             )
     return main
-
-
-@solara.component_vue("worldmap.vue", vuetify=False)
-def WorldMap(
-    shapes: list,
-    outline: str,
-    viewbox: str,
-    fills: dict,
-    titles: dict,
-    dots: list,
-    edges: list,
-    labels: list,
-    selected: str,
-    alt: str,
-    missing: str,
-    event_pick: Callable[[dict], None],
-):
-    """The world map drawn in the browser (``worldmap.vue``); ``pick`` gets a click's point."""
-
-
-@solara.component
-def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings]):
-    """The world map: countries coloured by lean, change or the difference between runs; hover
-    a country for its numbers, click it for the inspector.
-    """
-    settings = view.value
-    labels = nation_labels(model)
-    twin = getattr(model, "twin", None)
-    colour = settings.colour if twin is not None or settings.colour != "difference" else "lean"
-    layers = tuple(layer for layer in LAYERS if layer in settings.layers)
-
-    # The change and difference scales only grow during a run (per colour mode and nation),
-    # so a colour keeps its meaning from quarter to quarter.
-    scales = solara.use_ref(dict[tuple[int, str, str], float]())
-    scale_key = (id(model), colour, settings.map_actor)
-
-    def draw() -> figures.MapView:
-        with model_lock(model):
-            return figures.map_view(
-                model,
-                settings.pole_a,
-                settings.pole_b,
-                layers,
-                colour,
-                settings.map_actor,
-                other=twin,
-                floor=scales.current.get(scale_key, 0.0),
-            )
-
-    data = solara.use_memo(
-        draw,
-        [model, step, settings.pole_a, settings.pole_b, layers, colour, settings.map_actor],
-    )
-    if data.colour in ("change", "difference"):
-        scales.current[scale_key] = max(scales.current.get(scale_key, 0.0), data.limit)
-    shapes = solara.use_memo(lambda: [dict(s) for s in svgmap.shapes()], [])
-    missed = solara.use_reactive("")
-
-    def pick(point: dict) -> None:
-        code = svgmap.nation_at_svg(point["x"], point["y"], points=data.points)
-        if code in model.iso3:
-            missed.set("")
-            update_view(view, inspect=code)
-        elif code is not None:
-            shape = maps.country_shapes().get(code)
-            name = shape.name if shape is not None else code
-            world = getattr(model, "world_name", "this world")
-            missed.set(
-                f"{name} is not in the world of this run ({world}, {model.n} nations); "
-                "choose World un193 and press Reset to include every UN member."
-            )
-
-    with solara.Card("World map", margin=0) as main:
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.Text("Colour:", style={"font-weight": "bold"})
-            ColourToggle(view, compare=twin is not None)
-            if colour == "lean":
-                NationSelect("Pole A (blue)", view, "pole_a", labels)
-                NationSelect("Pole B (red)", view, "pole_b", labels)
-            elif colour == "favourable":
-                NationSelect("Favourable view of", view, "map_actor", labels)
-            else:
-                NationSelect("Attraction to", view, "map_actor", labels)
-        if colour == "lean" and settings.pole_a == settings.pole_b:
-            solara.Warning("Choose two different poles: the lean is zero everywhere.")
-        WorldMap(
-            shapes=shapes,
-            outline=svgmap.outline_path(),
-            viewbox=svgmap.view_box(),
-            fills=data.fills,
-            titles=data.titles,
-            dots=list(data.dots),
-            edges=list(data.edges),
-            labels=list(data.labels),
-            selected=settings.inspect,
-            alt=data.alt,
-            missing=palette.MISSING,
-            event_pick=pick,
-        )
-        if missed.value:
-            solara.Info(missed.value, dense=True)
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=_map_legend(data, data.date),
-            style="font-size:12px",
-            classes=["softpower-map-legend"],
-        )
-        LayerToggles(view)
-    return main
-
-
-def _map_legend(data: figures.MapView, date: str) -> str:
-    bar = (
-        f'<span style="display:inline-block;width:200px;height:10px;vertical-align:middle;'
-        f'background:{data.gradient or figures.lean_gradient()};border:1px solid #999"></span>'
-    )
-    if data.colour == "lean":
-        scale = f"±{data.limit:g} and beyond at full colour"
-    elif data.colour == "favourable":
-        scale = "0 to 100 %; the nation itself grey"
-    else:
-        scale = f"scale ±{data.limit:g}, the largest move so far in this run (it only grows)"
-    colour = (
-        f"<b>{html.escape(data.what)}</b>, {html.escape(date)}: "
-        f"{html.escape(data.low)} ← {bar} → {html.escape(data.high)} ({scale}; grey: not in "
-        "the model). Hover a country for its numbers; click it to inspect it."
-    )
-    edges = " · ".join(
-        f'<span style="display:inline-block;width:24px;border-top:2px {style["dash"]} '
-        f'{style["color"]};vertical-align:middle"></span> {html.escape(style["label"])} '
-        f"({data.edge_counts[layer]})"
-        for layer in LAYERS
-        if layer in data.edge_counts
-        for style in [figures.layer_style(layer)]
-    )
-    return f"<div>{colour}</div><div>{edges or 'no edge layer shown'}</div>"
 
 
 def _period_start(shown: dict[str, int], step: int) -> int:

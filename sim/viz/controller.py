@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import solara
@@ -22,7 +23,7 @@ from mesa.visualization.utils import force_update, update_counter
 from sim.errors import SoftPowerError
 from sim.viz.model import AppModel, advance, model_lock
 
-__all__ = ["PlayControls", "QuarterStatus", "quarter_text"]
+__all__ = ["PlayButtons", "PlayControls", "Player", "QuarterStatus", "quarter_text", "use_player"]
 
 
 def quarter_text(model: AppModel) -> str:
@@ -33,26 +34,56 @@ def quarter_text(model: AppModel) -> str:
 
 
 @solara.component
-def QuarterStatus(model: AppModel):
-    """The quarter the run has reached (re-drawn at each step)."""
+def QuarterStatus(model: AppModel, narrow: bool = False):
+    """The quarter the run has reached (re-drawn at each step).
+
+    Args:
+        model: The running model.
+        narrow: The copy in the bar of a narrow window (class ``softpower-quarter-narrow``;
+            the sidebar's is ``softpower-quarter``).
+    """
     update_counter.get()
     return solara.HTML(
         tag="div",
         unsafe_innerHTML=html.escape(quarter_text(model)),
         style="font-weight:bold;margin-bottom:4px",
-        classes=["softpower-quarter"],
+        classes=["softpower-quarter-narrow" if narrow else "softpower-quarter"],
     )
 
 
-@solara.component
-def PlayControls(
+@dataclass(frozen=True)
+class Player:
+    """The session's play state and actions (one per page, shared by every set of buttons).
+
+    Attributes:
+        playing: True while Play runs.
+        running: False once the run reached its last quarter.
+        problem: The last failed Reset or step, in one line ("" when none).
+        blocked: Why Reset is off now (an invalid input), or "".
+        reset: Builds a new model from the inputs (refused while an input is invalid).
+        toggle: Plays or pauses.
+        step: Steps the render interval's quarters.
+    """
+
+    playing: bool
+    running: bool
+    problem: str
+    blocked: str
+    reset: Callable[[], None]
+    toggle: Callable[[], None]
+    step: Callable[[], None]
+
+
+def use_player(
     model: solara.Reactive[AppModel],
     inputs: solara.Reactive[dict[str, Any]],
     play_interval: solara.Reactive[int],
     render_interval: solara.Reactive[int],
     validate: Callable[[dict[str, Any]], str] | None = None,
-):
-    """Reset, Play/Pause and Step buttons for the session's model.
+) -> Player:
+    """Reset, Play/Pause and Step for the session's model: a hook, called once per page, whose
+    `Player` any number of `PlayButtons` show (the sidebar's, and the bar above the map in a
+    narrow window), so there is one play loop whatever the buttons on screen.
 
     Args:
         model: The session's model; Reset replaces it with ``AppModel(**inputs)``.
@@ -111,31 +142,71 @@ def PlayControls(
     def toggle() -> None:
         playing.set(not playing.value)
 
+    return Player(
+        playing=playing.value,
+        running=running.value,
+        problem=problem.value,
+        blocked=blocked,
+        reset=reset,
+        toggle=toggle,
+        step=step,
+    )
+
+
+@solara.component
+def PlayButtons(player: Player, messages: bool = True):
+    """The Reset, ▶/❚❚ and Step buttons of a `Player`, each with its accessible name.
+
+    Args:
+        player: What the buttons do and show (`use_player`).
+        messages: Also show why Reset is off and the last failure under the buttons.
+    """
     with solara.Column(gap="4px") as main:
         with solara.Row(justify="space-between"):
             solara.Button(
                 label="Reset",
                 color="primary",
-                on_click=reset,
-                disabled=bool(blocked),
+                on_click=player.reset,
+                disabled=bool(player.blocked),
                 attributes={"title": "Start a new run from the inputs below"},
             )
             solara.Button(
-                label="❚❚" if playing.value else "▶",
+                label="❚❚" if player.playing else "▶",
                 color="primary",
-                on_click=toggle,
-                disabled=not running.value,
-                attributes={"title": "Pause" if playing.value else "Play"},
+                on_click=player.toggle,
+                disabled=not player.running,
+                attributes={
+                    "title": "Pause" if player.playing else "Play",
+                    "aria-label": "Pause" if player.playing else "Play",
+                },
             )
             solara.Button(
                 label="Step",
                 color="primary",
-                on_click=step,
-                disabled=playing.value or not running.value,
+                on_click=player.step,
+                disabled=player.playing or not player.running,
                 attributes={"title": "Play one step (the render interval's quarters)"},
             )
-        if blocked:
-            solara.Warning(f"Reset is off: {blocked}", dense=True, classes=["softpower-blocked"])
-        if problem.value and not (blocked and problem.value.endswith(blocked)):
-            solara.Error(problem.value, dense=True, classes=["softpower-controller-error"])
+        if messages and player.blocked:
+            solara.Warning(
+                f"Reset is off: {player.blocked}", dense=True, classes=["softpower-blocked"]
+            )
+        problem = player.problem
+        if messages and problem and not (player.blocked and problem.endswith(player.blocked)):
+            solara.Error(problem, dense=True, classes=["softpower-controller-error"])
     return main
+
+
+@solara.component
+def PlayControls(
+    model: solara.Reactive[AppModel],
+    inputs: solara.Reactive[dict[str, Any]],
+    play_interval: solara.Reactive[int],
+    render_interval: solara.Reactive[int],
+    validate: Callable[[dict[str, Any]], str] | None = None,
+):
+    """Reset, Play/Pause and Step buttons for the session's model (`use_player` and one set
+    of `PlayButtons`; the arguments are `use_player`'s).
+    """
+    player = use_player(model, inputs, play_interval, render_interval, validate)
+    return PlayButtons(player)

@@ -29,6 +29,7 @@ __all__ = [
     "LAYERS",
     "LEAN_CMAP",
     "LEAN_LIMIT",
+    "FAVOURABLE_CMAP",
     "TEXT_PT",
     "COLOUR_MODES",
     "MEASURES",
@@ -62,6 +63,10 @@ LAYERS: tuple[str, ...] = ("trade", "alliance", "rivalry", "aid", "BRI")
 
 #: Diverging, colour-blind-safe map for the lean, shared with the report (pole A blue, B red).
 LEAN_CMAP = palette.DIVERGING
+
+#: Sequential, colour-blind-safe map of the favourable share (0-100 %): viridis has no grey in
+#: its middle, where cividis's 30-65 % looked like the grey of nations outside the model.
+FAVOURABLE_CMAP = palette.SEQUENTIAL_ALT
 
 #: Text size of the score chart in points: 12 px or more on screen at the card's full width.
 TEXT_PT = 12
@@ -221,6 +226,9 @@ class MapView:
         gradient: CSS gradient of the colour bar, low (left) to high (right): diverging, or
             sequential for the favourable share.
         date: The quarter shown (``2026-Q3``).
+        tips: ISO3 → the country's name and the value its colour shows, for the box a tap
+            (or click) on the map opens.
+        ticks: (position from 0 to 1 along the colour bar, label with its unit) of the legend.
     """
 
     fills: dict[str, str]
@@ -240,6 +248,8 @@ class MapView:
     points: dict[str, tuple[float, float]]
     gradient: str = ""
     date: str = ""
+    tips: dict[str, str] = dataclasses.field(default_factory=dict)
+    ticks: tuple[tuple[float, str], ...] = ()
 
 
 def attraction_change(model: SoftPowerModel, actor: str) -> np.ndarray:
@@ -338,7 +348,7 @@ def map_view(
             f"Favourable view of {_name(model, actor)} ({actor}): the predicted share of each "
             "nation's adults, as a poll would measure it"
         )
-        gradient = svgmap.gradient_css(palette.SEQUENTIAL)
+        gradient = svgmap.gradient_css(FAVOURABLE_CMAP)
     else:
         assert other is not None  # a difference without a comparison run was refused above
         values = run_difference(model, other, actor)
@@ -350,7 +360,7 @@ def map_view(
             f"({other_title}), same seed"
         )
     colours = (
-        svgmap.sequential_hex(values, 0.0, 100.0)
+        svgmap.sequential_hex(values, 0.0, 100.0, cmap=FAVOURABLE_CMAP)
         if colour == "favourable"
         else svgmap.diverging_hex(values, limit)
     )
@@ -373,6 +383,14 @@ def map_view(
         if colour == "difference" and np.isfinite(values[i]):
             line += f"; {values[i]:+.3f} against the comparison run"
         titles[code] = line + ". Click for details."
+    tips = _tips(model, values, colour, actor, pole_a, pole_b)
+    if colour == "favourable":
+        ticks = tuple((x / 100, f"{x} %") for x in (0, 25, 50, 75, 100))
+    else:
+        unit = "" if colour == "lean" else " attraction"
+        ticks = tuple(
+            (0.5 + x / 2, f"{_number(x * limit)}{unit if x == 0 else ''}") for x in (-1, 0, 1)
+        )
     small = [i for i, code in enumerate(model.iso3) if svgmap.needs_dot(code)]
     dots = tuple(
         {
@@ -433,7 +451,37 @@ def map_view(
         points=points,
         gradient=gradient,
         date=model.spec.date(step),
+        tips=tips,
+        ticks=ticks,
     )
+
+
+def _number(value: float) -> str:
+    """A signed number with a true minus (``+0.6``, ``−0.05``, ``0``)."""
+    return "0" if value == 0 else f"{value:+.3g}".replace("-", "−")
+
+
+def _tips(model, values, colour: str, actor: str, pole_a: str, pole_b: str) -> dict[str, str]:
+    """ISO3 → "Kenya (KEN): 74 % favourable view of USA": the name and the value shown."""
+    tips = {}
+    for i, code in enumerate(model.iso3):
+        value = float(values[i])
+        name = f"{model.world.name[i]} ({code})"
+        if not np.isfinite(value):
+            tips[code] = f"{name}: the nation itself"
+        elif colour == "favourable":
+            tips[code] = f"{name}: {value:.0f} % favourable view of {actor}"
+        elif colour == "lean":
+            toward = pole_a if value >= 0 else pole_b
+            tips[code] = f"{name}: lean {_number(round(value, 2))} toward {toward}"
+        elif colour == "change":
+            tips[code] = f"{name}: attraction to {actor} {_number(round(value, 3))} since the start"
+        else:
+            tips[code] = (
+                f"{name}: attraction to {actor} {_number(round(value, 3))} against the "
+                "comparison run"
+            )
+    return tips
 
 
 def _map_edges(

@@ -13,6 +13,7 @@ from sim.model.model import SoftPowerModel
 from sim.viz.figures import COLOUR_MODES, LAYERS, MEASURES
 
 __all__ = [
+    "MAP_COLOURS",
     "ColourToggle",
     "LayerToggles",
     "MeasureToggle",
@@ -27,6 +28,10 @@ __all__ = [
 
 
 _DEFAULT_NATIONS = ("USA", "CHN", "DEU", "GBR", "JPN", "IND")
+
+#: The map's colour choices (key → button label): `sim.viz.figures.COLOUR_MODES` and the wave
+#: of one event against the same run without it (`sim.viz.wave`).
+MAP_COLOURS: dict[str, str] = {**COLOUR_MODES, "wave": "wave of an event"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class ViewSettings:
         map_actor: Nation whose attraction the ``change``, ``favourable`` and ``difference``
             colours show.
         measure: What the chart over time shows: ``score``, ``familiarity`` or ``reputation``.
+        wave_event: The event (its index in the run's plan) whose wave the ``wave`` colour
+            shows; None: the latest event that has happened when the colour is chosen.
 
     """
 
@@ -59,6 +66,7 @@ class ViewSettings:
     colour: str = "lean"
     map_actor: str = "USA"
     measure: str = "score"
+    wave_event: int | None = None
 
     def fitted(self, iso3: tuple[str, ...] | list[str]) -> ViewSettings:
         """Return these settings with every nation replaced by one of ``iso3`` if missing."""
@@ -181,7 +189,10 @@ def NationSelect(
 def NationsSelect(
     label: str, view: solara.Reactive[ViewSettings], labels: tuple[tuple[str, str], ...]
 ):
-    """A searchable multiple choice of nations for the score chart."""
+    """A searchable multiple choice of nations for the score chart: tick or untick a nation in
+    the list (Backspace in the box removes the last). The chips have no close icons: Vuetify
+    draws those as buttons without an accessible name.
+    """
     to_code = dict(labels)
     to_label = {code: text for text, code in labels}
 
@@ -195,7 +206,6 @@ def NationsSelect(
         on_v_model=chosen,
         multiple=True,
         small_chips=True,
-        deletable_chips=True,
         dense=True,
         hide_details=True,
     )
@@ -203,10 +213,10 @@ def NationsSelect(
 
 @solara.component
 def ColourToggle(view: solara.Reactive[ViewSettings], compare: bool = False):
-    """What the map's colour shows: the lean now, the change since the start, the difference
-    between the two runs (only when comparing).
+    """What the map's colour shows: the lean now, the change since the start, the favourable
+    view, the difference between the two runs (only when comparing) or the wave of an event.
     """
-    modes = {k: v for k, v in COLOUR_MODES.items() if compare or k != "difference"}
+    modes = {k: v for k, v in MAP_COLOURS.items() if compare or k != "difference"}
     to_key = {v: k for k, v in modes.items()}
     current = view.value.colour if view.value.colour in modes else "lean"
     return solara.ToggleButtonsSingle(
