@@ -1,5 +1,5 @@
 """Reading a parameter file: ``name: value`` pairs of registry parameters, as ``softpower
-calibrate`` writes them, given to a command with ``--params``.
+calibrate`` writes them, given to a command with ``--params-file``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def load_parameter_file(path: str | Path) -> Parameters:
             line=lines.get((key,)),
             key=key,
             expected=_PARAMETER_FILE_SHAPE,
-            suggestion=f"give {kind} file as the command's argument, not as --params",
+            suggestion=f"give {kind} file as the command's argument, not as --params-file",
         )
     prefix: tuple[str, ...] = ()
     if isinstance(data, dict) and "parameters" in data:

@@ -656,7 +656,7 @@ class Parameters:
         "1",
         "exponent of familiarity and influence relative to the best nation (diminishing returns)",
         "output",
-        "fitted by softpower calibrate --polls (docs/validation.md)",
+        "fitted by softpower calibrate observation (docs/validation.md)",
     )
     score_weight_familiarity: float = parameter(
         0.5793,

@@ -232,7 +232,7 @@ def test_cli_attributes_in_the_chosen_world_with_a_parameter_file(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("parameters:\n  aid_cut_perception: 0.0\n")
     runs = {}
-    for label, extra in (("core60", ()), ("no-response", ("--params", params))):
+    for label, extra in (("core60", ()), ("no-response", ("--params-file", params))):
         out = tmp_path / label
         softpower(
             "attribute", SCENARIOS / "us_aid_cuts.yaml", "--out", out, "--step", 2,

@@ -17,6 +17,19 @@ from sim.yamlfile import MAX_BYTES, MAX_DEPTH, read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
+TARGETS = REPO / "sim" / "data" / "targets"
+#: The options each fit of ``calibrate`` needs (existing files; nothing runs before the check).
+CALIBRATE = {
+    "ranks": ("calibrate", "ranks", "--target", "t.csv"),
+    "observation": (
+        "calibrate", "observation", "--target", "t.csv",
+        "--polls", TARGETS / "pew_favourability_2002_2024.csv",
+    ),
+    "responses": (
+        "calibrate", "responses", "--episodes", TARGETS / "episodes.csv",
+        "--polls", TARGETS / "pew_favourability_2002_2024.csv",
+    ),
+}  # fmt: skip
 
 
 def softpower(*args: str | Path) -> Result:
@@ -126,7 +139,7 @@ def test_every_file_the_cli_reads_goes_through_the_limits(tmp_path, name, comman
         "check": ("scenarios", "check", bad),
         "run": ("run", bad, "--out", tmp_path / "out"),
         "batch": ("batch", bad, "--out", tmp_path / "out"),
-        "params": ("run", BASELINE, "--out", tmp_path / "out", "--params", bad),
+        "params": ("run", BASELINE, "--out", tmp_path / "out", "--params-file", bad),
     }[command]
     one_error_line(softpower(*args), str(bad), says)
     assert not (tmp_path / "out").exists()
@@ -137,7 +150,7 @@ def test_every_file_the_cli_reads_goes_through_the_limits(tmp_path, name, comman
 
 def test_a_scenario_given_as_a_parameter_file_is_refused_saying_what_one_looks_like(tmp_path):
     line = one_error_line(
-        softpower("run", BASELINE, "--out", tmp_path / "o", "--params", BASELINE),
+        softpower("run", BASELINE, "--out", tmp_path / "o", "--params-file", BASELINE),
         "this is a scenario file, not a parameter file",
         "name: value",
         "softpower calibrate",
@@ -259,9 +272,10 @@ def test_all_or_a_group_that_contains_the_actor_stays_valid(tmp_path):
         ("attribute", BASELINE, "--out", "OUT"),
         ("test-2025", BASELINE),
         ("validate", "--run", "OUT", "--target", "t.csv"),
-        ("calibrate", "--target", "t.csv"),
+        *CALIBRATE.values(),
+        ("profile", "--episodes", TARGETS / "episodes.csv", "--polls", BASELINE, "--out", "OUT"),
     ],
-    ids=lambda c: c[0],
+    ids=lambda c: " ".join(str(a) for a in c[:2] if not str(a).startswith(("-", "/"))),
 )
 def test_a_negative_or_non_integer_seed_is_refused_on_every_command(tmp_path, command, seed):
     args = [tmp_path / "out" if a == "OUT" else a for a in command]
@@ -270,7 +284,7 @@ def test_a_negative_or_non_integer_seed_is_refused_on_every_command(tmp_path, co
 
 
 def test_every_seed_option_is_the_shared_type():
-    from sim.cli_options import SEED
+    from sim.cli.options import SEED
 
     seeds = [
         (path, p)
@@ -336,7 +350,7 @@ def test_an_unwritable_out_is_refused_before_any_work(tmp_path, monkeypatch):
             ("discover", tmp_path, "--condition", "score[USA] > 1", "--out", out / "b.csv"),
             ("report", tmp_path, "--out", out / "r.html"),
             ("report", tmp_path, "--out", tmp_path / "r.html", "--pdf", out / "r.pdf"),
-            ("calibrate", "--target", "t.csv", "--out", out / "p.yaml"),
+            *((*fit, "--out", out / "p.yaml") for fit in CALIBRATE.values()),
         ):
             one_error_line(softpower(*args), str(out), "cannot write here", "choose another")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]

@@ -135,11 +135,12 @@ def test_calibrate_runs_end_to_end_through_the_cli(tmp_path):
     out = tmp_path / "params.yaml"
     done = softpower(
         "calibrate",
+        "ranks",
         "--target",
         str(GSPI),
         "--metric",
         "gspi_rank",
-        "--params",
+        "--fit",
         "score_weight_reputation",
         "exposure_global_reach",
         "--budget",
@@ -161,7 +162,7 @@ def test_calibrate_runs_end_to_end_through_the_cli(tmp_path):
     done = softpower(
         "run",
         "scenarios/baseline.yaml",
-        "--params",
+        "--params-file",
         str(out),
         "--out",
         str(run_dir),
@@ -178,8 +179,9 @@ def test_calibrate_runs_end_to_end_through_the_cli(tmp_path):
 @pytest.mark.slow
 def test_calibrate_cli_rejects_an_unknown_parameter_with_one_line_and_exit_2(tmp_path):
     done = softpower(
-        "calibrate", "--target", str(GSPI), "--params", "stubborness", "--out", str(tmp_path / "p")
-    )
+        "calibrate", "ranks", "--target", str(GSPI), "--fit", "stubborness",
+        "--out", str(tmp_path / "p"),
+    )  # fmt: skip
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "did you mean stubbornness?" in lines[0]

@@ -245,3 +245,40 @@ def test_targets_option_keeps_the_chosen_targets_in_perception_and_polls(tmp_pat
         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert bad.returncode == 2 and "--targets: unknown nation 'XXX'" in bad.stderr
+
+
+def test_run_targets_default_by_world_and_check_the_codes_given():
+    from sim.cli.run import RUN_TARGETS, run_targets
+    from sim.errors import SoftPowerError
+
+    core60, un193 = bundled_world("core60"), bundled_world("un193")
+    assert run_targets(None, core60) is None  # every actor of the 60-nation world
+    assert run_targets(None, un193) == RUN_TARGETS["un193"]
+    assert run_targets(" ALL ", un193) is None
+    assert run_targets("usa, CHN,USA", core60) == ("USA", "CHN")
+    with pytest.raises(SoftPowerError, match="unknown nation 'USX'") as caught:
+        run_targets("CHN,USX", core60)
+    assert caught.value.key == "--targets" and caught.value.suggestion == "did you mean USA?"
+    with pytest.raises(SoftPowerError, match="no nation"):
+        run_targets(" , ", core60)
+
+
+def test_top_table_lists_the_top_nations_by_rank_with_their_change_since_the_start():
+    from sim.cli.run import top_table
+    from sim.model import Plan
+    from sim.world import World
+
+    world = World.synthetic(12, np.random.default_rng(1))
+    model = SoftPowerModel(world, Plan(steps=4), rng=3).run()
+    header, *lines = top_table(model, 5).splitlines()
+    assert header.split() == ["rank", "nation", "score", "change", "rank", "Δ"]
+    rec = model.recorder
+    order = np.argsort(rec.rank[4])[:5]
+    assert len(lines) == 5
+    for line, i in zip(lines, order, strict=True):
+        rank, nation, score, change, moved = line.split()
+        assert (int(rank), nation) == (rec.rank[4, i], model.iso3[i])
+        assert float(score) == pytest.approx(rec.score[4, i], abs=0.05)
+        assert float(change) == pytest.approx(rec.score[4, i] - rec.score[0, i], abs=0.005)
+        shift = int(rec.rank[0, i] - rec.rank[4, i])
+        assert moved == (f"{shift:+d}" if shift else "=")

@@ -144,7 +144,7 @@ def test_mutated_parameter_files_exit_0_or_2(library, no_work, ops):
     text = (REPO / "experiments" / "ensemble" / "responses.yaml").read_text(encoding="utf-8")
     path = library / "fuzzed_params.yaml"
     path.write_text(mutate(text[:1500], ops), "utf-8")
-    args = ("run", BASELINE, "--world", "core60", "--out", library / "out", "--params", path)
+    args = ("run", BASELINE, "--world", "core60", "--out", library / "out", "--params-file", path)
     assert_clean_exit(softpower(*args))
 
 

@@ -103,7 +103,8 @@ def test_calibration_recovers_a_known_link_and_anchor_driver_on_a_synthetic_worl
 
 @pytest.mark.slow
 def test_the_registry_defaults_are_the_documented_observation_fit():
-    """`softpower calibrate --polls ... --world core60 --folds 5 --seed 2024` (docs/validation.md)
+    """`softpower calibrate observation --polls ... --world core60 --folds 5 --seed 2024`
+    (docs/validation.md)
     gives the registry's defaults: this fails until they are updated after a model change."""
     from sim.analysis.observation import load_polls
     from sim.analysis.targets import load_target

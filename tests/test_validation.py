@@ -282,7 +282,8 @@ def world_run(tmp_path_factory) -> Path:
 
 
 def test_validation_compares_every_nation_the_target_ranks_in_the_runs_world(world_run):
-    from sim.world.bundled import RUN_TARGETS, bundled_world
+    from sim.cli.run import RUN_TARGETS
+    from sim.world.bundled import bundled_world
 
     manifest = json.loads((world_run / "manifest.json").read_text())
     assert manifest["world"] == "un193"

@@ -89,9 +89,9 @@ def _check_names(names: Sequence[str]) -> list[str]:
     if not out:
         raise ParameterError(
             "no parameters to calibrate",
-            key="--params",
+            key="--fit",
             expected="one or more names from `softpower params`",
-            suggestion="e.g. --params score_weight_reputation exposure_global_reach",
+            suggestion="e.g. --fit score_weight_reputation exposure_global_reach",
         )
     return out
 
@@ -592,7 +592,7 @@ def calibrate(
 
 
 def write_parameter_file(result: CalibrationResult | Any, path: str | Path) -> Path:
-    """Write the calibrated values as a parameter file for ``softpower run --params FILE``.
+    """Write the calibrated values as a parameter file for ``softpower run --params-file FILE``.
 
     The file holds a ``parameters:`` mapping (what `sim.parameter_file.load_parameter_file`
     reads and what a scenario's ``parameters:`` block takes) and a ``calibration:`` record of
@@ -616,7 +616,7 @@ def write_parameter_file(result: CalibrationResult | Any, path: str | Path) -> P
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     header = (
         f"# Written by `softpower calibrate` on {stamp}.\n"
-        f"# Use with: softpower run SCENARIO --params {path.name}\n"
+        f"# Use with: softpower run SCENARIO --params-file {path.name}\n"
         "# or copy the `parameters:` mapping into a scenario file.\n"
     )
     body = yaml.safe_dump(

@@ -343,7 +343,7 @@ def fit_observation(
         if name not in REGISTRY:
             raise DataError(
                 f"unknown parameter {name!r}",
-                key="--params",
+                key="--fit",
                 expected="registry parameters of the anchor, e.g. prior_values_distance",
                 suggestion=suggest(name, REGISTRY),
             )

@@ -1,7 +1,7 @@
 """Parameter ensembles: plausible parameter sets that an experiment's replications draw from.
 
 A parameter-ensemble file is a CSV with the columns ``member,source,<registry parameter>...``, one
-row per plausible parameter set (``softpower calibrate --episodes`` writes
+row per plausible parameter set (``softpower calibrate responses`` writes
 ``experiments/ensemble/responses_ensemble.csv``: the full fit, each leave-one-scenario-out fit and
 bootstrap fits).
 An experiment names it with ``parameter_ensemble: PATH`` (relative to the experiment file); each
@@ -33,7 +33,7 @@ __all__ = ["ENSEMBLE_STREAM", "Ensemble", "load_ensemble"]
 #: Second entropy word of the generator that orders members (so it is no run's seed stream).
 ENSEMBLE_STREAM = 0x656E73  # "ens"
 
-_EXPECTED = "a CSV with columns member,source,<parameter>... (softpower calibrate --episodes)"
+_EXPECTED = "a CSV with columns member,source,<parameter>... (softpower calibrate responses)"
 
 
 @dataclass(frozen=True)

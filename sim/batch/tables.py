@@ -1,5 +1,6 @@
 """One table builder: a finished run's recorded arrays as Arrow tables (the columns of
-docs/architecture.md §3), and the files of a single run (`write_run`).
+docs/architecture.md §3), and the files of a single run (`write_run`: `softpower run` and the
+app's download).
 
 `run_tables` serves both ``softpower run`` (which writes the tables as CSV) and the batch store
 (which prefixes each row with the run's keys and writes Parquet parts). The model itself only
@@ -22,7 +23,7 @@ from sim.model.model import SoftPowerModel
 from sim.version import __version__
 from sim.world.bundled import loaded_name
 
-__all__ = ["TABLE_COLUMNS", "run_tables", "top_table", "with_keys", "write_run"]
+__all__ = ["TABLE_COLUMNS", "run_tables", "with_keys", "write_run"]
 
 #: Columns of each table, after the run keys a batch adds in front.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -201,18 +202,3 @@ def write_run(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
-
-
-def top_table(model: SoftPowerModel, n: int = 15) -> str:
-    """The top ``n`` nations at the last step: rank, score, change and rank change since start."""
-    rec = model.recorder
-    last = model.steps
-    score, rank = rec.score[last], rec.rank[last]
-    order = np.argsort(rank)[:n]
-    lines = [f"{'rank':>4}  {'nation':<6} {'score':>6}  {'change':>7}  {'rank Δ':>6}"]
-    for i in order:
-        delta = score[i] - rec.score[0, i]
-        moved = int(rec.rank[0, i] - rank[i])
-        arrow = f"{moved:+d}" if moved else "="
-        lines.append(f"{rank[i]:>4}  {model.iso3[i]:<6} {score[i]:6.1f}  {delta:+7.2f}  {arrow:>6}")
-    return "\n".join(lines)

@@ -10,12 +10,10 @@ from sim.world.world import DATA_DIR, World
 
 __all__ = [
     "DEFAULT_WORLD",
-    "RUN_TARGETS",
     "WORLDS",
     "bundled_world",
     "check_nations",
     "loaded_name",
-    "run_targets",
     "world_name",
 ]
 
@@ -88,36 +86,6 @@ def loaded_name(world: World) -> str | None:
 
 #: The one cache of bundled worlds, by name (forked workers inherit it).
 _LOADED: dict[str, World] = {}
-
-
-#: Perception and poll targets `softpower run` records by default, per world (every actor when
-#: the world is not listed). At 196 nations all pairs are ~100 MB of CSV a run.
-RUN_TARGETS: dict[str, tuple[str, ...]] = {
-    "un193": ("USA", "CHN", "RUS", "GBR", "FRA", "DEU", "JPN", "IND", "BRA", "TUR", "SAU", "ZAF"),
-}
-
-
-def run_targets(option: str | None, world: World) -> tuple[str, ...] | None:
-    """Return the perception and poll targets a run records (None: every actor): those of
-    ``softpower run --targets`` checked against the world, else `RUN_TARGETS` of the world.
-
-    Raises:
-        SoftPowerError: An unknown nation (with the closest code) or an empty list.
-    """
-    if option is None:
-        return RUN_TARGETS.get(loaded_name(world) or "")
-    if option.strip().lower() == "all":
-        return None
-    codes = tuple(dict.fromkeys(c.strip().upper() for c in option.split(",") if c.strip()))
-    check_nations(
-        codes,
-        world,
-        key="--targets",
-        expected="comma-separated ISO3 codes of the world's nations, or all",
-    )
-    if not codes:
-        raise SoftPowerError("no nation", key="--targets", expected="e.g. USA,CHN, or all")
-    return codes
 
 
 def check_nations(codes: Sequence[str], world: World, *, key: str, expected: str) -> None:

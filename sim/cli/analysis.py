@@ -1,19 +1,33 @@
-"""The ``softpower network`` and ``softpower spread`` commands (registered by `sim.cli`).
+"""The analysis commands: ``discover`` (where in a batch's design a condition holds),
+``network`` (the nations' network as a graph file) and ``spread`` (how far each event's effect
+travels); ``attribute`` has its own module, `sim.cli.attribute`.
 
-Thin: the work is in `sim.analysis.network` and `sim.analysis.spread`. Bad input raises a
-`SoftPowerError`, which the ``softpower`` group turns into one stderr line and exit code 2.
+Thin: the work is in `sim.analysis.outcomes`, `sim.analysis.network` and
+`sim.analysis.spread` (docs/analysis.md).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sim.cli_options import seed_option, writable_dir, writable_file
+from sim.cli.options import (
+    horizon_option,
+    out_dir_option,
+    seed_option,
+    world_option,
+    writable_dir,
+    writable_file,
+)
 
-__all__ = ["network", "spread"]
+if TYPE_CHECKING:
+    import pandas as pd
 
+__all__ = ["discover", "network", "spread"]
+
+#: The help of ``--world`` where a scenario is optional (network).
 _WORLD_HELP = (
     "Bundled world: core60 (60 nations) or un193 (every UN member state). Default: the "
     "scenario's `world:`, else un193."
@@ -21,7 +35,70 @@ _WORLD_HELP = (
 
 
 @click.command()
-@click.option("--world", default=None, metavar="NAME", help=_WORLD_HELP)
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--condition",
+    required=True,
+    help="Runs of interest, e.g. 'score[CHN] > score[USA]' or 'favourable[MEX,USA] < 40'.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of the PRIM boxes (chosen box marked); figures go next to it.",
+)
+@click.option("--step", type=click.IntRange(0), default=None, help="Step (default: the last).")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.8,
+    show_default=True,
+    help="Density the chosen box should reach.",
+)
+@click.option("--scenario", default=None, help="Only this scenario's runs (default: all).")
+@click.option("--figures/--no-figures", default=True, help="Write the tradeoff and tree figures.")
+def discover(
+    directory: Path,
+    condition: str,
+    out: Path,
+    step: int | None,
+    threshold: float,
+    scenario: str | None,
+    figures: bool,
+) -> None:
+    """Find where in the batch DIRECTORY's design a condition holds (PRIM boxes and CART).
+
+    The condition reads outcomes at the step: score, rank, familiarity and reputation of a
+    nation (score[CHN]), attraction and favourable of an observer toward a target
+    (favourable[MEX,USA]); with + - * /, comparisons, and, or, not.
+    """
+    from sim.analysis.outcomes import discover_batch
+
+    writable_file(out)
+    found = discover_batch(directory, condition, step=step, threshold=threshold, scenario=scenario)
+    result = found.discovery
+    result.boxes.to_csv(out, index=False, float_format="%.6g")
+    files = [out]
+    if figures:
+        from sim.plots.files import write_discovery_figures
+
+        files += write_discovery_figures(result, out)
+    box = result.chosen_box
+    click.echo(
+        f"{result.n_interesting} of {result.n_runs} runs meet {condition!r} at step {found.step}"
+    )
+    click.echo(
+        f"chosen box {result.chosen}: {result.rule()} "
+        f"(coverage {box['coverage']:.2f}, density {box['density']:.2f})"
+    )
+    click.echo(f"CART, pruned (accuracy {result.tree_accuracy:.0%}):\n{result.tree_rules}")
+    for note in found.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {', '.join(str(f) for f in files)}")
+
+
+@click.command()
+@world_option(_WORLD_HELP)
 @click.option(
     "--scenario",
     type=click.Path(path_type=Path),
@@ -54,7 +131,15 @@ _WORLD_HELP = (
     help="Also write OUT_measures.csv (centralities and Louvain blocs on the social mix) and "
     "print the most central nations and the blocs.",
 )
-def network(world, scenario, at, seed: int, layers, out: Path, with_measures: bool) -> None:
+def network(
+    world: str | None,
+    scenario: Path | None,
+    at: str | None,
+    seed: int,
+    layers: str | None,
+    out: Path,
+    with_measures: bool,
+) -> None:
     """Write the nations' network as a graph file: one node per nation (ISO3, name, region,
     capacities, blocs), one edge per tie with a weight per layer.
     """
@@ -86,7 +171,8 @@ def network(world, scenario, at, seed: int, layers, out: Path, with_measures: bo
         click.echo(f"wrote {path}")
 
 
-def _measures_text(table) -> str:
+def _measures_text(table: pd.DataFrame) -> str:
+    """The most central nations by three measures, and the members of each bloc."""
     lines = []
     for column in ("eigenvector", "betweenness", "in_strength"):
         top = table.sort_values([column, "iso3"], ascending=[False, True]).head(8)
@@ -103,10 +189,10 @@ def _measures_text(table) -> str:
 
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@out_dir_option()
 @seed_option(0, "Seed (as `run --seed`).")
-@click.option("--world", default=None, metavar="NAME", help=_WORLD_HELP)
-@click.option("--steps", type=click.IntRange(1, 400), default=None, help="Override the horizon.")
+@world_option(_WORLD_HELP)
+@horizon_option()
 @click.option(
     "--kind",
     "kinds",
@@ -115,7 +201,15 @@ def _measures_text(table) -> str:
     help="Follow only events of this kind (threat, tariff, war, ...; repeatable).",
 )
 @click.option("--maps/--no-maps", default=True, help="Write the small-multiple maps.")
-def spread(scenario: Path, out: Path, seed: int, world, steps, kinds, maps: bool) -> None:
+def spread(
+    scenario: Path,
+    out: Path,
+    seed: int,
+    world: str | None,
+    steps: int | None,
+    kinds: tuple[str, ...],
+    maps: bool,
+) -> None:
     """Run SCENARIO and, for each event, the same run without it (same seed); write how the
     change of attraction to the event's actor spreads by distance in hops from the nations it
     hits (spread.csv), the nations that carry it (carriers.csv) and figures (spread.png,

@@ -1,7 +1,10 @@
-"""The ``softpower backtest`` and ``softpower profile`` commands (registered by `sim.cli`).
+"""The validation commands: ``validate`` (a run against a target), ``test-2025`` (the
+out-of-sample test), ``backtest`` (fit up to a year, predict the waves after it) and
+``profile`` (is each fitted event response pinned down?). ``calibrate`` has its own module,
+`sim.cli.calibrate`.
 
-Thin: the work is in `sim.analysis.backtest` and `sim.analysis.profiles`. Bad input raises a
-`SoftPowerError`, which the ``softpower`` group turns into one stderr line and exit code 2.
+Thin: the work is in `sim.analysis.validation`, `sim.analysis.forecast`,
+`sim.analysis.backtest` and `sim.analysis.profiles` (docs/validation.md).
 """
 
 from __future__ import annotations
@@ -10,24 +13,100 @@ from pathlib import Path
 
 import click
 
-from sim.cli_options import SEED, writable_dir
+from sim.cli.options import (
+    episodes_option,
+    out_dir_option,
+    params_file_option,
+    polls_option,
+    read_params_file,
+    seed_option,
+    world_option,
+    writable_dir,
+)
 
-__all__ = ["backtest", "profile"]
+__all__ = ["backtest", "profile", "test_2025", "validate"]
+
+
+@click.command()
+@click.option(
+    "--run",
+    "run_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory written by `softpower run`.",
+)
+@click.option(
+    "--target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV: iso3,value (index), iso3,...,metric,value (long) or observer,target,value (poll).",
+)
+@click.option("--step", type=click.IntRange(0), default=None, help="Step compared (default: last).")
+@click.option("--metric", default=None, help="Metric of a long-format target (default: *_score).")
+@click.option("--poles", default=None, help="Poll: the two actors of the lean, e.g. USA,CHN.")
+@seed_option(0, "Bootstrap seed.")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(100),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def validate(
+    run_dir: Path,
+    target: Path,
+    step: int | None,
+    metric: str | None,
+    poles: str | None,
+    seed: int,
+    bootstrap: int,
+    as_json: bool,
+) -> None:
+    """Compare a run's scores (or attraction, for polls) with a target, beside naive baselines."""
+    from sim.analysis.validation import validate_run
+
+    report = validate_run(
+        run_dir,
+        target,
+        step=step,
+        metric=metric,
+        poles=[p.strip().upper() for p in poles.split(",")] if poles else None,
+        reps=bootstrap,
+        seed=seed,
+    )
+    click.echo(report.to_json() if as_json else report.to_text())
+
+
+@click.command("test-2025")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@params_file_option("Parameters to test (as `run --params-file`; default: the registry's).")
+@seed_option(1, "Seed of both runs.")
+@world_option()
+def test_2025(scenario: Path, params_file: Path | None, seed: int, world: str | None) -> None:
+    """The out-of-sample test: SCENARIO's predicted spring-2025 change of US and China
+    favourability per surveyed country against the published one, and the starting world's
+    ranks against the GSPI 2025 (fielded in late 2024), each with naive predictors (test data
+    in sim/data/targets/test_2025/).
+    """
+    from sim.analysis.forecast import forecast_2025_from_targets
+    from sim.scenario.scenario import load_scenario
+
+    params = read_params_file(params_file)
+    result = forecast_2025_from_targets(load_scenario(scenario, world), params=params, seed=seed)
+    click.echo(result.to_text())
 
 
 @click.command("backtest")
 @click.option("--until", type=click.IntRange(2002, 2024), required=True, help="Last year fitted.")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@out_dir_option()
 @click.option(
     "--scenario",
     type=click.Path(path_type=Path),
     help="History scenario of the events from --until + 1 (starts in that year's Q1).",
 )
-@click.option(
-    "--world",
-    default=None,
-    metavar="NAME",
-    help="Bundled world: un193 (default) or core60 (episodes naming other nations are skipped).",
+@world_option(
+    "Bundled world: un193 (default) or core60 (episodes naming other nations are skipped)."
 )
 @click.option(
     "--responses",
@@ -55,22 +134,12 @@ def backtest(
 
 
 @click.command("profile")
-@click.option(
-    "--episodes",
-    "episodes_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Episodes CSV (sim/data/targets/episodes.csv).",
+@episodes_option()
+@polls_option(
+    "Poll file(s) up to 2024: target files or the opinion panel (sim/data/opinion/panel.csv)."
 )
-@click.option(
-    "--polls",
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Poll file(s) up to 2024: target files or the opinion panel (sim/data/opinion/panel.csv).",
-)
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@click.option("--seed", type=SEED, default=1, show_default=True, help="Seed of the model runs.")
+@out_dir_option()
+@seed_option(1, "Seed of the model runs.")
 @click.option(
     "--points", type=click.IntRange(3), default=11, show_default=True, help="Grid values."
 )

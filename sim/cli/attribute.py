@@ -1,5 +1,5 @@
-"""The ``softpower attribute`` command (registered by `sim.cli`): a scenario's change split among
-its events, for one scenario and seeds, or over a batch's runs as the report does.
+"""The ``softpower attribute`` command: a scenario's change split among its events, for one
+scenario and seeds, or over a batch's runs as the report does.
 
 Thin: the work is in `sim.analysis.attribution` and `sim.analysis.batch_attribution`. Bad input
 raises a `SoftPowerError`, which the ``softpower`` group turns into one stderr line and exit
@@ -13,7 +13,15 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from sim.cli_options import nation_list, seed_option, writable_dir
+from sim.cli.options import (
+    nation_list,
+    out_dir_option,
+    params_file_option,
+    read_params_file,
+    seed_option,
+    world_option,
+    writable_dir,
+)
 from sim.errors import SoftPowerError
 
 __all__ = ["attribute"]
@@ -41,7 +49,7 @@ def _runs_count(text: str | None) -> int | None:
 
 @click.command()
 @click.argument("scenario", required=False, type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@out_dir_option()
 @click.option(
     "--batch",
     "batch_dir",
@@ -110,20 +118,8 @@ def _runs_count(text: str | None) -> int | None:
 @click.option(
     "--workers", type=click.IntRange(1), default=None, help="Processes (default: all cores)."
 )
-@click.option(
-    "--params",
-    "params_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Parameter file (as `run --params`) under every run.",
-)
-@click.option(
-    "--world",
-    default=None,
-    metavar="NAME",
-    help="Bundled world: core60 (60 nations) or un193 (every UN member state). Default: the "
-    "scenario's `world:`, else un193.",
-)
+@params_file_option("Parameter file (as `run --params-file`) under every run.")
+@world_option()
 @click.pass_context
 def attribute(
     ctx: click.Context,
@@ -180,7 +176,7 @@ def attribute(
         )
     for name in _SINGLE_ONLY:
         if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
-            option = "--params" if name == "params_file" else f"--{name}"
+            option = "--params-file" if name == "params_file" else f"--{name}"
             raise SoftPowerError(
                 "does not go with --batch",
                 key=option,
@@ -208,14 +204,13 @@ def _attribute_scenario(
 ) -> None:
     from sim.analysis.attribution import attribute as run_attribution
     from sim.analysis.attribution import console_line, seeds_for, write_attribution
-    from sim.parameter_file import load_parameter_file
     from sim.plots.files import write_waterfalls
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
 
     spec = load_scenario(scenario, world)
     loaded = bundled_world(spec.world)
-    base = load_parameter_file(params_file) if params_file else None
+    base = read_params_file(params_file)
     out = writable_dir(out)
     result = run_attribution(
         spec,
