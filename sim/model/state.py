@@ -411,7 +411,8 @@ class WorldState:
     @property
     def exposure(self) -> np.ndarray:
         """(observer, audience, actor, channel) exposure in [0, 1] (`exposure.exposure`)."""
-        self._get("aid_exposure")  # the whole array first where it is stale
+        self._get("exposure")  # the whole array, where what it reads has changed
+        self._get("aid_exposure")  # then its aid slice alone, where only that has
         return self._derived["exposure"]
 
     @property
