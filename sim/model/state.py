@@ -37,7 +37,7 @@ _ELITE = AUDIENCES.index("elite")
 _RIVAL_CHANNELS = (CHANNELS.index("culture"), CHANNELS.index("tech"))
 
 #: The primary state: what mutators change. ``initiatives`` is the list of membership columns,
-#: ``parameters`` the run's parameters (reassigned only by tests and calibration helpers).
+#: ``parameters`` the run's parameters (reassigned by tests; the model's setter forwards here).
 PRIMARY: tuple[str, ...] = (
     "capacity",
     "reference_capacity",
