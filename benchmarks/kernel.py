@@ -74,7 +74,7 @@ def _problem(n: int) -> tuple[dynamics.State, dynamics.Inputs, dynamics.KernelPa
     """The state, inputs and parameters of a model on a seeded synthetic world of n nations."""
     model = SoftPowerModel(World.synthetic(n, np.random.default_rng(n)), rng=n, steps=1)
     state = dynamics.State(model.perception, model.credibility)
-    return state, model._inputs(), model.kernel_parameters
+    return state, model.state.kernel_inputs(kept=False), model.kernel_parameters
 
 
 def kernel_seconds(state, inputs, params, budget: float = 2.0) -> float:

@@ -94,7 +94,7 @@ def test_an_elite_that_sees_a_rival_as_a_threat_restricts_its_culture_and_tech()
     model.current_elite_perception[i, k] = -0.31
     nation = model.nations[i]
     nation.review_restrictions()
-    assert model.restricted_as_rival(i, k, 0.5)
+    assert model.state.restricted_as_rival(i, k, 0.5)
     # youth and public lose half the rival's culture and tech; the elite and aid are untouched
     assert np.all(model.restriction[i, :2, k, :2] == 0.5)
     assert np.all(model.restriction[i, 2, k] == 1.0) and np.all(model.restriction[i, :, k, 2:] == 1)
@@ -111,16 +111,16 @@ def test_no_restriction_while_the_elite_perception_is_above_the_threshold():
     k = model.decision_context.rivals[i][0]
     model.current_elite_perception[i, k] = -0.29
     model.nations[i].review_restrictions()
-    assert not model.restricted_as_rival(i, k, 0.5)
+    assert not model.state.restricted_as_rival(i, k, 0.5)
     assert np.all(model.restriction[i, :, k] == 1.0)
 
 
 def test_a_donor_moves_its_aid_toward_its_strategy_at_the_reallocation_rate():
     model = _model(aid_reallocation_rate=0.25)
     donor = model.iso3.index("CHN")
-    model.set_aid_strategy(donor, "retreat")
+    model.state.set_aid_strategy(donor, "retreat")
     before = model.aid_allocation[donor].copy()
-    target = model.aid_target(donor)
+    target = model.state.aid_target(donor, model.current_attraction)
     model.nations[donor].allocate_aid()
     np.testing.assert_allclose(model.aid_allocation[donor], before + 0.25 * (target - before))
     assert model.aid_allocation[donor].sum() == pytest.approx(1.0)

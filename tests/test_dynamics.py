@@ -119,7 +119,7 @@ def test_kernel_equals_reference_on_inputs_built_by_the_model():
     world = World.synthetic(7, np.random.default_rng(21))
     model = SoftPowerModel(world, rng=21, steps=2)
     state = State(model.perception, model.credibility)
-    inputs = model._inputs()
+    inputs = model.state.kernel_inputs(kept=False)
     params = model.kernel_parameters
     _assert_states_close(
         dynamics.step(state, inputs, params), reference.step(state, inputs, params)
@@ -152,7 +152,11 @@ def _model_problem(n: int, tie_count: int, seed: int):
     parameters = Parameters.from_mapping({"social_tie_count": tie_count})
     model = SoftPowerModel(world, rng=seed, steps=3, parameters=parameters)
     model.step()
-    return State(model.perception, model.credibility), model._inputs(), model.kernel_parameters
+    return (
+        State(model.perception, model.credibility),
+        model.state.kernel_inputs(kept=False),
+        model.kernel_parameters,
+    )
 
 
 @pytest.mark.parametrize(("n", "tie_count", "seed"), [(9, 3, 0), (12, 5, 1), (15, 16, 2)])
@@ -399,10 +403,10 @@ def test_model_recomputes_its_kept_pull_when_capacity_changes():
     """The model's kept pull follows a capacity change made between steps (a capacity event)."""
     model = SoftPowerModel(World.synthetic(8, np.random.default_rng(3)), rng=3, steps=4)
     model.step()
-    model.set_capacity(0, CHANNELS.index("culture"), 2.5 * float(model.capacity[0, 0]) + 0.1)
+    model.state.set_capacity(0, CHANNELS.index("culture"), 2.5 * float(model.capacity[0, 0]) + 0.1)
     before = State(model.perception.copy(), model.credibility.copy())
-    kept = model._kept_inputs()
-    fresh = model._inputs()
+    kept = model.state.kernel_inputs()
+    fresh = model.state.kernel_inputs(kept=False)
     np.testing.assert_array_equal(
         kept.pull, dynamics.pull(fresh.capacity, fresh.exposure, model.kernel_parameters)
     )

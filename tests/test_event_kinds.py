@@ -315,15 +315,16 @@ def case_edge(model: SoftPowerModel) -> None:
 def case_aid_policy(model: SoftPowerModel) -> None:
     # The strategy is set; the donor's next reallocation moves its allocation by
     # aid_reallocation_rate toward the new strategy's target, which differs from the old one.
-    old = model.aid_target(0)
+    state = model.state
+    old = state.aid_target(0, model.current_attraction)
     allocation = model.aid_allocation[0].copy()
     change = moved(model, "aid_policy", {"actor": "N000", "strategy": "retreat"})
     np.testing.assert_allclose(change, 0.0, atol=1e-12)
     assert structure.AID_STRATEGIES[model.aid_strategy[0]] == "retreat"
-    new = model.aid_target(0)
-    np.testing.assert_allclose(new, model.aid_target(0, strategy="retreat"))
+    new = state.aid_target(0, model.current_attraction)
+    np.testing.assert_allclose(new, state.aid_target(0, model.current_attraction, "retreat"))
     assert np.abs(new - old).max() > 0.01
-    model.reallocate_aid(0)
+    state.reallocate_aid(0, model.current_attraction)
     rate = model.parameters.aid_reallocation_rate
     np.testing.assert_allclose(model.aid_allocation[0], allocation + rate * (new - allocation))
 

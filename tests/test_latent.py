@@ -49,14 +49,16 @@ def test_several_events_add_and_an_opposite_event_undoes_them():
     model = _model(event_persistence=0.6)
     i, k = _pair(model, "DEU", "USA")
     start_p = model.perception[i, :, k, :].copy()
-    start_anchor = model.anchor_in_force()[i, :, k, :].copy()
+    start_anchor = model.state.anchor_in_force[i, :, k, :].copy()
     for _ in range(3):
         model.event_jump(np.array([i]), k, -0.7)  # 2.1 in all: far past the old floor of -1
     assert np.allclose(model.perception[i, :, k, :], start_p - 2.1, atol=1e-12)
-    assert np.allclose(model.anchor_in_force()[i, :, k, :], start_anchor - 0.6 * 2.1, atol=1e-12)
+    assert np.allclose(
+        model.state.anchor_in_force[i, :, k, :], start_anchor - 0.6 * 2.1, atol=1e-12
+    )
     model.event_jump(np.array([i]), k, 2.1)
     assert np.allclose(model.perception[i, :, k, :], start_p, atol=1e-12)
-    assert np.allclose(model.anchor_in_force()[i, :, k, :], start_anchor, atol=1e-12)
+    assert np.allclose(model.state.anchor_in_force[i, :, k, :], start_anchor, atol=1e-12)
 
 
 def test_a_threatened_nation_moves_at_least_as_much_as_its_bystanders():
@@ -84,7 +86,7 @@ def test_threats_give_the_same_result_as_one_event_or_several():
     apply_event(apart, Threat(actor=usa, targets=(dnk,), severity=1.0))
     apply_event(apart, Threat(actor=usa, targets=(can,), severity=1.0))
     assert np.array_equal(together.perception, apart.perception)
-    assert np.array_equal(together.anchor_in_force(), apart.anchor_in_force())
+    assert np.array_equal(together.state.anchor_in_force, apart.state.anchor_in_force)
     # a stronger threat in the same quarter adds only its excess; the next quarter counts anew
     model = _model(threat_perception=0.7, threat_spillover=0.5)
     deu = model.iso3.index("DEU")

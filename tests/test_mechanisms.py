@@ -158,7 +158,7 @@ def test_a_policy_events_jump_leaves_its_persistent_share_in_the_standing(model)
     moved = np.flatnonzero(jump[:, usa])
     assert len(moved) > 30
     np.testing.assert_allclose(model.standing[moved, usa], share * jump[moved, usa], atol=1e-12)
-    anchor = model.anchor_in_force()
+    anchor = model.state.anchor_in_force
     np.testing.assert_allclose(
         anchor[:, 0, usa, 0], np.clip(model.anchor[:, 0, usa, 0] + model.standing[:, usa], -1, 1)
     )

@@ -185,7 +185,7 @@ def test_cached_spin_up_gives_the_same_run_as_a_fresh_one(bundled_world):
 
     sim.model.model._SPIN_UP_CACHE.clear()
     first = SoftPowerModel(bundled_world, rng=5, steps=4)
-    ((_, entry_perception, entry_credibility),) = sim.model.model._SPIN_UP_CACHE.values()
+    ((entry_perception, entry_credibility),) = sim.model.model._SPIN_UP_CACHE.values()
     kept = entry_perception.copy(), entry_credibility.copy()
     first.run()
     shocked = SoftPowerModel(bundled_world, rng=5, steps=4)
@@ -239,19 +239,24 @@ def test_random_shocks_are_drawn_at_the_start_from_their_own_streams():
 def test_decision_context_follows_changes_of_trade_and_rivalry_only():
     model = SoftPowerModel(World.synthetic(9, np.random.default_rng(3)), rng=3, steps=2)
 
-    def fresh():
-        from sim.model.nation import DecisionContext
+    state = model.state
 
-        return DecisionContext.of(model)
+    def fresh():
+        from sim.model.structure import DecisionContext
+
+        return DecisionContext.of(state.trade, state.rivalry, state.initiatives, state.iso3)
 
     first = model.decision_context
-    model.set_membership_of(0, 0, not model.members[0, 0])  # drops the context, not the network
+    state.set_membership_of(0, 0, not model.members[0, 0])  # reads no membership value
+    assert model.decision_context is first
+    state.set_membership(np.array([0]), "NEW_CLUB", True)  # a new column: the context goes
     second = model.decision_context
     assert second is not first and second.rivals is first.rivals
+    assert second.led_initiatives == fresh().led_initiatives
     free = next(k for k in range(1, model.n) if not model.rivalry[0, k])
-    model.set_tie("rivalry", 0, np.array([free]), 1.0)
+    state.set_tie("rivalry", 0, np.array([free]), 1.0)
     assert free in model.decision_context.rivals[0]
     assert model.decision_context.rivals == fresh().rivals
-    model.set_tariff(0, np.arange(1, model.n), 5.0)
+    state.set_tariff(0, np.arange(1, model.n), 5.0)
     np.testing.assert_array_equal(model.decision_context.partners, fresh().partners)
     assert model.decision_context.partner_count == fresh().partner_count

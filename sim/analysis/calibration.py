@@ -112,7 +112,7 @@ class _Objective:
     The world is not pickled with it: it lives in `_WORLDS` (inherited by forked workers).
     """
 
-    world_key: int
+    world_key: str
     names: tuple[str, ...]
     base: Parameters
     rows: np.ndarray
@@ -127,8 +127,9 @@ class _Objective:
         return -rho if math.isfinite(rho) else 1.0
 
 
-#: Worlds by key, set before a pool forks so that workers inherit them instead of unpickling.
-_WORLDS: dict[int, World] = {}
+#: Worlds by their content (`World.fingerprint`), set before a pool forks so that workers
+#: inherit them instead of unpickling.
+_WORLDS: dict[str, World] = {}
 
 
 class _PoolMap:
@@ -229,7 +230,7 @@ def fit(
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     spawned_model_seed, search_seed = root.spawn(2)
     model_seed = model_seed if model_seed is not None else spawned_model_seed
-    key = id(world)
+    key = world.fingerprint
     _WORLDS[key] = world
     objective = _Objective(
         key,

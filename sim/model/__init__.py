@@ -2,13 +2,15 @@
 `SoftPowerModel`. No files, no drawing: scenarios arrive as a resolved `Plan`.
 
 Modules: `dynamics` (the vectorised kernel), `exposure` (who hears whom, through which channel),
-`structure` (anchor, credibility target, cut, aid target as pure functions), `metrics`
+`structure` (anchor, credibility target, cut, aid target, the decision context as pure
+functions), `state` (`WorldState`: what events and decisions change, and what derives from it,
+recomputed in one place), `metrics`
 (attraction, salience, score, rank), `observe` (poll units), `plan` (resolved events), `kinds`
 (the registry of event kinds), `effects` (what events do), `record` (per-step arrays),
 `nation` (`Nation` agents and their decisions), `model` (`SoftPowerModel`).
 
 The numpy core is imported with the package. The Mesa-facing names (`SoftPowerModel`, `Nation`,
-`DecisionContext`, `Plannable`, `StepPastEndError`) are imported on first use (PEP 562), like
+`Plannable`, `StepPastEndError`) are imported on first use (PEP 562), like
 the notebook API in `sim`: Mesa imports pandas, and pandas imports pyarrow whenever it is
 installed, so a plain ``import sim.model`` loads neither Mesa nor anything of the file stack.
 Type checkers read them from their modules directly.
@@ -25,17 +27,19 @@ from sim.model import (
     observe,
     plan,
     record,
+    state,
     structure,
 )
 from sim.model.plan import Plan, PlannedEvent
 from sim.model.record import Recorder, recorded_steps
+from sim.model.state import WorldState
+from sim.model.structure import DecisionContext
 
 if TYPE_CHECKING:
     from sim.model.model import Plannable, SoftPowerModel, StepPastEndError
-    from sim.model.nation import DecisionContext, Nation
+    from sim.model.nation import Nation
 
 _MESA_FACING = {
-    "DecisionContext": "sim.model.nation",
     "Nation": "sim.model.nation",
     "Plannable": "sim.model.model",
     "SoftPowerModel": "sim.model.model",
@@ -51,6 +55,7 @@ __all__ = [
     "Recorder",
     "SoftPowerModel",
     "StepPastEndError",
+    "WorldState",
     "dynamics",
     "effects",
     "exposure",
@@ -60,6 +65,7 @@ __all__ = [
     "plan",
     "record",
     "recorded_steps",
+    "state",
     "structure",
 ]
 

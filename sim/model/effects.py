@@ -135,7 +135,7 @@ def _aid_withdrawn(model: SoftPowerModel, donor: int, now: float, target: float)
     if not p.aid_cut_perception or base <= 0 or now <= 0:
         return
     volume = model.world.aid_usd[donor] * now / base
-    lost = model.aid_allocation[donor] * volume * (now - target) / now
+    lost = model.state.aid_allocation[donor] * volume * (now - target) / now
     share = np.clip(100.0 * lost / model.world.gdp, 0.0, 5.0)
     share[donor] = 0.0
     hit = np.flatnonzero(share)
@@ -157,7 +157,6 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
 
     """
     effect_of(ev)(model, ev)
-    model.mark_dirty()
 
 
 # Each kind's effect, declared with its name, plan event and row of docs/ODD.md §7.8 in the
@@ -175,7 +174,7 @@ def apply_event(model: SoftPowerModel, ev: PlanEvent) -> None:
 def _capacity(model: SoftPowerModel, ev: CapacityChange) -> None:
     """Change one channel capacity of the actor, now or over a ramp (an aid cut costs it)."""
     k, d = ev.actor, ev.channel
-    now = float(model.capacity[k, d])
+    now = float(model.state.capacity[k, d])
     target = now * ev.scale if ev.scale is not None else None
     if ev.add is not None:
         target = now + ev.add
@@ -186,7 +185,7 @@ def _capacity(model: SoftPowerModel, ev: CapacityChange) -> None:
     if d == _AID and target < now:
         _aid_withdrawn(model, k, now, target)
     if ev.ramp <= 1:
-        model.set_capacity(k, d, target)
+        model.state.set_capacity(k, d, target)
     else:
         model.add_ramp(Ramp(k, d, now, target, ev.ramp))
     model.recorder.log(
@@ -207,7 +206,7 @@ def _credibility_shock(model: SoftPowerModel, ev: CredibilityShock) -> None:
     """Register a good or bad event of the actor among the observers for this step."""
     k = ev.actor
     obs = _others(ev.observers, k)
-    model.shock_credibility(obs, k, ev.magnitude, good=ev.direction == "good")
+    model.state.shock_credibility(obs, k, ev.magnitude, good=ev.direction == "good")
     model.recorder.log(
         "credibility_shock", model.iso3[k], _names(model, obs), f"{ev.direction} {ev.magnitude:.2f}"
     )
@@ -243,11 +242,11 @@ def _tariff(model: SoftPowerModel, ev: Tariff) -> None:
     tgt = _others(ev.targets, k)
     # The rate is the level in force from now on (it replaces, not compounds, earlier ones).
     # Targets' view of the actor moves with the change of rate × their trade share with it.
-    rise = ev.rate - model.tariff[k, tgt]
-    hit = -model.parameters.tariff_perception * rise * model.untaxed_trade[tgt, k]
+    rise = ev.rate - model.state.tariff[k, tgt]
+    hit = -model.parameters.tariff_perception * rise * model.state.untaxed_trade[tgt, k]
     if hit.any():
         model.event_jump(tgt, k, hit)
-    model.set_tariff(k, tgt, ev.rate, both_ways=ev.both_ways)
+    model.state.set_tariff(k, tgt, ev.rate, both_ways=ev.both_ways)
     way = "both ways" if ev.both_ways else "one way"
     model.recorder.log(
         "tariff", model.iso3[k], _names(model, tgt), f"rate {ev.rate:.0%} in force, {way}"
@@ -269,11 +268,11 @@ def _tariff(model: SoftPowerModel, ev: Tariff) -> None:
 def _membership(model: SoftPowerModel, ev: Membership) -> None:
     """Let nations join or leave; those who stay think less of each leaver."""
     who = np.array(ev.nations, dtype=int)
-    model.set_membership(who, ev.initiative, ev.kind == "join")
+    model.state.set_membership(who, ev.initiative, ev.kind == "join")
     cost = model.parameters.withdrawal_perception
     if ev.kind == "leave" and cost:
         # Those who stay in the agreement value it: their view of each leaver falls.
-        stay = np.flatnonzero(model.member_of(ev.initiative))
+        stay = np.flatnonzero(model.state.member_of(ev.initiative))
         for k in who:
             model.event_jump(stay[stay != k], int(k), -cost)
     model.recorder.log(ev.kind, _names(model, who), ev.initiative, ev.note)
@@ -289,7 +288,7 @@ def _restriction(model: SoftPowerModel, ev: Restriction) -> None:
     """Multiply the observers' exposure to the actor's channels by 1 − severity."""
     k = ev.actor
     obs = _others(ev.observers, k)
-    model.restrict(obs, list(ev.audiences), k, list(ev.channels), ev.severity)
+    model.state.restrict(obs, list(ev.audiences), k, list(ev.channels), ev.severity)
     model.recorder.log(
         "restriction", model.iso3[k], _names(model, obs), f"{ev.channel} -{ev.severity:.0%}"
     )
@@ -306,7 +305,7 @@ def _edge(model: SoftPowerModel, ev: Edge) -> None:
     """Add or remove ties of a network layer between the source and the targets."""
     s = ev.source
     tgt = _others(ev.targets, s)
-    model.set_tie(ev.layer, s, tgt, ev.weight if ev.action == "add" else None)
+    model.state.set_tie(ev.layer, s, tgt, ev.weight if ev.action == "add" else None)
     model.recorder.log(
         f"edge_{ev.action}", model.iso3[s], _names(model, tgt), f"{ev.layer} {ev.weight:g}"
     )
@@ -320,7 +319,7 @@ def _edge(model: SoftPowerModel, ev: Edge) -> None:
 )
 def _aid_policy(model: SoftPowerModel, ev: AidPolicy) -> None:
     """Switch the donor's aid allocation strategy."""
-    model.set_aid_strategy(ev.actor, ev.strategy)
+    model.state.set_aid_strategy(ev.actor, ev.strategy)
     model.recorder.log("aid_policy", model.iso3[ev.actor], "", ev.strategy)
 
 
@@ -341,7 +340,8 @@ def _threat(model: SoftPowerModel, ev: Threat) -> None:
     p, k = model.parameters, ev.actor
     targets = _others(ev.targets, k)
     size = p.threat_perception * ev.severity
-    near = (model.alliance[:, targets] + model.same_region[:, targets]).max(axis=1) > 0
+    state = model.state
+    near = (state.alliance[:, targets] + state.same_region[:, targets]).max(axis=1) > 0
     near[targets] = False
     near[k] = False
     spill = np.flatnonzero(near)
@@ -349,7 +349,7 @@ def _threat(model: SoftPowerModel, ev: Threat) -> None:
         model.threat_jump(targets, k, size)
         if len(spill):
             model.threat_jump(spill, k, size * p.threat_spillover)
-    model.shock_credibility(targets, k, min(1.0, p.threat_credibility * ev.severity))
+    state.shock_credibility(targets, k, min(1.0, p.threat_credibility * ev.severity))
     model.recorder.log(
         "threat", model.iso3[k], _names(model, targets), f"severity {ev.severity:.2f}"
     )
@@ -378,7 +378,7 @@ def _war(model: SoftPowerModel, ev: War) -> None:
     obs = _others(tuple(range(model.n)), k)
     if p.war_perception or p.threat_perception:
         model.event_jump(obs, k, shift[obs])
-    model.shock_credibility(np.array([ev.target]), k, min(1.0, p.threat_credibility))
+    model.state.shock_credibility(np.array([ev.target]), k, min(1.0, p.threat_credibility))
     model.recorder.log(
         "war",
         model.iso3[k],

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from sim.axes import CHANNELS
-from sim.world.world import INITIATIVE_LEADERS
+from sim.model.structure import PARTNER_THRESHOLD, DecisionContext
 
 if TYPE_CHECKING:
     from sim.model.model import SoftPowerModel
 
+# The decision context and its threshold live with the structure they are read from; they are
+# still importable from here.
 __all__ = ["PARTNER_THRESHOLD", "DecisionContext", "Nation"]
 
-#: Two-way trade tie above which two nations count as trade partners for contagion.
-PARTNER_THRESHOLD = 0.02
-
-_CULTURE, _AID = CHANNELS.index("culture"), CHANNELS.index("aid")
+_AID = CHANNELS.index("aid")
 
 
 class Nation(mesa.Agent):
@@ -49,7 +47,7 @@ class Nation(mesa.Agent):
     @property
     def capacity(self) -> np.ndarray:
         """(channel,) view of this nation's capacity."""
-        return self.model.capacity[self.index]
+        return self.model.state.capacity[self.index]
 
     def perception_of(self, other: Nation | str) -> np.ndarray:
         """(audience, channel) view of how this nation's audiences see ``other``."""
@@ -69,8 +67,8 @@ class Nation(mesa.Agent):
     @property
     def memberships(self) -> list[str]:
         """Initiatives and groups this nation belongs to."""
-        m = self.model
-        return [g for j, g in enumerate(m.initiatives) if m.members[self.index, j]]
+        state = self.model.state
+        return [g for j, g in enumerate(state.initiatives) if state.members[self.index, j]]
 
     # ------------------------------------------------------------------ decisions
     def decide(self, draw: float | None = None) -> None:
@@ -96,20 +94,21 @@ class Nation(mesa.Agent):
         by complex contagion among trade partners, with hysteresis between join and leave.
         """
         m, p = self.model, self.model.parameters
-        context = m.decision_context
+        state = m.state
+        context = state.decision_context
         i = self.index
         partners = context.partners[i]
         count = context.partner_count[i]
         for initiative, j, leader in context.led_initiatives:
             if leader == i:
                 continue
-            member = bool(m.members[i, j])
+            member = bool(state.members[i, j])
             # Share of trade partners in the initiative (np.mean is slow on this hot path).
-            share = float(np.dot(m.members[:, j], partners)) / count if count else 0.0
+            share = float(np.dot(state.members[:, j], partners)) / count if count else 0.0
             relief = p.contagion_weight if share >= p.contagion_threshold else 0.0
             a = float(m.current_attraction[i, leader])
             if not member and a > p.join_threshold - relief:
-                m.set_membership_of(i, j, True)
+                state.set_membership_of(i, j, True)
                 m.recorder.log(
                     "decision_join",
                     self.iso3,
@@ -117,7 +116,7 @@ class Nation(mesa.Agent):
                     f"attraction {a:.2f}, partners {share:.0%}",
                 )
             elif member and a < p.leave_threshold - relief:
-                m.set_membership_of(i, j, False)
+                state.set_membership_of(i, j, False)
                 m.recorder.log(
                     "decision_leave",
                     self.iso3,
@@ -131,13 +130,14 @@ class Nation(mesa.Agent):
         ``restriction_severity`` on each of them.
         """
         m, p = self.model, self.model.parameters
-        for k in m.decision_context.rivals[self.index]:
+        state = m.state
+        for k in state.decision_context.rivals[self.index]:
             threat = float(m.current_elite_perception[self.index, k])
             # A restriction already in force (a law, a scenario's ban) counts only as far as it
             # reaches: the nation still restricts what is not yet as closed as it wants.
-            already = m.restricted_as_rival(self.index, k, p.restriction_severity)
+            already = state.restricted_as_rival(self.index, k, p.restriction_severity)
             if threat < p.restriction_threshold and not already:
-                m.restrict_rival(self.index, k, p.restriction_severity)
+                state.restrict_rival(self.index, k, p.restriction_severity)
                 m.recorder.log(
                     "decision_restrict", self.iso3, m.iso3[k], f"elite perception {threat:.2f}"
                 )
@@ -145,60 +145,6 @@ class Nation(mesa.Agent):
     def allocate_aid(self) -> None:
         """Move this donor's aid allocation toward the target of its strategy."""
         m = self.model
-        if m.capacity[self.index, _AID] <= 0.0:
+        if m.state.capacity[self.index, _AID] <= 0.0:
             return
-        m.reallocate_aid(self.index)
-
-
-@dataclass(frozen=True)
-class DecisionContext:
-    """What nations' decisions read of the network, computed once per change of structure.
-
-    Decisions change memberships, restrictions and aid, never trade or rivalry, so the model
-    keeps one context until `SoftPowerModel.mark_dirty` (called after every event and every
-    change of structure) drops it; the next one reuses its trade partners and rivals unless trade
-    or rivalry changed (`SoftPowerModel.apply_tariffs`, `SoftPowerModel.set_tie`).
-
-    Attributes:
-        partners: (nation, nation) 1.0 where the trade tie is above the partner threshold.
-        partner_count: Trade partners of each nation.
-        rivals: Indices of each nation's rivals.
-        led_initiatives: (initiative, membership column, leader index) of every leader-led
-            initiative whose leader is in the world.
-
-    """
-
-    partners: np.ndarray
-    partner_count: tuple[int, ...]
-    rivals: tuple[tuple[int, ...], ...]
-    led_initiatives: tuple[tuple[str, int, int], ...]
-
-    @classmethod
-    def of(cls, model: SoftPowerModel, network: DecisionContext | None = None) -> DecisionContext:
-        """Build the context of the model's current structure.
-
-        Args:
-            model: The model.
-            network: An earlier context whose trade partners and rivals still hold (no change
-                of trade or rivalry since): they are reused, the initiatives read afresh.
-        """
-        led = tuple(
-            (initiative, model.initiatives.index(initiative), model.iso3.index(leader))
-            for initiative, leader in INITIATIVE_LEADERS.items()
-            if leader in model.iso3 and initiative in model.initiatives
-        )
-        if network is not None:
-            return cls(network.partners, network.partner_count, network.rivals, led)
-        partners = (model.trade > PARTNER_THRESHOLD).astype(float)
-        # Every nation's rivals from one pass over the matrix (row-major, as row by row would
-        # give them), split at the row boundaries: one `flatnonzero` per nation was the slow part
-        # of a context at 196 nations.
-        rows, cols = np.nonzero(model.rivalry)
-        bounds = np.searchsorted(rows, np.arange(model.n + 1)).tolist()
-        cols = cols.tolist()
-        return cls(
-            partners=partners,
-            partner_count=tuple(np.count_nonzero(partners, axis=1).tolist()),
-            rivals=tuple(tuple(cols[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)),
-            led_initiatives=led,
-        )
+        m.state.reallocate_aid(self.index, m.current_attraction)

@@ -75,7 +75,7 @@ class Recorder:
         self.reputation[step] = reputation
         self.influence[step] = influence
         self.rank[step] = metrics.rank(score)
-        if "BRI" in m.initiatives:
+        if "BRI" in m.state.initiatives:
             self.members[step] = m.member_of("BRI")
         if step in self._slot:
             slot = self._slot[step]

@@ -7,9 +7,12 @@ size for tests and scaling studies.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -139,6 +142,36 @@ class World:
     def n(self) -> int:
         """Number of nations."""
         return len(self.iso3)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of the world's content (BLAKE2b, 32 hex digits): codes, names, regions,
+        every array, the groups and the aid strategies, not the provenance (``flags``,
+        ``sources``). Worlds equal in content have the same fingerprint, so it keys what is
+        computed from a world (the model's spin-up). Computed once per World: a world is not
+        changed in place once models read it (they copy what they change;
+        `dataclasses.replace` makes a new one).
+        """
+        digest = hashlib.blake2b(digest_size=16)
+
+        def add(value: Any) -> None:
+            if isinstance(value, np.ndarray):
+                digest.update(f"{value.dtype.str}{value.shape}".encode())
+                digest.update(np.ascontiguousarray(value).tobytes())
+            elif isinstance(value, dict):
+                for key in sorted(value):
+                    digest.update(repr(key).encode())
+                    add(value[key])
+            elif isinstance(value, frozenset):
+                digest.update(repr(sorted(value)).encode())
+            else:
+                digest.update(repr(value).encode())
+
+        for f in fields(self):
+            if f.name not in ("flags", "sources"):
+                digest.update(f.name.encode())
+                add(getattr(self, f.name))
+        return digest.hexdigest()
 
     def index(self, iso3: str) -> int:
         """Return the array index of a nation.
