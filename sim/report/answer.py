@@ -386,10 +386,19 @@ def _answer(
         warnings.simplefilter("always", SoftPowerWarning)
         found = discover(parameters[list(varies)], flags.to_numpy(dtype=bool))
     restrictions = found.restrictions()
+    values = flags.to_numpy(dtype=bool)
+    prim_inside = found.in_box(parameters) if restrictions else np.zeros(len(values), bool)
+    single = single_range(parameters[list(varies)], values, found.threshold)
+    if single is not None and _covers_more(single[1], prim_inside, values):
+        # PRIM peels greedily; on parameters that vary together (the members of an ensemble)
+        # it can stop on a proxy. One range of one parameter that holds as densely and covers
+        # more of the runs where the answer holds is the plainer, better rule.
+        restrictions, inside = single
+        found_meets = True
+    else:
+        inside, found_meets = prim_inside, found.meets_threshold
     if not restrictions:
         return _replace(base, note="no parameter range separates the runs", discovery=found)
-    inside = found.in_box(parameters)
-    values = flags.to_numpy(dtype=bool)
     driver = Driver(
         rule=describe_rule(restrictions),
         restrictions=restrictions,
@@ -397,10 +406,64 @@ def _answer(
         holds_in=int(values[inside].sum()),
         runs_out=int((~inside).sum()),
         holds_out=int(values[~inside].sum()),
-        dense=found.meets_threshold and not caught,
+        dense=found_meets and not caught,
     )
     note = "" if driver.dense else "no single range of the parameters explains it well"
     return _replace(base, driver=driver, note=note, discovery=found)
+
+
+def single_range(
+    parameters: pd.DataFrame, holds: np.ndarray, threshold: float, min_coverage: float = 0.5
+) -> tuple[dict[str, tuple[float, float] | set[str]], np.ndarray] | None:
+    """The one-sided range of one numeric parameter (``p <= t`` or ``p >= t``, t a value the
+    runs took) inside which the answer holds in at least ``threshold`` of the runs, holding at
+    least ``min_coverage`` of the runs where it holds (PRIM's defaults), and that holds the most
+    of them (then the densest, then the first parameter).
+
+    Returns:
+        The range as restrictions (`describe_rule`) and the runs inside it, or None when no
+        range reaches ``threshold``.
+
+    Example:
+        >>> import pandas as pd, numpy as np
+        >>> runs = pd.DataFrame({"p": [0.0, 0.1, 0.9, 1.0], "q": [1.0, 0.0, 1.0, 0.0]})
+        >>> single_range(runs, np.array([True, True, False, False]), 0.8)[0]
+        {'p': (-inf, 0.1)}
+
+    """
+    best: tuple[int, float, str, tuple[float, float], np.ndarray] | None = None
+    total = int(holds.sum())
+    if total == 0:
+        return None
+    for name in parameters.columns:
+        column = parameters[name]
+        if not pd.api.types.is_numeric_dtype(column):
+            continue
+        x = column.to_numpy(dtype=float)
+        for t in np.unique(x)[:-1]:
+            for limits, inside in (
+                ((-np.inf, t), x <= t),
+                ((float(np.unique(x)[np.unique(x) > t][0]), np.inf), x > t),
+            ):
+                n_in = int(inside.sum())
+                if not n_in:
+                    continue
+                density = float(holds[inside].mean())
+                hits = int(holds[inside].sum())
+                if density < threshold - 1e-12 or hits < min_coverage * total - 1e-12:
+                    continue
+                key = (hits, density)
+                if best is None or key > (best[0], best[1]):
+                    low, high = limits
+                    best = (hits, density, str(name), (float(low), float(high)), inside)
+    if best is None:
+        return None
+    return {best[2]: best[3]}, best[4]
+
+
+def _covers_more(inside: np.ndarray, other: np.ndarray, holds: np.ndarray) -> bool:
+    """Whether the runs ``inside`` hold more of the runs where the answer holds than ``other``."""
+    return int(holds[inside].sum()) > int(holds[other].sum())
 
 
 def _replace(answer: Answer, **changes: Any) -> Answer:
