@@ -120,7 +120,7 @@ def run_plan(world: World, task: PlanTask) -> Any:
     from sim.model.model import SoftPowerModel
 
     model = SoftPowerModel(
-        world, task.plan, parameters=task.parameters, rng=task.seed, steps=task.steps
+        world, task.plan, parameters=task.parameters, rng=_fresh(task.seed), steps=task.steps
     )
     if task.at is None:
         model.run()
@@ -132,6 +132,21 @@ def run_plan(world: World, task: PlanTask) -> Any:
             model.step()
         readings[step] = task.read(model)
     return readings
+
+
+def _fresh(seed: int | np.random.SeedSequence) -> int | np.random.SeedSequence:
+    """A copy of a seed sequence, so that the run's spawning (random events draw from children
+    of the run's generator, which spawn from its seed sequence) leaves the task's seed as it was:
+    a task gives the same run however often, and wherever, it is run.
+    """
+    if not isinstance(seed, np.random.SeedSequence):
+        return seed
+    return np.random.SeedSequence(
+        seed.entropy,
+        spawn_key=seed.spawn_key,
+        pool_size=seed.pool_size,
+        n_children_spawned=seed.n_children_spawned,
+    )
 
 
 def final_scores(model: SoftPowerModel) -> np.ndarray:
