@@ -35,12 +35,8 @@ coalition is averaged over them, which by linearity averages the Shapley values.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -51,6 +47,8 @@ import pyarrow.compute as pc
 
 from sim.analysis.components import GROUPINGS, choose_grouping, components_of, plan_cost
 from sim.analysis.shapley import EfficiencyError, shapley_values
+from sim.batch.executor import default_workers
+from sim.batch.service import ModelService, PlanTask
 from sim.errors import SoftPowerError, suggest
 from sim.model.plan import CredibilityShock, Plan, PlannedEvent, RandomShock
 
@@ -290,14 +288,12 @@ class _Setting:
 
 @dataclass(frozen=True)
 class _Job:
-    world: World
+    """What every coalition run shares: the plan, the run settings, the step, the focus."""
+
     plan: Plan
     settings: tuple[_Setting, ...]
     step: int
     targets: tuple[str, ...]
-
-
-_JOB: _Job | None = None  # the job of this process (inherited by forked workers)
 
 
 def _coalition_plan(
@@ -333,32 +329,37 @@ def _settings(
     return tuple(settings)
 
 
-def _run(
-    key: tuple[frozenset[int], bool, bool], run_index: int
-) -> tuple[list[tuple[str, str, str]], np.ndarray]:
-    """Run one coalition in one run setting; return its outcome entries and values."""
-    from sim.model.model import SoftPowerModel
+@dataclass(frozen=True)
+class _Measure:
+    """What a coalition run reads (`_measure`): its outcome values, with their entries when
+    ``entries`` (the first run fixes the outcome layout of every run).
+    """
 
-    job = _JOB
-    assert job is not None
+    step: int
+    targets: tuple[str, ...]
+    entries: bool = False
+
+    def __call__(
+        self, model: SoftPowerModel
+    ) -> np.ndarray | tuple[list[tuple[str, str, str]], np.ndarray]:
+        keys, values = _measure(model, self.step, self.targets)
+        return (keys, values) if self.entries else values
+
+
+def _task(
+    job: _Job, key: tuple[frozenset[int], bool, bool], run_index: int, first: bool
+) -> PlanTask:
+    """The run of one coalition in one run setting."""
     members, placeholders, overrides = key
     setting = job.settings[run_index]
     plan = _coalition_plan(job.plan, members, placeholders, setting.overrides if overrides else {})
-    model = SoftPowerModel(
-        job.world, plan, parameters=setting.parameters, rng=setting.seed, steps=job.step
+    return PlanTask(
+        _Measure(job.step, job.targets, entries=first),
+        plan=plan,
+        parameters=setting.parameters,
+        seed=setting.seed,
+        steps=job.step,
     )
-    model.run()
-    return _measure(model, job.step, job.targets)
-
-
-def _one_blas_thread() -> None:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
-
-
-def _run_values(task: tuple[tuple[frozenset[int], bool, bool], int]) -> np.ndarray:
-    return _run(*task)[1]
 
 
 def _measure(
@@ -410,11 +411,12 @@ def _string_array(values: Sequence[str]) -> Any:
 
 
 class _Runner:
-    """Runs coalitions (cached), serially or on a fork process pool, averaged over the runs."""
+    """Runs coalitions (cached) on a `ModelService`, averaged over the runs."""
 
-    def __init__(self, job: _Job, workers: int) -> None:
+    def __init__(self, job: _Job, service: ModelService) -> None:
         self.job = job
-        self.workers = workers
+        self.service = service
+        self.workers = service.workers
         self.cache: dict[tuple[frozenset[int], bool, bool], np.ndarray] = {}
         self.runs = 0
         self.entries: list[tuple[str, str, str]] = []
@@ -423,31 +425,14 @@ class _Runner:
         todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
         if not todo:
             return
-        tasks = [(k, s) for k in todo for s in range(len(self.job.settings))]
-        first: np.ndarray | None = None
-        if not self.entries:  # the first run, here, fixes the outcome layout of every run
-            self.entries, first = _run(*tasks[0])
-            tasks = tasks[1:]
-        self.runs += len(tasks) + (first is not None)
-        if self.workers > 1 and len(tasks) >= 4 * self.workers:
-            context = multiprocessing.get_context("fork")
-            chunk = max(1, len(tasks) // (8 * self.workers))
-            # Workers inherit the job by fork. The only threads alive here are native idle pools
-            # (BLAS, Arrow) with at-fork handlers, so Python's multi-threaded-fork warning does
-            # not apply; each worker limits BLAS to one thread (parallelism is by process).
-            with warnings.catch_warnings():
-                warnings.filterwarnings(
-                    "ignore", "This process .* is multi-threaded", DeprecationWarning
-                )
-                with ProcessPoolExecutor(
-                    self.workers, mp_context=context, initializer=_one_blas_thread
-                ) as pool:
-                    results = list(pool.map(_run_values, tasks, chunksize=chunk))
-        else:
-            results = [_run_values(task) for task in tasks]
-        if first is not None:
-            results.insert(0, first)
         n_runs = len(self.job.settings)
+        pairs = [(k, s) for k in todo for s in range(n_runs)]
+        first = not self.entries  # the first run ever fixes the outcome layout of every run
+        tasks = [_task(self.job, k, s, first and i == 0) for i, (k, s) in enumerate(pairs)]
+        results = self.service.run(tasks, chunksize=max(1, len(tasks) // (8 * self.workers)))
+        if first:
+            self.entries, results[0] = results[0]
+        self.runs += len(tasks)
         for i, key in enumerate(todo):
             block = results[i * n_runs : (i + 1) * n_runs]
             self.cache[key] = np.mean(block, axis=0) if n_runs > 1 else block[0]
@@ -478,6 +463,7 @@ def attribute(
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
     runs: Sequence[RunSetting] | None = None,
+    service: ModelService | None = None,
 ) -> ScenarioAttribution:
     """Split a scenario's change at a step among its events as Shapley values.
 
@@ -493,10 +479,12 @@ def attribute(
         max_exact: Run all ``2**n`` coalitions when there are at most this many active
             components; sample ``permutations`` orderings otherwise.
         permutations: Orderings sampled in sampled mode (antithetic pairs).
-        workers: Processes for the coalition runs (fork; 1 runs in this process).
+        workers: Processes for the coalition runs (1 runs them in this process).
         progress: Called with a line of text before the runs start.
         runs: Instead of ``seeds``, the runs to average over, each with its seed and its own
             parameter values (a batch's runs: `sim.analysis.batch_attribution`).
+        service: A running `ModelService` on ``world`` for the runs (its workers replace
+            ``workers``; default: one of its own, stopped before returning).
 
     Returns:
         The attribution; its effects sum to scenario − baseline to 1e-9 for every outcome.
@@ -514,7 +502,6 @@ def attribute(
         True
 
     """
-    global _JOB
     from sim.world.bundled import bundled_world, check_nations
 
     started = time.perf_counter()
@@ -539,10 +526,13 @@ def attribute(
     randoms = any(isinstance(e.event, RandomShock) and e.step < step for e in plan.events)
     overrides = any(s.overrides for s in settings)
 
-    job = _Job(world, plan, settings, step, targets)
-    previous, _JOB = _JOB, job
+    job = _Job(plan, settings, step, targets)
+    own = service is None
+    service = ModelService(world, workers) if service is None else service
+    if service.worlds[0] is not world:
+        raise ValueError("the service does not share this world")
     try:
-        runner = _Runner(job, max(1, int(workers)))
+        runner = _Runner(job, service)
         names = [n for n, _ in active]
         members = {n: m for n, m in active}
 
@@ -586,7 +576,8 @@ def attribute(
             permutations=permutations,
         )
     finally:
-        _JOB = previous
+        if own:
+            service.close()
 
     entries = runner.entries
     baseline = runner.value(base_key)
@@ -649,14 +640,6 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     out = np.array(array, dtype=float)
     out.setflags(write=False)
     return out
-
-
-def default_workers() -> int:
-    """Worker processes for coalition runs: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def seeds_for(seed: int, replications: int) -> list[int]:

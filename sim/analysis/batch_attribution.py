@@ -35,6 +35,7 @@ from sim.errors import ExperimentError, SoftPowerError, suggest
 from sim.model.plan import Plan, RandomShock
 
 if TYPE_CHECKING:
+    from sim.batch.service import ModelService
     from sim.scenario.scenario import Scenario
     from sim.world.world import World
 
@@ -340,6 +341,7 @@ def attribute_batch(
     workers: int = 1,
     world: World | None = None,
     progress: Callable[[str], None] | None = None,
+    service: ModelService | None = None,
 ) -> BatchAttribution:
     """Attribute a batch scenario's change at its last step over the summary's runs.
 
@@ -357,6 +359,9 @@ def attribute_batch(
         workers: Processes for the runs.
         world: The batch's world, if already loaded.
         progress: Called with a line of text before the runs start.
+        service: A running `sim.batch.service.ModelService` on the batch's world (pass
+            ``world`` too) to run on instead of a pool of its own; several scenarios can then
+            share one pool.
 
     Returns:
         The `BatchAttribution`.
@@ -430,6 +435,7 @@ def attribute_batch(
         permutations=chosen.permutations,
         workers=workers,
         progress=progress,
+        service=service,
     )
     every = _score_changes(root, runs, step, targets)
     mine = every.iloc[[int(i) for i in runs.index[runs["run_id"].isin(used["run_id"])]]]

@@ -22,7 +22,8 @@ import numpy as np
 from sim.analysis.agreement import spearman
 from sim.analysis.baselines import index_baselines
 from sim.analysis.targets import MIN_OVERLAP, Target
-from sim.batch.executor import blas_limit, fork_pool
+from sim.batch.executor import blas_limit
+from sim.batch.service import ModelService, final_scores, shared_worlds
 from sim.errors import ParameterError, SoftPowerError, suggest
 from sim.params import REGISTRY, Parameters
 from sim.version import __version__
@@ -63,13 +64,11 @@ def model_scores(
         (nation,) scores in world order.
 
     """
-    from sim.model.model import SoftPowerModel
+    from sim.batch.service import PlanTask, run_plan
 
-    if isinstance(seed, int):
-        seed = np.random.SeedSequence(seed)
-    model = SoftPowerModel(world=world, parameters=parameters, rng=seed, steps=steps)
-    model.run()
-    return model.recorder.score[model.steps].copy()
+    task = PlanTask(final_scores, parameters=parameters, seed=seed, steps=steps)
+    scores: np.ndarray = run_plan(world, task)
+    return scores
 
 
 def _check_names(names: Sequence[str]) -> list[str]:
@@ -109,10 +108,11 @@ def _rounded(names: Sequence[str], x: Iterable[float]) -> dict[str, float | int]
 class _Objective:
     """−ρ between model scores and the target over some nations; small and picklable.
 
-    The world is not pickled with it: it lives in `_WORLDS` (inherited by forked workers).
+    The world is not pickled with it: the service that evaluates it shares the world with its
+    workers under ``context_id`` (`sim.batch.service.shared_worlds`).
     """
 
-    world_key: str
+    context_id: str
     names: tuple[str, ...]
     base: Parameters
     rows: np.ndarray
@@ -122,33 +122,10 @@ class _Objective:
 
     def __call__(self, x: np.ndarray) -> float:
         params = Parameters.from_mapping(_rounded(self.names, x), base=self.base)
-        scores = model_scores(params, _WORLDS[self.world_key], steps=self.steps, seed=self.seed)
+        world = shared_worlds(self.context_id)[0]
+        scores = model_scores(params, world, steps=self.steps, seed=self.seed)
         rho = spearman(scores[self.rows], self.observed)
         return -rho if math.isfinite(rho) else 1.0
-
-
-#: Worlds by their content (`World.fingerprint`), set before a pool forks so that workers
-#: inherit them instead of unpickling.
-_WORLDS: dict[str, World] = {}
-
-
-class _PoolMap:
-    """An in-order ``map`` over a fork `ProcessPoolExecutor` (what scipy's ``workers`` takes).
-
-    Created after `_WORLDS` is filled, so the forked workers inherit the world.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool = fork_pool(workers)  # one BLAS thread per worker
-
-    def __call__(self, func: Callable[[Any], float], items: Iterable[Any]) -> list[float]:
-        items = list(items)
-        chunk = max(1, len(items) // (4 * self.workers))
-        return list(self.pool.map(func, items, chunksize=chunk))
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def de_settings(budget: int, dimensions: int) -> tuple[int, int]:
@@ -202,6 +179,7 @@ def fit(
     seed: int | np.random.SeedSequence = 0,
     model_seed: np.random.SeedSequence | None = None,
     workers: int = 1,
+    service: ModelService | None = None,
 ) -> Fit:
     """Fit ``names`` to maximise Spearman's ρ between model scores and ``observed``.
 
@@ -216,8 +194,9 @@ def fit(
         seed: Root seed: one stream for the optimiser, one for the model runs.
         model_seed: Seed of every model run (default: spawned from ``seed``); the same for all
             candidates, so they are compared on common random numbers.
-        workers: Processes evaluating candidates in parallel (fork pool); the result does not
-            depend on it.
+        workers: Processes evaluating candidates in parallel; the result does not depend on it.
+        service: A running `ModelService` on ``world`` to evaluate the candidates (its workers
+            replace ``workers``; default: one of its own for this fit).
 
     Returns:
         The `Fit`.
@@ -230,10 +209,12 @@ def fit(
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     spawned_model_seed, search_seed = root.spawn(2)
     model_seed = model_seed if model_seed is not None else spawned_model_seed
-    key = world.fingerprint
-    _WORLDS[key] = world
+    own = service is None
+    service = ModelService(world, workers) if service is None else service
+    if service.worlds[0] is not world:
+        raise ValueError("the service does not share this world")
     objective = _Objective(
-        key,
+        service.context_id,
         tuple(names),
         base,
         np.asarray(target_rows, dtype=int),
@@ -245,7 +226,6 @@ def fit(
     integrality = [REGISTRY[n].type is int for n in names]
     x0 = [min(max(getattr(base, n), lo), hi) for n, (lo, hi) in zip(names, bounds, strict=True)]
     popsize, maxiter = de_settings(budget, len(names))
-    pool = _PoolMap(workers) if workers > 1 else None
     try:
         result = differential_evolution(
             objective,
@@ -255,16 +235,15 @@ def fit(
             seed=np.random.default_rng(search_seed),
             polish=False,
             updating="deferred",
-            workers=pool if pool is not None else 1,
+            workers=service,
             x0=x0,
             integrality=integrality if any(integrality) else None,
             tol=0.0,
             init="latinhypercube",
         )
     finally:
-        if pool is not None:
-            pool.close()
-        _WORLDS.pop(key, None)
+        if own:
+            service.close()
     values = _rounded(names, result.x)
     scores = model_scores(
         Parameters.from_mapping(values, base=base), world, steps=steps, seed=model_seed
@@ -531,7 +510,7 @@ def calibrate(
     default_scores = model_scores(base, world, steps=steps, seed=model_seed)[rows]
     default_rho = spearman(default_scores, observed)
 
-    def one(train: np.ndarray, label: str, s: np.random.SeedSequence) -> Fit:
+    def one(train: np.ndarray, label: str, s: np.random.SeedSequence, service: ModelService) -> Fit:
         if progress:
             progress(label)
         return fit(
@@ -544,34 +523,38 @@ def calibrate(
             steps=steps,
             seed=s,
             model_seed=model_seed,
-            workers=workers,
+            service=service,
         )
 
-    fold_seeds = fit_seed.spawn(k + 1)
-    full = one(np.arange(n), f"fit on all {n} nations", fold_seeds[0])
-    fold_results: list[Fold] = []
-    pooled = np.full(n, np.nan)
-    for f, held in enumerate(_folds(n, k, split_seed) if k else []):
-        train = np.setdiff1d(np.arange(n), held)
-        result = one(train, f"fold {f + 1}/{k}: fit on {len(train)} nations", fold_seeds[f + 1])
-        scores = model_scores(
-            Parameters.from_mapping(result.values, base=base),
-            world,
-            steps=steps,
-            seed=model_seed,
-        )[rows]
-        pooled[held] = scores[held]
-        fold_results.append(
-            Fold(
-                held_out=tuple(iso3[i] for i in held),
-                fit=result,
-                spearman=spearman(scores[held], observed[held]),
-                default_spearman=spearman(default_scores[held], observed[held]),
-                baseline_spearman={
-                    name: spearman(v[held], observed[held]) for name, v in baseline_values.items()
-                },
+    # One pool for every fit (the full one and each fold's), sharing the world.
+    with ModelService(world, workers) as service:
+        fold_seeds = fit_seed.spawn(k + 1)
+        full = one(np.arange(n), f"fit on all {n} nations", fold_seeds[0], service)
+        fold_results: list[Fold] = []
+        pooled = np.full(n, np.nan)
+        for f, held in enumerate(_folds(n, k, split_seed) if k else []):
+            train = np.setdiff1d(np.arange(n), held)
+            label = f"fold {f + 1}/{k}: fit on {len(train)} nations"
+            result = one(train, label, fold_seeds[f + 1], service)
+            scores = model_scores(
+                Parameters.from_mapping(result.values, base=base),
+                world,
+                steps=steps,
+                seed=model_seed,
+            )[rows]
+            pooled[held] = scores[held]
+            fold_results.append(
+                Fold(
+                    held_out=tuple(iso3[i] for i in held),
+                    fit=result,
+                    spearman=spearman(scores[held], observed[held]),
+                    default_spearman=spearman(default_scores[held], observed[held]),
+                    baseline_spearman={
+                        name: spearman(v[held], observed[held])
+                        for name, v in baseline_values.items()
+                    },
+                )
             )
-        )
     return CalibrationResult(
         target=target.path,
         metric=target.metric,

@@ -44,11 +44,13 @@ import scipy.optimize
 
 from sim.analysis.agreement import rmse
 from sim.analysis.observation import CALIBRATION_YEARS
+from sim.batch.service import ModelService, PlanTask, run_plan
 from sim.errors import DataError
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
 from sim.scenario.scenario import Scenario, load_scenario
 from sim.world.bundled import bundled_world
+from sim.world.world import World
 
 __all__ = [
     "COLUMNS",
@@ -213,17 +215,30 @@ def favourable_at(
     scenario: Scenario, params: Parameters, steps: Sequence[int], seed: int, events: bool = True
 ) -> dict[int, np.ndarray]:
     """Return the favourable shares at each of ``steps`` of one run (with or without events)."""
-    world = bundled_world(scenario.world)
-    plan = scenario.plan(world).with_steps(max(steps))
+    task = _shares_task(scenario, params, steps, seed, events)
+    shares: dict[int, np.ndarray] = run_plan(bundled_world(scenario.world), task)
+    return shares
+
+
+def _favourable(model: SoftPowerModel) -> np.ndarray:
+    return model.favourable()
+
+
+def _shares_task(
+    scenario: Scenario,
+    params: Parameters,
+    steps: Sequence[int],
+    seed: int,
+    events: bool = True,
+    world: int = 0,
+) -> PlanTask:
+    """The run of `favourable_at` (on the service's world ``world``)."""
+    plan = scenario.plan(bundled_world(scenario.world)).with_steps(max(steps))
     if not events:
         plan = replace(plan, events=())
-    model = SoftPowerModel(world, plan, params, rng=seed)
-    shares = {}
-    while model.steps < max(steps):
-        model.step()
-        if model.steps in steps:
-            shares[model.steps] = model.favourable()
-    return shares
+    return PlanTask(
+        _favourable, plan=plan, parameters=params, seed=seed, at=tuple(steps), world=world
+    )
 
 
 def _base_parameters(base: Parameters | None) -> Parameters:
@@ -254,8 +269,48 @@ def _logit_pct(share: np.ndarray) -> np.ndarray:
     return np.log(share / (100.0 - share))
 
 
-def _design(episodes: Sequence[Episode], base: Parameters, seed: int) -> list[np.ndarray]:
-    """Return each episode's response columns (countries × `COLUMNS`, change per unit).
+def _scenarios(episodes: Sequence[Episode]) -> list[list[int]]:
+    """The episodes of each scenario (waves at several steps, targets), which share runs."""
+    by_scenario: dict[str, list[int]] = {}
+    for e, ep in enumerate(episodes):
+        by_scenario.setdefault(ep.scenario.name, []).append(e)
+    return list(by_scenario.values())
+
+
+def _column_parameters(base: Parameters) -> list[Parameters]:
+    """The parameters of a design's runs: every response at 0, then each of `COLUMNS`."""
+    runs = [base]
+    for values in COLUMNS.values():
+        scaled = {k: (v if k in _UNSCALED else v * _UNIT) for k, v in values.items()}
+        runs.append(Parameters.from_mapping(scaled, base=base))
+    return runs
+
+
+def _design_tasks(
+    episodes: Sequence[Episode], base: Parameters, seed: int, worlds: Sequence[World]
+) -> list[PlanTask]:
+    """The runs of `_design`: per parameters of `_column_parameters`, each scenario's run.
+
+    Runs with the same parameters come together, so that a worker given a chunk of them
+    reuses their spin-up (the model caches it by world and parameters).
+    """
+    groups = _scenarios(episodes)
+    tasks = []
+    for params in _column_parameters(base):
+        for members in groups:
+            scenario = episodes[members[0]].scenario
+            steps = sorted({episodes[e].step for e in members})
+            loaded = bundled_world(scenario.world)
+            world = next(i for i, w in enumerate(worlds) if w is loaded)
+            tasks.append(_shares_task(scenario, params, steps, seed, world=world))
+    return tasks
+
+
+def _design(
+    episodes: Sequence[Episode], readings: Sequence[dict[int, np.ndarray]]
+) -> list[np.ndarray]:
+    """Return each episode's response columns (countries × `COLUMNS`, change per unit) from
+    the shares of `_design_tasks`' runs.
 
     A column is the change of the logit of the favourable share that one response causes per
     unit (a run with that response at `_UNIT`, minus the run with every response at 0 and the
@@ -267,18 +322,13 @@ def _design(episodes: Sequence[Episode], base: Parameters, seed: int) -> list[np
     The episodes of one scenario (waves at several steps, targets) share their runs.
     """
     columns: list[dict[str, np.ndarray]] = [{} for _ in episodes]
-    by_scenario: dict[str, list[int]] = {}
-    for e, ep in enumerate(episodes):
-        by_scenario.setdefault(ep.scenario.name, []).append(e)
-    for members in by_scenario.values():
+    groups = _scenarios(episodes)
+    for g, members in enumerate(groups):
         scenario = episodes[members[0]].scenario
-        steps = sorted({episodes[e].step for e in members})
         iso3 = list(bundled_world(scenario.world).iso3)
-        zero = favourable_at(scenario, base, steps, seed)
-        for name, values in COLUMNS.items():
-            scaled = {k: (v if k in _UNSCALED else v * _UNIT) for k, v in values.items()}
-            params = Parameters.from_mapping(scaled, base=base)
-            shares = favourable_at(scenario, params, steps, seed)
+        zero = readings[g]
+        for c, name in enumerate(COLUMNS, start=1):
+            shares = readings[c * len(groups) + g]
             for e in members:
                 ep = episodes[e]
                 idx, k = [iso3.index(o) for o in ep.observers], iso3.index(ep.target)
@@ -501,16 +551,38 @@ def response_designs(
     base: Parameters | None = None,
     seed: int = 1,
     persistence: Sequence[float] = PERSISTENCE_GRID,
+    workers: int = 1,
 ) -> dict[float, list[np.ndarray]]:
     """Return, per value of ``event_persistence``, each episode's response columns
     (countries × `COLUMNS`, change per unit; the model runs of the fit).
+
+    Args:
+        episodes: The episodes (`load_episodes`).
+        base: Parameters to start from (the response parameters are set to 0 in it).
+        seed: Seed of every run.
+        persistence: Values of ``event_persistence``.
+        workers: Processes for the runs (`sim.batch.service`); the result does not depend on it.
+
     """
     base = _base_parameters(base)
-    return {
-        float(share): _design(
-            episodes, Parameters.from_mapping({"event_persistence": float(share)}, base=base), seed
+    worlds: list[World] = []
+    for ep in episodes:
+        world = bundled_world(ep.scenario.world)
+        if not any(world is w for w in worlds):
+            worlds.append(world)
+    shares = [float(share) for share in persistence]
+    tasks = [
+        _design_tasks(
+            episodes, Parameters.from_mapping({"event_persistence": share}, base=base), seed, worlds
         )
-        for share in persistence
+        for share in shares
+    ]
+    with ModelService(worlds, workers) as service:
+        readings = service.run([task for some in tasks for task in some])
+    size = len(tasks[0]) if tasks else 0
+    return {
+        share: _design(episodes, readings[i * size : (i + 1) * size])
+        for i, share in enumerate(shares)
     }
 
 
@@ -522,6 +594,7 @@ def fit_episodes(
     bootstrap: int = 9,
     persistence: Sequence[float] = PERSISTENCE_GRID,
     designs: Mapping[float, Sequence[np.ndarray]] | None = None,
+    workers: int = 1,
 ) -> EpisodeFit:
     """Fit the response parameters on the episodes (see the module docstring).
 
@@ -537,10 +610,13 @@ def fit_episodes(
             within the fit's own data).
         designs: The response columns already measured (`response_designs`), which then
             replace ``base`` and ``persistence``.
+        workers: Processes for the model runs; the result does not depend on it.
 
     """
     if designs is None:
-        designs = response_designs(episodes, base=base, seed=seed, persistence=persistence)
+        designs = response_designs(
+            episodes, base=base, seed=seed, persistence=persistence, workers=workers
+        )
     changes = [ep.change for ep in episodes]
     common = [ep.common_shock is not None for ep in episodes]
     everything = range(len(episodes))

@@ -24,7 +24,7 @@ import csv
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ import scipy.optimize
 from sim.analysis.agreement import rmse, spearman
 from sim.analysis.baselines import index_baselines
 from sim.analysis.targets import Target
+from sim.batch.service import ModelService, PlanTask
 from sim.errors import DataError, suggest
 from sim.model import assimilation, observe
 from sim.model.model import SoftPowerModel
@@ -191,6 +192,25 @@ def _state(world: World, params: Parameters, seed: int) -> _State:
     )
 
 
+def _step_zero(model: SoftPowerModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a grid point's run reads at step 0 (`_State` but the start, which needs the model):
+    attraction, familiarity stock, diplomatic presence.
+    """
+    return model.attraction(), model.familiarity_stock.copy(), model.diplomatic_presence()
+
+
+def _states(world: World, params: Sequence[Parameters], seed: int, workers: int) -> list[_State]:
+    """Each grid point's step-0 `_State`, without its start (see `_state`)."""
+    tasks = [PlanTask(_step_zero, parameters=p, seed=seed, at=(0,)) for p in params]
+    with ModelService(world, workers) as service:
+        readings = service.run(tasks)
+    states = []
+    for reading in readings:
+        attraction, stock, presence = reading[0]
+        states.append(_State(attraction, stock, presence, world.population))
+    return states
+
+
 def _components(
     state: _State, b0: float, b1: float, curvature: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -320,6 +340,7 @@ def fit_observation(
     grid: Mapping[str, Sequence[float]] | None = None,
     folds: int = 5,
     seed: int = 0,
+    workers: int = 1,
 ) -> ObservationFit:
     """Fit the observation model (see the module docstring) and score it out of sample.
 
@@ -332,6 +353,8 @@ def fit_observation(
         grid: Registry parameters and the values to search (default `DEFAULT_GRID`).
         folds: Folds over nations (≥ 2).
         seed: Seed of the fold assignment and of the model (step 0 does not depend on it).
+        workers: Processes building the grid's step-0 states (`sim.batch.service`); the result
+            does not depend on it.
 
     Raises:
         SoftPowerError: Unknown parameter names, too few folds.
@@ -355,7 +378,8 @@ def fit_observation(
     y = polls.value
     names = list(grid)
     points = [dict(zip(names, v, strict=True)) for v in itertools.product(*grid.values())]
-    states = [_state(world, Parameters.from_mapping(pt, base=base), seed) for pt in points]
+    grid_parameters = [Parameters.from_mapping(pt, base=base) for pt in points]
+    states = _states(world, grid_parameters, seed, workers)
     a_pairs = [s.attraction[oi, ti] for s in states]
 
     # ---- polls: choose the grid point and link on training observers, predict held-out ones
@@ -380,7 +404,8 @@ def fit_observation(
         errors.append(rmse(observe.link(a, b0, b1) - y))
     best = int(np.argmin(errors))
     b0, b1 = _link(a_pairs[best], y)
-    state = states[best]
+    # the chosen point's model is built again here for its assimilated start
+    state = replace(states[best], start=_state(world, grid_parameters[best], seed).start)
     has_prev = ~np.isnan(polls.previous)
     poll_baselines = {
         "persistence (previous value)": rmse(polls.previous[has_prev] - y[has_prev]),

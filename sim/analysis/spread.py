@@ -38,6 +38,7 @@ import pandas as pd
 
 from sim.analysis.attribution import components_of
 from sim.analysis.network import hops_from, social_matrix
+from sim.batch.service import ModelService, PlanTask
 from sim.errors import SoftPowerError
 from sim.model.plan import (
     AidPolicy,
@@ -373,6 +374,42 @@ def event_actor(event: object) -> int:
     return int(getattr(event, "actor"))  # noqa: B009 (every other kind has an actor)
 
 
+@dataclass(frozen=True)
+class _Waves:
+    """What the scenario's own run reads: at each followed event's step, the social mix and
+    each event's reach (`event_reach`); at the horizon, the attraction to each event's actor
+    over the steps and the run's stubbornness.
+    """
+
+    events: tuple[tuple[int, int, object], ...]  # (step, index, event)
+    horizon: int
+    actors: tuple[int, ...]
+
+    def __call__(self, model: SoftPowerModel) -> dict[str, object]:
+        t = model.steps
+        reading: dict[str, object] = {}
+        due = [(i, event) for step, i, event in self.events if step == t]
+        if due:
+            reach = {i: event_reach(event, model) for i, event in due}
+            reading["reach"] = (social_matrix(model), reach)
+        if t == self.horizon:
+            reading["attraction"] = {
+                a: model.recorder.attraction[:, :, a].copy() for a in self.actors
+            }
+            reading["stubbornness"] = float(model.parameters.stubbornness)
+        return reading
+
+
+@dataclass(frozen=True)
+class _AttractionTo:
+    """What a run without an event reads: the attraction to the event's actor over the steps."""
+
+    actor: int
+
+    def __call__(self, model: SoftPowerModel) -> np.ndarray:
+        return model.recorder.attraction[:, :, self.actor].copy()
+
+
 def event_labels(scenario: Scenario | Plan, plan: Plan) -> dict[int, tuple[str, str, str]]:
     """Per event index: (label as `softpower attribute --by event` names it, kind, kind and year
     as `softpower attribute --by kind` names it).
@@ -395,6 +432,7 @@ def spread(
     kinds: Iterable[str] = (),
     progress: Callable[[str], None] | None = None,
     events: Iterable[int] | None = None,
+    workers: int = 1,
 ) -> Spread:
     """Run a scenario and, for each event, the same run without it; return each event's wave.
 
@@ -408,13 +446,12 @@ def spread(
             default: every event).
         progress: Called with a line of text before the runs.
         events: Follow only the events at these positions of the plan (and of ``kinds``).
+        workers: Processes for the runs (`sim.batch.service`); the result does not depend on it.
 
     Raises:
         SoftPowerError: No event (of the kinds asked for) acts within the horizon.
 
     """
-    from sim.model.model import SoftPowerModel
-
     started = time.perf_counter()
     plan = scenario.plan(world)
     if steps is not None:
@@ -440,26 +477,32 @@ def spread(
         )
     if progress is not None:
         progress(f"{len(chosen)} events: {len(chosen) + 1} runs of {plan.steps} steps")
-    model = SoftPowerModel(world, plan, parameters=parameters, rng=seed)
-    at_step: dict[int, tuple[np.ndarray, dict[int, tuple]]] = {}
-    by_step: dict[int, list[int]] = {}
-    for i in chosen:
-        by_step.setdefault(plan.events[i].step, []).append(i)
-    while model.steps < plan.steps:
-        t = model.steps
-        if t in by_step:
-            reach = {i: event_reach(plan.events[i].event, model) for i in by_step[t]}
-            at_step[t] = (social_matrix(model), reach)
-        model.step()
-    attraction = model.recorder.attraction
+    actors = {i: event_actor(plan.events[i].event) for i in chosen}
+    looks = (*sorted({plan.events[i].step for i in chosen}), plan.steps)
+    waves_of = _Waves(
+        tuple((plan.events[i].step, i, plan.events[i].event) for i in chosen),
+        plan.steps,
+        tuple(sorted(set(actors.values()))),
+    )
+    tasks = [PlanTask(waves_of, plan=plan, parameters=parameters, seed=seed, at=looks)]
+    tasks += [
+        PlanTask(
+            _AttractionTo(actors[i]),
+            plan=without_event(plan, i),
+            parameters=parameters,
+            seed=seed,
+        )
+        for i in chosen
+    ]
+    with ModelService(world, workers) as service:
+        scenario_run, *without = service.run(tasks, chunksize=1)
+    attraction = scenario_run[plan.steps]["attraction"]
     waves: list[EventSpread] = []
-    for i in chosen:
+    for i, other in zip(chosen, without, strict=True):
         planned: PlannedEvent = plan.events[i]
-        social, reach = at_step[planned.step]
+        social, reach = scenario_run[planned.step]["reach"]
         actor, hit, direct = reach[i]
-        other = SoftPowerModel(world, without_event(plan, i), parameters=parameters, rng=seed)
-        other.run()
-        change = attraction[:, :, actor] - other.recorder.attraction[:, :, actor]
+        change = attraction[actor] - other
         waves.append(
             EventSpread(
                 index=i,
@@ -481,7 +524,7 @@ def spread(
         names=tuple(world.name),
         dates=tuple(plan.date(s) for s in range(plan.steps + 1)),
         events=tuple(waves),
-        stubbornness=float(model.parameters.stubbornness),
+        stubbornness=scenario_run[plan.steps]["stubbornness"],
         seed=seed if isinstance(seed, int) else _seed_label(seed),
         seconds=time.perf_counter() - started,
     )
