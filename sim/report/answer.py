@@ -391,8 +391,8 @@ def _answer(
     single = single_range(parameters[list(varies)], values, found.threshold)
     if single is not None and _covers_more(single[1], prim_inside, values):
         # PRIM peels greedily; on parameters that vary together (the members of an ensemble)
-        # it can stop on a proxy. One range of one parameter that holds as densely and covers
-        # more of the runs where the answer holds is the plainer, better rule.
+        # it can stop on a proxy. One range of one parameter that balances coverage and density
+        # better (the same measure PRIM's box is chosen by) is the plainer, better rule.
         restrictions, inside = single
         found_meets = True
     else:
@@ -417,8 +417,9 @@ def single_range(
 ) -> tuple[dict[str, tuple[float, float] | set[str]], np.ndarray] | None:
     """The one-sided range of one numeric parameter (``p <= t`` or ``p >= t``, t a value the
     runs took) inside which the answer holds in at least ``threshold`` of the runs, holding at
-    least ``min_coverage`` of the runs where it holds (PRIM's defaults), and that holds the most
-    of them (then the densest, then the first parameter).
+    least ``min_coverage`` of the runs where it holds (PRIM's defaults), with the best balance
+    of coverage and density (their harmonic mean, as `sim.analysis.discovery` chooses a box;
+    ties to the first parameter).
 
     Returns:
         The range as restrictions (`describe_rule`) and the runs inside it, or None when no
@@ -431,7 +432,7 @@ def single_range(
         {'p': (-inf, 0.1)}
 
     """
-    best: tuple[int, float, str, tuple[float, float], np.ndarray] | None = None
+    best: tuple[float, float, str, tuple[float, float], np.ndarray] | None = None
     total = int(holds.sum())
     if total == 0:
         return None
@@ -452,18 +453,28 @@ def single_range(
                 hits = int(holds[inside].sum())
                 if density < threshold - 1e-12 or hits < min_coverage * total - 1e-12:
                     continue
-                key = (hits, density)
+                key = (_balance(hits / total, density), density)
                 if best is None or key > (best[0], best[1]):
                     low, high = limits
-                    best = (hits, density, str(name), (float(low), float(high)), inside)
+                    best = (key[0], density, str(name), (float(low), float(high)), inside)
     if best is None:
         return None
     return {best[2]: best[3]}, best[4]
 
 
+def _balance(coverage: float, density: float) -> float:
+    return round(2 * coverage * density / (coverage + density), 12) if coverage + density else 0.0
+
+
 def _covers_more(inside: np.ndarray, other: np.ndarray, holds: np.ndarray) -> bool:
-    """Whether the runs ``inside`` hold more of the runs where the answer holds than ``other``."""
-    return int(holds[inside].sum()) > int(holds[other].sum())
+    """Whether the runs ``inside`` balance coverage and density better than ``other`` do."""
+
+    def balance(box: np.ndarray) -> float:
+        if not box.any() or not holds.any():
+            return 0.0
+        return _balance(float(holds[box].sum() / holds.sum()), float(holds[box].mean()))
+
+    return balance(inside) > balance(other)
 
 
 def _replace(answer: Answer, **changes: Any) -> Answer:
