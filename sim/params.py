@@ -659,7 +659,7 @@ class Parameters:
         "fitted by softpower calibrate observation (docs/validation.md)",
     )
     score_weight_familiarity: float = parameter(
-        0.5793,
+        0.5783,
         0.0,
         2.0,
         "points per point",
@@ -668,7 +668,7 @@ class Parameters:
         "fitted to GSPI 2024 scores (docs/validation.md)",
     )
     score_weight_reputation: float = parameter(
-        0.3776,
+        0.3793,
         0.0,
         2.0,
         "points per point",
