@@ -310,6 +310,9 @@ def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
     pages = [page.extract_text() for page in report["pdf"].pages]
     n_figures = len(list((report["dir"] / "figures").glob("*.png")))
     assert "Executive summary" in pages[0] and "Key findings" in pages[0]
+    contents = [i for i, t in enumerate(pages) if "Contents" in t and " · page " in t]
+    assert contents == [1]  # right after the executive summary
+    pages[1] = ""  # it names every section: leave it out of the searches below
     figure_pages = [i for i, t in enumerate(pages) if re.search(r"Figure \d+\. ", t)]
     assert len(figure_pages) == n_figures
     numbers = [int(re.search(r"Figure (\d+)\. ", pages[i]).group(1)) for i in figure_pages]
@@ -329,7 +332,19 @@ def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
     spread = [i for i, t in enumerate(pages) if "How it spread" in t and i not in figure_pages]
     assert len(drives) == 1 and spread
     assert min(spread) < max(figure_pages) < max(spread) < min(polls)
-    assert len(pages) == 1 + n_figures + len(drives) + len(spread) + len(polls) + len(methods)
+    assert len(pages) == 2 + n_figures + len(drives) + len(spread) + len(polls) + len(methods)
+
+
+def test_pdf_contents_page_gives_the_page_each_section_starts_on(report):
+    pages = [page.extract_text() for page in report["pdf"].pages]
+    listed = re.findall(r"^(.+?) · page (\d+)$", pages[1], flags=re.MULTILINE)
+    titles = [title for title, _ in listed]
+    assert "Methods appendix" in titles and "Executive summary" not in titles
+    for title, page in listed:
+        first = pages[int(page) - 1]
+        # a text section opens with its heading; a section of figures with its first figure
+        assert title in first or re.search(r"Figure \d+\. ", first), (title, page)
+        assert all(title not in pages[i] for i in range(2, int(page) - 1)), title
 
 
 @pytest.mark.slow

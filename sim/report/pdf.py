@@ -357,10 +357,23 @@ def _legends_below(
     return swapped, used
 
 
+class _Uncounted:
+    """Stands in for `PdfPages` while a layout is only counted (the first pass of
+    `render_pdf`): pages are laid out and numbered, nothing is written.
+    """
+
+    def savefig(self, fig: Any) -> None:
+        """Drop the page."""
+
+
 def render_pdf(report: Report, path: Path | str, paper: str = "a4") -> list[str]:
-    """Write the report as a multi-page PDF, every page of one paper size: text pages for the
-    summary, methods and tables, and one page per figure (vector graphics scaled to the page,
-    with title and caption); a running header at the top and the page number at the bottom.
+    """Write the report as a multi-page PDF, every page of one paper size: the executive
+    summary, a contents page with the page each section starts on, text pages for the other
+    sections, and one page per figure (vector graphics scaled to the page, with title and
+    caption); a running header at the top and the page number at the bottom.
+
+    The layout is counted once without drawing (the contents page holds placeholders of the
+    same titles), then written with the page numbers it found.
 
     Args:
         report: The report; its figures must still be open.
@@ -382,49 +395,79 @@ def render_pdf(report: Report, path: Path | str, paper: str = "a4") -> list[str]
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
 
-    pages: list[str] = []
     header = f"{report.title} — {report.subtitle}"
     metadata = {"Title": report.title, "Creator": f"softpower {__version__}", "CreationDate": None}
-    with (
-        matplotlib.rc_context({"pdf.fonttype": 42}),
-        PdfPages(path, metadata=metadata) as pdf,
-    ):
-        text = _TextPages(pdf, header, pages, size)
-        figure_no = 0
-        for section in report.sections:
-            figures_only = all(isinstance(b, FigureBlock) for b in section.blocks)
-            if not figures_only or not section.blocks:
-                text.new_page(section.title)
-                if section.id == report.sections[0].id:
-                    text.heading(report.title, 2)
-                    text.paragraph(report.subtitle)
-                text.heading(section.title, 2)
-            finding = 0
-            for block in section.blocks:
-                if isinstance(block, FigureBlock):
-                    text.close()
-                    figure_no += 1
-                    page = len(pages) + 1
-                    _figure_page(pdf, block, figure_no, header, page, size, text.measure)
-                    pages.append(f"Figure {figure_no}. {block.title}")
-                    continue
-                if text.fig is None:
-                    text.new_page(section.title)
-                if isinstance(block, Heading):
-                    text.heading(block.text)
-                elif isinstance(block, Paragraph):
-                    if block.kind == "finding":
-                        finding += 1
-                        text.paragraph(cell_text(block.parts), indent=f"{finding}. ")
-                    elif block.kind == "answer-intro":
-                        text.paragraph(cell_text(block.parts), bold=True)
-                    elif block.kind == "subheading":
-                        text.heading(cell_text(block.parts))
-                    else:
-                        text.paragraph(cell_text(block.parts))
-                elif isinstance(block, Table):
-                    text.table(block)
-                elif isinstance(block, Code):
-                    text.code(block.text)
-        text.close()
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        placeholder = {s.title: 0 for s in report.sections[1:]}
+        _, starts = _lay_out(report, _Uncounted(), header, size, placeholder, draw=False)
+        with PdfPages(path, metadata=metadata) as pdf:
+            pages, _ = _lay_out(report, pdf, header, size, starts, draw=True)
     return pages
+
+
+def _lay_out(
+    report: Report,
+    pdf: Any,
+    header: str,
+    size: tuple[float, float],
+    contents: dict[str, int],
+    *,
+    draw: bool,
+) -> tuple[list[str], dict[str, int]]:
+    """Lay the report out on ``pdf``'s pages; return the page titles and the page each section
+    after the first starts on. Without ``draw`` figure pages are counted, not drawn.
+    """
+    pages: list[str] = []
+    starts: dict[str, int] = {}
+    text = _TextPages(pdf, header, pages, size)
+    figure_no = 0
+    for number, section in enumerate(report.sections):
+        if number == 1 and contents:
+            _contents_page(text, contents)
+        if number >= 1:
+            starts.setdefault(section.title, len(pages) + 1)
+        figures_only = all(isinstance(b, FigureBlock) for b in section.blocks)
+        if not figures_only or not section.blocks:
+            text.new_page(section.title)
+            if number == 0:
+                text.heading(report.title, 2)
+                text.paragraph(report.subtitle)
+            text.heading(section.title, 2)
+        finding = 0
+        for block in section.blocks:
+            if isinstance(block, FigureBlock):
+                text.close()
+                figure_no += 1
+                page = len(pages) + 1
+                if draw:
+                    _figure_page(pdf, block, figure_no, header, page, size, text.measure)
+                pages.append(f"Figure {figure_no}. {block.title}")
+                continue
+            if text.fig is None:
+                text.new_page(section.title)
+            if isinstance(block, Heading):
+                text.heading(block.text)
+            elif isinstance(block, Paragraph):
+                if block.kind == "finding":
+                    finding += 1
+                    text.paragraph(cell_text(block.parts), indent=f"{finding}. ")
+                elif block.kind == "answer-intro":
+                    text.paragraph(cell_text(block.parts), bold=True)
+                elif block.kind == "subheading":
+                    text.heading(cell_text(block.parts))
+                else:
+                    text.paragraph(cell_text(block.parts))
+            elif isinstance(block, Table):
+                text.table(block)
+            elif isinstance(block, Code):
+                text.code(block.text)
+    text.close()
+    return pages, starts
+
+
+def _contents_page(text: _TextPages, contents: dict[str, int]) -> None:
+    """A page listing each section with the page it starts on."""
+    text.new_page("Contents")
+    text.heading("Contents", 2)
+    for title, page in contents.items():
+        text.paragraph(f"{title} · page {page}")
