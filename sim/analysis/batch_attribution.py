@@ -31,7 +31,7 @@ import pyarrow.dataset as ds
 from sim.analysis.attribution import RunSetting, ScenarioAttribution, attribute
 from sim.analysis.components import GROUPINGS, components_of
 from sim.analysis.shapley import evaluations_needed
-from sim.errors import ExperimentError, SoftPowerError, suggest
+from sim.errors import SoftPowerError, suggest
 from sim.model.plan import Plan, RandomShock
 
 if TYPE_CHECKING:
@@ -376,14 +376,7 @@ def attribute_batch(
     from sim.world.bundled import bundled_world
 
     root = Path(root)
-    manifest = Store(root).manifest() if root.is_dir() else None
-    if manifest is None:
-        raise ExperimentError(
-            "no batch results here",
-            file=str(root),
-            expected="a directory written by `softpower batch` (with manifest.json)",
-            suggestion="run `softpower batch EXPERIMENT.yaml --out DIR` first",
-        )
+    manifest = Store(root).finished_manifest()
     names = list(manifest["scenarios"])
     base = choose_baseline(manifest, baseline)
     if scenario not in names or scenario == base:

@@ -304,14 +304,7 @@ def summarize(root: Path | str, baseline: str | None = None, bootstrap: int = 10
 
     """
     root = Path(root)
-    manifest = Store(root).manifest()
-    if manifest is None:
-        raise ExperimentError(
-            "no batch results here",
-            file=str(root),
-            expected="a directory written by `softpower batch` (with manifest.json)",
-            suggestion="run `softpower batch EXPERIMENT.yaml --out DIR` first",
-        )
+    manifest = Store(root).finished_manifest()
     names = list(manifest["scenarios"])
     baseline = choose_baseline(manifest, baseline)
     runs = read_runs(root)

@@ -326,6 +326,27 @@ class Store:
             return None
         return json.loads(self.manifest_path.read_text(encoding="utf-8"))
 
+    def finished_manifest(self, key: str | None = None) -> dict[str, Any]:
+        """Return the manifest of the batch written here, for reading its results.
+
+        Args:
+            key: The option that named the directory (e.g. ``--batch``), for the message.
+
+        Raises:
+            ExperimentError: No batch here (no directory, or no ``manifest.json`` in it).
+
+        """
+        manifest = self.manifest() if self.root.is_dir() else None
+        if manifest is None:
+            raise ExperimentError(
+                "no batch results here",
+                file=str(self.root),
+                key=key,
+                expected="a directory written by `softpower batch` (with manifest.json)",
+                suggestion="run `softpower batch EXPERIMENT.yaml --out DIR` first",
+            )
+        return manifest
+
     # ------------------------------------------------------------------ start / resume
     def open(
         self,

@@ -262,15 +262,7 @@ def _attribute_batch(
     from sim.plots.files import write_waterfalls
     from sim.world.bundled import bundled_world
 
-    manifest = Store(root).manifest() if Path(root).is_dir() else None
-    if manifest is None:
-        raise SoftPowerError(
-            "no batch results here",
-            file=str(root),
-            key="--batch",
-            expected="a directory written by `softpower batch` (with manifest.json)",
-            suggestion="run `softpower batch EXPERIMENT.yaml --out DIR` first",
-        )
+    manifest = Store(root).finished_manifest(key="--batch")
     base = choose_baseline(manifest, baseline)
     names = [scenario] if scenario else [n for n in manifest["scenarios"] if n != base]
     out = writable_dir(out)
