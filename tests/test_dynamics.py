@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 from sim.axes import AUDIENCES, CHANNELS
-from sim.model import dynamics
+from sim.model import dynamics, exposure
 from sim.model.dynamics import KernelParameters, State
 from sim.model.model import SoftPowerModel
 from sim.params import REGISTRY, Parameters
@@ -306,6 +306,22 @@ def _assert_bounded(model: SoftPowerModel) -> None:
     scores = model.recorder.score[: model.steps + 1]
     assert np.isfinite(scores).all()
     assert ((scores >= 0.0) & (scores <= 100.0 + 1e-9)).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(parameters=_parameter_strategy(), median_age=st.floats(10.0, 60.0))
+def test_audience_weights_are_shares_for_any_valid_parameters(parameters, median_age):
+    weights = exposure.audience_weights(np.array([median_age, 15.0, 45.0]), parameters)
+    assert (weights >= 0.0).all()
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_a_youth_share_that_leaves_no_room_for_the_elite_is_capped():
+    # Found by the bounds test below in CI: youth 1.0 and elite 0.5 gave the public -0.5 and
+    # attraction 1.2 from perceptions within [-1, 1].
+    parameters = Parameters(youth_share_min=1.0, youth_share_max=1.0, elite_share=0.5)
+    weights = exposure.audience_weights(np.array([20.0, 40.0]), parameters)
+    np.testing.assert_allclose(weights, [[0.5, 0.0, 0.5], [0.5, 0.0, 0.5]])
 
 
 @settings(

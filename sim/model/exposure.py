@@ -41,14 +41,18 @@ def audience_weights(median_age: np.ndarray, params: Parameters) -> np.ndarray:
     Youth weigh ``youth_share_reference`` × 30 / median age, clipped to [``youth_share_min``,
     ``youth_share_max``] (a younger nation has a larger youth audience); elites a fixed
     ``elite_share``; the public the rest. A modelling rule, not data: the share aged 15-29 is not
-    in the bundled data (see sim/data/README.md).
+    in the bundled data (see sim/data/README.md). Youth never take more than 1 − ``elite_share``,
+    so the three weights are shares that sum to 1 for any valid parameters (with the defaults the
+    cap never binds).
     """
     p = params
     youth = np.clip(
         p.youth_share_reference * 30.0 / median_age, p.youth_share_min, p.youth_share_max
     )
+    youth = np.minimum(youth, 1.0 - p.elite_share)
     elite = np.full_like(youth, p.elite_share)
-    return np.column_stack([youth, 1.0 - youth - elite, elite])
+    # The maximum only removes a rounding residue of order 1e-17 when the cap binds.
+    return np.column_stack([youth, np.maximum(1.0 - youth - elite, 0.0), elite])
 
 
 def audience_reach(internet: np.ndarray, params: Parameters) -> np.ndarray:
