@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ParameterError, suggest
-from sim.parameter import ASSUMPTION, Parameter, parameter
+from sim.parameter_spec import ASSUMPTION, ParameterSpec, parameter
 
 __all__ = [
     "ASSUMPTION",
-    "Parameter",
+    "ParameterSpec",
     "Parameters",
     "REGISTRY",
     "KEY_PARAMETERS",
@@ -744,8 +744,8 @@ class Parameters:
         return tuple(w / total for w in raw)  # type: ignore[return-value]
 
 
-REGISTRY: dict[str, Parameter] = {
-    f.name: Parameter(
+REGISTRY: dict[str, ParameterSpec] = {
+    f.name: ParameterSpec(
         name=f.name,
         type=int if f.type in ("int", int) else float,
         # Every field has a default (Parameters() is the reference set), never MISSING.

@@ -14,7 +14,7 @@ import pytest
 from sim.model.model import SoftPowerModel
 from sim.scenario import EVENT_KINDS
 from sim.viz import narrative, words
-from sim.viz.model import AppModel, advance
+from sim.viz.app_model import AppModel, advance
 from sim.world.bundled import bundled_world
 
 

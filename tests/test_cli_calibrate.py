@@ -49,7 +49,7 @@ def calls(monkeypatch) -> dict[str, tuple[tuple[Any, ...], dict[str, Any]]]:
     """Replace the three fits (and the episodes loader) by recorders of their arguments."""
     import sim.analysis.calibration
     import sim.analysis.episodes
-    import sim.analysis.observation
+    import sim.analysis.observation_fit
 
     seen: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
@@ -62,7 +62,7 @@ def calls(monkeypatch) -> dict[str, tuple[tuple[Any, ...], dict[str, Any]]]:
 
     monkeypatch.setattr(sim.analysis.calibration, "calibrate", recorder("ranks", _Fit()))
     monkeypatch.setattr(
-        sim.analysis.observation, "fit_observation", recorder("observation", _Fit())
+        sim.analysis.observation_fit, "fit_observation", recorder("observation", _Fit())
     )
     monkeypatch.setattr(sim.analysis.episodes, "fit_episodes", recorder("responses", _Fit()))
     monkeypatch.setattr(sim.analysis.episodes, "load_episodes", recorder("episodes", "EPISODES"))
@@ -92,7 +92,7 @@ def test_ranks_fits_the_names_after_fit_space_or_comma_separated(tmp_path, calls
 
 
 def test_observation_fits_the_named_anchor_drivers_on_their_grid(tmp_path, calls):
-    from sim.analysis.observation import DEFAULT_GRID
+    from sim.analysis.observation_fit import DEFAULT_GRID
 
     out = tmp_path / "p.yaml"
     result = softpower(

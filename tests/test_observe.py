@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.observation import PollTarget, fit_observation
+from sim.analysis.observation_fit import PollTarget, fit_observation
 from sim.analysis.targets import Target
 from sim.axes import CHANNELS
 from sim.model import Plan, PlannedEvent, SoftPowerModel, observe
@@ -106,7 +106,7 @@ def test_the_registry_defaults_are_the_documented_observation_fit():
     """`softpower calibrate observation --polls ... --world core60 --folds 5 --seed 2024`
     (docs/validation.md)
     gives the registry's defaults: this fails until they are updated after a model change."""
-    from sim.analysis.observation import load_polls
+    from sim.analysis.observation_fit import load_polls
     from sim.analysis.targets import load_target
     from sim.params import REGISTRY
     from sim.world.bundled import bundled_world

@@ -31,7 +31,7 @@ from sim.viz import figures, narrative, words
 from sim.viz.components import Dashboard, Guarded, ViewSettings, match_nation
 from sim.viz.controls import parse_seed
 from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
-from sim.viz.model import AppModel, advance, model_lock, model_params
+from sim.viz.app_model import AppModel, advance, model_lock, model_params
 from sim.viz.pickers import nation_labels
 
 REPO = Path(__file__).resolve().parents[1]

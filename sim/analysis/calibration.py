@@ -584,7 +584,7 @@ def write_parameter_file(result: CalibrationResult | Any, path: str | Path) -> P
 
     Args:
         result: The calibration (a `CalibrationResult`, or any fit with ``parameter_values()``
-            and ``to_dict()``, such as `sim.analysis.observation.ObservationFit`).
+            and ``to_dict()``, such as `sim.analysis.observation_fit.ObservationFit`).
         path: Where to write (YAML).
 
     Returns:

@@ -43,7 +43,7 @@ import numpy as np
 import scipy.optimize
 
 from sim.analysis.agreement import rmse
-from sim.analysis.observation import CALIBRATION_YEARS
+from sim.analysis.observation_fit import CALIBRATION_YEARS
 from sim.batch.service import ModelService, PlanTask, run_plan
 from sim.errors import DataError
 from sim.model.model import SoftPowerModel

@@ -9,7 +9,7 @@ The flag form of before (``calibrate --target ... [--polls ... [--episodes ...]]
 flags chose the fit) still works: it is translated to the subcommand, and a one-line note on
 stderr says which once the fit is done.
 
-Thin: the work is in `sim.analysis.calibration`, `sim.analysis.observation` and
+Thin: the work is in `sim.analysis.calibration`, `sim.analysis.observation_fit` and
 `sim.analysis.episodes` (docs/validation.md).
 """
 
@@ -253,7 +253,7 @@ def observation(
     """
     writable_file(out)
     from sim.analysis.calibration import write_parameter_file
-    from sim.analysis.observation import DEFAULT_GRID, fit_observation, load_polls
+    from sim.analysis.observation_fit import DEFAULT_GRID, fit_observation, load_polls
     from sim.analysis.targets import load_target
     from sim.world.bundled import bundled_world
 

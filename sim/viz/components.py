@@ -24,7 +24,7 @@ from sim.params import KEY_PARAMETERS
 from sim.plots import palette, svgmap
 from sim.viz import figures, narrative, words
 from sim.viz.figures import MEASURES, ScoreChart
-from sim.viz.model import model_lock
+from sim.viz.app_model import model_lock
 from sim.viz.pickers import (
     ColourToggle,
     LayerToggles,

@@ -1,7 +1,7 @@
 """Playing the model: Reset, Play/Pause and Step, and the quarter the run has reached.
 
 The app's own controller in place of Mesa's ``ModelController``: it steps the model through
-`sim.viz.model.advance`, which holds the model's lock, so the views (which read the model
+`sim.viz.app_model.advance`, which holds the model's lock, so the views (which read the model
 holding the same lock) never see a step half made while Play steps in its own thread; it stops
 at the last quarter whatever the render interval; and Reset refuses, with the reason on screen,
 while an input is invalid (a seed such as ``abc``) instead of building a run from a stale value.
@@ -21,7 +21,7 @@ import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.errors import SoftPowerError
-from sim.viz.model import AppModel, advance, model_lock
+from sim.viz.app_model import AppModel, advance, model_lock
 
 __all__ = ["PlayButtons", "PlayControls", "Player", "QuarterStatus", "quarter_text", "use_player"]
 

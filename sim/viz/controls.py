@@ -73,7 +73,7 @@ def input_problems(params: dict[str, dict[str, Any]], inputs: dict[str, Any]) ->
     """Return the inputs that cannot build a model, each with a one-line reason.
 
     Args:
-        params: The input descriptions (`sim.viz.model.model_params`).
+        params: The input descriptions (`sim.viz.app_model.model_params`).
         inputs: The inputs' current values (the seed as typed).
 
     Returns:
@@ -95,7 +95,7 @@ def pending_changes(
     """Return the inputs whose value differs from the running model's, as ``label value``.
 
     Args:
-        params: The input descriptions (`sim.viz.model.model_params`).
+        params: The input descriptions (`sim.viz.app_model.model_params`).
         inputs: The inputs' current values.
         model: The running model (its ``inputs`` are the values it was built from).
 

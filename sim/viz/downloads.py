@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sim.batch.tables import write_run
 from sim.model.model import SoftPowerModel
-from sim.viz.model import model_lock
+from sim.viz.app_model import model_lock
 
 __all__ = ["run_zip", "zip_name"]
 

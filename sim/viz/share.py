@@ -38,7 +38,7 @@ def share_query(inputs: dict[str, Any], params: dict[str, dict[str, Any]]) -> st
 
     Args:
         inputs: The values the run was built from (``AppModel.inputs``).
-        params: The input descriptions (`sim.viz.model.model_params`).
+        params: The input descriptions (`sim.viz.app_model.model_params`).
 
     Returns:
         E.g. ``"scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3"``.
@@ -62,7 +62,7 @@ def parse_query(
 
     Args:
         query: The query string (without ``?``), or None.
-        params: The input descriptions (`sim.viz.model.model_params`).
+        params: The input descriptions (`sim.viz.app_model.model_params`).
 
     Returns:
         ``(inputs, refused)``: the valid values by input name (the others keep their

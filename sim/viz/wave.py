@@ -23,7 +23,7 @@ from sim.analysis.spread import event_reach, without_event
 from sim.model.model import SoftPowerModel
 from sim.plots import svgmap
 from sim.viz import figures
-from sim.viz.model import model_lock
+from sim.viz.app_model import model_lock
 
 __all__ = [
     "KIND_WORDS",

@@ -11,7 +11,7 @@ from typing import Any
 
 from sim.errors import ParameterError
 
-__all__ = ["ASSUMPTION", "Parameter", "parameter"]
+__all__ = ["ASSUMPTION", "ParameterSpec", "parameter"]
 
 
 #: The source of a default chosen by the modellers (see docs/ODD.md for the reasoning).
@@ -19,7 +19,7 @@ ASSUMPTION = "modelling assumption (docs/ODD.md)"
 
 
 @dataclass(frozen=True)
-class Parameter:
+class ParameterSpec:
     """Description of one model parameter.
 
     Attributes:
