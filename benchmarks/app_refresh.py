@@ -28,8 +28,8 @@ import ipyvuetify as v  # noqa: E402
 import solara  # noqa: E402
 
 from sim.viz.app import Layout, Page  # noqa: E402
-from sim.viz.figures import ScoreChart, map_view  # noqa: E402
 from sim.viz.app_model import AppModel  # noqa: E402
+from sim.viz.figures import ScoreChart, map_view  # noqa: E402
 from sim.viz.wave import event_wave, fired_events  # noqa: E402
 
 BUDGET = 0.5  # seconds

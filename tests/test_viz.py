@@ -28,10 +28,10 @@ from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, narrative, words
+from sim.viz.app_model import AppModel, advance, model_lock, model_params
 from sim.viz.components import Dashboard, Guarded, ViewSettings, match_nation
 from sim.viz.controls import parse_seed
 from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
-from sim.viz.app_model import AppModel, advance, model_lock, model_params
 from sim.viz.pickers import nation_labels
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ import pytest
 
 from sim.analysis.spread import spread
 from sim.viz import figures, wave
-from sim.viz.mapfile import map_file_name, map_svg
 from sim.viz.app_model import AppModel
+from sim.viz.mapfile import map_file_name, map_svg
 from sim.viz.worldmap import WAVE_HELP, map_legend
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,13 +26,13 @@ import solara  # noqa: E402
 import solara.server.settings  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from sim.viz.app_model import AppModel, model_params  # noqa: E402
 from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
 from sim.viz.controller import PlayButtons, QuarterStatus, use_player  # noqa: E402
 from sim.viz.controls import ParameterPanel, input_problems, pending_changes  # noqa: E402
 from sim.viz.downloads import run_zip, zip_name  # noqa: E402
 from sim.viz.layout import LAYOUT_CSS, Layout, NarrowBar  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
-from sim.viz.app_model import AppModel, model_params  # noqa: E402
 from sim.viz.share import parse_query, share_query  # noqa: E402
 
 __all__ = ["Page", "page", "Layout", "TITLE", "CSS"]

@@ -23,8 +23,8 @@ from sim.model.model import SoftPowerModel
 from sim.params import KEY_PARAMETERS
 from sim.plots import palette, svgmap
 from sim.viz import figures, narrative, words
-from sim.viz.figures import MEASURES, ScoreChart
 from sim.viz.app_model import model_lock
+from sim.viz.figures import MEASURES, ScoreChart
 from sim.viz.pickers import (
     ColourToggle,
     LayerToggles,

@@ -18,9 +18,9 @@ import solara
 from sim.model.model import SoftPowerModel
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, wave
+from sim.viz.app_model import model_lock
 from sim.viz.figures import LAYERS
 from sim.viz.mapfile import map_file_name, map_svg
-from sim.viz.app_model import model_lock
 from sim.viz.pickers import (
     ColourToggle,
     LayerToggles,
