@@ -88,7 +88,7 @@ def run_tables(
         "soft_power": pa.table(
             {
                 "step": np.repeat(every, n).astype(np.int64),
-                "date": _labels([date(s) for s in every], np.repeat(every, n)),
+                "date": _labels([date(s) for s in range(last + 1)], np.repeat(every, n)),
                 "iso3": _labels(model.iso3, np.tile(np.arange(n), last + 1)),
                 "score": rec.score[: last + 1].ravel(),
                 "rank": rec.rank[: last + 1].ravel(),
@@ -149,7 +149,7 @@ def run_tables(
     tables["membership"] = pa.table(
         {
             "step": every.astype(np.int64),
-            "date": _labels([date(s) for s in every], every),
+            "date": _labels([date(s) for s in range(last + 1)], every),
             "initiative": _labels(["BRI"], np.zeros(last + 1, dtype=np.int64)),
             "members": rec.members[: last + 1].sum(axis=1).astype(np.int64),
         }

@@ -204,9 +204,6 @@ class SoftPowerModel(mesa.Model):
         if isinstance(rng, np.random.SeedSequence):
             rng = np.random.default_rng(rng)
         super().__init__(rng=rng)
-        # Refuse a step past the horizon before Mesa advances its clock and counter (the
-        # instance's step is replaced on purpose, which mypy reports as method-assign).
-        self._mesa_step, self.step = self.step, self._step_within_horizon  # type: ignore[method-assign]
         self.world = world if world is not None else bundled_world()
         #: What the caller passed (a scenario keeps its file, hash and calendar for outputs).
         self.spec: Plannable = scenario if scenario is not None else Plan()
@@ -469,6 +466,8 @@ class SoftPowerModel(mesa.Model):
     # ------------------------------------------------------------------ step
     def step(self) -> None:
         """Advance one quarter: due events, nations' decisions, the kernel, recording."""
+        if self.steps > self.horizon:  # Mesa has counted a quarter past the end
+            self._refuse_step()
         t = self.steps - 1  # Mesa has already counted this step; events at step t act now.
         effects.apply_due(self, t)
         if t in self.due_events:  # an event (a news shock) may have moved perception
@@ -496,14 +495,25 @@ class SoftPowerModel(mesa.Model):
         if self.steps >= self.horizon:
             self.running = False
 
-    def _step_within_horizon(self) -> None:
-        if self.steps >= self.horizon:
-            self.running = False
-            raise StepPastEndError(
-                f"the run has reached its last quarter ({self.plan.date(self.horizon)}, step "
-                f"{self.horizon}); start a new run to go on"
-            )
-        self._mesa_step()
+    def _refuse_step(self) -> None:
+        """Refuse a step past the horizon, with the clock left at the last quarter.
+
+        Mesa counts a step and moves ``time`` before it calls `step`; both are set back here.
+        The exception ends Mesa's recurring step event, so the refusal is scheduled (with
+        Mesa's public ``schedule_event``) for the next quarter: every later call refuses too.
+
+        Raises:
+            StepPastEndError: Always.
+
+        """
+        self.steps = self.horizon
+        self.time = float(self.horizon)
+        self.running = False
+        self.schedule_event(self._refuse_step, at=self.horizon + 1)
+        raise StepPastEndError(
+            f"the run has reached its last quarter ({self.plan.date(self.horizon)}, step "
+            f"{self.horizon}); start a new run to go on"
+        )
 
     def run(self) -> SoftPowerModel:
         """Run to the horizon and return self."""
