@@ -90,6 +90,11 @@ class _Loader(yaml.SafeLoader):
         return node
 
 
+def _code(character: int | str) -> int:
+    """Return the code point of the character PyYAML's reader refused (an int or a str)."""
+    return character if isinstance(character, int) else ord(character)
+
+
 def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
     """Map each key path (keys and list indices) to its 1-based line."""
     out = {} if out is None else out
@@ -153,7 +158,17 @@ def read_yaml(
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read file ({exc})", file=str(path)) from None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        # The reader refuses control characters (a NUL, say) before any parsing.
+        raise error(
+            f"character U+{_code(exc.character):04X} not allowed in a YAML file",
+            file=str(path),
+            line=text.count("\n", 0, max(exc.position, 0)) + 1,
+            expected="printable text",
+            suggestion="remove the character (was the file saved by a text editor?)",
+        ) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

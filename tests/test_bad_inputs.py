@@ -80,6 +80,8 @@ BAD_YAML = {
     ),
     "python_tag": ("name: !!python/object/apply:os.system ['true']\n", "YAML tag refused", 1),
     "bad_date": ("start: 2025-13-45\n", "YAML error", None),
+    # Found by the fuzz test: the reader refuses control characters before any parsing.
+    "control_character": ("name: a\nsteps: 4\x00\n", "character U+0000 not allowed", 2),
 }
 
 
