@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from sim.axes import AUDIENCES, CHANNELS
 from sim.model.dynamics import Inputs, KernelParameters, State
@@ -18,6 +20,12 @@ if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
 Problem = tuple[State, Inputs, KernelParameters]
+
+# Property tests draw the same examples on every run (CI must not pass or fail by luck);
+# `HYPOTHESIS_PROFILE=explore make test-fast` draws new ones to look for bugs.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def _sparse(rng: np.random.Generator, shape: tuple[int, ...], density: float) -> np.ndarray:
