@@ -2,8 +2,8 @@
 events, inspector, comparison.
 
 Each view takes the model, its current step and the session's `ViewSettings` (a reactive value);
-`Dashboard` re-renders them when Mesa's controller steps the model (it bumps
-``mesa.visualization.utils.update_counter``). The world map is an SVG drawn in the browser from
+`Dashboard` re-renders them when the app's controller steps the model (it bumps
+`sim.viz.controller.step_counter`). The world map is an SVG drawn in the browser from
 the shared map module's shapes (`sim.plots.svgmap`, a Vue template): the shapes are sent once,
 then only colours, tooltips and edges each step; a click goes back to Python, where the map
 module's hit test finds the nation. The score chart is a matplotlib SVG; tables are plain HTML,
@@ -16,7 +16,6 @@ import html
 from collections.abc import Callable
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from sim.axes import AUDIENCES
 from sim.model.model import SoftPowerModel
@@ -24,6 +23,7 @@ from sim.params import KEY_PARAMETERS
 from sim.plots import palette, svgmap
 from sim.viz import figures, narrative, words
 from sim.viz.app_model import model_lock
+from sim.viz.controller import step_counter
 from sim.viz.figures import MEASURES, ScoreChart
 from sim.viz.pickers import (
     ColourToggle,
@@ -563,11 +563,11 @@ def Dashboard(
     """All views of the running model, laid out for a laptop screen, each in its own
     error boundary (`Guarded`).
 
-    The only view that listens to the controller's step counter (Mesa's ``update_counter``):
+    The only view that listens to the controller's step counter (`step_counter`):
     it hands the step to the others, so one step re-renders the page once (a listener per view
     would re-render it once per view). Each view reads the model holding its lock.
     """
-    update_counter.get()
+    step_counter.get()
     with model_lock(model):
         step = model.steps
     twin = getattr(model, "twin", None)

@@ -5,7 +5,8 @@ The app's own controller in place of Mesa's ``ModelController``: it steps the mo
 holding the same lock) never see a step half made while Play steps in its own thread; it stops
 at the last quarter whatever the render interval; and Reset refuses, with the reason on screen,
 while an input is invalid (a seed such as ``abc``) instead of building a run from a stale value.
-After each step it bumps Mesa's ``update_counter``, which the views listen to.
+After each step it bumps `step_counter`, which the views listen to (the app's own counter, not
+Mesa's ``mesa.visualization.utils.update_counter``, which is outside Mesa's public API).
 """
 
 from __future__ import annotations
@@ -18,12 +19,29 @@ from typing import Any
 
 import solara
 import solara.lab
-from mesa.visualization.utils import force_update, update_counter
 
 from sim.errors import SoftPowerError
 from sim.viz.app_model import AppModel, advance, model_lock
 
-__all__ = ["PlayButtons", "PlayControls", "Player", "QuarterStatus", "quarter_text", "use_player"]
+__all__ = [
+    "PlayButtons",
+    "PlayControls",
+    "Player",
+    "QuarterStatus",
+    "bump",
+    "quarter_text",
+    "step_counter",
+    "use_player",
+]
+
+#: Bumped after each step and at Reset; the views that redraw per step read it (one value per
+#: browser session, as every Solara reactive variable).
+step_counter = solara.reactive(0)
+
+
+def bump() -> None:
+    """Tell the views that the model moved (a step or a new run)."""
+    step_counter.value += 1
 
 
 def quarter_text(model: AppModel) -> str:
@@ -42,7 +60,7 @@ def QuarterStatus(model: AppModel, narrow: bool = False):
         narrow: The copy in the bar of a narrow window (class ``softpower-quarter-narrow``;
             the sidebar's is ``softpower-quarter``).
     """
-    update_counter.get()
+    step_counter.get()
     return solara.HTML(
         tag="div",
         unsafe_innerHTML=html.escape(quarter_text(model)),
@@ -101,7 +119,7 @@ def use_player(
     def beat() -> None:
         advance(model.value, render_interval.value)
         running.set(model.value.running)
-        force_update()
+        bump()
 
     def play() -> None:
         try:
@@ -137,7 +155,7 @@ def use_player(
         problem.set("")
         model.set(fresh)
         running.set(fresh.running)
-        force_update()
+        bump()
 
     def toggle() -> None:
         playing.set(not playing.value)
