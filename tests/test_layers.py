@@ -94,3 +94,26 @@ def test_the_lazily_imported_names_keep_their_types_for_type_checkers():
     package, model = ROOT / "sim" / "__init__.py", ROOT / "sim" / "model" / "__init__.py"
     assert _type_checking_imports(package) == dict.fromkeys(sim._API, "sim.api")
     assert _type_checking_imports(model) == sim.model._MESA_FACING
+
+
+def test_the_package_uses_only_names_in_mesas_public_api():
+    import importlib
+
+    used: set[tuple[str, str]] = set()
+    for path in (ROOT / "sim").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "mesa":
+                used.update((node.module, alias.name) for alias in node.names)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "mesa"
+            ):
+                used.add(("mesa", node.attr))
+    assert ("mesa", "Model") in used and ("mesa", "Agent") in used  # the scan sees them
+    outside = sorted(
+        f"{module}.{name}"
+        for module, name in used
+        if name not in getattr(importlib.import_module(module), "__all__", ())
+    )
+    assert outside == [], f"Mesa names outside their module's __all__: {outside}"

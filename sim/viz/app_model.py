@@ -14,7 +14,6 @@ import threading
 from typing import Any
 
 import numpy as np
-from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY, Parameters
@@ -83,9 +82,6 @@ class AppModel(SoftPowerModel):
         world_name: str | None = None,
         **parameters: Any,
     ) -> None:
-        # On Reset, Mesa also passes its own `scenario` object to models taking **kwargs.
-        if isinstance(parameters.get("scenario"), MesaScenario):
-            del parameters["scenario"]
         library = library or scenario_library()
         Parameters.from_mapping(parameters)  # validates names and ranges, one-line errors
         overrides = {
