@@ -659,22 +659,22 @@ class Parameters:
         "fitted by softpower calibrate observation (docs/validation.md)",
     )
     score_weight_familiarity: float = parameter(
-        0.5783,
+        0.5914,
         0.0,
         2.0,
         "points per point",
         "weight of familiarity (0-100) in the soft power score",
         "output",
-        "fitted to GSPI 2024 scores (docs/validation.md)",
+        "fitted to GSPI 2024 scores on core60, US-China gap held (docs/validation.md)",
     )
     score_weight_reputation: float = parameter(
-        0.3793,
+        0.3546,
         0.0,
         2.0,
         "points per point",
-        "weight of reputation (population-weighted favourable %) in the soft power score",
+        "weight of reputation (favourable % among the polled publics) in the soft power score",
         "output",
-        "fitted to GSPI 2024 scores (docs/validation.md)",
+        "fitted to GSPI 2024 scores on core60, US-China gap held (docs/validation.md)",
     )
     score_weight_influence: float = parameter(
         0.0,
@@ -683,7 +683,7 @@ class Parameters:
         "points per point",
         "weight of influence (diplomatic presence, 0-100) in the soft power score",
         "output",
-        "fitted to GSPI 2024 scores (docs/validation.md)",
+        "fitted to GSPI 2024 scores on core60, US-China gap held (docs/validation.md)",
     )
 
     def __post_init__(self) -> None:

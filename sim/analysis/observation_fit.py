@@ -8,7 +8,8 @@
 2. the link from attraction to the favourable share (``favourable_intercept``,
    ``favourable_slope``), by least squares on the logit of the polled shares;
 3. the curvature of familiarity and influence (``index_curvature``, on a grid) and the score
-   weights (``score_weight_*``), by non-negative least squares on the published scores.
+   weights (``score_weight_*``), by non-negative least squares on the published scores, with
+   the published gap between the `POLES` (the US and China) held as one more equation.
 
 Folds over nations (observers for polls, nations for the index) give out-of-sample figures,
 each fold choosing its own grid point and refitting link and weights on its training nations
@@ -43,6 +44,7 @@ from sim.world.world import World
 __all__ = [
     "CALIBRATION_YEARS",
     "DEFAULT_GRID",
+    "POLES",
     "ObservationFit",
     "PollTarget",
     "fit_observation",
@@ -61,6 +63,14 @@ DEFAULT_GRID: dict[str, tuple[float, ...]] = {
 
 #: Grid of ``index_curvature``.
 CURVATURES: tuple[float, ...] = (0.15, 0.2, 0.25, 0.35, 0.5, 0.7, 1.0)
+
+#: The two poles whose published score gap the fitted score holds exactly: the scenarios are
+#: read on it (does China overtake the US?), and a fit that spreads its error over all scored
+#: nations alike let it drift by 1.5 to 4 points (docs/validation.md).
+POLES: tuple[str, str] = ("USA", "CHN")
+
+#: Weight of the poles' gap as an equation of the score fit (`_score_weights`).
+GAP_WEIGHT = 1e4
 
 
 @dataclass(frozen=True)
@@ -173,7 +183,8 @@ class _State:
     attraction: np.ndarray
     stock: np.ndarray
     presence: np.ndarray
-    population: np.ndarray
+    #: (observer,) weight of each observer in the index's parts (`observe.index_weight`).
+    weight: np.ndarray
     #: The assimilated start's latent opinion for a link (None: structure alone).
     start: Callable[[np.ndarray], np.ndarray] | None = None
 
@@ -188,15 +199,18 @@ def _state(world: World, params: Parameters, seed: int) -> _State:
             return m.assimilated_start(prior).mean  # type: ignore[union-attr]
 
     return _State(
-        m.attraction(), m.familiarity_stock.copy(), m.diplomatic_presence(), world.population, start
+        m.attraction(), m.familiarity_stock.copy(), m.diplomatic_presence(), m.index_weight, start
     )
 
 
-def _step_zero(model: SoftPowerModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _step_zero(
+    model: SoftPowerModel,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What a grid point's run reads at step 0 (`_State` but the start, which needs the model):
-    attraction, familiarity stock, diplomatic presence.
+    attraction, familiarity stock, diplomatic presence, the index's observer weights.
     """
-    return model.attraction(), model.familiarity_stock.copy(), model.diplomatic_presence()
+    m = model
+    return m.attraction(), m.familiarity_stock.copy(), m.diplomatic_presence(), m.index_weight
 
 
 def _states(world: World, params: Sequence[Parameters], seed: int, workers: int) -> list[_State]:
@@ -206,8 +220,8 @@ def _states(world: World, params: Sequence[Parameters], seed: int, workers: int)
         readings = service.run(tasks)
     states = []
     for reading in readings:
-        attraction, stock, presence = reading[0]
-        states.append(_State(attraction, stock, presence, world.population))
+        attraction, stock, presence, weight = reading[0]
+        states.append(_State(attraction, stock, presence, weight))
     return states
 
 
@@ -218,9 +232,7 @@ def _components(
         fav = observe.link(state.attraction, b0, b1)
     else:  # reputation from the assimilated start over this link's structural prior
         fav = assimilation.share(state.start(b0 + b1 * state.attraction))
-    weight = np.broadcast_to(state.population[:, None], fav.shape).copy()
-    np.fill_diagonal(weight, 0.0)
-    reputation = (weight * fav).sum(axis=0) / weight.sum(axis=0)
+    reputation = observe.reputation(fav, state.weight)
     familiarity = 100.0 * (state.stock / state.stock.max()) ** curvature
     influence = 100.0 * (state.presence / state.presence.max()) ** curvature
     return familiarity, reputation, influence
@@ -244,6 +256,10 @@ class ObservationFit:
         n_polls: Pairs fitted.
         n_index: Nations ranked by the target in the world.
         folds: Number of folds.
+        notes: Remarks on the fit.
+        gap_published: The published score of the first of `POLES` minus the second's (NaN
+            when the target lacks one of them).
+        gap_fitted: The same of the fitted scores.
 
     """
 
@@ -261,6 +277,8 @@ class ObservationFit:
     n_index: int
     folds: int
     notes: list[str] = field(default_factory=list)
+    gap_published: float = math.nan
+    gap_fitted: float = math.nan
 
     def parameter_values(self) -> dict[str, float]:
         """The fitted values, as a parameter file holds them."""
@@ -281,6 +299,11 @@ class ObservationFit:
                 "spearman_in_sample": round(self.index_in_sample, 3),
                 "spearman_out_of_sample": round(self.index_out_of_sample, 3),
                 "score_rmse": round(self.score_rmse, 2),
+                "pole_gap": {
+                    "poles": list(POLES),
+                    "published": round(self.gap_published, 2),
+                    "fitted": round(self.gap_fitted, 2),
+                },
                 "baselines_spearman": {k: round(v, 3) for k, v in self.index_baselines.items()},
             },
             "folds": self.folds,
@@ -319,9 +342,33 @@ class ObservationFit:
             "",
             f"In sample: poll RMSE {self.polls_in_sample:.1f}, index ρ {self.index_in_sample:.3f}, "
             f"score RMSE {self.score_rmse:.1f} points on the nations with a published score.",
+            f"Score gap {POLES[0]} - {POLES[1]}: published {self.gap_published:.2f}, fitted "
+            f"{self.gap_fitted:.2f} (held as an equation of the weights' fit).",
         ]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
+
+
+def _score_weights(
+    components: np.ndarray, scores: np.ndarray, gap: tuple[np.ndarray, float] | None
+) -> np.ndarray:
+    """Non-negative least-squares weights of the score's parts on published scores, holding
+    the poles' published gap where given.
+
+    Args:
+        components: (nation, part) familiarity, reputation, influence of the scored nations.
+        scores: (nation,) their published scores.
+        gap: The first pole's parts minus the second's, and the published gap between their
+            scores; None for a plain non-negative least squares.
+
+    The gap is held as one more equation weighted by `GAP_WEIGHT` (a penalty that makes it
+    exact to about 1e-4 points while the weights stay non-negative).
+    """
+    if gap is None:
+        return scipy.optimize.nnls(components, scores)[0]
+    difference, published = gap
+    a = np.vstack([components, GAP_WEIGHT * difference])
+    return scipy.optimize.nnls(a, np.append(scores, GAP_WEIGHT * published))[0]
 
 
 def _folds(keys: Sequence[str], k: int, seed: int) -> dict[str, int]:
@@ -425,13 +472,22 @@ def fit_observation(
     fold_of_nation = _folds(sorted(set(ranked) | set(scored)), folds, seed + 1)
     comp = {g: np.column_stack(_components(state, b0, b1, g)) for g in CURVATURES}
 
+    poles = [iso.index(c) for c in POLES] if all(c in scores.values for c in POLES) else []
+    gap = scores.values[POLES[0]] - scores.values[POLES[1]] if poles else math.nan
+
     def choose(out: int | None) -> tuple[float, np.ndarray]:
-        """Curvature and weights fitted without the nations of fold ``out``."""
+        """Curvature and weights fitted without the nations of fold ``out``; the poles' gap
+        is held where both poles are training nations (a held-out pole's score is not read).
+        """
         s_rows = np.array([fold_of_nation[c] != out for c in scored])
+        held_pole = any(fold_of_nation[c] == out for c in POLES) if poles else True
         fits = []
         for g in CURVATURES:
-            w, residual = scipy.optimize.nnls(comp[g][sidx[s_rows]], sgoal[s_rows])
-            fits.append((residual, g, w))
+            a, b = comp[g][sidx[s_rows]], sgoal[s_rows]
+            w = _score_weights(
+                a, b, None if held_pole else (comp[g][poles[0]] - comp[g][poles[1]], gap)
+            )
+            fits.append((float(np.sum((a @ w - b) ** 2)), g, w))
         _, g, w = min(fits, key=lambda f: f[0])
         return g, w
 
@@ -454,6 +510,8 @@ def fit_observation(
         "score_weight_influence": round(float(w[2]), 4),
     }
     notes: list[str] = []
+    if not poles:
+        notes.append(f"the target lacks a score of {' or '.join(POLES)}: no gap held")
     return ObservationFit(
         values=values,
         polls_in_sample=errors[best],
@@ -469,4 +527,6 @@ def fit_observation(
         n_index=len(ranked),
         folds=folds,
         notes=notes,
+        gap_published=gap,
+        gap_fitted=float(comp[g][poles[0]] @ w - comp[g][poles[1]] @ w) if poles else math.nan,
     )

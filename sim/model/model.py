@@ -144,6 +144,20 @@ def _panel_rows(iso3: tuple[str, ...], until: int) -> assimilation.PanelRows:
     return assimilation.panel_rows(bundled_panel(), iso3, until)
 
 
+def surveyed_publics(iso3: tuple[str, ...], until: int) -> np.ndarray:
+    """Return (nation,) whether a survey of the bundled panel polled each nation's public about
+    another nation of the world, in fieldwork up to ``until`` (the index's publics, §7.6).
+    """
+    panel = bundled_panel()
+    known = set(iso3)
+    polled = {
+        o
+        for o, t, y in zip(panel.observer, panel.target, panel.year, strict=True)
+        if y <= until and o != t and o in known and t in known
+    }
+    return np.array([code in polled for code in iso3], dtype=bool)
+
+
 class SoftPowerModel(mesa.Model):
     """Nations projecting soft power over a trade-and-alliance network.
 
@@ -175,6 +189,9 @@ class SoftPowerModel(mesa.Model):
             when this step's decisions are made.
         opinion: The assimilated start, or None.
         opinion_offset: (observer, actor) logit offset of favourable shares now.
+        index_weight: (observer,) weight of each observer in familiarity, reputation and
+            influence: its population if a survey polled it before the start, else 0
+            (`observe.index_weight`).
         familiarity_stock: (actor,) the slow stock of attention.
         familiarity_reference: The best familiarity stock at step 0 (the 0-100 scale).
         influence_reference: The best diplomatic presence at step 0 (the 0-100 scale).
@@ -232,9 +249,13 @@ class SoftPowerModel(mesa.Model):
         self.opinion = self._assimilate()
         #: (observer, actor) logit offset of the favourable shares from the structural link now.
         self.opinion_offset = self.opinion_offset_at(0)
-        # --- observation: the familiarity stock starts at today's attention; the best nation at
-        # the start sets the 0-100 scale of familiarity and influence for the whole run ---
-        self.familiarity_stock = self.salience().mean(axis=0)
+        # --- observation: the index reads the publics polled before the start; the familiarity
+        # stock starts at today's attention; the best nation at the start sets the 0-100 scale
+        # of familiarity and influence for the whole run ---
+        self.index_weight = observe.index_weight(
+            self.world.population, surveyed_publics(self.iso3, plan.start[0] - 1)
+        )
+        self.familiarity_stock = self.attention()
         self.familiarity_reference = float(self.familiarity_stock.max())
         self.influence_reference = float(self.diplomatic_presence().max())
         self.due_events = plan.due()
@@ -423,15 +444,21 @@ class SoftPowerModel(mesa.Model):
         state = self.state
         return metrics.salience(state.capacity, state.exposure, state.audience_weight)
 
+    def attention(self) -> np.ndarray:
+        """Return (actor,) k's share of the attention of the index's publics now."""
+        return observe.attention(self.salience(), self.index_weight)
+
     def favourable(self, attraction: np.ndarray | None = None) -> np.ndarray:
         """Return (observer, actor) predicted favourable shares, 0-100 (`observe.favourable`)."""
         a = self.attraction() if attraction is None else attraction
         return observe.favourable(a, self.parameters, self.opinion_offset)
 
     def diplomatic_presence(self) -> np.ndarray:
-        """Return (actor,) the mean diplomacy signal that reaches the other nations."""
+        """Return (actor,) the mean diplomacy signal that reaches the index's publics."""
         state = self.state
-        return observe.diplomatic_presence(state.capacity, state.exposure, state.audience_weight)
+        return observe.diplomatic_presence(
+            state.capacity, state.exposure, state.audience_weight, self.index_weight
+        )
 
     def familiarity(self) -> np.ndarray:
         """Return (actor,) familiarity 0-100: the slow stock of attention on the run's scale."""
@@ -446,9 +473,9 @@ class SoftPowerModel(mesa.Model):
         )
 
     def reputation(self, favourable: np.ndarray | None = None) -> np.ndarray:
-        """Return (actor,) reputation 0-100: the population-weighted favourable share."""
+        """Return (actor,) reputation 0-100: the favourable share among the index's publics."""
         fav = self.favourable() if favourable is None else favourable
-        return observe.reputation(fav, self.world.population)
+        return observe.reputation(fav, self.index_weight)
 
     def scores(self, attraction: np.ndarray | None = None) -> np.ndarray:
         """Return the soft power score of each nation (`observe.soft_power_score`)."""
@@ -486,7 +513,7 @@ class SoftPowerModel(mesa.Model):
         self.state.adapt_reference(self.parameters.reference_adaptation)
         self.familiarity_stock = observe.update_stock(
             self.familiarity_stock,
-            self.salience().mean(axis=0),
+            self.attention(),
             self.parameters.familiarity_memory,
         )
         self.state.new_quarter()

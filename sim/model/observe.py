@@ -2,13 +2,18 @@
 
 - ``favourable[i,k]``: the predicted share (0–100) of observer i's adults with a favourable view
   of actor k, a logistic link of the audience-weighted attraction a[i,k];
-- ``familiarity[k]`` (0–100): a slow stock of k's share of the world's attention, with a memory
-  of ``familiarity_memory`` quarters, so that a budget cut moves it over years;
-- ``reputation[k]`` (0–100): the population-weighted favourable share of k among the others;
-- ``influence[k]`` (0–100): k's diplomatic presence in the other nations (alliances, shared
+- ``familiarity[k]`` (0–100): a slow stock of k's share of the attention of the index's publics,
+  with a memory of ``familiarity_memory`` quarters, so that a budget cut moves it over years;
+- ``reputation[k]`` (0–100): the favourable share of k among the index's publics other than k;
+- ``influence[k]`` (0–100): k's diplomatic presence among the index's publics (alliances, shared
   memberships and diplomatic capacity as they reach each observer);
 - the soft power score: a weighted sum of the three, fitted to the published index of the
   calibration period (docs/ODD.md §7.6, docs/validation.md).
+
+The index's publics are the observers a survey of the opinion panel polled, each weighted by its
+population (`index_weight`): the published index asks polled publics, and a nation no survey
+has asked adds nothing to it. The three parts therefore do not change when unsurveyed nations are
+added to a world, which is what lets one set of score weights serve every bundled world.
 
 Every function takes arrays and parameters, not a model.
 """
@@ -21,9 +26,11 @@ from sim.axes import CHANNELS
 from sim.params import Parameters
 
 __all__ = [
+    "attention",
     "diplomatic_presence",
     "favourable",
     "index_scale",
+    "index_weight",
     "link",
     "reputation",
     "soft_power_score",
@@ -72,26 +79,78 @@ def link(attraction: np.ndarray, intercept: float, slope: float) -> np.ndarray:
     return 100.0 / (1.0 + np.exp(-(intercept + slope * attraction)))
 
 
-def reputation(favourable_ik: np.ndarray, population: np.ndarray) -> np.ndarray:
-    """Return (actor,) the population-weighted mean favourable share over observers i ≠ k."""
-    weight = np.broadcast_to(population[:, None], favourable_ik.shape).copy()
-    np.fill_diagonal(weight, 0.0)
-    return (weight * favourable_ik).sum(axis=0) / weight.sum(axis=0)
+def index_weight(population: np.ndarray, surveyed: np.ndarray) -> np.ndarray:
+    """Return (observer,) the weight of each observer in familiarity, reputation and influence.
+
+    The population of the publics that a survey polled, 0 for the others; every nation's
+    population when no observer of the world was polled (a synthetic world).
+
+    Args:
+        population: (observer,) population.
+        surveyed: (observer,) True for the publics a survey of the panel polled.
+
+    Example:
+        >>> import numpy as np
+        >>> index_weight(np.array([10.0, 5.0, 1.0]), np.array([True, False, True])).tolist()
+        [10.0, 0.0, 1.0]
+
+    """
+    if not np.any(surveyed):
+        return np.asarray(population, dtype=float).copy()
+    return np.where(surveyed, population, 0.0).astype(float)
+
+
+def reputation(favourable_ik: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Return (actor,) the weighted mean favourable share over observers i ≠ k.
+
+    Args:
+        favourable_ik: (observer, actor) favourable shares.
+        weight: (observer,) observer weights (`index_weight`, or the population).
+
+    An actor whose only weighted observer is itself (a world with one polled public) is read
+    over every other observer alike, so that no actor is left without a reputation.
+    """
+    w = np.broadcast_to(np.asarray(weight, dtype=float)[:, None], favourable_ik.shape).copy()
+    np.fill_diagonal(w, 0.0)
+    total = w.sum(axis=0)
+    if np.any(total <= 0):  # only k itself is weighted: read k over all the others
+        others = 1.0 - np.eye(*favourable_ik.shape)
+        w[:, total <= 0] = others[:, total <= 0]
+        total = w.sum(axis=0)
+    return (w * favourable_ik).sum(axis=0) / total
+
+
+def attention(salience_ik: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Return (actor,) the weighted mean over observers of k's share of their attention.
+
+    Args:
+        salience_ik: (observer, actor) attention shares (`sim.model.metrics.salience`).
+        weight: (observer,) observer weights (`index_weight`).
+
+    """
+    w = np.asarray(weight, dtype=float)
+    return w @ salience_ik / w.sum()
 
 
 def diplomatic_presence(
-    capacity: np.ndarray, exposure: np.ndarray, audience_weight: np.ndarray
+    capacity: np.ndarray,
+    exposure: np.ndarray,
+    audience_weight: np.ndarray,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Return (actor,) the mean over observers of the diplomacy signal capacity · exposure.
+    """Return (actor,) the weighted mean over observers of the diplomacy signal
+    capacity · exposure.
 
     Args:
         capacity: (actor, channel).
         exposure: (observer, audience, actor, channel).
         audience_weight: (observer, audience).
+        weight: (observer,) observer weights (`index_weight`); None: every observer alike.
 
     """
-    signal = np.einsum("isk,is->k", exposure[:, :, :, _DIPLOMACY], audience_weight)
-    return capacity[:, _DIPLOMACY] * signal / exposure.shape[0]
+    signal = np.einsum("isk,is->ik", exposure[:, :, :, _DIPLOMACY], audience_weight)
+    w = np.ones(signal.shape[0]) if weight is None else np.asarray(weight, dtype=float)
+    return capacity[:, _DIPLOMACY] * (w @ signal) / w.sum()
 
 
 def update_stock(stock: np.ndarray, inflow: np.ndarray, memory: float) -> np.ndarray:
