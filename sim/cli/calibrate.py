@@ -249,7 +249,8 @@ def observation(
 ) -> None:
     """Fit the observation model (docs/validation.md): the anchor drivers on a grid, the link
     from attraction to favourable shares on --polls, and the score weights on --target's
-    gspi_score rows, with held-out figures against naive baselines; write a parameter file.
+    gspi_score rows with the USA-CHN gap held, with held-out figures against naive baselines;
+    write a parameter file.
     """
     writable_file(out)
     from sim.analysis.calibration import write_parameter_file

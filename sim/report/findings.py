@@ -46,10 +46,10 @@ def _score_meaning() -> str:
         "The soft power score (0–100) reads on the scale of the Global Soft Power Index: a "
         "weighted sum of familiarity, reputation and influence, with weights fitted to the index "
         f"of 2024 (by default only {' and '.join(weights)} weigh; docs/validation.md). "
-        "Familiarity is a nation's share of the world's attention as a slow stock and influence "
-        "its diplomatic presence abroad, each 0–100 against the best nation at the start; "
-        "reputation is the population-weighted share of foreign adults with a favourable view "
-        "of it."
+        "All three are read among the publics that surveys polled, each weighted by its "
+        "population. Familiarity is a nation's share of their attention as a slow stock and "
+        "influence its diplomatic presence among them, each 0–100 against the best nation at the "
+        "start; reputation is the share of their adults with a favourable view of it."
     )
 
 
