@@ -25,7 +25,7 @@ from sim.world.bundled import bundled_world
 from sim.world.opinion import PANEL_FILE, bundled_panel
 from sim.world.world import World
 
-__all__ = ["Plannable", "SoftPowerModel", "StepPastEndError"]
+__all__ = ["Plannable", "SoftPowerModel", "StepPastEndError", "surveyed_publics"]
 
 
 class Plannable(Protocol):
