@@ -514,7 +514,7 @@ def _design(doc: ExperimentFile, file: str, lines: dict[tuple, int]) -> Design:
                 )
             for i, v in enumerate(values):
                 try:
-                    reg.validate(v)
+                    reg.check_settable(reg.validate(v))
                 except ParameterError as exc:
                     fail(exc.message, ("parameters", name, i), exc.expected or "a valid value")
             params[name] = tuple(float(reg.type(v)) for v in values)
@@ -532,6 +532,11 @@ def _design(doc: ExperimentFile, file: str, lines: dict[tuple, int]) -> Design:
                     f"[low, high] within [{reg.low}, {reg.high}] ({reg.meaning})",
                     f"use [{max(values[0], reg.low)}, {min(values[1], reg.high)}]",
                 )
+            for v in values:
+                try:  # a world parameter's range holds a value away from its default
+                    reg.check_settable(v)
+                except ParameterError as exc:
+                    fail(exc.message, ("parameters", name), exc.expected or "a valid value")
             params[name] = (float(values[0]), float(values[1]))
     return Design(
         method=method,
