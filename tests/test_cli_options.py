@@ -146,3 +146,27 @@ def test_a_batch_with_a_failed_run_exits_1_as_its_help_says(tmp_path, monkeypatc
     assert "1 runs failed" in failed.stdout
     monkeypatch.delenv(FAIL_RUN_ENV)
     assert softpower(*args, "--out", tmp_path / "ok").exit_code == 0
+
+
+def test_every_command_whose_runs_can_spread_over_processes_takes_the_shared_workers_option():
+    with_workers = {
+        path
+        for path, command in _commands(cli)
+        if any("--workers" in getattr(p, "opts", ()) for p in command.params)
+    }
+    assert with_workers == {
+        f"softpower {name}"
+        for name in (
+            "attribute", "batch", "calibrate observation", "calibrate ranks",
+            "calibrate responses", "spread",
+        )
+    }  # fmt: skip
+    declared = [
+        path.name
+        for path in sorted((REPO / "sim" / "cli").glob("*.py"))
+        if '"--workers"' in path.read_text(encoding="utf-8")
+    ]
+    assert declared == ["options.py"]  # declared once: `sim.cli.options.workers_option`
+    for name in ("0", "-1", "two"):
+        result = softpower("spread", BASELINE, "--out", "unused", "--workers", name)
+        assert result.exit_code == 2 and "--workers" in result.stderr
