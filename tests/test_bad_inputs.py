@@ -217,6 +217,11 @@ BAD_EVENTS = {
         "the actor CHN is among its own observers",
         "observers",
     ),
+    "news_about_self": (  # the model leaves a nation's view of itself out: it did nothing
+        "kind: news_shock\nactor: USA\nobservers: [USA]\nmagnitude: 0.1",
+        "the actor USA is among its own observers",
+        "observers",
+    ),
     "credibility_with_self": (
         "kind: credibility_shock\nactor: USA\nobservers: USA\nmagnitude: 0.1",
         "among its own observers",
@@ -274,12 +279,24 @@ def test_all_or_a_group_that_contains_the_actor_stays_valid(tmp_path):
         ("validate", "--run", "OUT", "--target", "t.csv"),
         *CALIBRATE.values(),
         ("profile", "--episodes", TARGETS / "episodes.csv", "--polls", BASELINE, "--out", "OUT"),
+        ("spread", BASELINE, "--out", "OUT"),
+        ("network", "--out", "OUT"),
     ],
     ids=lambda c: " ".join(str(a) for a in c[:2] if not str(a).startswith(("-", "/"))),
 )
 def test_a_negative_or_non_integer_seed_is_refused_on_every_command(tmp_path, command, seed):
     args = [tmp_path / "out" if a == "OUT" else a for a in command]
     one_error_line(softpower(*args, f"--seed={seed}"), "--seed", "whole number ≥ 0")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "true", "2.0", "'7'"])
+def test_an_experiment_seed_that_is_not_a_whole_number_is_refused(tmp_path, seed):
+    """`seed: true`, `2.0` and `'7'` were taken as 1, 2 and 7."""
+    path = tmp_path / "e.yaml"
+    path.write_text(f"name: e\nscenarios: [{BASELINE}]\nreplications: 1\nseed: {seed}\n")
+    result = softpower("batch", path, "--out", tmp_path / "out", "--workers", "1")
+    one_error_line(result, f"{path}:4: seed: ")
     assert not (tmp_path / "out").exists()
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from sim.batch.ensemble import Ensemble, load_ensemble
 from sim.errors import ExperimentError, ParameterError, ScenarioError, suggest
@@ -79,7 +79,7 @@ class ExperimentFile(BaseModel):
     description: str = ""
     scenarios: list[str] = Field(min_length=1)
     replications: int = Field(ge=1, le=100_000)
-    seed: int = Field(ge=0)
+    seed: StrictInt = Field(ge=0)  # `seed: true` or `seed: 2.0` is no seed
     design: DesignSpec = DesignSpec()
     record: RecordSpec = RecordSpec()
     steps: int | None = Field(default=None, ge=1, le=400)
