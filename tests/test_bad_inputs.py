@@ -161,6 +161,37 @@ def test_a_scenario_given_as_a_parameter_file_is_refused_saying_what_one_looks_l
         load_parameter_file(experiment)
 
 
+@pytest.mark.parametrize(
+    "command, given, says",
+    [
+        ("run", "experiment", "this is an experiment file, not a scenario file"),
+        ("scenarios check", "experiment", "this is an experiment file, not a scenario file"),
+        ("run", "parameters", "this is a parameter file, not a scenario file"),
+        ("run", "flat parameters", "this is a parameter file, not a scenario file"),
+        ("batch", "scenario", "this is a scenario file, not an experiment file"),
+    ],
+)
+def test_a_file_of_the_wrong_kind_says_which_kind_it_is_and_which_command_takes_it(
+    tmp_path, command, given, says
+):
+    """Before, these named the first unknown or missing key (`unknown key 'scenarios'`)."""
+    files = {
+        "experiment": REPO / "experiments" / "demo.yaml",
+        "scenario": BASELINE,
+        "parameters": tmp_path / "p.yaml",
+        "flat parameters": tmp_path / "flat.yaml",
+    }
+    files["parameters"].write_text("parameters:\n  stubbornness: 0.3\n", encoding="utf-8")
+    files["flat parameters"].write_text("stubbornness: 0.3\n", encoding="utf-8")
+    out = () if command == "scenarios check" else ("--out", tmp_path / "out")
+    hint = {"experiment": "softpower batch", "scenario": "softpower run"}.get(
+        given, "--params-file"
+    )
+    result = softpower(*command.split(), files[given], *out)
+    one_error_line(result, f"{files[given]}:", says, hint)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_parameter_file_with_a_stray_top_level_key_beside_parameters_is_refused(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("parameters:\n  stubbornness: 0.3\nevnts: []\n", encoding="utf-8")

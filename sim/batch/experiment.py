@@ -24,10 +24,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from sim import yamlfile
 from sim.batch.ensemble import Ensemble, load_ensemble
-from sim.errors import ExperimentError, ParameterError, ScenarioError, suggest
+from sim.errors import ExperimentError, ParameterError, suggest
 from sim.params import REGISTRY
-from sim.scenario.explain import pydantic_error, read_yaml, suggest_file
+from sim.scenario.explain import pydantic_error, suggest_file
 from sim.scenario.scenario import Scenario, load_scenario
 from sim.world.bundled import DEFAULT_WORLD, bundled_world, loaded_name, world_name
 from sim.world.world import World
@@ -397,19 +398,34 @@ class Experiment:
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
-    try:
-        return read_yaml(path)
-    except ScenarioError as exc:
-        expected = exc.expected
-        if exc.message == "not a mapping":
-            expected = "keys name, scenarios, replications, seed, design, record"
+    """Read an experiment file (the limits of `sim.yamlfile.read_yaml`); refuse a file that is
+    not a mapping or is a scenario file, in one line.
+    """
+    data, lines = yamlfile.read_yaml(
+        path,
+        error=ExperimentError,
+        what="experiment file",
+        missing_suggestion=None if path.exists() else suggest_file(path),
+    )
+    if not isinstance(data, dict):
         raise ExperimentError(
-            exc.message.replace("scenario file", "experiment file"),
-            file=exc.file,
-            line=exc.line,
-            expected=expected,
-            suggestion=exc.suggestion,
-        ) from None
+            "not a mapping",
+            file=str(path),
+            line=1,
+            expected="keys name, scenarios, replications, seed, design, record",
+        )
+    found = next((str(k) for k in data if str(k) in ("events", "start")), None)
+    if found is not None and "scenarios" not in data:
+        raise ExperimentError(
+            "this is a scenario file, not an experiment file",
+            file=str(path),
+            line=lines.get((found,)),
+            key=found,
+            expected="an experiment file (keys name, scenarios, replications, seed)",
+            suggestion=f"run it with `softpower run {path} --out DIR`, or name it under "
+            "`scenarios:` of an experiment file",
+        )
+    return data, lines
 
 
 def _schema_error(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> ExperimentError:

@@ -223,8 +223,8 @@ def spread(
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
 
+    spec = load_scenario(scenario, world)  # a bad file leaves no empty --out behind
     out = writable_dir(out)
-    spec = load_scenario(scenario, world)
     result = follow(
         spec,
         world=bundled_world(spec.world),
