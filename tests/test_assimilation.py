@@ -196,6 +196,7 @@ def test_the_model_beats_carrying_the_last_poll_forward_from_2019(backtest_2019)
     assert rmse["model"] < rmse["persistence"] < rmse["anchor"]
 
 
+@pytest.mark.slow  # a `softpower backtest` process that loads the history: about 12 s
 def test_backtest_refuses_a_history_that_does_not_start_after_until(tmp_path):
     history = ROOT / "scenarios" / "history" / "america_first_2017.yaml"
     result = _run("backtest", "--until", 2019, "--scenario", history, "--out", tmp_path)

@@ -163,6 +163,37 @@ def test_a_scenario_given_as_a_parameter_file_is_refused_saying_what_one_looks_l
         load_parameter_file(experiment)
 
 
+@pytest.mark.parametrize(
+    "command, given, says",
+    [
+        ("run", "experiment", "this is an experiment file, not a scenario file"),
+        ("scenarios check", "experiment", "this is an experiment file, not a scenario file"),
+        ("run", "parameters", "this is a parameter file, not a scenario file"),
+        ("run", "flat parameters", "this is a parameter file, not a scenario file"),
+        ("batch", "scenario", "this is a scenario file, not an experiment file"),
+    ],
+)
+def test_a_file_of_the_wrong_kind_says_which_kind_it_is_and_which_command_takes_it(
+    tmp_path, command, given, says
+):
+    """Before, these named the first unknown or missing key (`unknown key 'scenarios'`)."""
+    files = {
+        "experiment": REPO / "experiments" / "demo.yaml",
+        "scenario": BASELINE,
+        "parameters": tmp_path / "p.yaml",
+        "flat parameters": tmp_path / "flat.yaml",
+    }
+    files["parameters"].write_text("parameters:\n  stubbornness: 0.3\n", encoding="utf-8")
+    files["flat parameters"].write_text("stubbornness: 0.3\n", encoding="utf-8")
+    out = () if command == "scenarios check" else ("--out", tmp_path / "out")
+    hint = {"experiment": "softpower batch", "scenario": "softpower run"}.get(
+        given, "--params-file"
+    )
+    result = softpower(*command.split(), files[given], *out)
+    one_error_line(result, f"{files[given]}:", says, hint)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_parameter_file_with_a_stray_top_level_key_beside_parameters_is_refused(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("parameters:\n  stubbornness: 0.3\nevnts: []\n", encoding="utf-8")
@@ -217,6 +248,11 @@ BAD_EVENTS = {
     "restriction_by_self": (
         "kind: restriction\nactor: CHN\nchannel: tech\nobservers: [CHN]\nseverity: 0.5",
         "the actor CHN is among its own observers",
+        "observers",
+    ),
+    "news_about_self": (  # the model leaves a nation's view of itself out: it did nothing
+        "kind: news_shock\nactor: USA\nobservers: [USA]\nmagnitude: 0.1",
+        "the actor USA is among its own observers",
         "observers",
     ),
     "credibility_with_self": (
@@ -276,12 +312,24 @@ def test_all_or_a_group_that_contains_the_actor_stays_valid(tmp_path):
         ("validate", "--run", "OUT", "--target", "t.csv"),
         *CALIBRATE.values(),
         ("profile", "--episodes", TARGETS / "episodes.csv", "--polls", BASELINE, "--out", "OUT"),
+        ("spread", BASELINE, "--out", "OUT"),
+        ("network", "--out", "OUT"),
     ],
     ids=lambda c: " ".join(str(a) for a in c[:2] if not str(a).startswith(("-", "/"))),
 )
 def test_a_negative_or_non_integer_seed_is_refused_on_every_command(tmp_path, command, seed):
     args = [tmp_path / "out" if a == "OUT" else a for a in command]
     one_error_line(softpower(*args, f"--seed={seed}"), "--seed", "whole number ≥ 0")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "true", "2.0", "'7'"])
+def test_an_experiment_seed_that_is_not_a_whole_number_is_refused(tmp_path, seed):
+    """`seed: true`, `2.0` and `'7'` were taken as 1, 2 and 7."""
+    path = tmp_path / "e.yaml"
+    path.write_text(f"name: e\nscenarios: [{BASELINE}]\nreplications: 1\nseed: {seed}\n")
+    result = softpower("batch", path, "--out", tmp_path / "out", "--workers", "1")
+    one_error_line(result, f"{path}:4: seed: ")
     assert not (tmp_path / "out").exists()
 
 

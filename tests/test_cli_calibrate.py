@@ -98,12 +98,12 @@ def test_observation_fits_the_named_anchor_drivers_on_their_grid(tmp_path, calls
     result = softpower(
         "calibrate", "observation", "--target", GSPI, "--polls", POLLS,
         "--fit", "prior_governance", "--folds", "3", "--seed", "5", "--world", "core60",
-        "--out", out,
+        "--workers", "2", "--out", out,
     )  # fmt: skip
     _wrote_the_parameter_file(result, out)
     (polls, scores, ranks), options = calls["observation"]
     assert options["grid"] == {"prior_governance": DEFAULT_GRID["prior_governance"]}
-    assert (options["folds"], options["seed"]) == (3, 5)
+    assert (options["folds"], options["seed"], options["workers"]) == (3, 5, 2)
     assert scores.metric == "gspi_score" and ranks.metric == "gspi_rank"
     softpower("calibrate", "observation", "--target", GSPI, "--polls", POLLS, "--out", out)
     assert calls["observation"][1]["grid"] is None  # the default grid of every driver
@@ -116,7 +116,12 @@ def test_responses_fits_on_the_episodes_and_writes_the_plausible_sets_beside(tmp
     )
     _wrote_the_parameter_file(result, out)
     assert calls["episodes"][0][0] == EPISODES
-    assert calls["responses"] == (("EPISODES",), {"seed": 1})
+    assert calls["responses"] == (("EPISODES",), {"seed": 1, "workers": 1})
+    softpower(
+        "calibrate", "responses", "--episodes", EPISODES, "--polls", POLLS, "--out", out,
+        "--workers", "2", "--seed", "4",
+    )  # fmt: skip
+    assert calls["responses"] == (("EPISODES",), {"seed": 4, "workers": 2})
     assert (tmp_path / "fit_ensemble.csv").read_text().startswith("member,source")
     assert f"wrote {out} and {tmp_path / 'fit_ensemble.csv'}" in result.stdout
 
@@ -131,7 +136,7 @@ def test_responses_fits_on_the_episodes_and_writes_the_plausible_sets_beside(tmp
         ("observation", ("--budget", "50")),
         ("observation", ("--metric", "gspi_rank")),
         ("observation", ("--steps", "4")),
-        ("observation", ("--workers", "2")),
+        ("observation", ("--episodes", EPISODES)),
         ("ranks", ("--polls", POLLS)),
         ("ranks", ("--episodes", EPISODES)),
     ],
@@ -202,7 +207,7 @@ def test_the_flag_form_of_before_still_runs_with_one_note_once_the_fit_is_done(t
         "calibrate", "--target", GSPI, "--polls", POLLS, "--episodes", EPISODES, "--out", out
     )
     _wrote_the_parameter_file(result, out)
-    assert calls["responses"][1] == {"seed": 1}  # the old default 0 became 1
+    assert calls["responses"][1] == {"seed": 1, "workers": 1}  # the old default 0 became 1
     (note,) = result.stderr.splitlines()
     assert note.startswith("softpower: note: ") and "`softpower calibrate responses`" in note
     result = softpower(

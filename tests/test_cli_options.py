@@ -128,3 +128,45 @@ def test_attribute_of_a_batch_refuses_a_parameter_file_under_either_name(tmp_pat
         (line,) = result.stderr.splitlines()
         assert "--params-file: does not go with --batch" in line
     assert not (tmp_path / "o").exists()
+
+
+def test_a_batch_with_a_failed_run_exits_1_as_its_help_says(tmp_path, monkeypatch):
+    """`ctx.exit(1)` used to end in exit code 0: outside click's standalone mode the code is
+    returned, not raised, and the group dropped it."""
+    from sim.batch.runner import FAIL_RUN_ENV
+
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text(
+        f"name: e\nscenarios: [{BASELINE}]\nreplications: 2\nseed: 1\nworld: core60\n", "utf-8"
+    )
+    args = ("batch", experiment, "--workers", "1", "--no-progress", "--no-summary")
+    monkeypatch.setenv(FAIL_RUN_ENV, "baseline-d0-r1")
+    failed = softpower(*args, "--out", tmp_path / "failed")
+    assert failed.exit_code == 1, failed.output
+    assert "1 runs failed" in failed.stdout
+    monkeypatch.delenv(FAIL_RUN_ENV)
+    assert softpower(*args, "--out", tmp_path / "ok").exit_code == 0
+
+
+def test_every_command_whose_runs_can_spread_over_processes_takes_the_shared_workers_option():
+    with_workers = {
+        path
+        for path, command in _commands(cli)
+        if any("--workers" in getattr(p, "opts", ()) for p in command.params)
+    }
+    assert with_workers == {
+        f"softpower {name}"
+        for name in (
+            "attribute", "batch", "calibrate observation", "calibrate ranks",
+            "calibrate responses", "spread",
+        )
+    }  # fmt: skip
+    declared = [
+        path.name
+        for path in sorted((REPO / "sim" / "cli").glob("*.py"))
+        if '"--workers"' in path.read_text(encoding="utf-8")
+    ]
+    assert declared == ["options.py"]  # declared once: `sim.cli.options.workers_option`
+    for name in ("0", "-1", "two"):
+        result = softpower("spread", BASELINE, "--out", "unused", "--workers", name)
+        assert result.exit_code == 2 and "--workers" in result.stderr

@@ -102,7 +102,12 @@ def test_soft_power_has_every_nation_at_every_step_with_scores_in_range(runs):
         at = [r for r in rows if int(r["step"]) == step]
         assert len({r["iso3"] for r in at}) == NATIONS
         assert sorted(int(r["rank"]) for r in at) == list(range(1, NATIONS + 1))
-    assert all(0.0 <= float(r["score"]) <= 100.0 for r in rows)
+    # the score is clipped to [0, 100] as it is computed, so a range check could not fail: the
+    # ranks must follow the scores instead (rank 1 the highest score, at every step)
+    for step in range(STEPS + 1):
+        at = sorted((r for r in rows if int(r["step"]) == step), key=lambda r: int(r["rank"]))
+        scores = [float(r["score"]) for r in at]
+        assert scores == sorted(scores, reverse=True), step
     dates = {int(r["step"]): r["date"] for r in rows}
     assert dates[0] == "2025-Q1" and dates[1] == "2025-Q2" and dates[STEPS] == "2035-Q1"
 
@@ -215,8 +220,9 @@ def test_polls_hold_the_favourable_share_of_every_pair_as_the_link_of_attraction
 def test_soft_power_carries_familiarity_and_reputation_in_range(runs):
     _, rows = _read(runs["a"] / "soft_power.csv")
     for key in ("familiarity", "reputation"):
-        values = [float(r[key]) for r in rows]
-        assert all(0.0 <= v <= 100.0 for v in values), key
+        values = np.array([float(r[key]) for r in rows])
+        # clipped to [0, 100] as they are computed: the check is that the clip rarely binds
+        assert ((values > 0.0) & (values < 100.0)).mean() > 0.9, key
     top = [r for r in rows if r["step"] == "0" and float(r["familiarity"]) == 100.0]
     assert len(top) == 1  # the most familiar nation at the start sets the scale
 

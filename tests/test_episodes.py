@@ -16,6 +16,7 @@ from sim.analysis.episodes import (
     fit_episodes,
     load_episodes,
     poll_table,
+    response_designs,
 )
 from sim.errors import DataError
 from sim.params import REGISTRY
@@ -127,6 +128,19 @@ def test_a_wave_after_2024_is_refused_as_test_data(tmp_path):
         writer.writerows(rows)
     with pytest.raises(DataError, match="episodes.csv:2.*up to 2024"):
         load_episodes(path, poll_table(POLLS), root=ROOT)
+
+
+@pytest.mark.slow  # about 15 s: seven un193 runs of a history scenario, twice
+def test_the_response_columns_are_the_same_on_one_and_two_workers():
+    """What `softpower calibrate responses --workers N` changes: only where the runs go."""
+    episodes = load_episodes(TARGETS / "episodes.csv", poll_table(POLLS), root=ROOT)
+    chosen = [ep for ep in episodes if ep.scenario.name == "us_president_2021"]
+    one = response_designs(chosen, seed=1, persistence=(0.5,), workers=1)
+    two = response_designs(chosen, seed=1, persistence=(0.5,), workers=2)
+    assert list(one) == list(two) == [0.5] and len(one[0.5]) == len(chosen) == 1
+    for a, b in zip(one[0.5], two[0.5], strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert np.abs(a).max() > 0  # the events move the observers
 
 
 @pytest.mark.slow

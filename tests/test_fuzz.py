@@ -174,6 +174,7 @@ conditions = st.one_of(
 )
 
 
+@pytest.mark.slow  # 40 `discover` runs (PRIM on the valid ones): about 20 s on a loaded machine
 @FUZZ
 @given(condition=conditions)
 def test_random_conditions_exit_0_or_2(batch, tmp_path_factory, condition):

@@ -158,11 +158,22 @@ def test_run_stops_at_the_horizon(bundled_runs):
 
 @pytest.mark.parametrize("key", ["a", "c"])
 def test_perception_credibility_and_scores_stay_in_range(bundled_runs, key):
+    """Perception is not clipped (a convex combination), so its range is a real check; the
+    score and credibility are clipped as they are computed, so for them the check is that the
+    clip does not bind: the score equals its unclipped weighted sum, and credibility stays
+    inside (0, 1) for almost every pair instead of piling up at a bound."""
     model = bundled_runs[key]
     assert np.isfinite(model.perception).all() and (np.abs(model.perception) <= 1.0).all()
-    assert ((model.credibility >= 0) & (model.credibility <= 1)).all()
-    scores = model.recorder.score[: STEPS + 1]
-    assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 100)).all()
+    inside = (model.credibility > 0) & (model.credibility < 1)
+    assert inside.mean() > 0.9, inside.mean()
+    rec, p = model.recorder, model.parameters
+    scores = rec.score[: STEPS + 1]
+    unclipped = (
+        p.score_weight_familiarity * rec.familiarity
+        + p.score_weight_reputation * rec.reputation
+        + p.score_weight_influence * rec.influence
+    )[: STEPS + 1]
+    assert np.abs(scores - unclipped).max() < 1e-12  # the final clip to [0, 100] moves nothing
     assert scores.max() > 50  # not a degenerate all-zero index
     ranks = model.recorder.rank[: STEPS + 1]
     for row in ranks:

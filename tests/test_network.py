@@ -170,6 +170,7 @@ def test_measures_refuse_a_layer_the_graph_lacks(bundled_world):
         measures(bundled_world.graph(["trade"]))
 
 
+@pytest.mark.slow  # three `softpower network` processes: about 12 s
 def test_softpower_network_writes_graphml_gexf_and_measures(tmp_path):
     done = softpower("network", "--world", "core60", "--out", tmp_path / "w.graphml", "--measures")
     assert done.returncode == 0, done.stderr

@@ -42,7 +42,8 @@ def softpower(*args, check=True):
 
 @pytest.fixture(scope="module")
 def lhs_batch(tmp_path_factory) -> Path:
-    """Baseline and US aid cuts over a 10-point LHS of two parameters, four quarters."""
+    """Baseline and US aid cuts over a 10-point LHS of two parameters, four quarters (core60:
+    un193 made this fixture about 16 s of the fast suite)."""
     folder = tmp_path_factory.mktemp("lhs")
     exp = folder / "experiment.yaml"
     exp.write_text(
@@ -52,6 +53,7 @@ scenarios: [{SCENARIOS / "baseline.yaml"}, {SCENARIOS / "us_aid_cuts.yaml"}]
 replications: 1
 seed: 5
 steps: {STEPS}
+world: core60
 design:
   method: lhs
   samples: 10
@@ -195,6 +197,7 @@ def test_page_one_answer_is_decided_per_scenario_by_discovery_on_its_runs(lhs_ba
         assert base.driver is None and "whatever the 2 parameters varied" in base.note
 
 
+@pytest.mark.slow  # two `softpower discover` processes: about 45 s on a loaded machine
 def test_cli_discover_on_one_scenarios_runs(lhs_batch, tmp_path):
     scores = run_outcomes(lhs_batch, ["score[USA]"])
     aid = (design_table(lhs_batch)["scenario"] == "us_aid_cuts").to_numpy()

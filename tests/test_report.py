@@ -339,6 +339,7 @@ def test_pdf_has_summary_page_one_page_per_figure_and_methods_pages(report):
     assert len(pages) == 2 + n_figures + len(drives) + len(spread) + len(polls) + len(methods)
 
 
+@pytest.mark.slow  # the `report` fixture: about 2 minutes on a loaded machine
 def test_pdf_contents_page_gives_the_page_each_section_starts_on(report):
     pages = [page.extract_text() for page in report["pdf"].pages]
     listed = re.findall(r"^(.+?) · page (\d+)$", pages[1], flags=re.MULTILINE)
@@ -525,6 +526,7 @@ def test_wilson_interval_matches_the_closed_form():
     assert wilson_interval(0, 14)[0] == 0 and wilson_interval(14, 14)[1] == pytest.approx(1)
 
 
+@pytest.mark.slow  # the `report` fixture
 def test_answer_csv_holds_the_share_computed_from_the_runs(report, tiny_batch):
     from sim.report.answer import wilson_interval
 
@@ -544,6 +546,7 @@ def test_answer_csv_holds_the_share_computed_from_the_runs(report, tiny_batch):
     assert "--condition 'score[USA] > score[CHN]'" in html_module.unescape(report["html"])
 
 
+@pytest.mark.slow  # the `report` fixture
 def test_summary_opens_with_each_scenarios_share_as_a_percentage(report):
     from sim.report.answer import percent
 
@@ -591,8 +594,14 @@ def test_report_answers_other_conditions_and_dates_deterministically(tiny_batch,
     ],
 )
 def test_bad_condition_or_date_is_one_line_and_exit_2(tiny_batch, tmp_path, args, fragment):
-    done = softpower("report", tiny_batch, "--out", tmp_path / "r.html", *args, check=False)
-    assert done.returncode == 2
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    done = CliRunner().invoke(
+        cli, ["report", str(tiny_batch), "--out", str(tmp_path / "r.html"), *args]
+    )
+    assert done.exit_code == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], done.stderr
     assert not (tmp_path / "r.html").exists()
@@ -743,10 +752,12 @@ def assert_clean_layout(pdf: Path, size: tuple[float, float]) -> None:
         assert top[3] < 0.1 * h and last[1] > 0.9 * h
 
 
+@pytest.mark.slow  # the `report` fixture
 def test_pdf_pages_are_all_a4_with_every_word_inside_its_page(report):
     assert_clean_layout(report["dir"] / "report.pdf", (595, 842))
 
 
+@pytest.mark.slow  # a whole PDF report: about 2.5 minutes on a loaded machine
 def test_pdf_on_letter_paper(tiny_batch, tmp_path):
     softpower(
         "report", tiny_batch, "--out", tmp_path / "r.html", "--pdf", tmp_path / "r.pdf",

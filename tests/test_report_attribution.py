@@ -96,6 +96,7 @@ def stored_changes(root: Path, runs: pd.DataFrame, nation: str) -> np.ndarray:
     return by_run.loc[runs["run_id"]].to_numpy() - by_run.loc[runs["baseline_run"]].to_numpy()
 
 
+@pytest.mark.slow  # the `batch` fixture: about 40 s
 @pytest.mark.parametrize("scenario", ["us_aid_cuts", "aid_cuts_stubborn"])
 def test_the_total_over_every_paired_run_is_the_summarys_mean_change(batch, scenario):
     found = attribute_batch(batch, scenario, targets=("USA", "CHN"), budget=None)
@@ -115,6 +116,7 @@ def test_the_total_over_every_paired_run_is_the_summarys_mean_change(batch, scen
         assert not any("event_persistence" in note for note in found.result.notes)
 
 
+@pytest.mark.slow  # the `batch` fixture
 def test_a_seeded_subset_is_the_mean_of_its_own_runs_and_says_the_gap(batch):
     found = attribute_batch(batch, "us_aid_cuts", targets=("USA",), count=2)
     again = attribute_batch(batch, "us_aid_cuts", targets=("USA",), count=2)

@@ -108,6 +108,7 @@ def expected_spread(reported: dict):
     return spread(spec, world=world, seed=seed_sequence(run["seed"]))
 
 
+@pytest.mark.slow  # the `reported` batch and report: about 4 minutes on a loaded machine
 def test_the_section_has_the_wave_figure_and_a_paragraph_per_focus_event(reported):
     page = reported["html"]
     assert '<section id="how-it-spread">' in page and "How it spread" in page
@@ -120,6 +121,7 @@ def test_the_section_has_the_wave_figure_and_a_paragraph_per_focus_event(reporte
     assert sorted(kinds) == ["capacity", "threat"]  # the edge is not followed
 
 
+@pytest.mark.slow  # the `reported` batch and report
 def test_each_paragraph_tells_the_numbers_of_the_batch_run(reported):
     result = expected_spread(reported)
     table = result.table()
@@ -145,6 +147,7 @@ def test_each_paragraph_tells_the_numbers_of_the_batch_run(reported):
     assert f"{top['name']} {top['share']:.0%}" in said
 
 
+@pytest.mark.slow  # the `reported` batch and report
 def test_the_pdf_has_the_section_with_every_word_inside_its_page(reported):
     assert_clean_layout(reported["pdf"], (595, 842))
     done = subprocess.run(

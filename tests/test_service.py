@@ -100,12 +100,14 @@ def _start_and_kill(*args: str) -> tuple[list[int], list[int]]:
     return workers, [pid for pid in workers if _alive(pid)]
 
 
+@pytest.mark.slow  # a process and its pool, waited for: about 10 s
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the guard is Linux's")
 def test_the_service_workers_die_when_the_process_that_started_it_is_killed():
     workers, survivors = _start_and_kill()
     assert workers and survivors == []
 
 
+@pytest.mark.slow  # a process and its pool, waited for: about 20 s
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the guard is Linux's")
 def test_without_the_guard_the_workers_would_outlive_their_parent():
     """The control of the test above: it can fail."""

@@ -170,6 +170,30 @@ def test_softpower_spread_writes_its_table_carriers_and_figures(tmp_path):
     ],
 )
 def test_softpower_spread_refuses_bad_input_in_one_line(tmp_path, args, message):
-    done = _softpower("spread", *args, "--steps", "2", "--out", tmp_path / "x")
-    assert done.returncode == 2
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    args = [str(ROOT / a) if a.startswith("scenarios/") else a for a in args]
+    done = CliRunner().invoke(cli, ["spread", *args, "--steps", "2", "--out", str(tmp_path / "x")])
+    assert done.exit_code == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    if "--kind" not in args:  # refused before --out is made (the kinds need the run's plan)
+        assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow  # about 15 s: ten runs of a core60 world, twice
+def test_softpower_spread_writes_the_same_files_on_one_and_two_workers(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    args = ["spread", str(ROOT / "scenarios" / "america_first.yaml"), "--world", "core60"]
+    args += ["--steps", "4", "--kind", "threat", "--seed", "2", "--no-maps"]
+    for workers in ("1", "2"):
+        result = CliRunner().invoke(cli, [*args, "--workers", workers, "--out", tmp_path / workers])
+        assert result.exit_code == 0, result.output
+    for name in ("spread.csv", "carriers.csv"):
+        one = (tmp_path / "1" / name).read_text(encoding="utf-8")
+        assert one == (tmp_path / "2" / name).read_text(encoding="utf-8"), name
+    assert len(one.splitlines()) > 1

@@ -148,6 +148,57 @@ def test_a_world_building_parameter_set_in_a_run_is_refused_in_one_line(tmp_path
     assert not (tmp_path / "o" / "soft_power.csv").exists()
 
 
+_BASELINE = ROOT / "scenarios" / "baseline.yaml"
+_EXPERIMENT = f"name: e\nscenarios: [{_BASELINE}]\nreplications: 1\nseed: 1\nworld: core60\n"
+
+#: An experiment file or a parameter file that sets a world parameter, and the file and key the
+#: refusal names (the parameter file, the experiment's design, or its ensemble CSV).
+_WORLD_PARAMETER_FILES = {
+    "parameter file": ({"params.yaml": "parameters:\n  loan_aid_equivalence: 0.3\n"}, "params"),
+    "grid design": (
+        {
+            "e.yaml": _EXPERIMENT
+            + "design:\n  method: grid\n  parameters:\n    unlisted_trade_share: [0.5, 0.2]\n"
+        },
+        "design.parameters.unlisted_trade_share[1]",
+    ),
+    "lhs design": (
+        {
+            "e.yaml": _EXPERIMENT + "design:\n  method: lhs\n  samples: 4\n  parameters:\n"
+            "    loan_aid_equivalence: [0.5, 0.6]\n"
+        },
+        "design.parameters.loan_aid_equivalence",
+    ),
+    "parameter ensemble": (
+        {
+            "e.yaml": _EXPERIMENT + "parameter_ensemble: ens.csv\n",
+            "ens.csv": "member,source,war_perception,unlisted_trade_share\n0,a,0.3,0.5\n"
+            "1,b,0.3,0.4\n",
+        },
+        "ens.csv:3: unlisted_trade_share",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(_WORLD_PARAMETER_FILES))
+def test_a_world_building_parameter_in_an_experiment_or_parameter_file_is_refused(tmp_path, case):
+    """Before the fix an experiment's design or ensemble took the value, and every run with it
+    failed inside the batch (exit 0, the error in runs.parquet)."""
+    files, where = _WORLD_PARAMETER_FILES[case]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    if "params.yaml" in files:
+        args = ["run", str(_BASELINE), "--world", "core60", "--steps", "1"]
+        args += ["--params-file", str(tmp_path / "params.yaml")]
+    else:
+        args = ["batch", str(tmp_path / "e.yaml"), "--workers", "1", "--no-progress"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.strip().splitlines()
+    assert "acts only when a world is built" in line and where in line
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
 def test_a_world_building_parameter_takes_effect_where_a_world_is_built():
     from sim.params import Parameters
     from sim.world import load_world

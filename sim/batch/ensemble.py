@@ -168,6 +168,7 @@ def load_ensemble(
                 number = float(text)
                 whole = reg.type is int and number.is_integer()
                 value = reg.validate(int(number) if whole else number)
+                reg.check_settable(value)
             except ValueError:
                 raise _fail(f"{text!r} is not a number", file, n, name, "a number") from None
             except ParameterError as exc:

@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from sim import yamlfile
 from sim.batch.ensemble import Ensemble, load_ensemble
-from sim.errors import ExperimentError, ParameterError, ScenarioError, suggest
+from sim.errors import ExperimentError, ParameterError, suggest
 from sim.params import REGISTRY
-from sim.scenario.explain import pydantic_error, read_yaml, suggest_file
+from sim.scenario.explain import pydantic_error, suggest_file
 from sim.scenario.scenario import Scenario, load_scenario
 from sim.world.bundled import DEFAULT_WORLD, bundled_world, loaded_name, world_name
 from sim.world.world import World
@@ -79,7 +80,7 @@ class ExperimentFile(BaseModel):
     description: str = ""
     scenarios: list[str] = Field(min_length=1)
     replications: int = Field(ge=1, le=100_000)
-    seed: int = Field(ge=0)
+    seed: StrictInt = Field(ge=0)  # `seed: true` or `seed: 2.0` is no seed
     design: DesignSpec = DesignSpec()
     record: RecordSpec = RecordSpec()
     steps: int | None = Field(default=None, ge=1, le=400)
@@ -397,19 +398,34 @@ class Experiment:
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
-    try:
-        return read_yaml(path)
-    except ScenarioError as exc:
-        expected = exc.expected
-        if exc.message == "not a mapping":
-            expected = "keys name, scenarios, replications, seed, design, record"
+    """Read an experiment file (the limits of `sim.yamlfile.read_yaml`); refuse a file that is
+    not a mapping or is a scenario file, in one line.
+    """
+    data, lines = yamlfile.read_yaml(
+        path,
+        error=ExperimentError,
+        what="experiment file",
+        missing_suggestion=None if path.exists() else suggest_file(path),
+    )
+    if not isinstance(data, dict):
         raise ExperimentError(
-            exc.message.replace("scenario file", "experiment file"),
-            file=exc.file,
-            line=exc.line,
-            expected=expected,
-            suggestion=exc.suggestion,
-        ) from None
+            "not a mapping",
+            file=str(path),
+            line=1,
+            expected="keys name, scenarios, replications, seed, design, record",
+        )
+    found = next((str(k) for k in data if str(k) in ("events", "start")), None)
+    if found is not None and "scenarios" not in data:
+        raise ExperimentError(
+            "this is a scenario file, not an experiment file",
+            file=str(path),
+            line=lines.get((found,)),
+            key=found,
+            expected="an experiment file (keys name, scenarios, replications, seed)",
+            suggestion=f"run it with `softpower run {path} --out DIR`, or name it under "
+            "`scenarios:` of an experiment file",
+        )
+    return data, lines
 
 
 def _schema_error(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> ExperimentError:
@@ -514,7 +530,7 @@ def _design(doc: ExperimentFile, file: str, lines: dict[tuple, int]) -> Design:
                 )
             for i, v in enumerate(values):
                 try:
-                    reg.validate(v)
+                    reg.check_settable(reg.validate(v))
                 except ParameterError as exc:
                     fail(exc.message, ("parameters", name, i), exc.expected or "a valid value")
             params[name] = tuple(float(reg.type(v)) for v in values)
@@ -532,6 +548,11 @@ def _design(doc: ExperimentFile, file: str, lines: dict[tuple, int]) -> Design:
                     f"[low, high] within [{reg.low}, {reg.high}] ({reg.meaning})",
                     f"use [{max(values[0], reg.low)}, {min(values[1], reg.high)}]",
                 )
+            for v in values:
+                try:  # a world parameter's range holds a value away from its default
+                    reg.check_settable(v)
+                except ParameterError as exc:
+                    fail(exc.message, ("parameters", name), exc.expected or "a valid value")
             params[name] = (float(values[0]), float(values[1]))
     return Design(
         method=method,

@@ -49,7 +49,7 @@ class _Group(click.Group):
         """Run the command; bad input ends with one line on stderr and exit code 2."""
         kwargs["standalone_mode"] = False
         try:
-            return super().main(*args, **kwargs)
+            code = super().main(*args, **kwargs)
         except SoftPowerError as exc:
             click.echo(f"softpower: error: {exc.one_line()}", err=True)
             sys.exit(EXIT_BAD_INPUT)
@@ -66,8 +66,11 @@ class _Group(click.Group):
                 f"softpower: error: {exc.format_message()}{hint}".replace("\n", " "), err=True
             )
             sys.exit(EXIT_BAD_INPUT)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
+        # Outside standalone mode click returns the code of `ctx.exit(code)` (e.g. `batch` with
+        # failed runs) instead of exiting with it.
+        if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+            sys.exit(code)
+        return code
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

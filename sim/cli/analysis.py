@@ -17,6 +17,7 @@ from sim.cli.options import (
     horizon_option,
     out_dir_option,
     seed_option,
+    workers_option,
     world_option,
     writable_dir,
     writable_file,
@@ -201,6 +202,7 @@ def _measures_text(table: pd.DataFrame) -> str:
     help="Follow only events of this kind (threat, tariff, war, ...; repeatable).",
 )
 @click.option("--maps/--no-maps", default=True, help="Write the small-multiple maps.")
+@workers_option("Processes for the runs (the result does not depend on it).")
 def spread(
     scenario: Path,
     out: Path,
@@ -209,6 +211,7 @@ def spread(
     steps: int | None,
     kinds: tuple[str, ...],
     maps: bool,
+    workers: int,
 ) -> None:
     """Run SCENARIO and, for each event, the same run without it (same seed); write how the
     change of attraction to the event's actor spreads by distance in hops from the nations it
@@ -220,8 +223,8 @@ def spread(
     from sim.scenario.scenario import load_scenario
     from sim.world.bundled import bundled_world
 
+    spec = load_scenario(scenario, world)  # a bad file leaves no empty --out behind
     out = writable_dir(out)
-    spec = load_scenario(scenario, world)
     result = follow(
         spec,
         world=bundled_world(spec.world),
@@ -229,6 +232,7 @@ def spread(
         steps=steps,
         kinds=kinds,
         progress=lambda line: click.echo(f"{spec.name}: {line}", err=True),
+        workers=workers,
     )
     files = write_spread(result, out)
     from sim.plots.files import save_figure

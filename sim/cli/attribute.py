@@ -19,6 +19,7 @@ from sim.cli.options import (
     params_file_option,
     read_params_file,
     seed_option,
+    workers_option,
     world_option,
     writable_dir,
 )
@@ -115,9 +116,7 @@ def _runs_count(text: str | None) -> int | None:
     show_default=True,
     help="Orderings sampled beyond --max-exact (the effects still sum exactly).",
 )
-@click.option(
-    "--workers", type=click.IntRange(1), default=None, help="Processes (default: all cores)."
-)
+@workers_option("Processes (default: all cores).", default=None)
 @params_file_option("Parameter file (as `run --params-file`) under every run.")
 @world_option()
 @click.pass_context

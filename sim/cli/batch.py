@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sim.cli.options import out_dir_option, world_option, writable_dir
+from sim.cli.options import out_dir_option, workers_option, world_option, writable_dir
 from sim.errors import SoftPowerError
 
 if TYPE_CHECKING:
@@ -32,12 +32,10 @@ def _print_summary(summary: Summary) -> None:
 @click.command()
 @click.argument("experiment", type=click.Path(path_type=Path))
 @out_dir_option("Result directory.")
-@click.option(
-    "--workers",
-    type=click.IntRange(1),
-    default=None,
-    help="Local worker processes (default: all cores; 1 runs in this process). "
+@workers_option(
+    "Local worker processes (default: all cores; 1 runs in this process). "
     "With --dask local: the number of Dask workers (default 2).",
+    default=None,
 )
 @click.option(
     "--dask",

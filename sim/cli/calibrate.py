@@ -26,6 +26,7 @@ from sim.cli.options import (
     episodes_option,
     polls_option,
     seed_option,
+    workers_option,
     world_option,
     writable_file,
 )
@@ -167,13 +168,7 @@ def calibrate() -> None:
     help="Quarters after the spin-up at which scores are compared (0 = the 2024/25 world).",
 )
 @_out_option()
-@click.option(
-    "--workers",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Processes evaluating candidates (the result does not depend on it).",
-)
+@workers_option("Processes evaluating candidates (the result does not depend on it).")
 @world_option(_WORLD_HELP + " Default: un193.")
 def ranks(
     target: Path,
@@ -236,6 +231,7 @@ def ranks(
 )
 @seed_option(0, "Root seed of the folds.")
 @_out_option()
+@workers_option("Processes for the runs of the grid (the result does not depend on it).")
 @world_option(_WORLD_HELP + " Default: un193.")
 def observation(
     target: Path,
@@ -245,6 +241,7 @@ def observation(
     folds: int,
     seed: int,
     out: Path,
+    workers: int,
     world: str | None,
 ) -> None:
     """Fit the observation model (docs/validation.md): the anchor drivers on a grid, the link
@@ -269,6 +266,7 @@ def observation(
         grid=grid,
         folds=folds,
         seed=seed,
+        workers=workers,
     )
     path = write_parameter_file(fit, out)
     click.echo(fit.to_text())
@@ -282,7 +280,10 @@ def observation(
 )
 @seed_option(1, "Seed of the model runs and of the bootstrap.")
 @_out_option()
-def responses(episodes_file: Path, polls: tuple[Path, ...], seed: int, out: Path) -> None:
+@workers_option()
+def responses(
+    episodes_file: Path, polls: tuple[Path, ...], seed: int, out: Path, workers: int
+) -> None:
     """Fit the event responses on the history scenarios' episodes (docs/validation.md); write a
     parameter file and, beside it, the plausible sets as OUT_ensemble.csv (for an experiment's
     `parameter_ensemble:`).
@@ -291,7 +292,9 @@ def responses(episodes_file: Path, polls: tuple[Path, ...], seed: int, out: Path
     from sim.analysis.calibration import write_parameter_file
     from sim.analysis.episodes import fit_episodes, load_episodes, poll_table
 
-    fitted = fit_episodes(load_episodes(episodes_file, poll_table(polls)), seed=seed)
+    fitted = fit_episodes(
+        load_episodes(episodes_file, poll_table(polls)), seed=seed, workers=workers
+    )
     path = write_parameter_file(fitted, out)
     ensemble = fitted.write_ensemble(out.with_name(f"{out.stem}_ensemble.csv"))
     click.echo(fitted.to_text())

@@ -2,7 +2,8 @@
 
 - `SEED`: the click type of every ``--seed`` (a whole number ≥ 0), and `seed_option`;
 - `world_option`, `out_dir_option`, `horizon_option`, `params_file_option` (and
-  `read_params_file`), `polls_option`, `episodes_option`: options several commands share;
+  `read_params_file`), `polls_option`, `episodes_option`, `workers_option`: options several
+  commands share;
 - `writable_dir` and `writable_file`: an ``--out`` is checked before any work starts;
 - `nation_list`: a comma-separated list of ISO3 codes that may not be empty.
 
@@ -38,6 +39,7 @@ __all__ = [
     "polls_option",
     "read_params_file",
     "seed_option",
+    "workers_option",
     "world_option",
     "writable_dir",
     "writable_file",
@@ -164,6 +166,28 @@ def read_params_file(path: Path | None) -> Parameters | None:
     from sim.parameter_file import load_parameter_file
 
     return load_parameter_file(path) if path is not None else None
+
+
+def workers_option(
+    help: str = "Processes for the model runs (the result does not depend on it).",
+    default: int | None = 1,
+) -> Decorator:
+    """Return ``--workers N``: the number of processes (a whole number ≥ 1) the command's model
+    runs are spread over; results never depend on it.
+
+    Args:
+        help: The option's line in ``--help``: what runs on the workers, and the default when it
+            is not a number (``default=None``).
+        default: The number when the option is not given (shown in ``--help``), or None for a
+            default the command chooses (e.g. all cores).
+    """
+    return click.option(
+        "--workers",
+        type=click.IntRange(1),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
 
 
 #: An input file that must exist (checked before any work, one line if it does not).

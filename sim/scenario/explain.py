@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 
 from sim import yamlfile
 from sim.errors import ScenarioError, suggest
+from sim.params import REGISTRY
 from sim.scenario.schema import EVENT_CLASSES, EVENT_KINDS, Distribution, RandomEvent, ScenarioFile
 
 __all__ = ["clean_loc", "explain", "pydantic_error", "read_yaml", "suggest_file", "suggest_include"]
@@ -40,7 +41,40 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
         raise ScenarioError(
             "not a mapping", file=str(path), line=1, expected="keys name, title, steps, events"
         )
+    _refuse_other_kind(data, path, lines)
     return data, lines
+
+
+#: Top-level keys only an experiment file has, and those of a parameter file.
+_EXPERIMENT_KEYS = ("scenarios", "replications", "design", "parameter_ensemble", "record")
+_PARAMETER_FILE_KEYS = frozenset({"parameters", "calibration"})
+
+
+def _refuse_other_kind(data: dict[str, Any], path: Path, lines: dict[tuple, int]) -> None:
+    """Refuse an experiment or a parameter file (a `parameters:` mapping, or registry names
+    only) given where a scenario file is read, saying which command takes it (instead of naming
+    its first unknown or missing key).
+    """
+    keys = [str(k) for k in data]
+    found = next((k for k in keys if k in _EXPERIMENT_KEYS), None)
+    if found is not None:
+        raise ScenarioError(
+            "this is an experiment file, not a scenario file",
+            file=str(path),
+            line=lines.get((found,)),
+            key=found,
+            expected="a scenario file (keys name, title, start, steps, events)",
+            suggestion=f"run it with `softpower batch {path} --out DIR`",
+        )
+    if keys and (set(keys) <= _PARAMETER_FILE_KEYS or all(k in REGISTRY for k in keys)):
+        raise ScenarioError(
+            "this is a parameter file, not a scenario file",
+            file=str(path),
+            line=lines.get((keys[0],)),
+            key=keys[0],
+            expected="a scenario file (keys name, title, start, steps, events)",
+            suggestion=f"give it as `--params-file {path}` beside a scenario file",
+        )
 
 
 def suggest_file(path: Path) -> str | None:

@@ -33,6 +33,7 @@ from sim.scenario.schema import (
     CredibilityShockEvent,
     EdgeEvent,
     MembershipEvent,
+    NewsShockEvent,
     RandomEvent,
     RestrictionEvent,
     ScenarioFile,
@@ -386,9 +387,17 @@ def _check_nations(ev: Any, world: World, file: str, lines: Mapping[str, int | N
 
 
 #: Event kinds whose targets or observers may not name the actor itself (a nation does not put a
-#: tariff on, tie an edge to, restrict or lose credibility with itself). ``all``, a group or a
+#: tariff on, tie an edge to, restrict, lose credibility or make news with itself: the model
+#: leaves a nation's view of itself out, so the event would do nothing). ``all``, a group or a
 #: region that contains the actor is fine: the actor is one of many there.
-_NOT_SELF = (TariffEvent, EdgeEvent, RestrictionEvent, CredibilityShockEvent, ThreatEvent)
+_NOT_SELF = (
+    TariffEvent,
+    EdgeEvent,
+    RestrictionEvent,
+    CredibilityShockEvent,
+    NewsShockEvent,
+    ThreatEvent,
+)
 
 
 def _check_resolved(
