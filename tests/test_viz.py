@@ -219,6 +219,16 @@ def test_us_aid_edges_thin_out_after_the_aid_cut(fresh, stepped):
     assert us_flows(stepped) < us_flows(before) / 2
 
 
+@pytest.mark.parametrize("world_name", ["core60", "un193"])
+def test_aid_lines_show_on_every_world(world_name):
+    # On un193 a fixed floor of 0.015 drew no aid line at all (shares shrink as the world grows).
+    model = AppModel("us_aid_cuts", seed=1, world_name=world_name)
+    edges = figures.layer_edges(model, "aid")
+    usa = model.iso3.index("USA")
+    assert sum(1 for i, _, _ in edges if i == usa) > 10
+    assert len(edges) < 4 * model.n  # a readable number of lines, not every pair
+
+
 def test_bri_edges_join_china_to_each_member(stepped):
     edges = figures.layer_edges(stepped, "BRI")
     china = stepped.iso3.index("CHN")
