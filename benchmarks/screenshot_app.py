@@ -7,8 +7,10 @@ prints, for each press, the time until the browser shows the new step (the contr
 and the redrawn network map. Then it colours the map by the change of lean since the start and
 saves a screenshot (default ``docs/img/app.png``).
 
-Target (issue 6): a step refreshes the page in well under half a second at 60 nations. On a
-shared machine times vary with its load: the load average is printed next to them.
+Target (issue 6): a step refreshes the page in well under half a second at 60 nations. The page
+opens on the app's world, un193 (196 nations), unless ``--query`` names another
+(``world=core60``). On a shared machine times vary with its load: the load average is printed
+next to them.
 
 Run with ``.venv/bin/python benchmarks/screenshot_app.py [--out PATH] [--steps N]``; the
 classroom guide's pictures (docs/app.md) with ``--query`` (a shared address's setup, such as

@@ -1,4 +1,5 @@
-"""Shared fixtures: random kernel problems, the bundled world; puts the reference on the path."""
+"""Shared fixtures: random kernel problems, the bundled world, a tiny batch, the app's server for
+the browser tests; puts the reference on the path."""
 
 from __future__ import annotations
 
@@ -112,3 +113,18 @@ def tiny_batch(tmp_path_factory) -> tuple[Path, Path]:
     out = folder / "batch"
     run_batch(load_experiment(experiment), out, workers=1, progress=False)
     return experiment, out
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """``softpower app`` on a free port of 127.0.0.1, started once for every browser test of the
+    session (``tests/test_browser.py``, ``tests/test_app_browser.py``): it takes 10-30 s to start.
+
+    The tests share the process, not its state: every page a test opens is an app session of its
+    own, with its own model built from the address and the default inputs. Stopped with its
+    process group when the session ends.
+    """
+    from sim.viz.server import AppServer
+
+    with AppServer(timeout=180) as server:
+        yield server

@@ -2,8 +2,9 @@
 at 800 px, the names of its buttons, its language, a dark system theme, keyboard focus, the
 map's tap tooltips, legend and download, and the wave of an event on the map.
 
-Like ``tests/test_browser.py``: ``softpower app`` on 127.0.0.1 and Debian's Chromium driven by
-Playwright; where Chromium is missing the tests fail with the install instruction.
+Like ``tests/test_browser.py``, on the same ``softpower app`` server (started once per session,
+``app_server`` in ``tests/conftest.py``) and Debian's Chromium driven by Playwright; where
+Chromium is missing the tests fail with the install instruction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pytest
 
 from sim.viz.browser import ChromiumMissing, chromium_path, launch_chromium
 from sim.viz.layout import MENU_LABEL
-from sim.viz.server import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -22,8 +22,11 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def browser_session():
-    """(server, browser) for the module; None if Chromium is missing."""
+def browser_session(request):
+    """(server, browser) for the module; None if Chromium is missing. The server is the
+    session's (`app_server` in ``tests/conftest.py``), shared with ``tests/test_browser.py``;
+    each test opens its own browser context, hence its own app session.
+    """
     try:
         chromium_path()
     except ChromiumMissing:
@@ -31,7 +34,8 @@ def browser_session():
         return
     from playwright.sync_api import sync_playwright
 
-    with AppServer(timeout=180) as server, sync_playwright() as playwright:
+    server = request.getfixturevalue("app_server")
+    with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             yield server, browser

@@ -2,8 +2,9 @@
 driven by Playwright for Python. Where Chromium is missing the tests fail with the one-line
 install instruction (never a skip).
 
-The server and the page are shared by the tests of this module (the server takes seconds to
-start); the tests run in file order, like a student's session.
+The server is started once for the session's browser tests (``app_server`` in
+``tests/conftest.py``; it takes seconds to start) and the page is shared by the tests of this
+module; each test reloads it, so it starts from a new app session whatever ran before.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 import pytest
 
 from sim.viz.browser import ChromiumMissing, chromium_path, launch_chromium
-from sim.viz.server import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -31,8 +31,11 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def browser_session():
-    """(server, page, outside requests) for the module; None if Chromium is missing."""
+def browser_session(request):
+    """(server, page, outside requests) for the module; None if Chromium is missing. The server
+    is the session's (`app_server` in ``tests/conftest.py``), shared with
+    ``tests/test_app_browser.py``; the browser and its page are this module's.
+    """
     try:
         chromium_path()
     except ChromiumMissing:
@@ -40,7 +43,8 @@ def browser_session():
         return
     from playwright.sync_api import sync_playwright
 
-    with AppServer(timeout=180) as server, sync_playwright() as playwright:
+    server = request.getfixturevalue("app_server")
+    with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
@@ -304,12 +308,16 @@ def test_step_at_any_render_interval_stops_at_the_last_quarter(session, interval
     # Click until the run says it is finished (on a busy machine a click can land before the
     # slider's new value reached the server, so the number of clicks is not fixed); the last
     # click asks for more quarters than are left.
+    quarter = page.locator(".softpower-quarter")
     for _ in range(40):
         # Step turns grey at the last quarter, possibly a moment before the header says so
         if "finished" in header.inner_text() or step.is_disabled():
             break
+        before = step_counter(page)
         step.click()
-        page.wait_for_timeout(300)
+        # Wait for the click's quarters (11 of un193's under load take more than a moment): a
+        # look at the button before they arrive finds it enabled at the end of the run.
+        expect(quarter).not_to_contain_text(f"step {before} of", timeout=TIMEOUT_MS)
     expect(header).to_contain_text("step 40 of 40", timeout=TIMEOUT_MS)
     expect(header).to_contain_text("finished")
     expect(step).to_be_disabled()

@@ -27,12 +27,13 @@ from sim.errors import ParameterError, ScenarioError
 from sim.model.model import SoftPowerModel, StepPastEndError
 from sim.params import KEY_PARAMETERS, REGISTRY
 from sim.plots import maps, palette, svgmap
-from sim.viz import figures, narrative, words
+from sim.viz import components, figures, narrative, words
 from sim.viz.app_model import AppModel, advance, model_lock, model_params
 from sim.viz.components import Dashboard, Guarded, ViewSettings, match_nation
 from sim.viz.controls import parse_seed
-from sim.viz.library import APP_WORLD, BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
+from sim.viz.library import BASELINE, SCENARIOS_ENV, scenario_folder, scenario_library
 from sim.viz.pickers import nation_labels
+from sim.world.bundled import DEFAULT_WORLD
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -132,23 +133,14 @@ def test_app_command_with_an_empty_scenario_folder_prints_one_line_and_exits_2(t
 
 
 def test_app_model_runs_as_softpower_run_with_the_same_scenario_and_seed(tmp_path):
+    # Issue 20, item 7: the app and the command line open on the same world, so the same
+    # scenario and seed give the same numbers with no --world on either side.
     scenario = REPO / "scenarios" / "us_aid_cuts.yaml"
-    args = [
-        "run",
-        str(scenario),
-        "--out",
-        str(tmp_path),
-        "--seed",
-        "3",
-        "--steps",
-        "5",
-        "--quiet",
-        "--world",
-        "core60",
-    ]
+    args = ["run", str(scenario), "--out", str(tmp_path), "--seed", "3", "--steps", "5", "--quiet"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     written = pd.read_csv(tmp_path / "soft_power.csv")
     app = AppModel("us_aid_cuts", seed=3)
+    assert app.world_name == DEFAULT_WORLD == "un193" and app.n == written["iso3"].nunique()
     for _ in range(5):
         app.step()
     shown = run_tables(app)["soft_power"].to_pandas()
@@ -217,6 +209,16 @@ def test_us_aid_edges_thin_out_after_the_aid_cut(fresh, stepped):
 
     assert us_flows(before) > 10
     assert us_flows(stepped) < us_flows(before) / 2
+
+
+@pytest.mark.parametrize("world_name", ["core60", "un193"])
+def test_aid_lines_show_on_every_world(world_name):
+    # On un193 a fixed floor of 0.015 drew no aid line at all (shares shrink as the world grows).
+    model = AppModel("us_aid_cuts", seed=1, world_name=world_name)
+    edges = figures.layer_edges(model, "aid")
+    usa = model.iso3.index("USA")
+    assert sum(1 for i, _, _ in edges if i == usa) > 10
+    assert len(edges) < 4 * model.n  # a readable number of lines, not every pair
 
 
 def test_bri_edges_join_china_to_each_member(stepped):
@@ -717,10 +719,10 @@ def test_top_ten_and_chart_show_familiarity_and_reputation(stepped, dashboard):
 def test_world_input_builds_a_model_of_the_chosen_world():
     params = model_params()
     assert params["world_name"]["values"] == ["core60", "un193"]
-    assert params["world_name"]["value"] == APP_WORLD
-    model = AppModel("us_aid_cuts", seed=1, world_name="un193")
-    assert model.n > 190 and model.world_name == "un193"
-    assert model.inputs["world_name"] == "un193"
+    assert params["world_name"]["value"] == DEFAULT_WORLD
+    model = AppModel("us_aid_cuts", seed=1, world_name="core60")
+    assert model.n == 60 and model.world_name == "core60"
+    assert model.inputs["world_name"] == "core60"
     model.step()
     assert model.steps == 1
     with pytest.raises(Exception, match="unknown world"):
@@ -732,15 +734,28 @@ def test_app_command_passes_the_world_to_the_server(monkeypatch):
 
     seen = {}
     monkeypatch.setattr(server, "serve", lambda **kw: seen.update(kw))
-    result = CliRunner().invoke(cli, ["app", "--world", "un193", "--port", "0"])
+    result = CliRunner().invoke(cli, ["app", "--world", "core60", "--port", "0"])
     assert result.exit_code == 0, result.output
-    assert seen["world"] == "un193"
-    env = server.server_env(world="un193")
-    assert env["SOFTPOWER_WORLD"] == "un193"
+    assert seen["world"] == "core60"
+    env = server.server_env(world="core60")
+    assert env["SOFTPOWER_WORLD"] == "core60"
+
+
+def test_the_app_opens_on_the_default_world_unless_started_on_another(monkeypatch):
+    from sim.viz.library import WORLD_ENV, app_world
+
+    monkeypatch.delenv(WORLD_ENV, raising=False)
+    assert app_world() == DEFAULT_WORLD == "un193"
+    assert AppModel().world_name == DEFAULT_WORLD
+    assert "--world un193 give the same numbers" in model_params()["seed"]["help"]
+    monkeypatch.setenv(WORLD_ENV, "core60")  # what `softpower app --world core60` sets
+    assert app_world() == "core60" and model_params()["world_name"]["value"] == "core60"
+    model = AppModel()
+    assert model.world_name == "core60" and model.n == 60
 
 
 def test_the_world_choice_waits_for_reset_and_the_views_follow(page):
-    other = "core60" if APP_WORLD == "un193" else "un193"
+    other = "core60"
     set_value(page.find(v.Select, label="World"), other)
     assert "Pending until you press Reset: World " + other in html_of_all(page)
     click(page, "Reset")
@@ -938,18 +953,28 @@ def test_the_page_speaks_a_students_words(page):
 
 
 def test_the_page_says_which_world_it_shows_and_how_to_get_the_same_numbers(page):
-    # Finding 3: the app opened on core60 while `softpower run` defaults to un193, and the seed
-    # help claimed the same numbers as `softpower run --seed`.
-    from sim.world.bundled import DEFAULT_WORLD
-
-    assert APP_WORLD == "core60" and DEFAULT_WORLD == "un193"
+    # Finding 3 of issue 24 and item 7 of issue 20: the app opened on core60 while
+    # `softpower run` defaults to un193. It now opens on the one default world, and says so.
     world = html.unescape(header(page))
     assert "softpower-world" in world
-    assert "World core60: the app opens on core60, 60 nations" in world
-    assert "the command line's default is un193" in world
-    assert "softpower run scenarios/baseline.yaml --seed 0 --world core60" in world
+    assert "world un193 (196 nations)" in world
+    assert "World un193: the whole world, 196 nations, the default of the app and the " in world
+    assert "softpower run scenarios/baseline.yaml --seed 0 --world un193" in world
     seed_help = html.unescape(html_of(page, "softpower-help-seed"))
-    assert "--seed N --world core60 give the same numbers" in seed_help
+    assert "--seed N --world un193 give the same numbers" in seed_help
+    for view in ("softpower-top10", "softpower-perception", "softpower-inspector"):
+        assert "world un193 (196 nations)" in html_of(page, view), view
+    assert "grey: not in world un193 (196 nations)" in html_of(page, "softpower-map-legend")
+    chart = html.unescape(html_of(page, "softpower-scores-box"))
+    assert "over time, world un193 (196 nations):" in chart
+
+
+def test_a_world_other_than_the_default_says_so():
+    model = AppModel(world_name="core60")
+    told = components.world_text(model)
+    assert told.startswith("World core60: 60 nations (a less crowded map, quicker steps), not ")
+    assert "the default world of the app and the command line, un193" in told
+    assert told.endswith("softpower run scenarios/baseline.yaml --seed 0 --world core60.")
 
 
 def test_the_numbers_of_docs_app_md_are_the_apps():
@@ -957,13 +982,14 @@ def test_the_numbers_of_docs_app_md_are_the_apps():
     text = (REPO / "docs" / "app.md").read_text(encoding="utf-8")
     share = int(re.search(r"favourable view of United States in Kenya: (\d+) %", text).group(1))
     lean = float(re.search(r"Lean between USA and CHN: ([+-][\d.]+) ", text).group(1))
-    model = AppModel()  # the page as it opens: the baseline on core60, seed 0, at the start
+    model = AppModel()  # the page as it opens: the baseline on the default world, seed 0
+    assert model.world_name == DEFAULT_WORLD
     shown = figures.inspect_nation(model, "KEN")
     assert share == round(shown.favourable["USA"])
     assert lean == round(shown.lean, 2)
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "It opens on the 60-nation world `core60`" in readme and APP_WORLD == "core60"
-    assert "It opens on the 60-nation world `core60`" in text
+    opens = "It opens on the whole world, `un193`"
+    assert opens in readme and opens in text
 
 
 # ---------------------------------------------------------------------- shareable setups
@@ -976,13 +1002,13 @@ def test_a_setup_goes_into_an_address_and_comes_back():
     params = model_params()
     model = AppModel("us_aid_cuts", seed=5, event_persistence=0.3)
     query = share_query(model.inputs, params)
-    assert query == "scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3"
+    assert query == "scenario=us_aid_cuts&seed=5&world=un193&event_persistence=0.3"
     asked, refused = parse_query(query, params)
     assert refused == []
     assert asked == {
         "scenario_name": "us_aid_cuts",
         "seed": 5,
-        "world_name": "core60",
+        "world_name": "un193",
         "event_persistence": 0.3,
     }
     rebuilt = AppModel(**{**{n: s["value"] for n, s in params.items()}, **asked})
@@ -1052,7 +1078,7 @@ def test_the_runs_tables_download_as_the_command_line_writes_them(tmp_path):
     model = AppModel("us_aid_cuts", seed=3)
     advance(model, 5)
     archive = zipfile.ZipFile(io.BytesIO(run_zip(model)))
-    folder = "softpower_us_aid_cuts_core60_seed3"
+    folder = "softpower_us_aid_cuts_un193_seed3"
     assert zip_name(model) == folder + ".zip"
     names = sorted(archive.namelist())
     assert names == [
@@ -1066,7 +1092,7 @@ def test_the_runs_tables_download_as_the_command_line_writes_them(tmp_path):
         expected = model.recorder.score[5, model.iso3.index(code)]
         assert last[code] == pytest.approx(expected, rel=1e-9)
     manifest = json.loads(archive.read(f"{folder}/manifest.json"))
-    assert manifest["seed"] == 3 and manifest["steps"] == 5 and manifest["world"] == "core60"
+    assert manifest["seed"] == 3 and manifest["steps"] == 5 and manifest["world"] == "un193"
 
 
 # ---------------------------------------------------------------------- the map (finding 9)
@@ -1090,13 +1116,33 @@ def test_the_change_scale_only_grows_so_colours_compare_over_time(stepped):
     assert figures.map_view(stepped, colour="change", floor=0.0).limit == shown.limit
 
 
-def test_clicking_a_country_outside_the_world_names_it_and_says_how_to_include_it(page):
+def pick_country(rc, iso3: str) -> str:
+    """Click ``iso3``'s shape on the map; return the text of the page's alerts."""
+    x, y = svgmap.to_svg(*maps.country_shapes()[iso3].label_xy)
+    world_map(rc).vue_pick({"x": float(x), "y": float(y)})
+    return " ".join(str(w.children) for w in rc.find(v.Alert).widgets)
+
+
+def test_clicking_a_country_outside_the_world_names_it_and_says_how_to_include_it(monkeypatch):
     # Finding 9: "MNG is not one of the 60 nations".
-    x, y = svgmap.to_svg(*maps.country_shapes()["MNG"].label_xy)
-    world_map(page).vue_pick({"x": float(x), "y": float(y)})
-    told = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
-    assert "Mongolia is not in the world of this run (core60, 60 nations)" in told
-    assert "choose World un193" in told
+    from sim.viz.app import Layout, Page
+    from sim.viz.library import WORLD_ENV
+
+    monkeypatch.setenv(WORLD_ENV, "core60")  # `softpower app --world core60`
+    box, rc = solara.render(Layout(children=[Page()]), handle_error=False)
+    try:
+        told = pick_country(rc, "MNG")
+        assert "Mongolia is not in the world of this run (core60, 60 nations)" in told
+        assert "choose World un193" in told
+    finally:
+        rc.close()
+
+
+def test_clicking_a_territory_on_the_default_world_says_it_is_not_a_member(page):
+    assert "Mongolia" not in pick_country(page, "MNG")  # a nation of un193: inspected
+    told = pick_country(page, "GRL")
+    assert "Greenland is not in the world of this run (un193, 196 nations)" in told
+    assert "a territory, not one of the UN member states" in told and "choose World" not in told
 
 
 def test_the_belt_and_road_lines_start_off():

@@ -20,6 +20,7 @@ from sim.viz import figures, wave
 from sim.viz.app_model import AppModel
 from sim.viz.mapfile import map_file_name, map_svg
 from sim.viz.worldmap import WAVE_HELP, map_legend
+from sim.world.bundled import DEFAULT_WORLD
 
 ROOT = Path(__file__).resolve().parents[1]
 SOFTPOWER = Path(sys.executable).with_name("softpower")
@@ -30,8 +31,10 @@ KIND = "war 2025"  # one event of its kind and year: spread follows it alone, qu
 
 @pytest.fixture(scope="module")
 def run() -> AppModel:
-    """soft_power_divide on core60, seed 0, after STEP quarters, as the app runs it."""
-    model = AppModel(SCENARIO, seed=0, world_name="core60")
+    """soft_power_divide on the default world, seed 0, after STEP quarters, as the app opens
+    and runs it."""
+    model = AppModel(SCENARIO, seed=0)
+    assert model.world_name == DEFAULT_WORLD
     for _ in range(STEP):
         model.step()
     return model
@@ -54,7 +57,7 @@ def test_the_events_that_have_acted_are_offered_newest_first_in_words(run, follo
     (war,) = (ev.index for ev in followed.events)
     assert labels[war].startswith(run.plan.date(run.plan.events[war].step) + " · war: ")
     assert not any(".yaml" in label for label in labels.values())  # no file names
-    assert wave.fired_events(AppModel(SCENARIO, seed=0, world_name="core60")) == []
+    assert wave.fired_events(AppModel(SCENARIO, seed=0)) == []
 
 
 def test_the_wave_on_the_map_is_softpower_spreads_change_at_that_step(run, followed):
@@ -78,11 +81,11 @@ def test_the_wave_on_the_map_is_softpower_spreads_change_at_that_step(run, follo
 
 def test_the_wave_equals_the_softpower_spread_command_at_that_step(run, tmp_path):
     """The command line's spread.csv, its mean change over every observer at the app's step,
-    equals the mean of the values the app's map colours by."""
+    equals the mean of the values the app's map colours by (both on the default world)."""
     out = tmp_path / "spread"
     done = subprocess.run(
-        [str(SOFTPOWER), "spread", str(ROOT / "scenarios" / f"{SCENARIO}.yaml"), "--world",
-         "core60", "--seed", "0", "--kind", KIND, "--out", str(out), "--no-maps"],
+        [str(SOFTPOWER), "spread", str(ROOT / "scenarios" / f"{SCENARIO}.yaml"),
+         "--seed", "0", "--kind", KIND, "--out", str(out), "--no-maps"],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

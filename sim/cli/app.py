@@ -13,7 +13,10 @@ from sim.cli.options import world_option
 
 __all__ = ["app"]
 
-_WORLD_HELP = "Bundled world the app opens with: core60 or un193 (the app's World input switches)."
+_WORLD_HELP = (
+    "Bundled world the app opens with: un193 (the default, as for every command) or core60 "
+    "(the app's World input switches)."
+)
 
 
 @click.command()

@@ -52,8 +52,9 @@ class AppModel(SoftPowerModel):
         seed: Root seed of the run.
         compare_with: Another scenario of the library to run alongside with the same seed and
             parameters (``none``: no comparison).
-        world_name: The bundled world (``core60`` or ``un193``; default: the app's,
-            `sim.viz.library.app_world`).
+        world_name: The bundled world (``un193`` or ``core60``; default: the app's,
+            `sim.viz.library.app_world`, the project's default world unless the app was
+            started with another).
         library: The scenario library (default: the bundled one, found once per call).
         **parameters: Registry parameters by name, e.g. ``stubbornness=0.2``.
 
@@ -251,8 +252,9 @@ def model_params(library: ScenarioLibrary | None = None) -> dict[str, dict[str, 
             "values": list(WORLDS),
             "label": "World",
             "help": (
-                "core60: 60 nations, a legible map and quick steps (the app's start); un193: "
-                "every UN member state, the command line's default (slower steps)"
+                "un193: every UN member state (with Taiwan, Kosovo and Palestine), the default "
+                "of the app and the command line; core60: 60 nations, a less crowded map and "
+                "quicker steps"
             ),
         },
     }

@@ -98,17 +98,21 @@ def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
     )
 
 
+def _world(model: SoftPowerModel) -> str:
+    """The run's world in a caption's words: ``world un193 (196 nations)``."""
+    return words.world_words(getattr(model, "world_name", None), model.n)
+
+
 def world_text(model: SoftPowerModel) -> str:
     """Say which world the run shows and how to get the same numbers on the command line."""
     name = getattr(model, "world_name", DEFAULT_WORLD)
     seed = getattr(model, "seed", 0)
     scenario = getattr(model, "scenario_name", model.spec.name)
     why = (
-        f"the app opens on {name}, {model.n} nations, so that the map and the tables stay "
-        f"legible on a classroom screen and steps are quick; the command line's default is "
-        f"{DEFAULT_WORLD}"
+        f"{model.n} nations (a less crowded map, quicker steps), not the default world of the "
+        f"app and the command line, {DEFAULT_WORLD}"
         if name != DEFAULT_WORLD
-        else f"the whole world, {model.n} nations, as on the command line"
+        else f"the whole world, {model.n} nations, the default of the app and the command line"
     )
     return (
         f"World {name}: {why}. The same numbers: softpower run scenarios/{scenario}.yaml "
@@ -196,7 +200,7 @@ def _scenario_header(model: SoftPowerModel, errors, pending):
     if seed is not None:
         status += f" · seed {seed}"
     if world is not None:
-        status += f" · world {world} ({model.n} nations)"
+        status += f" · {words.world_words(world, model.n)}"
     if not model.running:
         status += " · finished: the last quarter is reached; press Reset to run again"
     values = model.parameters.to_dict()
@@ -310,7 +314,8 @@ def _compare_view(model: SoftPowerModel, twin: SoftPowerModel):
         ["nation", "this run (rank)", "comparison (rank)", "difference"],
         cells,
         f"Soft power score at {model.spec.date(model.steps)} (step {model.steps}) in "
-        f"{model.spec.title} and at step {twin.steps} in {twin.spec.title}, same seed",
+        f"{model.spec.title} and at step {twin.steps} in {twin.spec.title}, same seed, "
+        f"{_world(model)}",
     )
     with solara.Card("Compare the two runs", margin=0) as main:
         solara.HTML(tag="div", unsafe_innerHTML=table, classes=["softpower-compare"])
@@ -323,6 +328,7 @@ def TopTen(model: SoftPowerModel, step: int):
     with model_lock(model):
         rows = figures.top_table(model, 10)
         date = model.spec.date(model.steps)
+        world = _world(model)
 
     def moved(n: int) -> str:
         if n > 0:
@@ -348,7 +354,7 @@ def TopTen(model: SoftPowerModel, step: int):
     table = _table(
         ["#", "nation", "score", "Δ score", "famil.", "reput.", "Δ rank step", "Δ rank start"],
         cells,
-        f"Top 10 at {date}; changes since the last step and the start; "
+        f"Top 10 of {world} at {date}; changes since the last step and the start; "
         "familiarity (how much the world hears of it) and reputation (the population-weighted "
         "share with a favourable view of it), each 0–100",
     )
@@ -369,7 +375,7 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
         with model_lock(model):  # one step's tables: Play cannot add a row halfway
             now = model.steps
             values = getattr(model.recorder, measure)
-            alt = f"{MEASURES[measure]} over time: " + ", ".join(
+            alt = f"{MEASURES[measure]} over time, {_world(model)}: " + ", ".join(
                 f"{c} {values[now, model.iso3.index(c)]:.1f}"
                 for c in settings.nations
                 if c in model.iso3
@@ -405,6 +411,7 @@ def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewS
     with model_lock(model):
         regions, now, change = figures.perception_by_region(model, settings.actor)
         date = model.spec.date(model.steps)
+        world = _world(model)
     rows = []
     for r, region in enumerate(regions):
         cells = [html.escape(region)]
@@ -420,7 +427,7 @@ def PerceptionView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewS
         ["region", *AUDIENCES],
         rows,
         f"Perception of {settings.actor} in [−1, 1] at {date} "
-        "(change since the start), mean over the region's nations",
+        f"(change since the start), mean over the region's nations in {world}",
     )
     with solara.Card("Perception by region and audience", margin=0) as main:
         NationSelect("Perception of", view, "actor", nation_labels(model))
@@ -468,6 +475,7 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
     settings = view.value
     with model_lock(model):
         n = figures.inspect_nation(model, settings.inspect, settings.pole_a, settings.pole_b)
+        world = _world(model)
     capacity = _table(
         ["channel", "now", "start"],
         [[c, f"{now:.3f}", f"{start:.3f}"] for c, (now, start) in n.capacity.items()],
@@ -514,7 +522,7 @@ def NationInspector(model: SoftPowerModel, step: int, view: solara.Reactive[View
             unsafe_innerHTML=(
                 f"<p><b>{html.escape(n.name)} ({n.iso3})</b>, {html.escape(n.region)}: "
                 f"score {n.score:.1f} ({_signed(n.score_change, 1)} since the start), "
-                f"rank {n.rank} of {model.n}; familiarity {n.familiarity:.0f}, "
+                f"rank {n.rank} of {world}; familiarity {n.familiarity:.0f}, "
                 f"reputation {n.reputation:.0f} (0–100).</p>"
                 f'<p style="margin-bottom:0"><b>What a poll would find</b> '
                 f'<span style="{_CAPTION}">(predicted share of adults)</span>:</p>'

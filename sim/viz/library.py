@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sim.errors import ScenarioError, SoftPowerError, suggest
 from sim.scenario.scenario import Scenario, baseline_scenario, load_scenario
-from sim.world.bundled import bundled_world, world_name
+from sim.world.bundled import DEFAULT_WORLD, bundled_world, world_name
 from sim.world.world import World
 
 __all__ = [
@@ -35,21 +35,19 @@ SCENARIOS_ENV = "SOFTPOWER_SCENARIOS"
 #: Environment variable naming the bundled world the app opens with (``softpower app --world``).
 WORLD_ENV = "SOFTPOWER_WORLD"
 
-#: The world the app opens with unless told otherwise: the 60 nations, legible on a classroom
-#: screen and quick to step; the World input (and ``softpower app --world un193``) offers all.
-APP_WORLD = "core60"
-
 #: Name of the scenario selected when the app opens (the built-in baseline if no file has it).
 BASELINE = "baseline"
 
 
 def app_world() -> str:
-    """Return the name of the world the app opens with: ``$SOFTPOWER_WORLD``, else `APP_WORLD`.
+    """Return the name of the world the app opens with: ``$SOFTPOWER_WORLD``, else the project's
+    default world (`sim.world.bundled.DEFAULT_WORLD`, as for the command line, the API and the
+    scenario files; the World input and ``softpower app --world core60`` choose another).
 
     Raises:
         WorldError: ``$SOFTPOWER_WORLD`` names no bundled world.
     """
-    return world_name(os.environ.get(WORLD_ENV) or APP_WORLD, key=WORLD_ENV)
+    return world_name(os.environ.get(WORLD_ENV) or DEFAULT_WORLD, key=WORLD_ENV)
 
 
 def world(name: str | None = None) -> World:

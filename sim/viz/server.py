@@ -89,8 +89,9 @@ def serve(
         host: Interface to listen on; the loopback by default (``0.0.0.0`` exposes the app).
         port: TCP port; 0 picks a free one (the server prints it).
         scenarios: Folder of scenario files to offer instead of the bundled ``scenarios/``.
-        world: Bundled world the app opens with (``core60``, ``un193``; default: the app's,
-            ``core60``, `sim.viz.library.APP_WORLD`). The app's World input switches at Reset.
+        world: Bundled world the app opens with (``un193``, ``core60``; default: the project's,
+            ``un193``, `sim.world.bundled.DEFAULT_WORLD`). The app's World input switches at
+            Reset.
 
     Raises:
         SoftPowerError: The port is taken, the scenario folder holds no scenario file, or the
@@ -135,7 +136,7 @@ class AppServer:
         host: Interface (default: the loopback).
         timeout: Seconds to wait for the first page.
         scenarios: Folder of scenario files (default: the bundled ones).
-        world: Bundled world the app opens with (default: the app's, ``core60``).
+        world: Bundled world the app opens with (default: the project's, ``un193``).
 
     Example:
         >>> with AppServer() as server:  # doctest: +SKIP

@@ -1,5 +1,5 @@
 """Shareable setups: the page's address carries a run's scenario, seed, world, comparison and
-every changed parameter (``?scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3``),
+every changed parameter (``?scenario=us_aid_cuts&seed=5&world=un193&event_persistence=0.3``),
 and opening such an address builds that run.
 
 Only the inputs travel, never the model: the same inputs give the same run. Plain functions of
@@ -41,7 +41,7 @@ def share_query(inputs: dict[str, Any], params: dict[str, dict[str, Any]]) -> st
         params: The input descriptions (`sim.viz.app_model.model_params`).
 
     Returns:
-        E.g. ``"scenario=us_aid_cuts&seed=5&world=core60&event_persistence=0.3"``.
+        E.g. ``"scenario=us_aid_cuts&seed=5&world=un193&event_persistence=0.3"``.
     """
     pairs: list[tuple[str, str]] = []
     for name, spec in params.items():

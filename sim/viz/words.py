@@ -20,6 +20,7 @@ __all__ = [
     "plural",
     "possessive",
     "verb",
+    "world_words",
 ]
 
 # Country names that take "the" in running English (as the world files spell them).
@@ -186,3 +187,17 @@ def plain_description(text: str) -> str:
     """
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", " ".join(text.split()))
     return " ".join(s for s in sentences if not _PATH.search(s)).strip()
+
+
+def world_words(name: str | None, n: int) -> str:
+    """Name a run's world for a view's caption: ``world un193 (196 nations)``.
+
+    Args:
+        name: The bundled world's name (None: a world without one, e.g. a synthetic world).
+        n: Its number of nations.
+
+    Returns:
+        The words, e.g. ``"world core60 (60 nations)"``, or ``"60 nations"`` without a name.
+    """
+    nations = f"{n} nations"
+    return f"world {name} ({nations})" if name else nations

@@ -17,7 +17,7 @@ import solara
 
 from sim.model.model import SoftPowerModel
 from sim.plots import maps, palette, svgmap
-from sim.viz import figures, wave
+from sim.viz import figures, wave, words
 from sim.viz.app_model import model_lock
 from sim.viz.figures import LAYERS
 from sim.viz.mapfile import map_file_name, map_svg
@@ -29,6 +29,7 @@ from sim.viz.pickers import (
     nation_labels,
     update_view,
 )
+from sim.world.bundled import DEFAULT_WORLD
 
 __all__ = ["WorldMap", "MapView", "WaveChoice", "map_legend", "WAVE_HELP"]
 
@@ -179,9 +180,14 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
             shape = maps.country_shapes().get(code)
             name = shape.name if shape is not None else code
             world = getattr(model, "world_name", "this world")
+            how = (
+                "it is a territory, not one of the UN member states (with Taiwan, Kosovo and "
+                "Palestine) the model holds"
+                if world == DEFAULT_WORLD
+                else f"choose World {DEFAULT_WORLD} and press Reset to include every UN member"
+            )
             missed.set(
-                f"{name} is not in the world of this run ({world}, {model.n} nations); "
-                "choose World un193 and press Reset to include every UN member."
+                f"{name} is not in the world of this run ({world}, {model.n} nations); {how}."
             )
 
     with solara.Card("World map", margin=0) as main:
@@ -230,15 +236,16 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
         if colour != "wave" or made is not None:
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML=map_legend(data),
+                unsafe_innerHTML=map_legend(
+                    data, words.world_words(getattr(model, "world_name", None), model.n)
+                ),
                 style="font-size:12px",
                 classes=["softpower-map-legend"],
             )
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             LayerToggles(view)
-            title = (
-                f"{model.spec.title} · seed {getattr(model, 'seed', 0)} · "
-                f"world {getattr(model, 'world_name', '')} ({model.n} nations)"
+            title = f"{model.spec.title} · seed {getattr(model, 'seed', 0)} · " + words.world_words(
+                getattr(model, "world_name", None), model.n
             )
             solara.FileDownload(
                 lambda: map_svg(data, title, settings.inspect),
@@ -249,9 +256,13 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
     return main
 
 
-def map_legend(data: figures.MapView) -> str:
+def map_legend(data: figures.MapView, world: str = "the model") -> str:
     """The map's legend as HTML: what the colour shows, the colour bar with its ticks and
     units, what each end means, the edges drawn (and, for a wave, what its colours mean).
+
+    Args:
+        data: What the map shows.
+        world: The run's world in words (`sim.viz.words.world_words`), for "grey: not in …".
     """
     ticks = "".join(
         f'<span style="position:absolute;left:{100 * x:.0f}%;top:0;transform:translateX(-50%);'
@@ -279,7 +290,7 @@ def map_legend(data: figures.MapView) -> str:
     colour = (
         f"<b>{html.escape(data.what)}</b>, {html.escape(data.date)}: "
         f"{html.escape(data.low)} ← {bar} → {html.escape(data.high)} ({scale}; grey: not in "
-        "the model). Hover or tap a country for its numbers; click it to inspect it."
+        f"{html.escape(world)}). Hover or tap a country for its numbers; click it to inspect it."
     )
     if data.colour == "wave":
         colour += f'<div class="softpower-wave-help">{html.escape(WAVE_HELP)}</div>'
