@@ -355,8 +355,8 @@ def TopTen(model: SoftPowerModel, step: int):
         ["#", "nation", "score", "Δ score", "famil.", "reput.", "Δ rank step", "Δ rank start"],
         cells,
         f"Top 10 of {world} at {date}; changes since the last step and the start; "
-        "familiarity (how much the world hears of it) and reputation (the population-weighted "
-        "share with a favourable view of it), each 0–100",
+        "familiarity (how much the world hears of it) and reputation (the share with a favourable "
+        "view of it, over the publics surveys have polled, by population), each 0–100",
     )
     with solara.Card("Top 10", margin=0) as main:
         solara.HTML(tag="div", unsafe_innerHTML=table, classes=["softpower-top10"])

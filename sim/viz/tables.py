@@ -26,7 +26,9 @@ class TopRow:
     moved_last_step: int  # positive: climbed
     moved_since_start: int
     familiarity: float = float("nan")  # 0-100, the slow stock of attention
-    reputation: float = float("nan")  # 0-100, the population-weighted favourable share
+    reputation: float = float(
+        "nan"
+    )  # 0-100, the favourable share over polled publics, by population
 
 
 def top_table(model: SoftPowerModel, n: int = 10) -> list[TopRow]:
