@@ -381,4 +381,6 @@ def test_models_whose_spin_up_reads_the_same_share_it_bit_for_bit():
     for values in ({"receptivity_youth": 0.3}, {"spinup_steps": 39}, {"prior_trade": 0.4}):
         SoftPowerModel(WORLD, Plan(steps=1), Parameters.from_mapping(values), rng=1)
     assert len(cache) == 4
+    narrow = SoftPowerModel(WORLD, Plan(steps=1), rng=1, precision="float32")
+    assert narrow.perception.dtype == np.float32 and len(cache) == 5
     cache.clear()

@@ -118,6 +118,7 @@ class BatchContext:
         record_every: Record attraction every K steps.
         perception_targets: Targets whose attraction is stored.
         world: Name of the bundled world the runs use (`sim.world.WORLDS`).
+        precision: The kernel's floating type (`sim.model.state.PRECISIONS`).
 
     """
 
@@ -127,6 +128,7 @@ class BatchContext:
     record_every: int
     perception_targets: tuple[str, ...]
     world: str = DEFAULT_WORLD
+    precision: str = "float64"
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ def _run_model(task: RunTask, context: BatchContext) -> SoftPowerModel:
         parameters=Parameters(),
         rng=task.seed,
         record_every=context.record_every,
+        precision=context.precision,
     )
     return model.run()
 
@@ -475,6 +478,7 @@ def _manifest(experiment: Experiment, workers: int, executor: str) -> dict[str, 
         },
         "baseline": experiment.baseline,
         "world": experiment.world,
+        "precision": experiment.precision,
         "parameter_ensemble": (
             experiment.ensemble.to_dict(experiment.seed, experiment.replications)
             if experiment.ensemble is not None
@@ -553,6 +557,7 @@ def run_batch(
             record_every=experiment.record_every,
             perception_targets=experiment.perception_targets,
             world=experiment.world,
+            precision=experiment.precision,
         )
         info: dict[str, Any] = {}  # what the Dask executor learns of its cluster
         bundled_world(experiment.world)  # loaded once here; forked workers inherit it

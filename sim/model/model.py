@@ -91,11 +91,11 @@ class StepPastEndError(RuntimeError):
 # Its result is reused by later models in this process whose spin-up reads the same, such as the
 # replications and scenarios of a batch, and the members of a parameter ensemble (event
 # responses, decision and output parameters do not enter it): entries are keyed by a digest of
-# those inputs' bytes (`_spin_up_digest`), so equal inputs hit and any other never does. The
-# digest of a (world content, parameters) pair is remembered too, so that a model with both
-# seen before does not hash its inputs again. Bounded.
+# those inputs' bytes and types (`_spin_up_digest`), so equal inputs hit and any other never
+# does. The digest of a (world content, parameters, precision) is remembered too, so that a model
+# with all three seen before does not hash its inputs again. Bounded.
 _SPIN_UP_CACHE: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-_SPIN_UP_DIGESTS: dict[tuple[str, Parameters], str] = {}
+_SPIN_UP_DIGESTS: dict[tuple[str, Parameters, str], str] = {}
 _SPIN_UP_CACHE_SIZE = 8
 
 
@@ -130,12 +130,14 @@ def _spin_up(world: World, state: WorldState) -> tuple[np.ndarray, np.ndarray]:
     """Return (perception, credibility) after ``spinup_steps`` frozen-input kernel steps from
     the structural anchor and credibility target of ``state``, the start of a run of ``world``.
     """
-    key = (world.fingerprint, state.parameters)
+    key = (world.fingerprint, state.parameters, state.precision)
     digest = _SPIN_UP_DIGESTS.get(key)
     hit = _SPIN_UP_CACHE.get(digest) if digest is not None else None
     if hit is not None:
         return hit[0].copy(), hit[1].copy()
-    inputs = state.kernel_inputs(kept=False)
+    # float64 lets the kernel compute the pull and θ·p0 (as it always has); a float32 state
+    # keeps them in float32, the type the kernel then runs in.
+    inputs = state.kernel_inputs(kept=state.precision != "float64")
     params, steps = state.kernel_parameters, state.parameters.spinup_steps
     digest = _spin_up_digest(inputs, params, steps)
     while len(_SPIN_UP_DIGESTS) >= 4 * _SPIN_UP_CACHE_SIZE:
@@ -144,7 +146,7 @@ def _spin_up(world: World, state: WorldState) -> tuple[np.ndarray, np.ndarray]:
     hit = _SPIN_UP_CACHE.get(digest)
     if hit is None:
         kernel_state = dynamics.spin_up(
-            dynamics.State(state.anchor.copy(), state.credibility_target.copy()),
+            dynamics.State(state.anchor.astype(state.precision), state.credibility_target.copy()),
             inputs,
             params,
             steps,
@@ -199,6 +201,10 @@ class SoftPowerModel(mesa.Model):
         rng: Seed, `numpy.random.SeedSequence` or Generator; the same value gives the same run.
         record_every: Record attraction every K steps (the last step always).
         steps: Horizon override (default: the scenario's).
+        precision: The kernel's floating type: ``float64`` (default, the reference) or
+            ``float32`` (perception, the pull, θ·p0 and the social mix in float32: faster on
+            large worlds, within the tolerance docs/batch.md states, and still the same run for
+            the same seed wherever it runs).
 
     The model coordinates: it holds the run's spec, its clock and generator (Mesa's), the
     `WorldState` that events and decisions change, the kernel's state (perception,
@@ -241,6 +247,7 @@ class SoftPowerModel(mesa.Model):
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
         record_every: int = 1,
         steps: int | None = None,
+        precision: str = "float64",
     ) -> None:
         if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
             # An int means the same run as `softpower run --seed N`: SeedSequence(N).
@@ -261,7 +268,7 @@ class SoftPowerModel(mesa.Model):
         #: Ties, memberships, tariffs, restrictions, aid, capacities, the standing events leave
         #: and this quarter's shocks, with everything derived from them (`WorldState`).
         self.state = WorldState(
-            self.world, Parameters.from_mapping(plan.parameters, base=parameters)
+            self.world, Parameters.from_mapping(plan.parameters, base=parameters), precision
         )
         self._pending_ramps: list[effects.Ramp] = []
 
