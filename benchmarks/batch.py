@@ -36,9 +36,10 @@ Every child runs the code of this checkout (``PYTHONPATH``), whatever checkout t
 package points at. On a shared machine times vary with its load: the script prints the load
 average next to them.
 
-Run with ``.venv/bin/python benchmarks/batch.py [--quick] [--sections 1,2,3,4,5] [--goals]``
-(``--quick`` divides every size by 10, for a smoke test; ``--sections 5`` measures the whole
-world only).
+Run with ``.venv/bin/python benchmarks/batch.py [--quick] [--sections 1,2,3,4,5] [--goals]
+[--precision float32]`` (``--quick`` divides every size by 10, for a smoke test; ``--sections
+5`` measures the whole world only; ``--precision float32`` runs sections 4 and 5 with the
+float32 kernel, docs/batch.md "Precision").
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def experiment_file(
     spinup: int | None = None,
     record_every: int = 1,
     world: str = "core60",
+    precision: str = "float64",
 ) -> Path:
     """Write an experiment of ``runs`` runs (baseline and us_aid_cuts, half each)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,7 +85,9 @@ def experiment_file(
         lines.append(f"steps: {steps}")
     if spinup is not None:
         lines.append(f"design: {{method: grid, parameters: {{spinup_steps: [{spinup}]}}}}")
-    path = folder / f"bench-{world}-{runs}.yaml"
+    if precision != "float64":  # the default needs no line (and a checkout without the key runs)
+        lines.append(f"precision: {precision}")
+    path = folder / f"bench-{world}-{runs}-{precision}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -117,8 +121,10 @@ def _child(args: list[str], env: dict[str, str] | None = None) -> dict:
 def end_to_end(path: Path, out: Path, workers: int = 2) -> dict[str, float]:
     """Time ``softpower batch PATH --out OUT --workers N`` as a user runs it: a new process
     (imports, world loading, the batch, the summary). Returns the wall time and the batch's own
-    elapsed time, read from its summary line.
+    elapsed time, read from its summary line, and the CPU seconds of the command and its workers
+    (user and system: on a loaded machine a steadier measure of the work than wall time).
     """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "sim.cli", "batch", str(path), "--out", str(out)]
@@ -130,13 +136,20 @@ def end_to_end(path: Path, out: Path, workers: int = 2) -> dict[str, float]:
         check=False,
     )
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         raise RuntimeError(f"softpower batch {path} failed:\n{result.stderr[-3000:]}")
     found = re.search(r"elapsed: ([0-9.]+) s", result.stdout)
     runs = re.search(r"runs: ([0-9]+) ", result.stdout)
     if found is None or runs is None:
         raise RuntimeError(f"no summary line in the output of softpower batch:\n{result.stdout}")
-    return {"wall": wall, "batch_seconds": float(found.group(1)), "runs": int(runs.group(1))}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "batch_seconds": float(found.group(1)),
+        "runs": int(runs.group(1)),
+    }
 
 
 # ---------------------------------------------------------------------- child tasks
@@ -212,7 +225,7 @@ class MesaBatchModel(_Base):  # type: ignore[misc,valid-type]
         self.datacollector.collect(self)
 
 
-def child_world_run(world: str, repeats: int) -> None:
+def child_world_run(world: str, repeats: int, precision: str = "float64") -> None:
     """Time single 40-quarter runs of ``world`` in this process (one BLAS thread); print JSON."""
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -233,7 +246,8 @@ def child_world_run(world: str, repeats: int) -> None:
         for kept in ("_SPIN_UP_CACHE", "_SPIN_UP_DIGESTS"):
             getattr(model_module, kept, {}).clear()
         start, start_cpu = time.perf_counter(), time.process_time()
-        model = SoftPowerModel(world=w, scenario=spec, rng=np.random.SeedSequence(seed))
+        more = {} if precision == "float64" else {"precision": precision}
+        model = SoftPowerModel(world=w, scenario=spec, rng=np.random.SeedSequence(seed), **more)
         built = time.perf_counter()
         model.run()
         end = time.perf_counter()
@@ -285,18 +299,25 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="divide every size by 10")
     parser.add_argument("--child-batch", nargs=4, metavar=("EXP", "OUT", "WORKERS", "SUMMARY"))
     parser.add_argument("--child-mesa", nargs=2, type=int, metavar=("RUNS", "PROCESSES"))
-    parser.add_argument("--child-world-run", nargs=2, metavar=("WORLD", "REPEATS"))
+    parser.add_argument("--child-world-run", nargs=3, metavar=("WORLD", "REPEATS", "PRECISION"))
     parser.add_argument(
         "--sections", default="1,2,3,4,5", help="which measurements to run (default: all)"
     )
     parser.add_argument(
         "--goals", action="store_true", help="the goal table of issue 26 only (sections 3,4,5)"
     )
+    parser.add_argument(
+        "--precision",
+        default="float64",
+        choices=("float64", "float32"),
+        help="the kernel's floating type in sections 4 and 5 (default float64)",
+    )
     args = parser.parse_args()
     if args.goals:
         args.sections = "3,4,5"
     if args.child_world_run:
-        child_world_run(args.child_world_run[0], int(args.child_world_run[1]))
+        world, repeats, precision = args.child_world_run
+        child_world_run(world, int(repeats), precision)
         return
     if args.child_batch:
         path, out, workers, summary = args.child_batch
@@ -320,10 +341,10 @@ def main() -> None:
         if 3 in sections:
             measured.update(against_mesa(folder, scale))
         if 4 in sections:
-            measured.update(ensemble(folder, scale))
+            measured.update(ensemble(folder, scale, args.precision))
         if 5 in sections:
-            measured.update(whole_world(folder, scale))
-        goal_table(measured, scale)
+            measured.update(whole_world(folder, scale, args.precision))
+        goal_table(measured, scale, args.precision)
 
 
 #: Issue 26's goals: (label, goal, unit, whether more is better).
@@ -335,11 +356,13 @@ GOALS: dict[str, tuple[str, float, str, bool]] = {
 }
 
 
-def goal_table(measured: dict[str, tuple[float, str]], scale: int) -> None:
+def goal_table(measured: dict[str, tuple[float, str]], scale: int, precision: str) -> None:
     """Print the goals of issue 26 that were measured: value, goal, and how far from it."""
     if not measured:
         return
     note = " (--quick: sizes divided by 10, not comparable to the goals)" if scale > 1 else ""
+    if precision != "float64":
+        note += f" (sections 4 and 5 in {precision}; the ratio to Mesa in float64)"
     print(f"\ngoals of issue 26{note} ({_load()} now)")
     print(f"   {'measure':<58} {'measured':>9} {'goal':>8} {'off by':>7}  load average then")
     for key, (label, goal, unit, more_is_better) in GOALS.items():
@@ -355,11 +378,15 @@ def goal_table(measured: dict[str, tuple[float, str]], scale: int) -> None:
         )
 
 
-def whole_world(folder: Path, scale: int) -> dict[str, tuple[float, str]]:
+def whole_world(
+    folder: Path, scale: int, precision: str = "float64"
+) -> dict[str, tuple[float, str]]:
     """5. The whole world: one run's model time, and a 100-run ensemble end to end."""
-    res = _child(["--child-world-run", "un193", "3"])
+    res = _child(["--child-world-run", "un193", "3", precision])
     load = _load()
-    print(f"\n5. the whole world, un193 ({res['n']} nations), one BLAS thread ({load})")
+    print(
+        f"\n5. the whole world, un193 ({res['n']} nations), {precision}, one BLAS thread ({load})"
+    )
     print(
         f"   one run of {res['steps']} quarters: {res['total']:.2f} s of model time "
         f"(build and spin-up {res['build']:.2f} s, steps {res['run']:.2f} s; median of 3: "
@@ -367,14 +394,15 @@ def whole_world(folder: Path, scale: int) -> dict[str, tuple[float, str]]:
     )
     measured = {"one_un193_run": (res["total"], load)}
     n = max(4, 100 // scale)
-    path = experiment_file(folder, n, record_every=4, world="un193")
+    path = experiment_file(folder, n, record_every=4, world="un193", precision=precision)
     res = end_to_end(path, folder / "world")
     load = _load()
     print(
         f"   ensemble, {res['runs']} runs x 40 quarters, softpower batch --workers 2, end to end "
         f"{res['wall']:.1f} s: the batch {res['batch_seconds']:.1f} s "
         f"({res['runs'] / res['batch_seconds']:.2f} runs/s), start-up, world and summary "
-        f"{res['wall'] - res['batch_seconds']:.1f} s (goal <= 12 s end to end; {load})"
+        f"{res['wall'] - res['batch_seconds']:.1f} s; CPU {res['cpu']:.1f} s "
+        f"(goal <= 12 s end to end; {load})"
     )
     measured["un193_100"] = (res["wall"], load)
     return measured
@@ -437,18 +465,22 @@ def against_mesa(folder: Path, scale: int) -> dict[str, tuple[float, str]]:
     return {"mesa_ratio": (ro / rm, load)}
 
 
-def ensemble(folder: Path, scale: int) -> dict[str, tuple[float, str]]:
+def ensemble(folder: Path, scale: int, precision: str = "float64") -> dict[str, tuple[float, str]]:
     """4. A 1,000-run ensemble of the full model (core60), end to end."""
     n = 1000 // scale
-    path = experiment_file(folder, n, record_every=4)
+    path = experiment_file(folder, n, record_every=4, precision=precision)
     res = end_to_end(path, folder / "ensemble")
     load = _load()
-    print(f"\n4. ensemble, {res['runs']} runs x 60 nations x 40 quarters, 2 workers ({load})")
+    print(
+        f"\n4. ensemble, {res['runs']} runs x 60 nations x 40 quarters, {precision}, 2 workers "
+        f"({load})"
+    )
     print(
         f"   softpower batch end to end {res['wall']:.1f} s: "
         f"the batch {res['batch_seconds']:.1f} s "
         f"({res['runs'] / res['batch_seconds']:.1f} runs/s), start-up, world and summary "
-        f"{res['wall'] - res['batch_seconds']:.1f} s (goal <= 20 s end to end)"
+        f"{res['wall'] - res['batch_seconds']:.1f} s; CPU {res['cpu']:.1f} s "
+        "(goal <= 20 s end to end)"
     )
     return {"core60_1000": (res["wall"], load)}
 
