@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := false
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help venv demo test test-fast lint format bench clean
+.PHONY: help venv demo test test-fast lint format bench bench-goals clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*## /\t/'
@@ -53,6 +53,9 @@ format: venv  ## apply ruff format and fixes
 
 bench: venv  ## print the performance ratios
 	$(BIN)/python benchmarks/kernel.py
+
+bench-goals: venv  ## print issue 26's speed goals as measured now, with the load average
+	$(BIN)/python benchmarks/batch.py --goals
 
 clean:  ## remove the virtual environment and outputs
 	rm -rf $(VENV) out .pytest_cache .coverage htmlcov

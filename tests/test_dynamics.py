@@ -429,3 +429,58 @@ def test_model_recomputes_its_kept_pull_when_capacity_changes():
     want = dynamics.step(before, fresh, model.kernel_parameters)
     got = dynamics.step(before, kept, model.kernel_parameters)
     np.testing.assert_array_equal(got.perception, want.perception)
+
+
+# ---------------------------------------------------------------------- float32
+
+
+#: The float32 kernel's stated tolerance against the float64 reference: the largest absolute
+#: difference in perception (a latent scale about [-1, 1]) and credibility ([0, 1]) after
+#: `FLOAT32_STEPS` chained steps (docs/batch.md, "Precision").
+FLOAT32_TOLERANCE = 1e-5
+FLOAT32_STEPS = 40
+
+
+def _float32(state: State, inputs: dynamics.Inputs, params: KernelParameters):
+    """The state and inputs as a float32 model keeps them: perception, the pull, θ·p0 and W."""
+    f32 = np.float32
+    kept = dataclasses.replace(
+        inputs,
+        ties=inputs.ties.astype(f32),
+        pull=dynamics.pull(inputs.capacity, inputs.exposure, params).astype(f32),
+        anchored=dynamics.anchored(inputs.anchor, params).astype(f32),
+    )
+    return State(state.perception.astype(f32), state.credibility), kept
+
+
+@pytest.mark.parametrize(("seed", "n", "per_observer_theta"), [(0, 6, True), (1, 8, False)])
+def test_float32_kernel_stays_within_its_tolerance_of_the_reference(
+    make_problem, seed, n, per_observer_theta
+):
+    state, inputs, params = make_problem(
+        np.random.default_rng(seed), n, per_observer_theta=per_observer_theta
+    )
+    fast, fast_inputs = _float32(state, inputs, params)
+    slow = state
+    for _ in range(FLOAT32_STEPS):
+        fast = dynamics.step(fast, fast_inputs, params)
+        slow = reference.step(slow, inputs, params)
+    assert fast.perception.dtype == np.float32
+    _assert_states_close(fast, slow, tol=FLOAT32_TOLERANCE)
+    # Not the float64 numbers: the tolerance is what is stated, not bit-identity.
+    assert not np.array_equal(fast.perception, slow.perception)
+
+
+def test_float32_spin_up_gives_the_same_numbers_as_repeated_float32_steps(make_problem):
+    state, inputs, params = make_problem(np.random.default_rng(6), 7)
+    zero = np.zeros_like(inputs.good)
+    inputs = dataclasses.replace(inputs, good=zero, bad=zero)
+    state, inputs = _float32(
+        State(state.perception, inputs.credibility_target.copy()), inputs, params
+    )
+    stepped = state
+    for _ in range(5):
+        stepped = dynamics.step(stepped, inputs, params)
+    spun = dynamics.spin_up(state, inputs, params, 5)
+    assert spun.perception.tobytes() == stepped.perception.tobytes()
+    assert spun.credibility.tobytes() == stepped.credibility.tobytes()

@@ -271,3 +271,37 @@ def test_decision_context_follows_changes_of_trade_and_rivalry_only():
     state.set_tariff(0, np.arange(1, model.n), 5.0)
     np.testing.assert_array_equal(model.decision_context.partners, fresh().partners)
     assert model.decision_context.partner_count == fresh().partner_count
+
+
+#: A float32 run's stated tolerance against the float64 run of the same seed, when both take
+#: the same decisions (docs/batch.md, "Precision"): perception (latent scale) and soft power
+#: scores (0-100).
+FLOAT32_PERCEPTION_TOLERANCE = 1e-5
+FLOAT32_SCORE_TOLERANCE = 1e-4
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_float32_run_is_reproducible_and_within_its_tolerance_of_float64(bundled_world, seed):
+    scenario = load_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios" / "soft_power_divide.yaml", "core60"
+    )
+    wide = SoftPowerModel(bundled_world, scenario, rng=seed).run()
+    narrow = SoftPowerModel(bundled_world, scenario, rng=seed, precision="float32").run()
+    again = SoftPowerModel(bundled_world, scenario, rng=seed, precision="float32").run()
+    assert wide.perception.dtype == np.float64 and narrow.perception.dtype == np.float32
+    assert narrow.state.ties.dtype == np.float32 and narrow.state.pull.dtype == np.float32
+    assert narrow.perception.tobytes() == again.perception.tobytes()
+    assert narrow.recorder.score.tobytes() == again.recorder.score.tobytes()
+    assert narrow.recorder.events == wide.recorder.events
+    np.testing.assert_allclose(
+        narrow.perception, wide.perception, rtol=0, atol=FLOAT32_PERCEPTION_TOLERANCE
+    )
+    np.testing.assert_allclose(
+        narrow.recorder.score, wide.recorder.score, rtol=0, atol=FLOAT32_SCORE_TOLERANCE
+    )
+    assert not np.array_equal(narrow.recorder.score, wide.recorder.score)
+
+
+def test_an_unknown_precision_is_refused(bundled_world):
+    with pytest.raises(ValueError, match="float16"):
+        SoftPowerModel(bundled_world, rng=0, steps=1, precision="float16")

@@ -314,6 +314,34 @@ def test_plan_parts_keeps_run_order_and_shrinks_tasks_toward_the_end(experiment_
     assert plan_parts(tasks[:4], 1) == [[t] for t in tasks[:4]]
 
 
+def test_a_float32_batch_gives_the_same_tables_on_one_and_two_workers(tmp_path):
+    path = write_experiment(tmp_path / "exp", replications=2)
+    path.write_text(path.read_text() + "precision: float32\n")
+    experiment = load_experiment(path)
+    assert experiment.precision == "float32"
+    run_batch(experiment, tmp_path / "one", workers=1, progress=False)
+    run_batch(experiment, tmp_path / "two", workers=2, progress=False)
+    assert_same_results(tmp_path / "one", tmp_path / "two")
+    manifest = json.loads((tmp_path / "two" / "manifest.json").read_text())
+    assert manifest["precision"] == "float32"
+
+
+def test_a_worker_gets_its_runs_scenarios_with_each_task_and_no_module_global(experiment_file):
+    import sim.batch.runner as runner
+
+    experiment = load_experiment(experiment_file)
+    context = BatchContext("out", dict(experiment.scenarios), None, 2, ("USA", "CHN"))
+    tasks = [RunTask.from_spec(s) for s in experiment.runs()]
+    base = [t for t in tasks if t.scenario == "base"][:3]
+    part = runner._part_context(context, base)
+    assert list(part.scenarios) == ["base"]
+    assert part.scenarios["base"] is context.scenarios["base"]
+    assert dataclasses.replace(part, scenarios=context.scenarios) == context
+    assert list(runner._part_context(context, tasks).scenarios) == ["base", "shock"]
+    # Nothing of a batch is kept in the module for its workers to read.
+    assert not [v for v in vars(runner).values() if isinstance(v, BatchContext)]
+
+
 def test_a_part_whose_writing_fails_fails_its_runs_and_leaves_no_file(
     experiment_file, tmp_path, monkeypatch
 ):

@@ -351,3 +351,36 @@ def test_the_spin_up_cache_is_keyed_by_the_worlds_content_and_the_parameters():
     SoftPowerModel(WORLD, Plan(steps=1), Parameters.from_mapping({"stubbornness": 0.2}), rng=1)
     assert len(cache) == 3
     cache.clear()
+
+
+def test_models_whose_spin_up_reads_the_same_share_it_bit_for_bit():
+    """Event responses, decision and output parameters (a parameter ensemble's members) do not
+    enter the spin-up: their models share one entry, equal to a spin-up computed afresh; a
+    parameter the spin-up reads, or its length, gives another.
+    """
+    cache = sim.model.model._SPIN_UP_CACHE
+    cache.clear()
+    sim.model.model._SPIN_UP_DIGESTS.clear()
+    base = SoftPowerModel(WORLD, Plan(steps=1), rng=1)
+    members = [
+        {"war_perception": 0.9, "event_persistence": 0.3},
+        {"threat_perception": 2.0, "leader_pivot": 0.5},
+        {"decision_rate": 1.0, "join_threshold": -1.0, "weight_aid": 0.5},
+    ]
+    for values in members:
+        model = SoftPowerModel(WORLD, Plan(steps=1), Parameters.from_mapping(values), rng=1)
+        assert len(cache) == 1
+        np.testing.assert_array_equal(model.perception, base.perception)
+        np.testing.assert_array_equal(model.credibility, base.credibility)
+        cache.clear()
+        fresh = SoftPowerModel(WORLD, Plan(steps=1), Parameters.from_mapping(values), rng=1)
+        assert fresh.perception.tobytes() == model.perception.tobytes()
+        assert fresh.credibility.tobytes() == model.credibility.tobytes()
+    cache.clear()
+    SoftPowerModel(WORLD, Plan(steps=1), rng=1)
+    for values in ({"receptivity_youth": 0.3}, {"spinup_steps": 39}, {"prior_trade": 0.4}):
+        SoftPowerModel(WORLD, Plan(steps=1), Parameters.from_mapping(values), rng=1)
+    assert len(cache) == 4
+    narrow = SoftPowerModel(WORLD, Plan(steps=1), rng=1, precision="float32")
+    assert narrow.perception.dtype == np.float32 and len(cache) == 5
+    cache.clear()

@@ -87,6 +87,7 @@ class ExperimentFile(BaseModel):
     baseline: str | None = None
     world: str | None = None  # a bundled world for every scenario (sim.world.WORLDS)
     parameter_ensemble: str | None = None  # CSV of plausible parameter sets (sim.batch.ensemble)
+    precision: Literal["float64", "float32"] = "float64"  # the kernel's (sim.model.state)
 
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -336,6 +337,8 @@ class Experiment:
         description: What the experiment asks.
         world: Name of the bundled world every scenario runs on (`sim.world.WORLDS`).
         ensemble: The parameter ensemble the replications draw from, or None.
+        precision: The kernel's floating type, ``float64`` (default) or ``float32``
+            (`sim.model.state.PRECISIONS`; docs/batch.md, "Precision").
 
     """
 
@@ -355,6 +358,7 @@ class Experiment:
     description: str = ""
     world: str = DEFAULT_WORLD
     ensemble: Ensemble | None = None
+    precision: str = "float64"
 
     def seeds(self) -> list[np.random.SeedSequence]:
         """Return ``SeedSequence(seed).spawn(replications)``: one seed per replication index."""
@@ -670,4 +674,5 @@ def load_experiment(path: str | Path, world: World | str | None = None) -> Exper
         description=doc.description,
         world=name,
         ensemble=ensemble,
+        precision=doc.precision,
     )

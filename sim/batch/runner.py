@@ -3,7 +3,8 @@
 Executors: ``serial`` (in this process), local processes (a fork-context
 `concurrent.futures.ProcessPoolExecutor`, ``--workers N``) and Dask distributed (``--dask local``
 starts a `LocalCluster`; ``--dask tcp://host:port`` joins a running scheduler). Each worker loads
-the world once per process and receives the scenarios once; a run depends only on its scenario,
+the world once per process; each task carries the scenarios of its runs (a local worker gets them
+with the task, a Dask worker once, scattered); a run depends only on its scenario,
 design point, seed and the record settings, so results are identical whatever the executor.
 Workers get runs in tasks of up to `MAX_RUNS_PER_PART` consecutive runs, shrinking toward the end
 (`plan_parts`), and write each task's ok runs as one part per table and scenario
@@ -25,7 +26,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Generator
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -117,6 +118,7 @@ class BatchContext:
         record_every: Record attraction every K steps.
         perception_targets: Targets whose attraction is stored.
         world: Name of the bundled world the runs use (`sim.world.WORLDS`).
+        precision: The kernel's floating type (`sim.model.state.PRECISIONS`).
 
     """
 
@@ -126,6 +128,7 @@ class BatchContext:
     record_every: int
     perception_targets: tuple[str, ...]
     world: str = DEFAULT_WORLD
+    precision: str = "float64"
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ def _run_model(task: RunTask, context: BatchContext) -> SoftPowerModel:
         parameters=Parameters(),
         rng=task.seed,
         record_every=context.record_every,
+        precision=context.precision,
     )
     return model.run()
 
@@ -318,8 +322,6 @@ def plan_parts(tasks: list[RunTask], workers: int) -> list[list[RunTask]]:
 
 # ---------------------------------------------------------------------- executors
 
-_CONTEXT: BatchContext | None = None
-
 
 @cache
 def _worker_setup(world: str) -> None:
@@ -343,16 +345,21 @@ def _collect(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _init_worker(context: BatchContext) -> None:
-    """Initialise a forked worker: keep the context, load the world."""
-    global _CONTEXT
-    _CONTEXT = context
+def _part_context(context: BatchContext, tasks: list[RunTask]) -> BatchContext:
+    """Return ``context`` with only the scenarios ``tasks`` run: what a local worker gets with
+    each task (a part's runs are consecutive, mostly of one scenario, so a few KB to pickle).
+    """
+    names = {task.scenario for task in tasks}
+    scenarios = {name: s for name, s in context.scenarios.items() if name in names}
+    return dataclasses.replace(context, scenarios=scenarios)
+
+
+def _execute_in_worker(tasks: list[RunTask], context: BatchContext) -> list[dict[str, Any]]:
+    """A worker's task (local or Dask): the runs and their batch's context come together (no
+    process-global hand-off); the world is loaded once per worker (`_worker_setup`).
+    """
     _worker_setup(context.world)
-
-
-def _execute_in_worker(tasks: list[RunTask]) -> list[dict[str, Any]]:
-    assert _CONTEXT is not None
-    return _collect(execute_part(tasks, _CONTEXT))
+    return _collect(execute_part(tasks, context))
 
 
 def _serial(parts: list[list[RunTask]], context: BatchContext) -> Generator[list[dict[str, Any]]]:
@@ -368,19 +375,18 @@ def _serial(parts: list[list[RunTask]], context: BatchContext) -> Generator[list
         gc.unfreeze()
 
 
-def _execute_on_dask(tasks: list[RunTask], context: BatchContext) -> list[dict[str, Any]]:
-    _worker_setup(context.world)
-    return _collect(execute_part(tasks, context))
-
-
 def _processes(
     parts: list[list[RunTask]], context: BatchContext, workers: int
 ) -> Generator[list[dict[str, Any]]]:
     """Start a fork pool now (before the progress bar starts its thread) and return its results."""
-    pool = fork_pool(workers, _init_worker, (context,))
+    pool = fork_pool(workers, _worker_setup, (context.world,))
     window = 4 * workers  # bounded in-flight tasks keep the driver's memory flat
     queue = iter(parts)
-    pending = {pool.submit(_execute_in_worker, t) for t in itertools.islice(queue, window)}
+
+    def submit(tasks: list[RunTask]) -> Future[list[dict[str, Any]]]:
+        return pool.submit(_execute_in_worker, tasks, _part_context(context, tasks))
+
+    pending = {submit(t) for t in itertools.islice(queue, window)}
 
     def results() -> Generator[list[dict[str, Any]]]:
         nonlocal pending
@@ -390,7 +396,7 @@ def _processes(
                 for future in done:
                     part = next(queue, None)
                     if part is not None:
-                        pending.add(pool.submit(_execute_in_worker, part))
+                        pending.add(submit(part))
                     yield future.result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -434,7 +440,7 @@ def _dask(
 
         def submit(tasks: list[RunTask]):
             key = f"{tasks[0].run_id}-{token}"
-            return client.submit(_execute_on_dask, tasks, shared, key=key, pure=False)
+            return client.submit(_execute_in_worker, tasks, shared, key=key, pure=False)
 
         queue = iter(parts)
         running = as_completed([submit(t) for t in itertools.islice(queue, window)])
@@ -472,6 +478,7 @@ def _manifest(experiment: Experiment, workers: int, executor: str) -> dict[str, 
         },
         "baseline": experiment.baseline,
         "world": experiment.world,
+        "precision": experiment.precision,
         "parameter_ensemble": (
             experiment.ensemble.to_dict(experiment.seed, experiment.replications)
             if experiment.ensemble is not None
@@ -550,6 +557,7 @@ def run_batch(
             record_every=experiment.record_every,
             perception_targets=experiment.perception_targets,
             world=experiment.world,
+            precision=experiment.precision,
         )
         info: dict[str, Any] = {}  # what the Dask executor learns of its cluster
         bundled_world(experiment.world)  # loaded once here; forked workers inherit it

@@ -305,18 +305,24 @@ class _Message:
     columns: tuple[tuple[int, int, np.ndarray], ...]
 
 
-def _message_parts(credibility: np.ndarray, inputs: Inputs, params: KernelParameters) -> _Message:
+def _message_parts(
+    credibility: np.ndarray,
+    inputs: Inputs,
+    params: KernelParameters,
+    dtype: np.dtype | type = np.float64,
+) -> _Message:
     """Return `message` in parts: the same numbers (clipping is elementwise, so clipping the
-    audience-free part once equals clipping each audience's copy of it).
+    audience-free part once equals clipping each audience's copy of it), in ``dtype`` (that of
+    perception: computed in float64 and rounded to float32 for a float32 kernel).
     """
     c = params.credibility_weight
     penalty = -params.loss_aversion * inputs.cut
     cut_channels = np.nonzero(penalty)
     if len(cut_channels[0]) > penalty.size // 8:
-        return _Message(_message(credibility, inputs, params), ())
+        return _Message(_message(credibility, inputs, params).astype(dtype, copy=False), ())
     # trust·valence = (1 − c_d + c_d·R[i,k])·valence[k,d], channel by channel: the same
     # products and sums as `message`, without broadcasting over the short channel axis.
-    raw = np.empty(credibility.shape + (len(c),))  # (observer, actor, channel)
+    raw = np.empty(credibility.shape + (len(c),), dtype)  # (observer, actor, channel)
     for d, weight in enumerate(c.tolist()):
         column = raw[:, :, d]
         np.multiply(credibility, weight, out=column)
@@ -352,7 +358,7 @@ def step(state: State, inputs: Inputs, params: KernelParameters) -> State:
     new_p = _mix(
         p,
         _pull(inputs, params),
-        _message_parts(state.credibility, inputs, params),
+        _message_parts(state.credibility, inputs, params, p.dtype),
         inputs.ties,
         _keep(params.stubbornness, p.shape[0]),
         _anchored(inputs, params),
@@ -403,7 +409,7 @@ def spin_up(state: State, inputs: Inputs, params: KernelParameters, steps: int) 
     p, credibility = state.perception, state.credibility
     keep = _keep(params.stubbornness, p.shape[0])
     fixed_pull, fixed_anchored = _pull(inputs, params), _anchored(inputs, params)
-    m = _message_parts(credibility, inputs, params)
+    m = _message_parts(credibility, inputs, params, p.dtype)
     spare = np.empty_like(p)
     for _ in range(steps):
         new_r = update_credibility(
@@ -413,7 +419,7 @@ def spin_up(state: State, inputs: Inputs, params: KernelParameters, steps: int) 
         spare = p if p is not state.perception else np.empty_like(p)
         p = new_p
         if not np.array_equal(new_r, credibility):
-            m = _message_parts(new_r, inputs, params)
+            m = _message_parts(new_r, inputs, params, p.dtype)
         credibility = new_r
     return State(perception=p, credibility=credibility)
 

@@ -7,11 +7,14 @@ The model owns the numpy arrays; `Nation` agents are views that make decisions.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 from typing import Any, Protocol, overload
 
 import mesa
 import numpy as np
+from scipy import sparse
 
 from sim.axes import AUDIENCES, CHANNELS
 from sim.model import assimilation, dynamics, effects, metrics, observe
@@ -83,32 +86,75 @@ class StepPastEndError(RuntimeError):
     """A model was asked to step beyond its horizon."""
 
 
-# Spin-up depends only on the world and the parameters (no randomness, no events), so its result
-# is reused by later models of the same world and parameters in this process, such as the
-# replications and scenarios of a batch: keyed by the world's content (`World.fingerprint`) and
-# the parameters, so that a world equal in content hits and another never does. Bounded.
-_SPIN_UP_CACHE: dict[tuple[str, Parameters], tuple[np.ndarray, np.ndarray]] = {}
+# Spin-up depends only on what it reads (no randomness, no events): the structural anchor and
+# credibility target it starts from, the kernel's inputs and parameters, and its number of steps.
+# Its result is reused by later models in this process whose spin-up reads the same, such as the
+# replications and scenarios of a batch, and the members of a parameter ensemble (event
+# responses, decision and output parameters do not enter it): entries are keyed by a digest of
+# those inputs' bytes and types (`_spin_up_digest`), so equal inputs hit and any other never
+# does. The digest of a (world content, parameters, precision) is remembered too, so that a model
+# with all three seen before does not hash its inputs again. Bounded.
+_SPIN_UP_CACHE: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_SPIN_UP_DIGESTS: dict[tuple[str, Parameters, str], str] = {}
 _SPIN_UP_CACHE_SIZE = 8
+
+
+def _spin_up_digest(inputs: dynamics.Inputs, params: dynamics.KernelParameters, steps: int) -> str:
+    """Return a digest of everything `dynamics.spin_up` reads: the number of steps, every array
+    of ``inputs`` (the start, the anchor and credibility target, is among them) and ``params``,
+    each with its dtype and shape.
+    """
+    digest = hashlib.blake2b(f"spin-up {steps}".encode(), digest_size=32)
+
+    def add(name: str, value: object) -> None:
+        if sparse.issparse(value):
+            csr = sparse.csr_array(value)
+            for part in ("data", "indices", "indptr"):
+                add(f"{name}.{part}", getattr(csr, part))
+            add(f"{name}.shape", np.asarray(csr.shape))
+            return
+        array = np.ascontiguousarray(value)
+        digest.update(f"|{name} {array.dtype.str} {array.shape}|".encode())
+        digest.update(array.data if array.ndim else array.tobytes())
+
+    for field in dataclasses.fields(inputs):
+        value = getattr(inputs, field.name)
+        if value is not None:
+            add(field.name, value)
+    for field in dataclasses.fields(params):
+        add(field.name, getattr(params, field.name))
+    return digest.hexdigest()
 
 
 def _spin_up(world: World, state: WorldState) -> tuple[np.ndarray, np.ndarray]:
     """Return (perception, credibility) after ``spinup_steps`` frozen-input kernel steps from
     the structural anchor and credibility target of ``state``, the start of a run of ``world``.
     """
-    key = (world.fingerprint, state.parameters)
-    hit = _SPIN_UP_CACHE.get(key)
+    key = (world.fingerprint, state.parameters, state.precision)
+    digest = _SPIN_UP_DIGESTS.get(key)
+    hit = _SPIN_UP_CACHE.get(digest) if digest is not None else None
     if hit is not None:
         return hit[0].copy(), hit[1].copy()
-    kernel_state = dynamics.spin_up(
-        dynamics.State(state.anchor.copy(), state.credibility_target.copy()),
-        state.kernel_inputs(kept=False),
-        state.kernel_parameters,
-        state.parameters.spinup_steps,
-    )
-    while len(_SPIN_UP_CACHE) >= _SPIN_UP_CACHE_SIZE:
-        del _SPIN_UP_CACHE[next(iter(_SPIN_UP_CACHE))]
-    _SPIN_UP_CACHE[key] = (kernel_state.perception, kernel_state.credibility)
-    return kernel_state.perception.copy(), kernel_state.credibility.copy()
+    # float64 lets the kernel compute the pull and θ·p0 (as it always has); a float32 state
+    # keeps them in float32, the type the kernel then runs in.
+    inputs = state.kernel_inputs(kept=state.precision != "float64")
+    params, steps = state.kernel_parameters, state.parameters.spinup_steps
+    digest = _spin_up_digest(inputs, params, steps)
+    while len(_SPIN_UP_DIGESTS) >= 4 * _SPIN_UP_CACHE_SIZE:
+        del _SPIN_UP_DIGESTS[next(iter(_SPIN_UP_DIGESTS))]
+    _SPIN_UP_DIGESTS[key] = digest
+    hit = _SPIN_UP_CACHE.get(digest)
+    if hit is None:
+        kernel_state = dynamics.spin_up(
+            dynamics.State(state.anchor.astype(state.precision), state.credibility_target.copy()),
+            inputs,
+            params,
+            steps,
+        )
+        while len(_SPIN_UP_CACHE) >= _SPIN_UP_CACHE_SIZE:
+            del _SPIN_UP_CACHE[next(iter(_SPIN_UP_CACHE))]
+        hit = _SPIN_UP_CACHE[digest] = (kernel_state.perception, kernel_state.credibility)
+    return hit[0].copy(), hit[1].copy()
 
 
 class _FromState[T]:
@@ -169,6 +215,10 @@ class SoftPowerModel(mesa.Model):
         rng: Seed, `numpy.random.SeedSequence` or Generator; the same value gives the same run.
         record_every: Record attraction every K steps (the last step always).
         steps: Horizon override (default: the scenario's).
+        precision: The kernel's floating type: ``float64`` (default, the reference) or
+            ``float32`` (perception, the pull, θ·p0 and the social mix in float32: faster on
+            large worlds, within the tolerance docs/batch.md states, and still the same run for
+            the same seed wherever it runs).
 
     The model coordinates: it holds the run's spec, its clock and generator (Mesa's), the
     `WorldState` that events and decisions change, the kernel's state (perception,
@@ -214,6 +264,7 @@ class SoftPowerModel(mesa.Model):
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
         record_every: int = 1,
         steps: int | None = None,
+        precision: str = "float64",
     ) -> None:
         if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
             # An int means the same run as `softpower run --seed N`: SeedSequence(N).
@@ -231,7 +282,7 @@ class SoftPowerModel(mesa.Model):
         #: Ties, memberships, tariffs, restrictions, aid, capacities, the standing events leave
         #: and this quarter's shocks, with everything derived from them (`WorldState`).
         self.state = WorldState(
-            self.world, Parameters.from_mapping(plan.parameters, base=parameters)
+            self.world, Parameters.from_mapping(plan.parameters, base=parameters), precision
         )
         self._pending_ramps: list[effects.Ramp] = []
 

@@ -24,6 +24,7 @@ from sim.params import Parameters
 from sim.world.world import INITIATIVE_LEADERS, World
 
 __all__ = [
+    "PRECISIONS",
     "PRIMARY",
     "READS",
     "STALE_AFTER",
@@ -31,6 +32,11 @@ __all__ = [
     "changes",
     "kernel_parameters",
 ]
+
+#: The kernel's floating types: float64, the reference (results bit-identical from run to run
+#: and release to release), and float32, faster for large worlds and within a stated tolerance
+#: of float64 (docs/batch.md, "Precision").
+PRECISIONS = ("float64", "float32")
 
 _AID = CHANNELS.index("aid")
 _ELITE = AUDIENCES.index("elite")
@@ -194,9 +200,14 @@ class WorldState:
     Args:
         world: The starting world (copied: the world itself is never changed).
         parameters: The run's parameters.
+        precision: The kernel's floating type, ``float64`` (the default, the reference) or
+            ``float32``: the kernel's inputs that it reads every step over the full
+            (observer, audience, actor, channel) arrays (the pull ν·u, θ·p0) and the social mix
+            W are kept in it; everything else stays float64.
 
     Attributes:
         n: Number of nations.
+        precision: The kernel's floating type (`PRECISIONS`).
         iso3: Their codes.
         same_region: (nation, nation) 0/1, zero diagonal (constant).
         need: (recipient,) aid need in [0, 1] (constant).
@@ -221,7 +232,11 @@ class WorldState:
 
     """
 
-    def __init__(self, world: World, parameters: Parameters) -> None:
+    def __init__(self, world: World, parameters: Parameters, precision: str = "float64") -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+        self.precision = precision
+        self._dtype = np.dtype(precision)
         n = world.n
         self.n = n
         self.iso3 = world.iso3
@@ -342,6 +357,7 @@ class WorldState:
             value = None
         elif name == "ties":
             value = exposure.social_ties(self.trade, self.alliance, self.shared, p)
+            value = value.astype(self._dtype, copy=False)
         elif name == "network":
             value = structure.trade_partners_and_rivals(self.trade, self.rivalry)
         elif name == "led_initiatives":
@@ -356,10 +372,13 @@ class WorldState:
             memory = self._derived.get("pull")
             if memory is not None and memory.shape != whole.shape:
                 memory = None
+            if memory is None and self._dtype != np.float64:
+                memory = np.empty(whole.shape, self._dtype)  # computed into it, rounded
             # Written into the memory of the stale one (fresh pages cost more than the sum).
             value = dynamics.pull(self.capacity, whole, self.kernel_parameters, memory)
         elif name == "anchored":
             value = dynamics.anchored(self.anchor_in_force, self.kernel_parameters)
+            value = value.astype(self._dtype, copy=False)
         else:
             raise KeyError(f"no derived value {name!r}")
         self._derived[name] = value
