@@ -85,10 +85,11 @@ def make_problem() -> Callable[..., Problem]:
 
 @pytest.fixture(scope="session")
 def bundled_world():
-    """The bundled 60-nation world (read once per session; treat as read-only)."""
+    """The bundled 60-nation world, core60 (read once per session; treat as read-only)."""
+    from sim.world.bundled import WORLDS
     from sim.world.world import World
 
-    return World.load()
+    return World.load(WORLDS["core60"])
 
 
 _SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

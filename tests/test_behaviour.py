@@ -12,6 +12,7 @@ from sim.model import observe
 from sim.model.model import SoftPowerModel
 from sim.params import Parameters
 from sim.scenario.scenario import load_scenario
+from sim.world.bundled import WORLDS
 from sim.world.world import World
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -20,7 +21,7 @@ SEEDS = (1, 2, 3)
 
 @pytest.fixture(scope="module")
 def world():
-    return World.load()
+    return World.load(WORLDS["core60"])
 
 
 @pytest.fixture(scope="module")

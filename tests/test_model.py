@@ -15,6 +15,7 @@ from sim.model.model import SoftPowerModel
 from sim.model.nation import Nation
 from sim.params import Parameters
 from sim.scenario.scenario import load_scenario
+from sim.world.bundled import WORLDS
 from sim.world.world import World
 
 STEPS = 8
@@ -232,7 +233,7 @@ def test_random_shocks_are_drawn_at_the_start_from_their_own_streams():
     from sim.model import Plan, PlannedEvent
     from sim.model.plan import CredibilityShock, RandomShock
 
-    world = World.load()
+    world = World.load(WORLDS["core60"])
     idle = CredibilityShock(actor=0, observers=(1, 2), magnitude=0.0)
     shock = RandomShock(hazard=0.5, distribution="fixed", template=idle, value=0.0)
     plan = Plan(steps=12, events=(PlannedEvent(0, shock, until=11),))

@@ -201,10 +201,20 @@ def test_a_world_building_parameter_in_an_experiment_or_parameter_file_is_refuse
 
 def test_a_world_building_parameter_takes_effect_where_a_world_is_built():
     from sim.params import Parameters
-    from sim.world import load_world
+    from sim.world import read_world
 
-    default = load_world(WORLDS["core60"])
+    default = read_world(WORLDS["core60"])
     params = dataclasses.replace(Parameters(), unlisted_trade_share=0.2)
-    built = load_world(WORLDS["core60"], params)
+    built = read_world(WORLDS["core60"], params)
     assert not np.allclose(built.trade, default.trade)
     assert Parameters.from_mapping({"unlisted_trade_share": 0.5}) == Parameters()
+
+
+def test_one_default_world_for_world_load_the_api_and_the_bundle():
+    import sim
+    from sim.world import DEFAULT_WORLD, World, bundled_world
+
+    assert DEFAULT_WORLD == "un193"
+    read = World.load()
+    assert read.iso3 == bundled_world().iso3 == sim.load_world().iso3
+    assert read.n == bundled_world(DEFAULT_WORLD).n == 196

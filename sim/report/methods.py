@@ -217,7 +217,7 @@ def methods_section(batch: Batch, commands: str) -> Section:
     blocks.append(
         Paragraph(
             (
-                "Sources of the bundled world data by indicator (World.load().sources; details "
+                "Sources of the bundled world data by indicator (World.sources; details "
                 "and imputation rules in sim/data/README.md). URLs are given as text.",
             )
         )

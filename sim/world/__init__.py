@@ -8,7 +8,7 @@ weight per layer), `opinion` (the panel of past opinion polls, a validation targ
 """
 
 from sim.world.bundled import DEFAULT_WORLD, WORLDS, bundled_world, loaded_name, world_name
-from sim.world.loader import capacity_index, load_world
+from sim.world.loader import capacity_index, read_world
 from sim.world.opinion import OpinionPanel, load_panel
 from sim.world.synthetic import synthetic_world
 from sim.world.world import (
@@ -37,7 +37,7 @@ __all__ = [
     "bundled_world",
     "capacity_index",
     "load_panel",
-    "load_world",
+    "read_world",
     "loaded_name",
     "synthetic_world",
     "world_name",

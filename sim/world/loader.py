@@ -1,6 +1,6 @@
 """Loading the bundled world from its CSV files (sim/data/README.md says how each number is used).
 
-`load_world` reads the nations, capitals, indicators, memberships, trade partners and relations,
+`read_world` reads the nations, capitals, indicators, memberships, trade partners and relations,
 fills gaps by documented rules (each listed in `World.flags`) and builds the capacity indices.
 """
 
@@ -24,7 +24,7 @@ from sim.world.world import (
     World,
 )
 
-__all__ = ["capacity_index", "load_world"]
+__all__ = ["capacity_index", "read_world"]
 
 
 # ---------------------------------------------------------------------- loading helpers
@@ -87,7 +87,7 @@ class _Reader:
         self.population = np.zeros(self.n)
 
 
-def load_world(folder: Path, params: Parameters | None = None) -> World:
+def read_world(folder: Path, params: Parameters | None = None) -> World:
     """Build a `World` from the CSV files in ``folder`` (see sim/data/README.md).
 
     Args:

@@ -1,7 +1,8 @@
 """The world a model starts from: nations, their capacities and the ties between them.
 
-`World.load()` reads the bundled, sourced CSV files in ``sim/data/`` (see its README for how each
-capacity is built and how gaps are imputed); `World.synthetic()` makes a seeded random world of any
+`World.load()` reads a folder of sourced CSV files (by default the default world, un193, in
+``sim/data/un193``; the 60-nation core60 is ``sim/data``; see its README for how each capacity
+is built and how gaps are imputed); `World.synthetic()` makes a seeded random world of any
 size for tests and scaling studies.
 """
 
@@ -269,10 +270,15 @@ class World:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def load(cls, data_dir: str | Path | None = None) -> World:
-        """Load the bundled real-world data (60 nations).
+        """Read a world from a folder of sourced data files (a fresh copy at each call).
+
+        `sim.world.bundled_world` shares one copy per bundled world; use it unless you change the
+        world.
 
         Args:
-            data_dir: Folder with the CSV files (default: the bundled ``sim/data``).
+            data_dir: Folder with the CSV files (default: the project's default world,
+                `sim.world.DEFAULT_WORLD`, ``un193``; ``sim.world.WORLDS["core60"]`` is the
+                60-nation world).
 
         Returns:
             The `World`.
@@ -281,9 +287,10 @@ class World:
             DataError: A missing file, a missing column or a malformed row.
 
         """
-        from sim.world.loader import load_world
+        from sim.world.bundled import DEFAULT_WORLD, WORLDS
+        from sim.world.loader import read_world
 
-        return load_world(Path(data_dir) if data_dir else DATA_DIR)
+        return read_world(Path(data_dir) if data_dir else WORLDS[DEFAULT_WORLD])
 
     @classmethod
     def synthetic(cls, n: int, rng: np.random.Generator) -> World:
