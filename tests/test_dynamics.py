@@ -295,6 +295,30 @@ def _parameter_strategy() -> st.SearchStrategy[Parameters]:
     return st.fixed_dictionaries(fields).map(lambda values: Parameters(**values))
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rates=st.tuples(*[st.floats(0.0, 1.0, allow_nan=False)] * 3),
+)
+def test_the_credibility_update_needs_its_clip_only_when_the_rates_sum_past_one(
+    seed, rates, make_problem
+):
+    # R + ε(R̄ − R) + r⁺(1 − R)g − r⁻Rb is a convex combination of R, R̄, 1 and 0 when
+    # ε + r⁺g + r⁻b ≤ 1: the final clip may then only remove rounding.
+    state, inputs, params = make_problem(np.random.default_rng(seed), 4)
+    recovery, gain, loss = rates
+    params = dataclasses.replace(
+        params, credibility_recovery=recovery, credibility_gain=gain, credibility_loss=loss
+    )
+    r, target = state.credibility, inputs.credibility_target
+    good, bad = inputs.good, inputs.bad
+    unclipped = r + recovery * (target - r) + gain * (1 - r) * good - loss * r * bad
+    updated = dynamics.update_credibility(r, target, good, bad, params)
+    convex = recovery + gain * good + loss * bad <= 1.0
+    np.testing.assert_allclose(updated[convex], unclipped[convex], rtol=0, atol=1e-12)
+    assert ((updated >= 0.0) & (updated <= 1.0)).all()
+
+
 def _assert_bounded(model: SoftPowerModel) -> None:
     assert np.isfinite(model.perception).all()
     # No event in these runs: a convex combination of values in [-1, 1], nothing clipped.
