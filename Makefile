@@ -37,9 +37,9 @@ test: venv  ## run the whole test suite (random order) and print the coverage of
 	@echo "coverage of sim/: $$($(BIN)/coverage report --format=total)% of lines" \
 		"(per file: .venv/bin/coverage report)"
 
-test-fast: venv  ## the suite without tests marked slow (under a minute; for the edit loop)
+test-fast: venv  ## the suite without tests marked slow, on 2 processes (under a minute; edit loop)
 	@echo "test order: --randomly-seed=$(SEED) (repeat with make test-fast SEED=$(SEED))"
-	$(BIN)/pytest -q --randomly-seed=$(SEED) -m "not slow"
+	$(BIN)/pytest -q -n 2 --randomly-seed=$(SEED) -m "not slow"
 
 lint: venv  ## ruff check, format check, the import-layers contract and mypy (pyproject.toml)
 	$(BIN)/ruff check .

@@ -68,6 +68,7 @@ def test_brazils_favourable_views_of_the_poles_are_the_inspectors(quarter_4):
     assert number(r"for China \((\d+) % at the start\)") == round(start["BRA"]["CHN"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("persistence", [None, 0.0])
 def test_the_2035_scores_of_question_3_are_the_apps(persistence):
     kwargs = {} if persistence is None else {"event_persistence": persistence}

@@ -172,6 +172,7 @@ def backtest_2019(tmp_path_factory):
     return out, result.stdout
 
 
+@pytest.mark.slow
 def test_backtest_writes_the_table_with_model_persistence_and_anchor(backtest_2019):
     out, stdout = backtest_2019
     with (out / "backtest.csv").open(newline="") as fh:
@@ -189,6 +190,7 @@ def test_backtest_writes_the_table_with_model_persistence_and_anchor(backtest_20
     assert float(rows["model"]["rmse"]) == pytest.approx(np.sqrt((errors**2).mean()), rel=1e-9)
 
 
+@pytest.mark.slow
 def test_the_model_beats_carrying_the_last_poll_forward_from_2019(backtest_2019):
     out, _ = backtest_2019
     with (out / "backtest.csv").open(newline="") as fh:

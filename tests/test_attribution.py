@@ -60,6 +60,7 @@ def test_the_event_less_scenario_is_the_baseline_run(bundled_world):
     assert np.array_equal(a.score, b.score) and np.array_equal(a.attraction, b.attraction)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
 def test_effects_sum_to_run_minus_baseline_for_every_library_scenario(path, bundled_world):
     spec = load_scenario(path, bundled_world)

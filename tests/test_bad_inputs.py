@@ -440,6 +440,7 @@ def _tables(batch: Path) -> dict[str, object]:
     return {t: read_table(batch, t) for t in TABLES}
 
 
+@pytest.mark.slow
 def test_a_truncated_part_is_named_with_how_to_recompute_it_and_the_rerun_heals_it(
     tiny_batch, tmp_path
 ):

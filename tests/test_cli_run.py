@@ -85,6 +85,7 @@ def test_console_script_is_installed():
     assert SOFTPOWER.is_file(), f"run `make venv`: {SOFTPOWER} is missing"
 
 
+@pytest.mark.slow
 def test_run_writes_the_contract_files_with_the_contract_columns(runs):
     out = runs["a"]
     assert {p.name for p in out.iterdir()} == {*COLUMNS, "manifest.json"}
@@ -93,6 +94,7 @@ def test_run_writes_the_contract_files_with_the_contract_columns(runs):
         assert header == columns, name
 
 
+@pytest.mark.slow
 def test_soft_power_has_every_nation_at_every_step_with_scores_in_range(runs):
     _, rows = _read(runs["a"] / "soft_power.csv")
     assert len(rows) == NATIONS * (STEPS + 1)
@@ -112,6 +114,7 @@ def test_soft_power_has_every_nation_at_every_step_with_scores_in_range(runs):
     assert dates[0] == "2025-Q1" and dates[1] == "2025-Q2" and dates[STEPS] == "2035-Q1"
 
 
+@pytest.mark.slow
 def test_perception_holds_every_pair_at_every_step(runs):
     _, rows = _read(runs["a"] / "perception.csv")
     steps = sorted({int(r["step"]) for r in rows})
@@ -123,6 +126,7 @@ def test_perception_holds_every_pair_at_every_step(runs):
     assert all(-1.0 <= float(r["value"]) <= 1.0 for r in rows)
 
 
+@pytest.mark.slow
 def test_manifest_describes_the_run(runs):
     manifest = json.loads((runs["a"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest.keys() >= MANIFEST_KEYS
@@ -133,6 +137,7 @@ def test_manifest_describes_the_run(runs):
     assert manifest["wall_time_seconds"] > 0
 
 
+@pytest.mark.slow
 def test_events_are_dated_steps_of_the_run(runs):
     _, rows = _read(runs["a"] / "events.csv")
     _, scores = _read(runs["a"] / "soft_power.csv")
@@ -141,6 +146,7 @@ def test_events_are_dated_steps_of_the_run(runs):
         assert 0 <= int(r["step"]) <= STEPS and r["date"] == dates[r["step"]]
 
 
+@pytest.mark.slow
 def test_record_every_thins_perception_and_keeps_the_last_step(runs):
     _, rows = _read(runs["thin"] / "perception.csv")
     assert sorted({int(r["step"]) for r in rows}) == [0, 7, 14, 21, 28, 35, 40]
@@ -148,6 +154,7 @@ def test_record_every_thins_perception_and_keeps_the_last_step(runs):
     assert len(scores) == NATIONS * (STEPS + 1)  # scores are still written every step
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_files(runs):
     a, b = runs["a"], runs["b"]
     for name in COLUMNS:
@@ -169,6 +176,7 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: s
     return lines[0]
 
 
+@pytest.mark.slow
 def test_unknown_scenario_path_is_one_line_and_exit_2(tmp_path):
     result = softpower("run", "scenarios/baseline.yml", "--out", tmp_path / "x")
     _assert_one_line_error(result, "scenarios/baseline.yml", "not found")
@@ -180,6 +188,7 @@ def test_non_integer_seed_is_one_line_and_exit_2(tmp_path):
     _assert_one_line_error(result, "--seed", "abc")
 
 
+@pytest.mark.slow
 def test_unwritable_out_is_one_line_and_exit_2(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -187,6 +196,7 @@ def test_unwritable_out_is_one_line_and_exit_2(tmp_path):
     _assert_one_line_error(result, str(blocker / "out"), "--out")
 
 
+@pytest.mark.slow
 def test_polls_hold_the_favourable_share_of_every_pair_as_the_link_of_attraction(runs):
     _, polls = _read(runs["a"] / "polls.csv")
     _, perception = _read(runs["a"] / "perception.csv")
@@ -217,6 +227,7 @@ def test_polls_hold_the_favourable_share_of_every_pair_as_the_link_of_attraction
     assert (offset == 0).any() and (offset != 0).any()
 
 
+@pytest.mark.slow
 def test_soft_power_carries_familiarity_and_reputation_in_range(runs):
     _, rows = _read(runs["a"] / "soft_power.csv")
     for key in ("familiarity", "reputation"):

@@ -116,6 +116,7 @@ def good(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_check_prints_ok_for_each_valid_file_and_stops_at_the_first_bad_one(good: Path) -> None:
     (good / "bad.yaml").write_text("name: bad\ntitle: Bad\nstepz: 4\n", encoding="utf-8")
     proc = call("scenarios", "check", "good.yaml", "aid.yaml", "bad.yaml", "good.yaml", cwd=good)
@@ -128,6 +129,7 @@ def test_check_prints_ok_for_each_valid_file_and_stops_at_the_first_bad_one(good
     assert len(proc.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_list_shows_name_steps_events_and_title(good: Path) -> None:
     proc = call("scenarios", "list", "--dir", good, cwd=good)
     assert proc.returncode == 0, proc.stderr
@@ -137,6 +139,7 @@ def test_list_shows_name_steps_events_and_title(good: Path) -> None:
     assert ["good", "4", "2", "A good scenario"] in rows
 
 
+@pytest.mark.slow
 def test_list_of_a_folder_without_scenarios_is_a_one_line_error(tmp_path: Path) -> None:
     proc = call("scenarios", "list", "--dir", tmp_path, cwd=tmp_path)
     assert proc.returncode == 2
@@ -164,6 +167,7 @@ def test_run_applies_included_and_own_events_in_order(good: Path) -> None:
     assert scheduled == [["1", "2025-Q2", "capacity", "USA"], ["2", "2025-Q3", "tariff", "USA"]]
 
 
+@pytest.mark.slow
 def test_every_library_scenario_passes_check() -> None:
     files = sorted((REPO / "scenarios").glob("*.yaml"))
     assert files

@@ -43,6 +43,7 @@ def found(batch) -> Discovery:
     return discover(x, y)
 
 
+@pytest.mark.slow
 def test_prim_recovers_the_planted_box(found: Discovery) -> None:
     limits = found.restrictions()
     assert set(limits) == {"x1", "x2"}  # x3 is unrestricted
@@ -217,6 +218,7 @@ def test_bad_parameters_are_one_line_errors() -> None:
         discover(x, y, threshold=1.5)
 
 
+@pytest.mark.slow
 def test_unreachable_threshold_warns_and_still_chooses() -> None:
     rng = np.random.default_rng(11)
     x = lhs(800, ["x1", "x2"], seed=11)
@@ -329,6 +331,7 @@ def _raw_same_class_splits(tree) -> int:
     return count
 
 
+@pytest.mark.slow
 def test_cart_tree_is_pruned_of_splits_that_change_no_prediction() -> None:
     x = lhs(1500, ["x1", "x2", "x3"], seed=11)
     noise = np.random.default_rng(11).random(len(x))

@@ -332,6 +332,7 @@ def _assert_bounded(model: SoftPowerModel) -> None:
     assert ((scores >= 0.0) & (scores <= 100.0 + 1e-9)).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(parameters=_parameter_strategy(), median_age=st.floats(10.0, 60.0))
 def test_audience_weights_are_shares_for_any_valid_parameters(parameters, median_age):

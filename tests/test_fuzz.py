@@ -116,6 +116,7 @@ def no_work(monkeypatch):
 SCENARIO_BASES = ["tiktok_restriction.yaml", "america_first.yaml", "random_shocks.yaml"]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(base=st.sampled_from(SCENARIO_BASES), ops=mutations)
 def test_mutated_scenario_files_exit_0_or_2(library, no_work, base, ops):
@@ -125,6 +126,7 @@ def test_mutated_scenario_files_exit_0_or_2(library, no_work, base, ops):
     assert_clean_exit(softpower("run", path, "--world", "core60", "--out", library / "out"))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(ops=mutations)
 def test_mutated_experiment_files_exit_0_or_2(library, no_work, ops):

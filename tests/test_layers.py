@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Importing the model with these modules made unimportable proves the core does not need them,
@@ -33,6 +35,7 @@ print("loaded:", loaded)
 """
 
 
+@pytest.mark.slow
 def test_the_model_core_runs_with_file_schema_cli_and_drawing_libraries_blocked():
     done = subprocess.run(
         [sys.executable, "-c", BLOCK_AND_RUN], capture_output=True, text=True, cwd=ROOT
@@ -52,6 +55,7 @@ print('mesa' in sys.modules, SoftPowerModel.__module__)
 """
 
 
+@pytest.mark.slow
 def test_a_plain_import_of_the_model_loads_no_file_or_drawing_library():
     done = subprocess.run(
         [sys.executable, "-c", PLAIN_IMPORT], capture_output=True, text=True, cwd=ROOT

@@ -198,6 +198,7 @@ def test_softpower_network_writes_graphml_gexf_and_measures(tmp_path):
     assert nx.read_gexf(tmp_path / "w.gexf").number_of_nodes() == 60
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -72,12 +72,14 @@ def median_condition(lhs_batch) -> str:
     return f"score[USA] < {float(scores['score[USA]'].median()):.6f}"
 
 
+@pytest.mark.slow
 def test_design_table_has_the_parameters_and_scenario_of_every_run(lhs_batch):
     design = design_table(lhs_batch)
     assert list(design.columns) == ["stubbornness", "credibility_loss", "scenario"]
     assert len(design) == 20 and set(design["scenario"]) == {"baseline", "us_aid_cuts"}
 
 
+@pytest.mark.slow
 def test_outcomes_are_the_tables_values_at_the_step(lhs_batch):
     outcomes = run_outcomes(lhs_batch, ["score[CHN]", "rank[USA]", "attraction[MEX,USA]"])
     assert outcomes.shape == (20, 3)
@@ -129,11 +131,13 @@ def test_cli_bad_condition_is_one_line_and_exit_2(lhs_batch, tmp_path, condition
     assert done.stderr.startswith("softpower: error:")
 
 
+@pytest.mark.slow
 def test_a_pair_not_recorded_is_an_error(lhs_batch):
     with pytest.raises(SoftPowerError, match="not recorded"):
         discover_batch(lhs_batch, "attraction[MEX,BRA] > 0")
 
 
+@pytest.mark.slow
 def test_batch_loads_into_ema_workbench_results(lhs_batch):
     experiments, outcomes = batch_to_ema(lhs_batch, ["score[CHN]", "score[USA]"])
     assert len(experiments) == 20 and str(experiments["scenario"].dtype) == "category"
@@ -164,6 +168,7 @@ def test_report_of_a_design_batch_has_both_analysis_sections(lhs_batch):
     assert report.sections[-1].id == "methods"
 
 
+@pytest.mark.slow
 def test_page_one_answer_is_decided_per_scenario_by_discovery_on_its_runs(lhs_batch):
     from sim.report.answer import answer_paragraphs, answer_questions
 

@@ -407,6 +407,7 @@ def test_other_non_batches_raise_an_experiment_error_naming_the_path(tmp_path, k
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.slow
 def test_unknown_focus_nation_is_an_error_with_a_suggestion(tiny_batch, tmp_path):
     with pytest.raises(SoftPowerError, match="did you mean CHN"):
         write_report(tiny_batch, tmp_path / "r.html", focus=["USA", "CHM"])

@@ -283,6 +283,7 @@ def test_resume_after_sigkill_gives_exactly_the_uninterrupted_results(
     assert not frame.duplicated(["run_id", "step", "iso3"]).any()
 
 
+@pytest.mark.slow
 def test_same_replication_uses_the_same_seed_in_every_scenario_and_design_point(reference):
     runs = read_runs(reference)
     per_replication = runs.groupby("replication")["seed"].nunique()
@@ -314,6 +315,7 @@ def test_plan_parts_keeps_run_order_and_shrinks_tasks_toward_the_end(experiment_
     assert plan_parts(tasks[:4], 1) == [[t] for t in tasks[:4]]
 
 
+@pytest.mark.slow
 def test_a_float32_batch_gives_the_same_tables_on_one_and_two_workers(tmp_path):
     path = write_experiment(tmp_path / "exp", replications=2)
     path.write_text(path.read_text() + "precision: float32\n")

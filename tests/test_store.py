@@ -121,6 +121,7 @@ def test_resume_deletes_orphans_and_temporary_files_and_keeps_finished_runs(batc
     assert len(journal.read_text().splitlines()) == 4
 
 
+@pytest.mark.slow
 def test_changed_experiment_file_is_refused_with_one_line_and_force_starts_anew(batch):
     path, out = batch
     path.write_text(path.read_text().replace("replications: 2", "replications: 3"))
@@ -181,6 +182,7 @@ def test_a_second_batch_cannot_write_into_a_directory_in_use(batch):
     assert report.skipped == 4
 
 
+@pytest.mark.slow
 def test_parts_of_several_runs_read_in_runs_order_and_as_whole_folders(tmp_path):
     path = write(tmp_path / "exp", replications=8)  # 16 runs on one worker: parts 4, 3, 3, 2, 1...
     out = tmp_path / "out"
@@ -220,6 +222,7 @@ def test_a_directory_from_before_parts_reads_and_resumes(batch):
     )
 
 
+@pytest.mark.slow
 def test_a_part_whose_rows_were_not_all_journalled_is_rerun_and_read_once(tmp_path):
     """A kill between the journal lines of one part's runs: that part counts as unfinished."""
     path = write(tmp_path / "exp", replications=8)  # 16 runs on one worker: the first part has 4

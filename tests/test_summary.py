@@ -80,6 +80,7 @@ def _raw(out: Path, table: str) -> pd.DataFrame:
     return frame.astype({"scenario": str})
 
 
+@pytest.mark.slow
 def test_score_and_rank_statistics_equal_a_direct_computation(grid):
     raw = _raw(grid, "soft_power")
     for value, file in (("score", "scores"), ("rank", "ranks")):

@@ -131,6 +131,7 @@ def test_app_command_with_an_empty_scenario_folder_prints_one_line_and_exits_2(t
 # ---------------------------------------------------------------------- model
 
 
+@pytest.mark.slow
 def test_app_model_runs_as_softpower_run_with_the_same_scenario_and_seed(tmp_path):
     # Issue 20, item 7: the app and the command line open on the same world, so the same
     # scenario and seed give the same numbers with no --world on either side.
@@ -439,6 +440,7 @@ def test_the_map_is_drawn_from_the_shared_map_module_and_fits_its_card(page):
     assert "width: 100%" in template and "860" not in template
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("interval", [3, 11])
 def test_step_with_any_render_interval_stops_cleanly_at_the_last_quarter(page, interval):
     # Finding: with a render interval above 1, Step ran past quarter 40 into a traceback.
@@ -466,6 +468,7 @@ def test_the_app_model_stops_instead_of_stepping_past_its_end():
         model.step()
 
 
+@pytest.mark.slow
 def test_reset_loads_the_selected_scenario_seed_and_slider_values(page):
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
     set_value(page.find(v.Slider, label="Stubbornness"), 0.3)
@@ -491,6 +494,7 @@ def test_choices_waiting_for_reset_say_they_are_pending(page):
     assert "Pending" not in alerts
 
 
+@pytest.mark.slow
 def test_the_seed_is_typed_by_hand_and_defaults_come_back(page):
     # Findings: the seed was a 0-999 slider that could not be set by hand; no way back to
     # the defaults.
@@ -520,6 +524,7 @@ def test_sliders_show_their_value_unit_and_a_help_line_from_the_registry(page):
     assert "<b>0.3</b>" in html_of(page, "softpower-help-stubbornness")
 
 
+@pytest.mark.slow
 def test_each_quarter_is_told_in_plain_sentences(page):
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
     click(page, "Reset")
@@ -559,6 +564,7 @@ def test_the_inspector_explains_credibility(page):
     assert narrative.CREDIBILITY_HELP in html_of(page, "softpower-inspector").replace("&#x27;", "'")
 
 
+@pytest.mark.slow
 def test_compare_mode_runs_two_scenarios_with_the_same_seed_side_by_side(page):
     set_value(page.find(v.Select, label="Scenario"), "us_aid_cuts")
     set_value(page.find(v.Select, label="Compare with"), "baseline")
@@ -782,6 +788,7 @@ def test_a_reader_holding_the_lock_keeps_play_from_stepping_under_it():
     assert model.steps == before + 3 and image.startswith(b"<?xml")
 
 
+@pytest.mark.slow
 def test_drawing_while_play_steps_in_another_thread_never_mixes_two_steps():
     import threading
 
@@ -843,6 +850,7 @@ def test_a_seed_that_is_not_a_whole_number_in_range_is_refused(typed):
     assert parse_seed(" 42 ") == 42 and parse_seed(4294967295) == 4294967295
 
 
+@pytest.mark.slow
 def test_an_invalid_seed_turns_reset_off_and_never_runs_a_stale_seed(page):
     # Finding 10: "abc" showed a red message but Reset silently reused the old seed; -1 became
     # 0 and 99999999999 became 4294967295 without a word.
@@ -866,6 +874,7 @@ def test_an_invalid_seed_turns_reset_off_and_never_runs_a_stale_seed(page):
     assert "Reset is off" not in html_of_all(page)
 
 
+@pytest.mark.slow
 def test_a_step_of_seven_quarters_tells_the_whole_period(page):
     # Finding 7: at a render interval of 7 "What happened" told only the last quarter.
     set_value(page.find(v.Select, label="Scenario"), "america_first")
@@ -1033,6 +1042,7 @@ def PageAt(address: str):
     return Page()
 
 
+@pytest.mark.slow
 def test_opening_a_shared_address_builds_its_run():
     box, rc = solara.render(
         solara.AppLayout(
@@ -1063,6 +1073,7 @@ def test_opening_a_shared_address_builds_its_run():
         rc.close()
 
 
+@pytest.mark.slow
 def test_the_runs_tables_download_as_the_command_line_writes_them(tmp_path):
     # Finding 8: nothing could be downloaded.
     import io

@@ -46,6 +46,7 @@ def followed(run):
     return spread(run.spec, world=run.world, seed=run.seed, kinds=[KIND])
 
 
+@pytest.mark.slow
 def test_the_events_that_have_acted_are_offered_newest_first_in_words(run, followed):
     fired = wave.fired_events(run)
     steps = [run.plan.events[i].step for i, _ in fired]
@@ -79,6 +80,7 @@ def test_the_wave_on_the_map_is_softpower_spreads_change_at_that_step(run, follo
     assert np.nanmax(np.abs(list(drawn.values.values()))) <= drawn.limit
 
 
+@pytest.mark.slow
 def test_the_wave_equals_the_softpower_spread_command_at_that_step(run, tmp_path):
     """The command line's spread.csv, its mean change over every observer at the app's step,
     equals the mean of the values the app's map colours by (both on the default world)."""
