@@ -129,3 +129,27 @@ def app_server():
 
     with AppServer(timeout=180) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def app_browser(request):
+    """(server, browser): the session's `app_server` and a headless Chromium of the module's own,
+    closed when the module ends; None when Chromium is not installed (the tests then fail with
+    the install instruction, never skip).
+    """
+    from sim.viz.browser import ChromiumMissing, chromium_path, launch_chromium
+
+    try:
+        chromium_path()
+    except ChromiumMissing:
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    server = request.getfixturevalue("app_server")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield server, browser
+        finally:
+            browser.close()

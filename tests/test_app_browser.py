@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from sim.viz.browser import ChromiumMissing, chromium_path, launch_chromium
+from sim.viz.browser import ChromiumMissing, chromium_path
 from sim.viz.layout import MENU_LABEL
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -22,25 +22,12 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def browser_session(request):
-    """(server, browser) for the module; None if Chromium is missing. The server is the
-    session's (`app_server` in ``tests/conftest.py``), shared with ``tests/test_browser.py``;
-    each test opens its own browser context, hence its own app session.
+def browser_session(app_browser):
+    """(server, browser) for the module (`app_browser` in ``tests/conftest.py``; the server is
+    shared with ``tests/test_browser.py``); None if Chromium is missing. Each test opens its own
+    browser context, hence its own app session.
     """
-    try:
-        chromium_path()
-    except ChromiumMissing:
-        yield None
-        return
-    from playwright.sync_api import sync_playwright
-
-    server = request.getfixturevalue("app_server")
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield server, browser
-        finally:
-            browser.close()
+    return app_browser
 
 
 def open_page(browser_session, width: int, height: int = 900, query: str = "", **context):

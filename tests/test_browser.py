@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from sim.viz.browser import ChromiumMissing, chromium_path, launch_chromium
+from sim.viz.browser import ChromiumMissing, chromium_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -31,30 +31,19 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def browser_session(request):
+def browser_session(app_browser):
     """(server, page, outside requests) for the module; None if Chromium is missing. The server
-    is the session's (`app_server` in ``tests/conftest.py``), shared with
-    ``tests/test_app_browser.py``; the browser and its page are this module's.
+    and browser are `app_browser`'s (``tests/conftest.py``); the page is this module's.
     """
-    try:
-        chromium_path()
-    except ChromiumMissing:
-        yield None
-        return
-    from playwright.sync_api import sync_playwright
-
-    server = request.getfixturevalue("app_server")
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            outside: list[str] = []
-            local = re.compile(rf"^(https?|wss?)://{re.escape(server.host)}:{server.port}/|^data:")
-            page.on("request", lambda r: None if local.match(r.url) else outside.append(r.url))
-            page.goto(server.url, timeout=TIMEOUT_MS)
-            yield server, page, outside
-        finally:
-            browser.close()
+    if app_browser is None:
+        return None
+    server, browser = app_browser
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    outside: list[str] = []
+    local = re.compile(rf"^(https?|wss?)://{re.escape(server.host)}:{server.port}/|^data:")
+    page.on("request", lambda r: None if local.match(r.url) else outside.append(r.url))
+    page.goto(server.url, timeout=TIMEOUT_MS)
+    return server, page, outside
 
 
 @pytest.fixture
