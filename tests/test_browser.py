@@ -178,6 +178,10 @@ def test_the_map_fits_narrow_windows(session, width):
     card = page.locator(".softpower-worldmap").bounding_box()
     assert world["x"] >= 0 and world["x"] + world["width"] <= width + 1
     assert world["width"] <= card["width"] + 1
+    # The colour buttons wrap inside the card instead of running past the window's edge.
+    for name in ("Lean now", "Wave of an event"):
+        button = page.get_by_role("button", name=name).bounding_box()
+        assert button["x"] + button["width"] <= card["x"] + card["width"] + 1, (name, button)
     page.set_viewport_size({"width": 1400, "height": 1400})
 
 

@@ -224,6 +224,8 @@ def ColourToggle(view: solara.Reactive[ViewSettings], compare: bool = False):
         values=list(to_key),
         on_value=lambda name: update_view(view, colour=to_key[name]),
         dense=True,
+        # Four or five buttons are wider than the map's card at 1024 px: wrap, never cut.
+        style={"flex-wrap": "wrap", "height": "auto", "max-width": "100%"},
     )
 
 
