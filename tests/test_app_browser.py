@@ -14,7 +14,7 @@ import re
 import pytest
 
 from sim.viz.browser import ChromiumMissing, chromium_path
-from sim.viz.layout import MENU_LABEL
+from sim.viz.layout import MENU_LABEL, NARROW_PX
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -118,7 +118,7 @@ def test_every_button_has_a_name_and_the_page_says_it_is_in_english(browser_sess
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator("button").count() > 10  # the check below looks at a full page
     assert nameless_buttons(page) == []
-    if width < 960:  # the drawer's buttons too, once it is open
+    if width < NARROW_PX:  # the drawer's buttons too, once it is open
         page.get_by_role("button", name=MENU_LABEL).click()
         page.get_by_text("Model Parameters").wait_for(timeout=TIMEOUT_MS)
         assert nameless_buttons(page) == []

@@ -426,7 +426,7 @@ def test_step_advances_the_model_and_recolours_the_map_and_redraws_the_chart(pag
     click(page, "Step")
     assert "step 2 of 40" in header(page)
     # Finding 4: "Time: 2.0" became the quarter a student reads
-    assert quarter_status(page) == "Quarter 2025-Q3 · step 2 of 40"
+    assert quarter_status(page) == "Quarter 2025-Q3 · step 2 of 40 · world un193"
     assert world_map(page).fills != fills_before
     assert html_of(page, "softpower-scores-box") != chart_before
 

@@ -2,7 +2,7 @@
 views in the main area.
 
 The page is laid out as Mesa's ``SolaraViz`` lays it out (app bar, a sidebar with Controls and
-Model Parameters, the views beside it; in a window narrower than 960 px the sidebar stays closed
+Model Parameters, the views beside it; in a window narrower than 1100 px the sidebar stays closed
 and the play buttons sit above the map: `sim.viz.layout`); the controller is the
 app's own (`sim.viz.controller`: it steps and the views read under one lock, and Reset refuses
 invalid inputs) and so are the inputs (`sim.viz.controls`), so that they show values, units,
@@ -31,7 +31,7 @@ from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
 from sim.viz.controller import PlayButtons, QuarterStatus, use_player  # noqa: E402
 from sim.viz.controls import ParameterPanel, input_problems, pending_changes  # noqa: E402
 from sim.viz.downloads import run_zip, zip_name  # noqa: E402
-from sim.viz.layout import LAYOUT_CSS, Layout, NarrowBar  # noqa: E402
+from sim.viz.layout import FIRST_SCREEN_CSS, LAYOUT_CSS, Layout, NarrowBar  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
 from sim.viz.share import parse_query, share_query  # noqa: E402
 
@@ -53,12 +53,14 @@ solara.server.settings.theme.variant = solara.server.settings.ThemeVariant.light
 threadpool_limits(limits=1)
 
 
-#: Page styles: the map as wide as its card, and the frame's (`sim.viz.layout.LAYOUT_CSS`).
+#: Page styles: the map as wide as its card, the frame's (`sim.viz.layout.LAYOUT_CSS`) and the
+#: first screen's (`sim.viz.layout.FIRST_SCREEN_CSS`).
 CSS = (
     """
 .softpower-worldmap svg { max-width: 100%; }
 """
     + LAYOUT_CSS
+    + FIRST_SCREEN_CSS
 )
 
 
@@ -110,7 +112,7 @@ def Page():
                 QuarterStatus(model.value)
                 PlayButtons(player)
             solara.SliderInt(
-                "Play speed: pause between steps (ms)",
+                "Play speed",
                 value=play_interval,
                 min=1,
                 max=500,

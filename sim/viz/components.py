@@ -225,9 +225,9 @@ def _scenario_header(model: SoftPowerModel, errors, pending):
     body = (
         f'<h2 style="margin:0 0 4px 0;font-size:20px">{html.escape(spec.title)}</h2>'
         f'<div class="softpower-step" style="font-weight:bold">{html.escape(status)}</div>'
-        f"{compare}{world_note}"
-        '<details class="softpower-about"><summary>About this scenario and its parameters'
-        f'</summary><div style="margin:4px 0">'
+        f"{compare}"
+        '<details class="softpower-about"><summary>About this scenario, its world and its '
+        f'parameters</summary>{world_note}<div style="margin:4px 0">'
         f"{html.escape(words.plain_description(spec.description))}</div>"
         f'<div style="{_CAPTION}">Parameters of this run: {parameters} '
         "(bold: set by a slider).</div></details>"
@@ -280,6 +280,7 @@ def QuarterStory(model: SoftPowerModel, step: int):
         title = f"What happened from {first} to {last} ({step - since} quarters)"
     else:
         title = f"What happened in {last}"
+    title += f", {_world(model)}"
     body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     with solara.Card(title, margin=0) as main:
         solara.HTML(
@@ -586,13 +587,18 @@ def Dashboard(
         return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
         Guarded("Scenario", step, lambda: ScenarioHeader(model, step, errors, pending))
-        Guarded("World map", step, lambda: MapView(model, step, view))
+        # The map and the chart side by side where the main area is wide enough (CSS
+        # `FIRST_SCREEN_CSS`), so both are on the first screen of a laptop or projector.
+        with (
+            solara.Div(classes=["softpower-first"]),
+            solara.Div(classes=["softpower-first-grid"]),
+        ):
+            Guarded("World map", step, lambda: MapView(model, step, view))
+            Guarded("Soft power over time", step, lambda: ScoreView(model, step, view))
         Guarded("What happened", step, lambda: QuarterStory(model, step))
         LookingAt()
         if twin is not None:
             Guarded("Compare the two runs", step, lambda: CompareView(model, step, view))
-        # The chart spans the card's full width, so its text stays legible on a projector.
-        Guarded("Soft power over time", step, lambda: ScoreView(model, step, view))
         with solara.Columns([6, 6]):
             Guarded("Top 10", step, lambda: TopTen(model, step))
             Guarded("Events", step, lambda: EventsFeed(model, step))

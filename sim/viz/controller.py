@@ -45,10 +45,14 @@ def bump() -> None:
 
 
 def quarter_text(model: AppModel) -> str:
-    """Return where the run is, for students: ``"Quarter 2026-Q3 · step 6 of 40"``."""
+    """Return where the run is, for students, and in which world:
+    ``"Quarter 2026-Q3 · step 6 of 40 · world un193"``.
+    """
     with model_lock(model):
         step = model.steps
-    return f"Quarter {model.spec.date(step)} · step {step} of {model.horizon}"
+    world = getattr(model, "world_name", None)
+    where = f" · world {world}" if world else ""
+    return f"Quarter {model.spec.date(step)} · step {step} of {model.horizon}{where}"
 
 
 @solara.component

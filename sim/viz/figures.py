@@ -548,12 +548,13 @@ class ScoreChart:
 
     def __init__(self, dpi: int = 100):
         self.dpi = dpi
-        # Drawn for the card's full width (about 560-950 px on a laptop or projector): at
-        # these sizes its text is 12 px or more on screen (issue 24: 3-4 px in a half card).
-        self.size = (7.5, 3.3)  # inches
+        # Drawn for a column of 340 px or more beside the map (`sim.viz.layout`): 4.2 in is
+        # 403 px in the browser, so its 12 pt (16 px) text is 12 px or more on screen wherever
+        # the chart is 302 px wide or more (issue 24: 3-4 px in a half card).
+        self.size = (4.2, 3.1)  # inches
         self.figure = Figure(figsize=self.size, dpi=dpi)
         # Fixed axes: a layout engine costs more than the drawing itself.
-        self.box = (0.095, 0.12, 0.70, 0.78)
+        self.box = (0.17, 0.13, 0.55, 0.76)
         self.ax = self.figure.add_axes(self.box)
         self.ax.grid(True, color="#e5e5e5", lw=0.6)
         self.ax.tick_params(labelsize=TEXT_PT)
@@ -606,7 +607,7 @@ class ScoreChart:
             ax.set_xlim(0, model.horizon)
             ax.set_ylabel(MEASURES[measure], fontsize=TEXT_PT)
             ticks, labels = _year_ticks(model)
-            every = max(1, len(ticks) // 6)  # tick labels are the costliest part of the chart
+            every = max(1, -(-len(ticks) // 4))  # four labels at most (the costliest part)
             ax.set_xticks(ticks[::every], labels[::every])
             self._key = key
         steps = np.arange(model.steps + 1)
@@ -629,7 +630,7 @@ class ScoreChart:
         legend = self._legend(model, scores[-1])
         if other is not None:
             legend += _svg_label(
-                f"dashed: {other.spec.title}"[:60],
+                _shortened(f"dashed: {other.spec.title}", 34),
                 72.0 * self.size[0] * self.box[0] + 4,
                 72.0 * self.size[1] * (1 - self.box[1]) - 6,
                 size=TEXT_PT,
@@ -663,6 +664,11 @@ class ScoreChart:
             score = float(now[model.iso3.index(code)])
             parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=TEXT_PT, anchor="start"))
         return "".join(parts)
+
+
+def _shortened(text: str, limit: int) -> str:
+    """Return ``text`` cut to ``limit`` characters with an ellipsis (a label that must fit)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def score_figure(model: SoftPowerModel, nations: tuple[str, ...] | list[str]) -> bytes:

@@ -7,7 +7,7 @@ and its menu button has no accessible name. `Layout` is the same frame (app bar,
 content; the page still fills it with ``solara.AppBar``, ``solara.AppBarTitle`` and
 ``solara.Sidebar``) with a drawer that Vuetify opens beside the page in a wide window and leaves
 closed in a narrow one, and a named menu button. In a narrow window the Reset, Play and Step
-buttons sit in a bar above the map (`NarrowBar`, shown by CSS below 960 px), so a student steps
+buttons sit in a bar above the map (`NarrowBar`, shown by CSS below `NARROW_PX`), so a student steps
 and watches the map without opening the drawer.
 """
 
@@ -20,11 +20,44 @@ import reacton.ipyvuetify as v
 import solara
 from solara.components.applayout import appbar_portal, apptitle_portal, sidebar_portal
 
-__all__ = ["NARROW_PX", "LAYOUT_CSS", "Layout", "NarrowBar", "PageLanguage", "MENU_LABEL"]
+__all__ = [
+    "NARROW_PX",
+    "DRAWER_PX",
+    "LAYOUT_CSS",
+    "SIDE_BY_SIDE_PX",
+    "FIRST_SCREEN_CSS",
+    "Layout",
+    "NarrowBar",
+    "PageLanguage",
+    "MENU_LABEL",
+]
 
 #: Below this window width (px) the drawer closes and the controls move above the map
-#: (Vuetify's own breakpoint of a mobile drawer).
-NARROW_PX = 960
+#: (Vuetify's breakpoint of a mobile drawer). At 1024 px the drawer would leave the views
+#: 600 px, too little for the map and the chart side by side (`FIRST_SCREEN_CSS`).
+NARROW_PX = 1100
+
+#: The drawer's width (px) in a wide window: the controls' and parameters' cards.
+DRAWER_PX = 360
+
+#: The views' main area is at least this wide (px) when the map and the chart sit side by side
+#: (896 px at 1280 with the drawer open, 1000 at 1024 with it closed; 776 at 800: one column).
+SIDE_BY_SIDE_PX = 840
+
+#: The map and the score chart side by side where the main area is `SIDE_BY_SIDE_PX` or wider
+#: (a CSS container query on the main area's width, not the window's), one above the other
+#: below it: both on the first screen at 1280x800 and 1024x768 (issue 24). The chart's column
+#: is never narrower than 340 px, where its text is still 12 px (`sim.viz.figures.ScoreChart`).
+FIRST_SCREEN_CSS = f"""
+.softpower-first {{ container-type: inline-size; }}
+.softpower-first-grid {{ display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; }}
+.softpower-colour .v-btn.v-btn {{ padding: 0 8px; text-transform: none; letter-spacing: 0; }}
+@container (min-width: {SIDE_BY_SIDE_PX}px) {{
+  .softpower-first-grid {{
+    grid-template-columns: minmax(0, 3fr) minmax(340px, 2fr); align-items: start;
+  }}
+}}
+"""
 
 #: The accessible name of the app bar's menu button.
 MENU_LABEL = "Open or close the sidebar of controls and parameters"
@@ -88,7 +121,7 @@ def Layout(children: list | None = None):
                 width="min-content",
                 v_model=drawer_open,
                 on_v_model=set_drawer_open,
-                style_="min-width: min(400px, 92vw); max-width: 600px",
+                style_=f"min-width: min({DRAWER_PX}px, 92vw); max-width: 600px",
                 clipped=True,
                 app=True,
                 disable_route_watcher=True,

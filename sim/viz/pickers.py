@@ -224,8 +224,11 @@ def ColourToggle(view: solara.Reactive[ViewSettings], compare: bool = False):
         values=list(to_key),
         on_value=lambda name: update_view(view, colour=to_key[name]),
         dense=True,
-        # Four or five buttons are wider than the map's card at 1024 px: wrap, never cut.
+        # Four or five buttons can be wider than the map's card: wrap, never cut. In sentence
+        # case with narrow padding (`sim.viz.layout.FIRST_SCREEN_CSS`) four fit one row at
+        # 1024 px, so the map starts higher.
         style={"flex-wrap": "wrap", "height": "auto", "max-width": "100%"},
+        classes=["softpower-colour"],
     )
 
 
