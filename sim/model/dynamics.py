@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from sim.model import compiled
+
 __all__ = [
     "State",
     "Inputs",
@@ -380,8 +382,12 @@ def _mix(
     out: np.ndarray,
 ) -> np.ndarray:
     """Return θ·p0 + (1 − θ)·[(1 − ν·u)·W·p + ν·u·m] in ``out`` (``keep`` = 1 − θ,
-    ``anchored`` = θ·p0).
+    ``anchored`` = θ·p0). The compiled loop (`sim.model.compiled.mix`) gives the same bits
+    in one pass where it applies.
     """
+    done = compiled.mix(p, pull, m.common, m.columns, ties, keep, anchored, out)
+    if done is not None:
+        return done
     n = p.shape[0]
     social = (ties @ p.reshape(n, -1)).reshape(p.shape)
     # (1 − pull)·social + pull·m, computed in place as social + pull·(m − social).
