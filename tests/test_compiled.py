@@ -99,3 +99,24 @@ def test_the_compiled_loop_leaves_what_it_cannot_reproduce_to_numpy(make_problem
     compiled.enable(False)
     assert not compiled.available()
     assert compiled.mix(p, pull, parts.common, parts.columns, csr, keep, kept, out) is None
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_pull_is_bit_identical_to_numpy(switch, seed):
+    """The signal share and the pull on random arrays (zeros included), with and without
+    receptivity: the sum over actors in the same order as ``np.einsum``.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 40))
+    capacity = rng.uniform(0.0, 2.0, (n, 4)) * (rng.random((n, 4)) < 0.8)
+    exposure = rng.uniform(0.0, 1.0, (n, 3, n, 4)) * (rng.random((n, 3, n, 4)) < 0.85)
+    saturation, receptivity = rng.uniform(0.01, 2.0, 4), rng.uniform(0.0, 1.0, (3, 4))
+    for nu in (receptivity, None):
+        compiled.enable(True)
+        fast = dynamics.signal_share(capacity, exposure, saturation, nu)
+        into = dynamics.signal_share(capacity, exposure, saturation, nu, np.empty_like(exposure))
+        compiled.enable(False)
+        plain = dynamics.signal_share(capacity, exposure, saturation, nu)
+        _assert_same_bits(fast, plain)
+        _assert_same_bits(into, plain)

@@ -1,4 +1,4 @@
-"""Compiled loops for the kernel's hottest pass, bit-identical to the NumPy and scipy path.
+"""Compiled loops for the kernel's hottest passes, bit-identical to the NumPy and scipy path.
 
 One perception update (`sim.model.dynamics._mix`) is a sparse social mix (scipy's
 ``csr_matvecs``) followed by five elementwise passes over (observer, audience, actor, channel)
@@ -7,12 +7,14 @@ observer with numba, its row of the social mix kept in cache, and gives the same
 social mix sums the same products in the same order as ``csr_matvecs`` (row by row, each row's
 ties in their stored order, every column by ``y += a·x`` from zero), and the elementwise
 arithmetic is the same IEEE operations in the same order, one by one (numba compiles without
-fast-math, so nothing is reassociated or fused into a multiply-add). The tests compare both
-paths bit for bit.
+fast-math, so nothing is reassociated or fused into a multiply-add). `pull` computes the pull
+ν·u (`sim.model.dynamics.signal_share`, recomputed every quarter since donors move aid) in one
+pass per (observer, audience) instead of four over the whole array. The tests compare both paths
+bit for bit.
 
 numba is optional: without it (or with ``SOFTPOWER_COMPILED=0`` in the environment, or after
 ``enable(False)``) `available` is False and the kernel uses NumPy and scipy alone, with the same
-results. The first call in an installation compiles the loop (a few seconds) and caches it on
+results. The first call in an installation compiles the loops (a few seconds) and caches it on
 disk beside this file (or in numba's cache folder where that is not writable); later processes
 load it.
 """
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "enable", "mix"]
+__all__ = ["available", "enable", "mix", "pull"]
 
 numba: Any
 try:  # pragma: no cover - depends on the installation
@@ -94,7 +96,37 @@ def _mix_rows(
                 out[i, q] = new * keep_i + anchored[i, q]
 
 
-_compiled: Any = numba.njit(cache=True, nogil=True)(_mix_rows) if numba is not None else None
+def _pull_rows(
+    capacity: np.ndarray,
+    exposure: np.ndarray,
+    saturation: np.ndarray,
+    receptivity: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled by numba (its Python body runs only without it)
+    """The loop of `pull` over (observer, audience)."""
+    n, n_audience, n_actor, n_channel = exposure.shape
+    total = np.empty(n_channel)
+    for i in range(n):
+        for s in range(n_audience):
+            for d in range(n_channel):
+                total[d] = 0.0
+            for k in range(n_actor):
+                for d in range(n_channel):
+                    signal = capacity[k, d] * exposure[i, s, k, d]
+                    out[i, s, k, d] = signal
+                    total[d] += signal
+            for d in range(n_channel):
+                total[d] = receptivity[s, d] / (total[d] + saturation[d])
+            for k in range(n_actor):
+                for d in range(n_channel):
+                    out[i, s, k, d] *= total[d]
+
+
+def _jit(function: Any) -> Any:
+    return numba.njit(cache=True, nogil=True)(function) if numba is not None else None
+
+
+_compiled, _compiled_pull = _jit(_mix_rows), _jit(_pull_rows)
 
 
 def mix(
@@ -150,4 +182,38 @@ def mix(
         np.ascontiguousarray(cut_values, dtype=np.float64),
         out.reshape(n, -1),
     )
+    return out
+
+
+def pull(
+    capacity: np.ndarray,
+    exposure: np.ndarray,
+    saturation: np.ndarray,
+    receptivity: np.ndarray | None,
+    out: np.ndarray | None,
+) -> np.ndarray | None:
+    """Return `sim.model.dynamics.signal_share` (with ``receptivity``: the pull ν·u) in one pass
+    per (observer, audience), or None where the compiled loop does not apply (then the caller
+    computes it with NumPy).
+
+    The same bits: each signal capacity·exposure is the same product; its sum over actors starts
+    from zero and adds actor after actor, as ``np.einsum("iskd->isd")`` does (its loop over the
+    reduced actor axis, a strided one, is sequential: tests compare both on random arrays and on
+    the bundled worlds); then the same division and product. Without ``receptivity`` the factor
+    is 1/total, the same as ones/total.
+
+    It applies when the loops are `available` and every array is float64 and C-contiguous.
+    """
+    if not _enabled:
+        return None
+    n_audience, n_channel = exposure.shape[1], exposure.shape[3]
+    nu = np.ones((n_audience, n_channel)) if receptivity is None else receptivity
+    if out is None:
+        out = np.empty_like(exposure)
+    arrays = (capacity, exposure, saturation, nu, out)
+    if any(a.dtype != np.float64 or not a.flags.c_contiguous for a in arrays):
+        return None
+    if out.shape != exposure.shape or nu.shape != (n_audience, n_channel):
+        return None
+    _compiled_pull(capacity, exposure, saturation, nu, out)
     return out

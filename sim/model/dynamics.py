@@ -130,6 +130,9 @@ def signal_share(
         (observer, audience, actor, channel) in [0, 1).
 
     """
+    done = compiled.pull(capacity, exposure, saturation, receptivity, out)
+    if done is not None:  # the same numbers in one compiled pass
+        return done
     signal = np.multiply(capacity[None, None, :, :], exposure, out=out)
     total = _sum_over_actors(signal)
     total += saturation
