@@ -183,7 +183,13 @@ MUTATORS: dict[str, Callable[[SoftPowerModel], None]] = {
 }
 
 #: Public methods of `WorldState` that change nothing.
-READERS = {"aid_target", "kernel_inputs", "member_of", "restricted_as_rival"}
+READERS = {
+    "aid_target",
+    "kernel_inputs",
+    "member_of",
+    "restricted_as_rival",
+    "restricted_as_rivals",
+}
 
 
 def test_every_public_method_of_the_state_is_a_case():

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from sim.model import compiled
+
 __all__ = [
     "State",
     "Inputs",
@@ -128,6 +130,9 @@ def signal_share(
         (observer, audience, actor, channel) in [0, 1).
 
     """
+    done = compiled.pull(capacity, exposure, saturation, receptivity, out)
+    if done is not None:  # the same numbers in one compiled pass
+        return done
     signal = np.multiply(capacity[None, None, :, :], exposure, out=out)
     total = _sum_over_actors(signal)
     total += saturation
@@ -380,8 +385,12 @@ def _mix(
     out: np.ndarray,
 ) -> np.ndarray:
     """Return θ·p0 + (1 − θ)·[(1 − ν·u)·W·p + ν·u·m] in ``out`` (``keep`` = 1 − θ,
-    ``anchored`` = θ·p0).
+    ``anchored`` = θ·p0). The compiled loop (`sim.model.compiled.mix`) gives the same bits
+    in one pass where it applies.
     """
+    done = compiled.mix(p, pull, m.common, m.columns, ties, keep, anchored, out)
+    if done is not None:
+        return done
     n = p.shape[0]
     social = (ties @ p.reshape(n, -1)).reshape(p.shape)
     # (1 − pull)·social + pull·m, computed in place as social + pull·(m − social).

@@ -194,6 +194,12 @@ def surveyed_publics(iso3: tuple[str, ...], until: int) -> np.ndarray:
     """Return (nation,) whether a survey of the bundled panel polled each nation's public about
     another nation of the world, in fieldwork up to ``until`` (the index's publics, §7.6).
     """
+    return _surveyed_publics(iso3, until).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _surveyed_publics(iso3: tuple[str, ...], until: int) -> np.ndarray:
+    """`surveyed_publics`, read once per (world, year) in a process (every model asks)."""
     panel = bundled_panel()
     known = set(iso3)
     polled = {
@@ -553,8 +559,16 @@ class SoftPowerModel(mesa.Model):
         else:  # perception is as the recorder saw it at the end of the last step
             self.current_attraction = self.recorder.last_attraction
         self.current_elite_perception = self.elite_perception()
-        draws = iter(self.rng.random(len(self.nations)).tolist())
-        self.agents_by_type[Nation].shuffle_do(lambda nation: nation.decide(next(draws)))
+        # One draw per nation, in Mesa's shuffled order: a nation reviews when its draw is under
+        # the decision rate (`Nation.decide`). `shuffle` draws the same permutation from the
+        # model's random as `shuffle_do` (the same list, one `random.shuffle`); only the nations
+        # that review are called.
+        draws = self.rng.random(len(self.nations)).tolist()
+        order = list(self.agents_by_type[Nation].shuffle())
+        rate = self.parameters.decision_rate
+        for t, draw in enumerate(draws):
+            if draw < rate:
+                order[t].decide(draw)
         kernel_state = dynamics.step(
             dynamics.State(self.perception, self.credibility),
             self.state.kernel_inputs(),

@@ -131,12 +131,17 @@ class Nation(mesa.Agent):
         """
         m, p = self.model, self.model.parameters
         state = m.state
-        for k in state.decision_context.rivals[self.index]:
-            threat = float(m.current_elite_perception[self.index, k])
+        rivals = list(state.decision_context.rivals[self.index])
+        if not rivals:
+            return
+        # Restricting one rival changes only this nation's restrictions of that rival, so every
+        # rival's threat and restrictions in force can be read at once, before any of them.
+        threats = m.current_elite_perception[self.index, rivals].tolist()
+        already = state.restricted_as_rivals(self.index, rivals, p.restriction_severity).tolist()
+        for k, threat, closed in zip(rivals, threats, already, strict=True):
             # A restriction already in force (a law, a scenario's ban) counts only as far as it
             # reaches: the nation still restricts what is not yet as closed as it wants.
-            already = state.restricted_as_rival(self.index, k, p.restriction_severity)
-            if threat < p.restriction_threshold and not already:
+            if threat < p.restriction_threshold and not closed:
                 state.restrict_rival(self.index, k, p.restriction_severity)
                 m.recorder.log(
                     "decision_restrict", self.iso3, m.iso3[k], f"elite perception {threat:.2f}"

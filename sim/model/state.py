@@ -41,6 +41,9 @@ PRECISIONS = ("float64", "float32")
 _AID = CHANNELS.index("aid")
 _ELITE = AUDIENCES.index("elite")
 _RIVAL_CHANNELS = (CHANNELS.index("culture"), CHANNELS.index("tech"))
+# The same two channels as a slice (they are neighbours on the channel axis): a view, no copy.
+_RIVAL_SLICE = slice(min(_RIVAL_CHANNELS), max(_RIVAL_CHANNELS) + 1)
+assert _RIVAL_SLICE.stop - _RIVAL_SLICE.start == len(_RIVAL_CHANNELS)
 
 #: The primary state: what mutators change. ``initiatives`` is the list of membership columns,
 #: ``parameters`` the run's parameters (reassigned by tests; the model's setter forwards here).
@@ -522,8 +525,12 @@ class WorldState:
         """Whether a rival's culture and tech are closed to the observer's youth and public by
         at least ``severity`` already.
         """
-        closed = self.restriction[observer, :_ELITE, rival][:, list(_RIVAL_CHANNELS)]
-        return bool((closed <= 1.0 - severity).all())
+        return bool(self.restricted_as_rivals(observer, [rival], severity)[0])
+
+    def restricted_as_rivals(self, observer: int, rivals: list[int], severity: float) -> np.ndarray:
+        """Return (rival,) `restricted_as_rival` of each of ``rivals`` at once."""
+        closed = self.restriction[observer, :_ELITE, :, _RIVAL_SLICE][:, rivals]
+        return (closed <= 1.0 - severity).all(axis=(0, 2))
 
     # ------------------------------------------------------------------ mutators
     # Events (`sim.model.effects`) and nations' decisions change the world only through these.
