@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,9 +14,13 @@ from scipy import sparse
 from sim.model import compiled, dynamics
 from sim.model.model import SoftPowerModel
 
-needs_numba = pytest.mark.skipif(
-    compiled.numba is None, reason="numba is not installed (the kernel uses NumPy alone)"
-)
+
+@pytest.fixture
+def needs_numba() -> None:
+    """numba is a dependency (pyproject.toml): a test of the compiled loops fails without it,
+    with the install instruction, instead of skipping."""
+    if not compiled.installed():
+        pytest.fail("numba is not installed: run `make venv` (uv sync --frozen --extra dev)")
 
 
 @pytest.fixture
@@ -36,7 +42,7 @@ def _assert_same_bits(got: np.ndarray, want: np.ndarray) -> None:
     assert np.array_equal(got.view(np.int64), want.view(np.int64))
 
 
-@needs_numba
+@pytest.mark.usefixtures("needs_numba")
 @pytest.mark.parametrize(
     ("seed", "n", "per_observer_theta", "cuts"),
     [(0, 7, True, None), (1, 9, False, None), (2, 8, True, 0), (3, 9, False, 1), (4, 11, True, 3)],
@@ -62,7 +68,7 @@ def test_compiled_step_is_bit_identical_to_numpy(
     _assert_same_bits(fast.credibility, plain.credibility)
 
 
-@needs_numba
+@pytest.mark.usefixtures("needs_numba")
 def test_compiled_spin_up_and_run_are_bit_identical(bundled_world, switch):
     """A model run (spin-up, events, decisions, kernel) on core60, with and without."""
 
@@ -101,7 +107,7 @@ def test_the_compiled_loop_leaves_what_it_cannot_reproduce_to_numpy(make_problem
     assert compiled.mix(p, pull, parts.common, parts.columns, csr, keep, kept, out) is None
 
 
-@needs_numba
+@pytest.mark.usefixtures("needs_numba")
 @pytest.mark.parametrize("seed", range(6))
 def test_compiled_pull_is_bit_identical_to_numpy(switch, seed):
     """The signal share and the pull on random arrays (zeros included), with and without
@@ -120,3 +126,10 @@ def test_compiled_pull_is_bit_identical_to_numpy(switch, seed):
         plain = dynamics.signal_share(capacity, exposure, saturation, nu)
         _assert_same_bits(fast, plain)
         _assert_same_bits(into, plain)
+
+
+def test_numba_is_imported_only_when_a_kernel_runs():
+    """``softpower --help`` or a refused file does not pay numba's import (about 0.5 s)."""
+    code = "import sys, sim, sim.cli, sim.model.dynamics; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -14,28 +14,32 @@ bit for bit.
 
 numba is optional: without it (or with ``SOFTPOWER_COMPILED=0`` in the environment, or after
 ``enable(False)``) `available` is False and the kernel uses NumPy and scipy alone, with the same
-results. The first call in an installation compiles the loops (a few seconds) and caches it on
-disk beside this file (or in numba's cache folder where that is not writable); later processes
-load it.
+results. numba is imported, and the loops compiled or loaded, at the first call of `mix` or
+`pull` in a process, not when the package is imported: commands that run no model (``--help``,
+a refused file) do not pay its import (about 0.5 s, more on a busy machine). The first call in
+an installation compiles the loops (a few seconds) and caches them on disk beside this file (or
+in numba's cache folder where that is not writable); later processes load them.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 import os
 from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "enable", "mix", "pull"]
+__all__ = ["available", "enable", "installed", "mix", "pull"]
 
-numba: Any
-try:  # pragma: no cover - depends on the installation
-    numba = importlib.import_module("numba")
-except ImportError:  # pragma: no cover - depends on the installation
-    numba = None
 
-_enabled = numba is not None and os.environ.get("SOFTPOWER_COMPILED", "1") != "0"
+def installed() -> bool:
+    """Return whether numba is installed (without importing it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+_enabled = installed() and os.environ.get("SOFTPOWER_COMPILED", "1") != "0"
 
 
 def available() -> bool:
@@ -50,7 +54,7 @@ def enable(on: bool = True) -> bool:
         Whether the compiled loops are now in use.
     """
     global _enabled
-    _enabled = bool(on) and numba is not None
+    _enabled = bool(on) and installed()
     return _enabled
 
 
@@ -122,11 +126,12 @@ def _pull_rows(
                     out[i, s, k, d] *= total[d]
 
 
-def _jit(function: Any) -> Any:
-    return numba.njit(cache=True, nogil=True)(function) if numba is not None else None
-
-
-_compiled, _compiled_pull = _jit(_mix_rows), _jit(_pull_rows)
+@functools.cache
+def _loops() -> tuple[Any, Any]:
+    """Import numba and compile (or load from its cache) the two loops, once per process."""
+    numba = importlib.import_module("numba")
+    jit = numba.njit(cache=True, nogil=True)
+    return jit(_mix_rows), jit(_pull_rows)
 
 
 def mix(
@@ -169,7 +174,7 @@ def mix(
     cut_values = (
         np.stack([column for _, _, column in columns]) if columns else np.zeros((0, n, n_audience))
     )
-    _compiled(
+    _loops()[0](
         ties.indptr,
         ties.indices,
         ties.data,
@@ -215,5 +220,5 @@ def pull(
         return None
     if out.shape != exposure.shape or nu.shape != (n_audience, n_channel):
         return None
-    _compiled_pull(capacity, exposure, saturation, nu, out)
+    _loops()[1](capacity, exposure, saturation, nu, out)
     return out
