@@ -21,6 +21,7 @@ SURVEYS = {
     "gallup_rating_world_leaders",
     "iseas_state_of_sea",
     "latinobarometro",
+    "afrobarometer",
 }
 PEW_TARGETS = {"USA", "CHN", "RUS", "EUU", "IRN", "DEU", "FRA", "JPN", "IND", "TWN", "BRA"}
 
@@ -85,6 +86,7 @@ def test_known_values_are_read_as_published(panel):
     assert value("pew_global_attitudes", "GRC", "RUS", 2013) == 63
     assert value("bbc_globescan_country_ratings", "ITA", "DEU", 2011) == 89
     assert value("gallup_rating_world_leaders", "XKX", "USA", 2022) == 90
+    assert value("afrobarometer", "MWI", "CHN", 2014) == 50
     # the corrupt 2013 China item of the microdata is not used: only pages give 2013 China rows
     china_2013 = (panel.target == "CHN") & (panel.year == 2013)
     assert china_2013.sum() == 9
