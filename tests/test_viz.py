@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 import re
 import socket
+import sys
 from pathlib import Path
 
 import ipyvue
@@ -741,6 +743,27 @@ def test_app_command_passes_the_world_to_the_server(monkeypatch):
     assert seen["world"] == "core60"
     env = server.server_env(world="core60")
     assert env["SOFTPOWER_WORLD"] == "core60"
+
+
+def test_the_server_imports_the_package_of_the_process_that_starts_it(tmp_path):
+    # A git worktree borrowing another checkout's editable install served (and its browser
+    # tests tested) the other checkout's app: `softpower` imported the installed package.
+    import subprocess
+
+    import sim
+    from sim.viz import server
+
+    env = server.server_env()
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(server.PACKAGE_ROOT)
+    shown = subprocess.run(
+        [sys.executable, "-c", "import sim; print(sim.__file__)"],
+        env=env,
+        cwd=tmp_path,  # not the checkout: the path must come from the environment
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(shown).resolve() == Path(sim.__file__).resolve()
 
 
 def test_the_app_opens_on_the_default_world_unless_started_on_another(monkeypatch):
