@@ -178,6 +178,25 @@ def test_a_tap_on_a_country_shows_its_name_and_the_value_of_its_colour(browser_s
     page.context.close()
 
 
+def test_no_two_code_labels_on_the_map_overlap(browser_session):
+    """Finding 9: overlapping ISO codes over Europe. Chromium's own text boxes of the labels
+    (in the map's units): no two of them share a stretch across while their baselines are
+    closer than the font size (capitals are shorter than it)."""
+    page = open_page(browser_session, 1280, 800)
+    page.locator("svg.softpower-map text").nth(9).wait_for(timeout=TIMEOUT_MS)
+    boxes = page.evaluate(
+        "() => [...document.querySelectorAll('svg.softpower-map text')].map(t => {"
+        " const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width,"
+        " +t.getAttribute('y'), +t.getAttribute('font-size')]; })"
+    )
+    assert len(boxes) >= 10 and {"USA", "CHN", "DEU", "JPN"} <= {b[0] for b in boxes}
+    for n, (a, a_left, a_right, a_y, size) in enumerate(boxes):
+        for b, b_left, b_right, b_y, _ in boxes[n + 1 :]:
+            across = min(a_right, b_right) - max(a_left, b_left)
+            assert across <= 0 or abs(a_y - b_y) >= size, (a, b, across, a_y - b_y)
+    page.context.close()
+
+
 def test_the_favourable_legend_has_its_units_and_the_map_downloads(browser_session, tmp_path):
     """Finding 9 (a scale without units) and Deliver-4 (a picture of the map to download)."""
     from playwright.sync_api import expect

@@ -1136,7 +1136,7 @@ def test_map_labels_never_overlap_and_the_poles_keep_theirs(stepped):
     assert len(others) >= 10
     for n, a in enumerate(others):
         for b in [*others[n + 1 :], *(label for label in shown.labels if label["bold"])]:
-            assert abs(a["x"] - b["x"]) >= 14.0 or abs(a["y"] - b["y"]) >= 7.5, (a, b)
+            assert abs(a["x"] - b["x"]) >= 18.0 or abs(a["y"] - b["y"]) >= 7.5, (a, b)
 
 
 def test_the_change_scale_only_grows_so_colours_compare_over_time(stepped):
