@@ -49,18 +49,32 @@ def _missing() -> str:
     return ""
 
 
+#: The roles of what a student can press, type into or move: each needs a name to be spoken.
+CONTROL_ROLES = (
+    "button",
+    "menuitem",
+    "switch",
+    "combobox",
+    "textbox",
+    "slider",
+    "checkbox",
+    "link",
+)
+
+
 def nameless_buttons(page) -> list[str]:
-    """Buttons of the page's accessibility tree (Chromium's own computation of names, through
-    the DevTools protocol) whose accessible name is empty.
+    """Buttons and other controls (`CONTROL_ROLES`) of the page's accessibility tree
+    (Chromium's own computation of names, through the DevTools protocol) whose accessible name
+    is empty, as ``role:node id``.
     """
     cdp = page.context.new_cdp_session(page)
     nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
     cdp.detach()
     return [
-        str(node.get("backendDOMNodeId"))
+        f"{node['role']['value']}:{node.get('backendDOMNodeId')}"
         for node in nodes
         if not node.get("ignored")
-        and node.get("role", {}).get("value") in ("button", "menuitem", "switch")
+        and node.get("role", {}).get("value") in CONTROL_ROLES
         and not str(node.get("name", {}).get("value", "")).strip()
     ]
 
@@ -111,7 +125,8 @@ def test_at_800_px_the_sidebar_stays_closed_and_the_map_shows_after_each_step(br
 @pytest.mark.parametrize("width", [1400, 800])
 def test_every_button_has_a_name_and_the_page_says_it_is_in_english(browser_session, width):
     """Finding 14: eight buttons had no accessible name (the menu, the theme toggle and the
-    chips' close icons) and the page declared no language."""
+    chips' close icons) and the page declared no language; the nation pickers' comboboxes had
+    no name either (Vuetify labels only the text box inside them)."""
     page = open_page(browser_session, width)
     page.get_by_role("button", name="Step").click()
     page.wait_for_timeout(500)
