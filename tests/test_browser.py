@@ -258,16 +258,16 @@ def test_comparison_mode_steps_both_runs(session):
 
 
 def reset_with_render_interval(page, interval: int):
-    """Reset the run and set the Render Interval slider (1, 3, 5, ...); return the header."""
+    """Reset the run and set the Quarters per step slider (1, 2, 3, ...); return the header."""
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Reset").click()
     header = page.locator(".softpower-header")
     expect(header).to_contain_text("step 0 of 40", timeout=TIMEOUT_MS)
-    slider = page.get_by_role("slider").nth(1)  # Render Interval: 1, 3, 5, ... (step 2)
+    slider = page.get_by_role("slider").nth(1)  # Quarters per step: 1, 2, 3, ... 40
     slider.focus()
     slider.press("Home")
-    for _ in range((interval - 1) // 2):
+    for _ in range(interval - 1):
         slider.press("ArrowRight")
     expect(slider).to_have_attribute("aria-valuenow", str(interval))
     return header

@@ -457,6 +457,29 @@ def test_step_with_any_render_interval_stops_cleanly_at_the_last_quarter(page, i
     assert not page.find(v.Alert, type="error").widgets  # no error box
 
 
+def test_play_speed_and_quarters_per_step_show_their_values_and_take_every_whole_number(page):
+    # Finding 14: the Play and Render Interval sliders showed no value; Quarters per step moved
+    # by 2 from 1 to 100 (no 2 or 4 quarters, a year; 60 past the scenario's last quarter).
+    def values() -> list[str]:
+        found = page.find(ipyvue.Html, class_="softpower-slider-value").widgets
+        return [str(w.children[0]) for w in found]
+
+    assert values() == [
+        "150 ms between two steps of Play",
+        "1 quarter per click of Step or beat of Play",
+    ]
+    quarters = page.find(v.Slider, label="Quarters per step").widget
+    assert (quarters.min, quarters.step, quarters.max) == (1, 1, 40)  # 40: the horizon
+    quarters.v_model = 4
+    assert values()[1] == "4 quarters per click of Step or beat of Play"
+    set_value(page.find(v.Select, label="Scenario"), "america_first")
+    click(page, "Reset")
+    assert (
+        page.find(v.Slider, label="Quarters per step").widget.max
+        == AppModel("america_first").horizon
+    )
+
+
 def test_the_app_model_stops_instead_of_stepping_past_its_end():
     model = AppModel("us_aid_cuts")
     assert advance(model, 7) == 7 and model.steps == 7

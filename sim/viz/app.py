@@ -119,12 +119,12 @@ def Page():
                 step=10,
             )
             _slider_value(f"{play_interval.value} ms between two steps of Play")
-            solara.SliderInt(
+            solara.SliderInt(  # any whole number of quarters up to the whole run
                 "Quarters per step",
                 value=render_interval,
                 min=1,
-                max=100,
-                step=2,
+                max=model.value.horizon,
+                step=1,
             )
             _slider_value(
                 f"{render_interval.value} quarter{'s' if render_interval.value != 1 else ''} "
