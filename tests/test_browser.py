@@ -377,6 +377,39 @@ def test_three_plays_at_the_fastest_interval_while_toggling_every_view_control(s
     assert touched >= 8  # every kind of control was touched during play, twice at least
 
 
+def test_a_seed_typed_fast_keeps_every_digit_and_a_wrong_one_says_why(session):
+    """Finding 10: fast typing lost digits; -1 became 0 and 99999999999 became 4294967295
+    without a word; after "abc" Reset silently reused the old seed."""
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    seed = page.get_by_label("Seed")
+    reset = page.get_by_role("button", name="Reset")
+    blocked = page.locator(".softpower-blocked")
+    for typed, reason in (
+        ("-1", "written in digits (not '-1')"),
+        ("99999999999", "from 0 to 4294967295 (not 99999999999)"),
+        ("abc", "written in digits (not 'abc')"),
+    ):
+        seed.fill("")
+        seed.press_sequentially(typed)
+        seed.press("Enter")
+        expect(blocked.first).to_contain_text(reason, timeout=TIMEOUT_MS)
+        expect(reset.first).to_be_disabled()
+        expect(seed).to_have_value(typed)  # never rewritten behind the student's back
+    seed.fill("")
+    seed.press_sequentially("987654321", delay=0)  # as fast as keys can go
+    seed.press("Enter")
+    expect(blocked).to_have_count(0, timeout=TIMEOUT_MS)
+    reset.first.click()
+    expect(page.locator(".softpower-header")).to_contain_text(
+        "seed 987654321 ·", timeout=TIMEOUT_MS
+    )
+    expect(seed).to_have_value("987654321")
+    assert_no_error_on_the_page(page)
+
+
 def test_a_shared_address_restores_its_run_and_reset_updates_the_address(session):
     """Finding 8: reload reset to the baseline and URL parameters were ignored."""
     require_chromium()
