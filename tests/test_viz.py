@@ -480,6 +480,30 @@ def test_play_speed_and_quarters_per_step_show_their_values_and_take_every_whole
     )
 
 
+def test_a_step_starts_no_thread_for_the_downloads(page, monkeypatch):
+    # Finding 14 (eight students at once): Solara's FileDownload started a thread whenever its
+    # data changed, and the chart's picture, the map's file and the tables' zip changed at
+    # every step, each thread's result another pass over the whole page.
+    import threading
+
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted(thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    click(page, "Step")
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    for _ in range(3):
+        click(page, "Step")
+    assert "step 4 of 40" in header(page)
+    assert started == []
+    labels = ("Download tables (zip)", "Download the chart (SVG)", "Download the map (SVG)")
+    shown = [child for b in page.find(v.Btn).widgets for child in b.children]
+    assert all(label in shown for label in labels)  # still there: a click makes the file
+
+
 def test_the_app_model_stops_instead_of_stepping_past_its_end():
     model = AppModel("us_aid_cuts")
     assert advance(model, 7) == 7 and model.steps == 7

@@ -30,7 +30,7 @@ from sim.viz.app_model import AppModel, model_params  # noqa: E402
 from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
 from sim.viz.controller import PlayButtons, QuarterStatus, use_player  # noqa: E402
 from sim.viz.controls import ParameterPanel, input_problems, pending_changes  # noqa: E402
-from sim.viz.downloads import run_zip, zip_name  # noqa: E402
+from sim.viz.downloads import Download, run_zip, zip_name  # noqa: E402
 from sim.viz.layout import FIRST_SCREEN_CSS, LAYOUT_CSS, Layout, NarrowBar  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
 from sim.viz.share import parse_query, share_query  # noqa: E402
@@ -140,7 +140,7 @@ def Page():
                 style="font-size:12px;margin-top:6px",
             )
             running = model.value
-            solara.FileDownload(
+            Download(
                 lambda: run_zip(running),
                 filename=zip_name(running),
                 label="Download tables (zip)",

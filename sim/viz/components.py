@@ -24,6 +24,7 @@ from sim.plots import palette, svgmap
 from sim.viz import figures, narrative, words
 from sim.viz.app_model import model_lock
 from sim.viz.controller import step_counter
+from sim.viz.downloads import Download
 from sim.viz.figures import MEASURES, ScoreChart
 from sim.viz.pickers import (
     ColourToggle,
@@ -396,8 +397,8 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
             ),
             classes=["softpower-scores-box"],
         )
-        solara.FileDownload(
-            image,
+        Download(
+            lambda: image,
             filename=f"softpower_{measure}_{model.spec.name or 'run'}_step{step}.svg",
             label="Download the chart (SVG)",
             mime_type="image/svg+xml",
