@@ -1025,6 +1025,9 @@ def test_the_page_speaks_a_students_words(page):
         assert term in help_text
     page.find(v.ExpansionPanelHeader, children=["What am I looking at?"]).assert_single()
     assert quarter_status(page).startswith("Quarter 2025-Q1 · step 0 of 40")
+    titles = [w.attributes.get("title", "") for w in page.find(v.Btn).widgets]
+    assert "Move on by as many quarters as Quarters per step says" in titles
+    assert not [t for t in titles if "render interval" in t.lower()]  # Mesa's word, not theirs
 
 
 def test_the_page_says_which_world_it_shows_and_how_to_get_the_same_numbers(page):

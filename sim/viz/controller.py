@@ -212,7 +212,7 @@ def PlayButtons(player: Player, messages: bool = True):
                 color="primary",
                 on_click=player.step,
                 disabled=player.playing or not player.running,
-                attributes={"title": "Play one step (the render interval's quarters)"},
+                attributes={"title": "Move on by as many quarters as Quarters per step says"},
             )
         if messages and player.blocked:
             solara.Warning(
