@@ -598,9 +598,8 @@ def Dashboard(
     if fitted != view.value:
         return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
-        with NarrowBar():  # a narrow window: the buttons above the map, the drawer closed
-            QuarterStatus(model, narrow=True, step=step)
-            solara.display(*(bar or []))
+        # A narrow window: the quarter and the buttons above the map, the drawer closed.
+        NarrowBar(children=[QuarterStatus(model, narrow=True, step=step), *(bar or [])])
         Guarded("Scenario", step, lambda: ScenarioHeader(model, step, errors, pending))
         # The map and the chart side by side where the main area is wide enough (CSS
         # `FIRST_SCREEN_CSS`), so both are on the first screen of a laptop or projector.
