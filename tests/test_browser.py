@@ -122,7 +122,7 @@ def test_typing_part_of_a_name_picks_that_nation(session):
     server, page, outside = session
     from playwright.sync_api import expect
 
-    box = page.get_by_label("Nation", exact=True)
+    box = page.get_by_role("textbox", name="Nation", exact=True)
     box.click()
     box.fill("United S")
     box.press("Enter")
@@ -140,7 +140,7 @@ def test_clearing_a_picker_or_typing_no_nation_changes_nothing_and_says_so(sessi
 
     legend = page.locator(".softpower-map-legend")
     expect(legend).to_contain_text("attraction to USA")
-    box = page.get_by_label("Pole A (blue)", exact=True)
+    box = page.get_by_role("textbox", name="Pole A (blue)", exact=True)
     box.click()
     box.fill("")
     box.press("Enter")
