@@ -49,18 +49,32 @@ def _missing() -> str:
     return ""
 
 
+#: The roles of what a student can press, type into or move: each needs a name to be spoken.
+CONTROL_ROLES = (
+    "button",
+    "menuitem",
+    "switch",
+    "combobox",
+    "textbox",
+    "slider",
+    "checkbox",
+    "link",
+)
+
+
 def nameless_buttons(page) -> list[str]:
-    """Buttons of the page's accessibility tree (Chromium's own computation of names, through
-    the DevTools protocol) whose accessible name is empty.
+    """Buttons and other controls (`CONTROL_ROLES`) of the page's accessibility tree
+    (Chromium's own computation of names, through the DevTools protocol) whose accessible name
+    is empty, as ``role:node id``.
     """
     cdp = page.context.new_cdp_session(page)
     nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
     cdp.detach()
     return [
-        str(node.get("backendDOMNodeId"))
+        f"{node['role']['value']}:{node.get('backendDOMNodeId')}"
         for node in nodes
         if not node.get("ignored")
-        and node.get("role", {}).get("value") in ("button", "menuitem", "switch")
+        and node.get("role", {}).get("value") in CONTROL_ROLES
         and not str(node.get("name", {}).get("value", "")).strip()
     ]
 
@@ -111,7 +125,8 @@ def test_at_800_px_the_sidebar_stays_closed_and_the_map_shows_after_each_step(br
 @pytest.mark.parametrize("width", [1400, 800])
 def test_every_button_has_a_name_and_the_page_says_it_is_in_english(browser_session, width):
     """Finding 14: eight buttons had no accessible name (the menu, the theme toggle and the
-    chips' close icons) and the page declared no language."""
+    chips' close icons) and the page declared no language; the nation pickers' comboboxes had
+    no name either (Vuetify labels only the text box inside them)."""
     page = open_page(browser_session, width)
     page.get_by_role("button", name="Step").click()
     page.wait_for_timeout(500)
@@ -175,6 +190,25 @@ def test_a_tap_on_a_country_shows_its_name_and_the_value_of_its_colour(browser_s
     assert f"favourable view of USA: {share} %" in title  # the same number as the tooltip
     page.locator("svg.softpower-map path[data-iso3=BRA]").tap()
     expect(tip).to_contain_text("Brazil (BRA)", timeout=TIMEOUT_MS)
+    page.context.close()
+
+
+def test_no_two_code_labels_on_the_map_overlap(browser_session):
+    """Finding 9: overlapping ISO codes over Europe. Chromium's own text boxes of the labels
+    (in the map's units): no two of them share a stretch across while their baselines are
+    closer than the font size (capitals are shorter than it)."""
+    page = open_page(browser_session, 1280, 800)
+    page.locator("svg.softpower-map text").nth(9).wait_for(timeout=TIMEOUT_MS)
+    boxes = page.evaluate(
+        "() => [...document.querySelectorAll('svg.softpower-map text')].map(t => {"
+        " const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width,"
+        " +t.getAttribute('y'), +t.getAttribute('font-size')]; })"
+    )
+    assert len(boxes) >= 10 and {"USA", "CHN", "DEU", "JPN"} <= {b[0] for b in boxes}
+    for n, (a, a_left, a_right, a_y, size) in enumerate(boxes):
+        for b, b_left, b_right, b_y, _ in boxes[n + 1 :]:
+            across = min(a_right, b_right) - max(a_left, b_left)
+            assert across <= 0 or abs(a_y - b_y) >= size, (a, b, across, a_y - b_y)
     page.context.close()
 
 

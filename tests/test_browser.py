@@ -9,6 +9,7 @@ module; each test reloads it, so it starts from a new app session whatever ran b
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -122,7 +123,7 @@ def test_typing_part_of_a_name_picks_that_nation(session):
     server, page, outside = session
     from playwright.sync_api import expect
 
-    box = page.get_by_label("Nation", exact=True)
+    box = page.get_by_role("textbox", name="Nation", exact=True)
     box.click()
     box.fill("United S")
     box.press("Enter")
@@ -140,7 +141,7 @@ def test_clearing_a_picker_or_typing_no_nation_changes_nothing_and_says_so(sessi
 
     legend = page.locator(".softpower-map-legend")
     expect(legend).to_contain_text("attraction to USA")
-    box = page.get_by_label("Pole A (blue)", exact=True)
+    box = page.get_by_role("textbox", name="Pole A (blue)", exact=True)
     box.click()
     box.fill("")
     box.press("Enter")
@@ -173,6 +174,19 @@ def test_the_map_fits_narrow_windows(session, width):
     server, page, outside = session
 
     page.set_viewport_size({"width": width, "height": 1000})
+    # The drawer closes below 1100 px with a transition: on a busy machine half a second was
+    # not always enough for the page to settle (the map measured in mid-layout). Wait until
+    # the map fits its card, or fail below when it never does.
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):  # the assertions below say what is wrong
+        page.wait_for_function(
+            "() => { const m = document.querySelector('svg.softpower-map'),"
+            " c = document.querySelector('.softpower-worldmap');"
+            " return m && c && m.getBoundingClientRect().width"
+            " <= c.getBoundingClientRect().width + 1; }",
+            timeout=10_000,
+        )
     page.wait_for_timeout(500)
     world = page.locator("svg.softpower-map").bounding_box()
     card = page.locator(".softpower-worldmap").bounding_box()
@@ -258,16 +272,16 @@ def test_comparison_mode_steps_both_runs(session):
 
 
 def reset_with_render_interval(page, interval: int):
-    """Reset the run and set the Render Interval slider (1, 3, 5, ...); return the header."""
+    """Reset the run and set the Quarters per step slider (1, 2, 3, ...); return the header."""
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Reset").click()
     header = page.locator(".softpower-header")
     expect(header).to_contain_text("step 0 of 40", timeout=TIMEOUT_MS)
-    slider = page.get_by_role("slider").nth(1)  # Render Interval: 1, 3, 5, ... (step 2)
+    slider = page.get_by_role("slider").nth(1)  # Quarters per step: 1, 2, 3, ... 40
     slider.focus()
     slider.press("Home")
-    for _ in range((interval - 1) // 2):
+    for _ in range(interval - 1):
         slider.press("ArrowRight")
     expect(slider).to_have_attribute("aria-valuenow", str(interval))
     return header
@@ -375,6 +389,38 @@ def test_three_plays_at_the_fastest_interval_while_toggling_every_view_control(s
         expect(page.get_by_role("button", name="Step")).to_be_disabled()
         assert_no_error_on_the_page(page)
     assert touched >= 8  # every kind of control was touched during play, twice at least
+
+
+def test_a_wrong_seed_says_why_and_a_right_one_reaches_the_run(session):
+    """Finding 10: -1 became 0 and 99999999999 became 4294967295 without a word; after "abc"
+    Reset silently reused the old seed. (Its third point, fast typing losing keys, is not
+    fixed: typed key by key on a busy server, "-1" can still arrive as "-"; docs/app.md.)"""
+    require_chromium()
+    server, page, outside = session
+    from playwright.sync_api import expect
+
+    seed = page.get_by_label("Seed")
+    reset = page.get_by_role("button", name="Reset")
+    blocked = page.locator(".softpower-blocked")
+    for typed, reason in (
+        ("-1", "written in digits (not '-1')"),
+        ("99999999999", "from 0 to 4294967295 (not 99999999999)"),
+        ("abc", "written in digits (not 'abc')"),
+    ):
+        seed.fill(typed)  # the whole text at once
+        seed.press("Enter")
+        expect(blocked.first).to_contain_text(reason, timeout=TIMEOUT_MS)
+        expect(reset.first).to_be_disabled()
+        expect(seed).to_have_value(typed)  # never rewritten behind the student's back
+    seed.fill("987654321")
+    seed.press("Enter")
+    expect(blocked).to_have_count(0, timeout=TIMEOUT_MS)
+    reset.first.click()
+    expect(page.locator(".softpower-header")).to_contain_text(
+        "seed 987654321 ·", timeout=TIMEOUT_MS
+    )
+    expect(seed).to_have_value("987654321")
+    assert_no_error_on_the_page(page)
 
 
 def test_a_shared_address_restores_its_run_and_reset_updates_the_address(session):

@@ -30,8 +30,8 @@ from sim.viz.app_model import AppModel, model_params  # noqa: E402
 from sim.viz.components import Dashboard, ViewSettings  # noqa: E402
 from sim.viz.controller import PlayButtons, QuarterStatus, use_player  # noqa: E402
 from sim.viz.controls import ParameterPanel, input_problems, pending_changes  # noqa: E402
-from sim.viz.downloads import run_zip, zip_name  # noqa: E402
-from sim.viz.layout import FIRST_SCREEN_CSS, LAYOUT_CSS, Layout, NarrowBar  # noqa: E402
+from sim.viz.downloads import Download, run_zip, zip_name  # noqa: E402
+from sim.viz.layout import FIRST_SCREEN_CSS, LAYOUT_CSS, Layout  # noqa: E402
 from sim.viz.library import scenario_library  # noqa: E402
 from sim.viz.share import parse_query, share_query  # noqa: E402
 
@@ -119,12 +119,12 @@ def Page():
                 step=10,
             )
             _slider_value(f"{play_interval.value} ms between two steps of Play")
-            solara.SliderInt(
+            solara.SliderInt(  # any whole number of quarters up to the whole run
                 "Quarters per step",
                 value=render_interval,
                 min=1,
-                max=100,
-                step=2,
+                max=model.value.horizon,
+                step=1,
             )
             _slider_value(
                 f"{render_interval.value} quarter{'s' if render_interval.value != 1 else ''} "
@@ -140,7 +140,7 @@ def Page():
                 style="font-size:12px;margin-top:6px",
             )
             running = model.value
-            solara.FileDownload(
+            Download(
                 lambda: run_zip(running),
                 filename=zip_name(running),
                 label="Download tables (zip)",
@@ -154,10 +154,13 @@ def Page():
                 )
         with solara.Card("Model Parameters"):
             ParameterPanel(params, inputs, model.value, problems)
-    with NarrowBar():  # a narrow window: the buttons above the map, the drawer closed
-        QuarterStatus(model.value, narrow=True)
-        PlayButtons(player)
-    Dashboard(model.value, view, library.errors, pending_changes(params, inputs.value, model.value))
+    Dashboard(
+        model.value,
+        view,
+        library.errors,
+        pending_changes(params, inputs.value, model.value),
+        bar=[PlayButtons(player)],  # the narrow window's bar, with the quarter line
+    )
 
 
 #: Alias for ``solara run``-style lookups of a lower-case ``page``.

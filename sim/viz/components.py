@@ -23,8 +23,10 @@ from sim.params import KEY_PARAMETERS
 from sim.plots import palette, svgmap
 from sim.viz import figures, narrative, words
 from sim.viz.app_model import model_lock
-from sim.viz.controller import step_counter
+from sim.viz.controller import QuarterStatus, step_counter
+from sim.viz.downloads import Download
 from sim.viz.figures import MEASURES, ScoreChart
+from sim.viz.layout import NarrowBar
 from sim.viz.pickers import (
     ColourToggle,
     LayerToggles,
@@ -396,8 +398,8 @@ def ScoreView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettin
             ),
             classes=["softpower-scores-box"],
         )
-        solara.FileDownload(
-            image,
+        Download(
+            lambda: image,
             filename=f"softpower_{measure}_{model.spec.name or 'run'}_step{step}.svg",
             label="Download the chart (SVG)",
             mime_type="image/svg+xml",
@@ -568,13 +570,23 @@ def Dashboard(
     view: solara.Reactive[ViewSettings],
     errors: dict[str, str] | None = None,
     pending: tuple[str, ...] = (),
+    bar: list | None = None,
 ):
     """All views of the running model, laid out for a laptop screen, each in its own
-    error boundary (`Guarded`).
+    error boundary (`Guarded`), under the bar of a narrow window.
 
-    The only view that listens to the controller's step counter (`step_counter`):
-    it hands the step to the others, so one step re-renders the page once (a listener per view
-    would re-render it once per view). Each view reads the model holding its lock.
+    The only view that listens to the controller's step counter (`step_counter`), with the
+    sidebar's quarter line: it hands the step to the others, so one step re-renders the page
+    once (each listener is one more pass over every widget of the page). Each view reads the
+    model holding its lock.
+
+    Args:
+        model: The running model.
+        view: What the page shows (the views' choices).
+        errors: Scenario files that did not load, with their errors.
+        pending: The inputs that wait for Reset.
+        bar: The play buttons of the narrow window's bar (`sim.viz.layout.NarrowBar`), drawn
+            after its quarter line.
     """
     step_counter.get()
     with model_lock(model):
@@ -586,6 +598,8 @@ def Dashboard(
     if fitted != view.value:
         return solara.Column()
     with solara.Column(gap="12px", style={"padding": "0"}) as main:
+        # A narrow window: the quarter and the buttons above the map, the drawer closed.
+        NarrowBar(children=[QuarterStatus(model, narrow=True, step=step), *(bar or [])])
         Guarded("Scenario", step, lambda: ScenarioHeader(model, step, errors, pending))
         # The map and the chart side by side where the main area is wide enough (CSS
         # `FIRST_SCREEN_CSS`), so both are on the first screen of a laptop or projector.

@@ -56,15 +56,20 @@ def quarter_text(model: AppModel) -> str:
 
 
 @solara.component
-def QuarterStatus(model: AppModel, narrow: bool = False):
+def QuarterStatus(model: AppModel, narrow: bool = False, step: int | None = None):
     """The quarter the run has reached (re-drawn at each step).
 
     Args:
         model: The running model.
         narrow: The copy in the bar of a narrow window (class ``softpower-quarter-narrow``;
             the sidebar's is ``softpower-quarter``).
+        step: The step, from a view that listens to `step_counter` and draws this line (the
+            narrow bar, in `sim.viz.components.Dashboard`); None: listen to the counter
+            itself. Each listener costs the page one more pass over all its widgets at every
+            step.
     """
-    step_counter.get()
+    if step is None:
+        step_counter.get()
     return solara.HTML(
         tag="div",
         unsafe_innerHTML=html.escape(quarter_text(model)),
@@ -207,7 +212,7 @@ def PlayButtons(player: Player, messages: bool = True):
                 color="primary",
                 on_click=player.step,
                 disabled=player.playing or not player.running,
-                attributes={"title": "Play one step (the render interval's quarters)"},
+                attributes={"title": "Move on by as many quarters as Quarters per step says"},
             )
         if messages and player.blocked:
             solara.Warning(

@@ -88,7 +88,10 @@ _LINE_STYLES = ("solid", "dashed", "dashdot", "dotted")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 _TRADE_MIN = 0.10  # share of either partner's trade
-_LABEL_W, _LABEL_H = 14.0, 7.5  # a three-letter code label on the map, in SVG units
+# The least distance (SVG units) between two code labels' centres across and down: three capitals
+# at font size 7 are up to 17.1 wide in bold (Chromium's text boxes), plus their white halos;
+# at 14 across, GBR and DEU, KOR and JPN overlapped (issue 24, finding 9).
+_LABEL_W, _LABEL_H = 18.0, 7.5
 # An aid flow (aid capacity × allocation share) is drawn from this fraction of what a donor of
 # full capacity gives each recipient when it spreads its aid evenly: shares shrink as the world
 # grows, so a fixed floor (0.015, this at 60 nations) drew no aid line at all on un193.

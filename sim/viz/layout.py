@@ -29,6 +29,7 @@ __all__ = [
     "Layout",
     "NarrowBar",
     "PageLanguage",
+    "ComboboxNames",
     "MENU_LABEL",
 ]
 
@@ -90,6 +91,14 @@ def PageLanguage(lang: str = "en"):
     """
 
 
+@solara.component_vue("combobox_names.vue", vuetify=False)
+def ComboboxNames():
+    """Names every combobox of the page (the nation pickers) after its label, as the page
+    changes: Vuetify's autocompletes label only the text box inside their combobox, so screen
+    readers announced a combobox without a name.
+    """
+
+
 @solara.component
 def NarrowBar(children: list | None = None):
     """A bar above the views, shown only in a window narrower than `NARROW_PX` (CSS): the
@@ -139,7 +148,7 @@ def Layout(children: list | None = None):
         with v.Content(class_="solara-content-main", style_="height: 100%;").key("content"):
             solara.Div(
                 style={"height": "100%", "overflow": "auto", "padding": "12px"},
-                children=[PageLanguage(lang="en"), *(children or [])],
+                children=[PageLanguage(lang="en"), ComboboxNames(), *(children or [])],
             )
     return main
 

@@ -22,7 +22,15 @@ from typing import IO
 from sim.errors import SoftPowerError
 from sim.viz.library import SCENARIOS_ENV, WORLD_ENV
 
-__all__ = ["APP_MODULE", "AppServer", "free_port", "serve", "server_command", "server_env"]
+__all__ = [
+    "APP_MODULE",
+    "PACKAGE_ROOT",
+    "AppServer",
+    "free_port",
+    "serve",
+    "server_command",
+    "server_env",
+]
 
 #: The module ``solara run`` serves.
 APP_MODULE = "sim.viz.app"
@@ -46,11 +54,23 @@ def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
     ]
 
 
+#: The folder that holds the ``sim`` package this process imported (a checkout, a worktree or
+#: site-packages).
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
 def server_env(scenarios: str | Path | None = None, world: str | None = None) -> dict[str, str]:
     """Return the environment of the server: offline, one BLAS thread, optional scenario folder
     and the world the app opens with.
+
+    The server imports the ``sim`` package this process imported (`PACKAGE_ROOT` first on
+    ``PYTHONPATH``): a git worktree that borrows another checkout's editable install would
+    otherwise serve, and its browser tests test, the other checkout's app.
     """
     env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(PACKAGE_ROOT), *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    )
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
     env["SOLARA_THEME_SHOW_BANNER"] = "False"  # the badge would cover the events list
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

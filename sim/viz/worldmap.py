@@ -19,6 +19,7 @@ from sim.model.model import SoftPowerModel
 from sim.plots import maps, palette, svgmap
 from sim.viz import figures, wave, words
 from sim.viz.app_model import model_lock
+from sim.viz.downloads import Download
 from sim.viz.figures import LAYERS
 from sim.viz.mapfile import map_file_name, map_svg
 from sim.viz.pickers import (
@@ -247,7 +248,7 @@ def MapView(model: SoftPowerModel, step: int, view: solara.Reactive[ViewSettings
             title = f"{model.spec.title} · seed {getattr(model, 'seed', 0)} · " + words.world_words(
                 getattr(model, "world_name", None), model.n
             )
-            solara.FileDownload(
+            Download(
                 lambda: map_svg(data, title, settings.inspect),
                 filename=map_file_name(data, model.spec.name),
                 label="Download the map (SVG)",
