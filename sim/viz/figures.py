@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import html
 import io
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -633,7 +634,7 @@ class ScoreChart:
         legend = self._legend(model, scores[-1])
         if other is not None:
             legend += _svg_label(
-                _shortened(f"dashed: {other.spec.title}", 34),
+                textwrap.shorten(f"dashed: {other.spec.title}", width=34, placeholder="…"),
                 72.0 * self.size[0] * self.box[0] + 4,
                 72.0 * self.size[1] * (1 - self.box[1]) - 6,
                 size=TEXT_PT,
@@ -667,11 +668,6 @@ class ScoreChart:
             score = float(now[model.iso3.index(code)])
             parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=TEXT_PT, anchor="start"))
         return "".join(parts)
-
-
-def _shortened(text: str, limit: int) -> str:
-    """Return ``text`` cut to ``limit`` characters with an ellipsis (a label that must fit)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def score_figure(model: SoftPowerModel, nations: tuple[str, ...] | list[str]) -> bytes:
