@@ -382,11 +382,12 @@ def set_value(found, value) -> None:
 
 
 def type_seed(rc, text: str, label: str = "Seed") -> None:
-    """Type ``text`` in the seed box and leave it (the box sends its text on leaving or Enter)."""
+    """Type ``text`` in the seed box and leave it (the browser sends the text with the box's
+    ``change`` event on leaving it or on Enter)."""
     found = [w for w in rc.find(v.TextField).widgets if w.label.startswith(label)]
     assert len(found) == 1  # "Seed" or "Seed (pending)"
     found[0].v_model = text
-    found[0].fire_event("focusout", {})
+    found[0].fire_event("change", text)
 
 
 def click(rc, label: str) -> None:
@@ -942,6 +943,31 @@ def test_an_invalid_seed_turns_reset_off_and_never_runs_a_stale_seed(page):
     assert "seed 12 ·" in header(page)
     assert page.find(v.TextField, label="Seed").widget.v_model == "12"
     assert "Reset is off" not in html_of_all(page)
+
+
+@pytest.mark.slow
+def test_a_seed_half_typed_during_a_step_stays_and_the_commit_takes_the_browsers_text(page):
+    # Finding 10, fast typing: a step drawn while a student typed put the committed seed back
+    # in the box (the keys typed so far were lost); and the commit read the server's copy of
+    # the text, which on a busy server lags a key behind the page ("-1" arrived as "-").
+    seed = [w for w in page.find(v.TextField).widgets if w.label.startswith("Seed")][0]
+    seed.v_model = "12"  # the page synced the keys typed so far
+    click(page, "Step")
+    click(page, "Step")
+    assert "step 2 of 40" in header(page)
+    assert seed.v_model == "12"  # the steps left the half-typed text alone
+    seed.fire_event("change", "123")  # Enter: the browser sends its text; the copy says "12"
+    click(page, "Reset")
+    assert "seed 123 ·" in header(page)
+    seed = [w for w in page.find(v.TextField).widgets if w.label.startswith("Seed")][0]
+    seed.v_model = "-1"
+    seed.fire_event("change", "-1")
+    assert "Reset is off: Seed: the seed must be a whole number" in html_of_all(page)
+    click(page, "Step")
+    assert seed.v_model == "-1"  # a refused seed stays as typed, whatever the page redraws
+    click(page, "Back to defaults")
+    seed = [w for w in page.find(v.TextField).widgets if w.label.startswith("Seed")][0]
+    assert seed.v_model == "0"  # a change from outside the box is shown in it
 
 
 @pytest.mark.slow

@@ -12,13 +12,14 @@ import functools
 import html
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import solara
 
 from sim.model.model import SoftPowerModel
 
-__all__ = ["ParameterPanel", "input_problems", "parse_seed", "pending_changes"]
+__all__ = ["ParameterPanel", "SeedBox", "input_problems", "parse_seed", "pending_changes"]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -111,6 +112,59 @@ def pending_changes(
 
 
 @solara.component
+def SeedBox(
+    label: str,
+    value: str,
+    on_commit: Callable[[str], None],
+    error: str | bool = False,
+):
+    """A text box whose text belongs to the browser until the student commits it (Enter, or
+    leaving the box): the seed typed by hand.
+
+    Solara's ``InputText`` hands the server's copy of the text to the page at every redraw, so
+    a step drawn while a student typed put the last committed seed back in the box (the keys
+    typed so far were lost), and on a busy server its commit read the server's copy, which can
+    lag a key behind the page (issue 24, finding 10: "-1" arrived as "-"). Here the server never
+    writes the box while the student types, and the commit takes the text the browser sends
+    with its ``change`` event (Vuetify's text field sends it on Enter and on leaving the box
+    when the text changed).
+
+    Args:
+        label: The box's label (its accessible name).
+        value: The committed text: shown at first, and again whenever it changes from outside
+            the box (a shared address, "Back to defaults").
+        on_commit: Called with the text as the student left it.
+        error: Why the committed text is refused (shown under the box), or False.
+    """
+    field = solara.v.TextField(
+        label=label,
+        error=bool(error),
+        messages=[error] if isinstance(error, str) and error else [],
+        type="text",
+    )
+    commit = solara.use_ref(on_commit)
+    commit.current = on_commit
+
+    def listen() -> Callable[[], None]:
+        widget = solara.get_widget(field)
+
+        def changed(_widget: Any, _event: str, data: Any) -> None:
+            commit.current("" if data is None else str(data))
+
+        widget.on_event("change", changed)
+        return lambda: widget.on_event("change", changed, remove=True)
+
+    def show() -> None:
+        widget = solara.get_widget(field)
+        if widget.v_model != value:
+            widget.v_model = value
+
+    solara.use_effect(listen, [])
+    solara.use_effect(show, [value])
+    return field
+
+
+@solara.component
 def ParameterPanel(
     params: dict[str, dict[str, Any]],
     inputs: solara.Reactive[dict[str, Any]],
@@ -168,11 +222,10 @@ def ParameterPanel(
             elif kind == "InputInt":
                 # Typed text is kept as typed (nothing rewrites the box while a student types);
                 # a seed that is not a whole number in range blocks Reset with its reason.
-                solara.InputText(
+                SeedBox(
                     label,
                     value=str(value),
-                    on_value=lambda v, name=name, spec=spec: set_input(name, _seed_value(v, spec)),
-                    continuous_update=False,
+                    on_commit=lambda v, name=name, spec=spec: set_input(name, _seed_value(v, spec)),
                     error=problems.get(name, False),
                 )
             elif kind in ("SliderInt", "SliderFloat"):
