@@ -659,7 +659,7 @@ class Parameters:
         "fitted by softpower calibrate observation (docs/validation.md)",
     )
     score_weight_familiarity: float = parameter(
-        0.5963,
+        0.5958,
         0.0,
         2.0,
         "points per point",
@@ -668,7 +668,7 @@ class Parameters:
         "fitted to GSPI 2024 scores on core60, US-China gap held (docs/validation.md)",
     )
     score_weight_reputation: float = parameter(
-        0.344,
+        0.3449,
         0.0,
         2.0,
         "points per point",

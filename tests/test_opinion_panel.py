@@ -87,6 +87,12 @@ def test_known_values_are_read_as_published(panel):
     assert value("bbc_globescan_country_ratings", "ITA", "DEU", 2011) == 89
     assert value("gallup_rating_world_leaders", "XKX", "USA", 2022) == 90
     assert value("afrobarometer", "MWI", "CHN", 2014) == 50
+    # computed from country microdata; equal to Afrobarometer's own published figures (the
+    # South Africa news release of 23 Aug 2023: 37, 32, 25; dispatch AD117 for Tunisia 2015: 42)
+    assert value("afrobarometer", "ZAF", "CHN", 2022) == 37
+    assert value("afrobarometer", "ZAF", "USA", 2022) == 32
+    assert value("afrobarometer", "ZAF", "RUS", 2022) == 25
+    assert value("afrobarometer", "TUN", "CHN", 2015) == 42
     # the corrupt 2013 China item of the microdata is not used: only pages give 2013 China rows
     china_2013 = (panel.target == "CHN") & (panel.year == 2013)
     assert china_2013.sum() == 9

@@ -9,6 +9,9 @@ Columns: ``survey,question,observer,target,year,value,source_url``. The rows com
   Pew Global Attitudes microdata of github.com/worldregio/pew_opi (``data/pew_all_opi.RDS``
   @9fa28b6) for every country item it holds. The ``microdata`` step rewrites this file from a
   local copy of the RDS (it needs ``pyreadr`` and ``pandas``, in a separate venv);
+* ``tools/opinion_sources/afrobarometer_microdata.csv``: Afrobarometer "positive influence"
+  shares computed from country data files held in public repositories; rewritten by
+  ``tools/afrobarometer_microdata.py`` (its docstring names every file, repository and commit);
 * ``tools/opinion_sources/reports.csv``: numbers read from published reports (Gallup, BBC
   World Service/GlobeScan, ...), one cited page per row, typed in by hand.
 
@@ -38,6 +41,7 @@ TARGETS = ROOT / "sim" / "data" / "targets"
 OUT = ROOT / "sim" / "data" / "opinion" / "panel.csv"
 SOURCES = ROOT / "tools" / "opinion_sources"
 MICRODATA = SOURCES / "pew_microdata.csv"
+AFROBAROMETER = SOURCES / "afrobarometer_microdata.csv"
 REPORTS = SOURCES / "reports.csv"
 PEW_FILES = ("pew_favourability_2002_2024.csv", "pew_us_favourability_2000_2017.csv")
 
@@ -130,7 +134,7 @@ def build() -> None:
                 (PEW, FAVOURABLE, r["observer"], r["target"], int(r["year"]),
                  int(r["favourable_pct"]), r["source"])
             )  # fmt: skip
-    for path in (MICRODATA, REPORTS):
+    for path in (MICRODATA, AFROBAROMETER, REPORTS):
         for r in _read(path):
             value = float(r["value"])
             candidates.append(
