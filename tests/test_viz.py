@@ -299,6 +299,17 @@ def test_change_since_start_paints_the_side_that_moved(stepped):
     assert abs(russia.values["DEU"]) < abs(shown.values["DEU"])  # Russia hardly moved
 
 
+def test_the_views_attraction_is_the_models_own_bit_for_bit(fresh, stepped):
+    # The views read the recorder's array of the last step instead of computing it again.
+    for model in (fresh, stepped):
+        assert np.array_equal(figures.attraction_now(model), model.attraction())
+    model = AppModel("us_aid_cuts", seed=4, compare_with="baseline")
+    for _ in range(3):
+        advance(model, 2)
+        assert np.array_equal(figures.attraction_now(model), model.attraction())
+        assert np.array_equal(figures.attraction_now(model.twin), model.twin.attraction())
+
+
 def test_score_chart_shows_the_steps_so_far(fresh, stepped):
     chart = figures.ScoreChart()
     start = chart.draw(fresh, ["USA", "CHN"])
@@ -306,6 +317,48 @@ def test_score_chart_shows_the_steps_so_far(fresh, stepped):
     assert later != start
     assert b"2026-Q3" in later and b"2025-Q1" in start  # the date of the step drawn
     assert chart.draw(fresh, ["USA", "CHN"]) == start
+
+
+@pytest.mark.parametrize(("low", "high"), [(52.3, 80.1), (0.0, 100.0), (71.2, 71.9), (3, 4)])
+def test_nice_ticks_are_round_inside_the_axis_and_few(low, high):
+    from sim.viz.scorechart import nice_ticks
+
+    ticks = nice_ticks(low, high)
+    assert 2 <= len(ticks) <= 6 and ticks == sorted(ticks)
+    assert low - 1e-9 <= ticks[0] and ticks[-1] <= high + 1e-9
+    step = ticks[1] - ticks[0]
+    mantissa = step / 10 ** np.floor(np.log10(step))
+    assert any(np.isclose(mantissa, m) for m in (1, 2, 2.5, 5))
+    assert np.allclose(np.diff(ticks), step)
+
+
+def test_score_chart_is_svg_with_a_line_and_legend_per_nation(stepped):
+    import xml.etree.ElementTree as ET
+
+    model = AppModel("us_aid_cuts", seed=1, compare_with="baseline")
+    advance(model, 5)
+    nations = ["USA", "CHN", "DEU", "XXX"]  # a code outside the world is left out
+    image = figures.ScoreChart().draw(model, nations, model.twin)
+    root = ET.fromstring(image)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("width") == "302.4pt" and root.get("viewBox") == "0 0 302.4 223.2"
+    lines = root.findall(f"{ns}polyline")
+    mine = [x for x in lines if x.get("stroke-width") == "1.6"]
+    theirs = [x for x in lines if x.get("stroke-dasharray") == "2,2"]
+    assert len(mine) == len(theirs) == 3
+    assert all(len(x.get("points").split()) == model.steps + 1 for x in mine + theirs)
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    for code in ("USA", "CHN", "DEU"):
+        now = model.recorder.score[model.steps, model.iso3.index(code)]
+        assert f"{code} {now:.1f}" in texts
+    assert "soft power score (0–100)" in texts and model.spec.date(5) in texts
+    assert any(t.startswith("dashed: Baseline") for t in texts)
+    # the line of the highest score is drawn highest (SVG y grows downwards)
+    last_y = [float(x.get("points").split()[-1].split(",")[1]) for x in mine]
+    scores = [model.recorder.score[5, model.iso3.index(c)] for c in ("USA", "CHN", "DEU")]
+    assert np.argmin(last_y) == np.argmax(scores)
+    with pytest.raises(ValueError, match="unknown measure"):
+        figures.ScoreChart().draw(model, nations, measure="fame")
 
 
 def test_perception_by_region_covers_every_region_and_starts_unchanged(fresh, stepped):

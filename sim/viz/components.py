@@ -6,8 +6,9 @@ Each view takes the model, its current step and the session's `ViewSettings` (a 
 `sim.viz.controller.step_counter`). The world map is an SVG drawn in the browser from
 the shared map module's shapes (`sim.plots.svgmap`, a Vue template): the shapes are sent once,
 then only colours, tooltips and edges each step; a click goes back to Python, where the map
-module's hit test finds the nation. The score chart is a matplotlib SVG; tables are plain HTML,
-so screen readers and the browser's find work on them.
+module's hit test finds the nation. The score chart is SVG text written by
+`sim.viz.scorechart`; tables are plain HTML, so screen readers and the browser's find work on
+them.
 """
 
 from __future__ import annotations

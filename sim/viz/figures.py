@@ -1,29 +1,24 @@
-"""What the app shows, as data and matplotlib figures, independent of Solara.
+"""What the app shows, as data and SVG, independent of Solara.
 
 Every function reads a running model (`sim.model.model.SoftPowerModel` or the app's subclass) and
-returns plain data or an SVG image drawn with matplotlib's object interface (no pyplot, so
-figures can be drawn from the threads Solara plays the model in). Array axes follow the model:
-(observer, audience, actor, channel).
+returns plain data (the map's colours, lines and labels; the tables) or SVG text (the score
+chart, `sim.viz.scorechart`, re-exported here), safe to call from the threads Solara plays the
+model in. Array axes follow the model: (observer, audience, actor, channel).
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
-import html
-import io
-import textwrap
+import functools
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
 
 from sim.axes import AUDIENCES, CHANNELS
 from sim.model.model import SoftPowerModel
 from sim.plots import maps, palette, svgmap
+from sim.viz.scorechart import MEASURES, TEXT_PT, ScoreChart, score_figure
 from sim.viz.tables import CompareRow, FeedItem, TopRow, compare_table, event_feed, top_table
 
 __all__ = [
@@ -46,6 +41,7 @@ __all__ = [
     "lean_change",
     "change_limit",
     "attraction_change",
+    "attraction_now",
     "run_difference",
     "map_view",
     "layer_style",
@@ -55,7 +51,6 @@ __all__ = [
     "top_table",
     "event_feed",
     "inspect_nation",
-    "svg",
     "data_uri",
 ]
 
@@ -69,8 +64,6 @@ LEAN_CMAP = palette.DIVERGING
 #: its middle, where cividis's 30-65 % looked like the grey of nations outside the model.
 FAVOURABLE_CMAP = palette.SEQUENTIAL_ALT
 
-#: Text size of the score chart in points: 12 px or more on screen at the card's full width.
-TEXT_PT = 12
 
 #: Leans beyond ± this value are drawn at full colour (typical leans lie within ±0.6).
 LEAN_LIMIT = palette.LEAN_LIMIT
@@ -84,9 +77,6 @@ _LAYER_STYLE = {
     "aid": {"color": "#E69F00", "svgdash": "", "css": "solid", "label": "aid flow"},
     "BRI": {"color": "#CC79A7", "svgdash": "1.5,2", "css": "dotted", "label": "BRI membership"},
 }
-_LINE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-_LINE_STYLES = ("solid", "dashed", "dashdot", "dotted")
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 _TRADE_MIN = 0.10  # share of either partner's trade
 # The least distance (SVG units) between two code labels' centres across and down: three capitals
@@ -104,39 +94,18 @@ def data_uri(image: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
 
 
-def svg(fig: Figure, extra: str = "") -> bytes:
-    """Return the figure as SVG bytes, text kept as text (no glyph outlines, no raster).
-
-    Smaller and quicker to make than a PNG of the same figure, and sharp at any zoom.
-
-    Args:
-        fig: The figure.
-        extra: SVG elements to add on top, in points from the top left corner.
-
+def attraction_now(model: SoftPowerModel) -> np.ndarray:
+    """Return a[i,k] (observer, actor) now: the array the model's recorder computed at the end
+    of the last step (``model.attraction()`` on the same perception, so the same bits), read by
+    every view of a step instead of computed again by each (a step's map, inspector and lean
+    each computed it: a tenth of the app server's CPU). Read-only: never modify it.
     """
-    buf = io.BytesIO()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "softpower"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    image = buf.getvalue()
-    if extra:
-        end = image.rindex(b"</svg>")
-        image = image[:end] + extra.encode() + image[end:]
-    return image
-
-
-def _svg_label(
-    text: str, x: float, y: float, *, size: float = 6.5, bold: bool = False, anchor="middle"
-) -> str:
-    weight = ' font-weight="bold"' if bold else ""
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{weight} '
-        f'font-family="DejaVu Sans, Arial, sans-serif" fill="#222222">{html.escape(text)}</text>'
-    )
+    return model.recorder.last_attraction
 
 
 def lean(model: SoftPowerModel, pole_a: str, pole_b: str) -> np.ndarray:
     """Return each nation's lean a[i,A] − a[i,B] in [-2, 2] (positive: toward ``pole_a``)."""
-    a = model.attraction()
+    a = attraction_now(model)
     return a[:, model.iso3.index(pole_a)] - a[:, model.iso3.index(pole_b)]
 
 
@@ -202,13 +171,6 @@ COLOUR_MODES: dict[str, str] = {
     "difference": "difference between runs",
 }
 
-#: What the score chart can show (key → axis label): the score and two of its parts.
-MEASURES: dict[str, str] = {
-    "score": "soft power score (0–100)",
-    "familiarity": "familiarity (0–100)",
-    "reputation": "reputation (0–100)",
-}
-
 
 @dataclass(frozen=True)
 class MapView:
@@ -267,7 +229,7 @@ def attraction_change(model: SoftPowerModel, actor: str) -> np.ndarray:
     happened to anyone else (a change of the lean would paint them "toward" the other pole).
     """
     k = model.iso3.index(actor)
-    moved = model.attraction()[:, k] - model.recorder.attraction[0][:, k]
+    moved = attraction_now(model)[:, k] - model.recorder.attraction[0][:, k]
     moved[k] = np.nan
     return moved
 
@@ -275,7 +237,7 @@ def attraction_change(model: SoftPowerModel, actor: str) -> np.ndarray:
 def run_difference(model: SoftPowerModel, other: SoftPowerModel, actor: str) -> np.ndarray:
     """Return each nation's attraction to ``actor`` in ``model`` minus that in ``other``."""
     k = model.iso3.index(actor)
-    diff = model.attraction()[:, k] - other.attraction()[:, other.iso3.index(actor)]
+    diff = attraction_now(model)[:, k] - attraction_now(other)[:, other.iso3.index(actor)]
     diff[k] = np.nan
     return diff
 
@@ -331,7 +293,7 @@ def map_view(
     leans = lean(model, pole_a, pole_b)
     moved = attraction_change(model, actor)
     k = model.iso3.index(actor)
-    now = model.attraction()
+    now = attraction_now(model)
     attraction = now[:, k]
     favourable = model.favourable(now)[:, k]
     gradient = lean_gradient()
@@ -492,6 +454,21 @@ def _tips(model, values, colour: str, actor: str, pole_a: str, pole_b: str) -> d
     return tips
 
 
+@functools.lru_cache(maxsize=8192)
+def _edge_lines(
+    lon_a: float, lat_a: float, lon_b: float, lat_b: float
+) -> tuple[tuple[float, float, float, float], ...]:
+    """The SVG line(s) (x1, y1, x2, y2) between two capitals, cut at the map's edge when they
+    wrap: the same at every step, so projected once (a step's edges cost the app server more
+    than its map colours when the trade or BRI lines were on).
+    """
+    lines = []
+    for seg in maps.edge_segments((lon_a, lat_a), (lon_b, lat_b)):
+        (x1, x2), (y1, y2) = svgmap.to_svg(seg[:, 0], seg[:, 1])
+        lines.append(tuple(round(float(v), 1) for v in (x1, y1, x2, y2)))
+    return tuple(lines)  # type: ignore[arg-type]
+
+
 def _map_edges(
     model: SoftPowerModel, layers, lon: np.ndarray, lat: np.ndarray
 ) -> tuple[tuple[dict, ...], dict[str, int]]:
@@ -507,14 +484,14 @@ def _map_edges(
         scale = {"aid": 60.0, "trade": 4.0}.get(layer)
         for i, j, weight in edges:
             width = float(np.clip(weight * scale, 0.5, 2.5)) if scale else 1.0
-            for seg in maps.edge_segments((lon[i], lat[i]), (lon[j], lat[j])):
-                (x1, x2), (y1, y2) = svgmap.to_svg(seg[:, 0], seg[:, 1])
+            ends = (float(lon[i]), float(lat[i]), float(lon[j]), float(lat[j]))
+            for x1, y1, x2, y2 in _edge_lines(*ends):
                 lines.append(
                     {
-                        "x1": round(float(x1), 1),
-                        "y1": round(float(y1), 1),
-                        "x2": round(float(x2), 1),
-                        "y2": round(float(y2), 1),
+                        "x1": x1,
+                        "y1": y1,
+                        "x2": x2,
+                        "y2": y2,
                         "stroke": style["color"],
                         "width": round(width, 1),
                         "dash": style["svgdash"],
@@ -533,146 +510,6 @@ def layer_style(layer: str) -> dict[str, str]:
 def lean_gradient() -> str:
     """Return a CSS ``linear-gradient`` of the diverging colours, low (left) to high (right)."""
     return svgmap.gradient_css()
-
-
-def _year_ticks(model: SoftPowerModel) -> tuple[list[int], list[str]]:
-    quarter = model.plan.start[1]
-    first = (4 - (quarter - 1)) % 4  # steps until the next Q1
-    ticks = list(range(first, model.horizon + 1, 4))
-    return ticks, [model.spec.date(t)[:4] for t in ticks]
-
-
-class ScoreChart:
-    """Soft power score over time for chosen nations: built once, redrawn for each step.
-
-    Args:
-        dpi: Resolution.
-
-    """
-
-    def __init__(self, dpi: int = 100):
-        self.dpi = dpi
-        # Drawn for a column of 340 px or more beside the map (`sim.viz.layout`): 4.2 in is
-        # 403 px in the browser, so its 12 pt (16 px) text is 12 px or more on screen wherever
-        # the chart is 302 px wide or more (issue 24: 3-4 px in a half card).
-        self.size = (4.2, 3.1)  # inches
-        self.figure = Figure(figsize=self.size, dpi=dpi)
-        # Fixed axes: a layout engine costs more than the drawing itself.
-        self.box = (0.17, 0.13, 0.55, 0.76)
-        self.ax = self.figure.add_axes(self.box)
-        self.ax.grid(True, color="#e5e5e5", lw=0.6)
-        self.ax.tick_params(labelsize=TEXT_PT)
-        self.ax.set_ylabel("soft power score (0–100)", fontsize=TEXT_PT)
-        self.ax.yaxis.set_major_locator(MaxNLocator(5))
-        self._now = self.ax.axvline(0, color="#999999", lw=0.8, linestyle="dotted")
-        self._key: tuple = ()
-        self._lines: dict[str, Line2D] = {}
-        self._others: dict[str, Line2D] = {}
-
-    def draw(
-        self,
-        model: SoftPowerModel,
-        nations: tuple[str, ...] | list[str],
-        other: SoftPowerModel | None = None,
-        measure: str = "score",
-    ) -> bytes:
-        """Draw the scores of ``nations`` from step 0 to now; return SVG bytes.
-
-        Args:
-            model: The model.
-            nations: ISO3 codes of the nations to draw.
-            other: A comparison run: its scores are drawn thin and dashed in the same colours.
-            measure: What to draw (a key of `MEASURES`): the score, or its familiarity or
-                reputation part.
-        """
-        if measure not in MEASURES:
-            raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
-        ax = self.ax
-        nations = [code for code in nations if code in model.iso3]
-        key = (id(model.spec), model.horizon, tuple(nations), id(other), measure)
-        if key != self._key:
-            for line in [*self._lines.values(), *self._others.values()]:
-                line.remove()
-            self._lines, self._others = {}, {}
-            for n, code in enumerate(nations):
-                if other is not None and code in other.iso3:
-                    (self._others[code],) = ax.plot(
-                        [], [], color=_LINE_COLOURS[n % len(_LINE_COLOURS)], lw=1.0, ls=(0, (2, 2))
-                    )
-                (self._lines[code],) = ax.plot(
-                    [],
-                    [],
-                    color=_LINE_COLOURS[n % len(_LINE_COLOURS)],
-                    linestyle=_LINE_STYLES[(n // len(_LINE_COLOURS)) % len(_LINE_STYLES)],
-                    marker=_MARKERS[n % len(_MARKERS)],
-                    markersize=6,
-                    lw=1.6,
-                )
-            ax.set_xlim(0, model.horizon)
-            ax.set_ylabel(MEASURES[measure], fontsize=TEXT_PT)
-            ticks, labels = _year_ticks(model)
-            every = max(1, -(-len(ticks) // 4))  # four labels at most (the costliest part)
-            ax.set_xticks(ticks[::every], labels[::every])
-            self._key = key
-        steps = np.arange(model.steps + 1)
-        scores = getattr(model.recorder, measure)[: model.steps + 1]
-        for code, line in self._lines.items():
-            line.set_data(steps, scores[:, model.iso3.index(code)])
-            line.set_markevery([len(steps) - 1])
-        shown = [scores[:, [model.iso3.index(c) for c in self._lines]]]
-        if other is not None:
-            theirs = getattr(other.recorder, measure)[: other.steps + 1]
-            for code, line in self._others.items():
-                line.set_data(np.arange(other.steps + 1), theirs[:, other.iso3.index(code)])
-            shown.append(theirs[:, [other.iso3.index(c) for c in self._others]])
-        if self._lines:
-            low = min(float(x.min()) for x in shown if x.size)
-            high = max(float(x.max()) for x in shown if x.size)
-            pad = max(2.0, 0.08 * (high - low))
-            ax.set_ylim(max(0.0, low - pad), min(100.0, high + pad))
-        self._now.set_xdata([model.steps, model.steps])
-        legend = self._legend(model, scores[-1])
-        if other is not None:
-            legend += _svg_label(
-                textwrap.shorten(f"dashed: {other.spec.title}", width=34, placeholder="…"),
-                72.0 * self.size[0] * self.box[0] + 4,
-                72.0 * self.size[1] * (1 - self.box[1]) - 6,
-                size=TEXT_PT,
-                anchor="start",
-            )
-        return svg(self.figure, extra=legend)
-
-    def _legend(self, model: SoftPowerModel, now: np.ndarray) -> str:
-        """Title and legend as SVG text in points (cheaper than matplotlib's text layout)."""
-        width, height = (72.0 * x for x in self.size)
-        left, bottom, w, h = self.box
-        top = height * (1.0 - bottom - h)
-        parts = [
-            _svg_label(
-                model.spec.date(model.steps),
-                width * (left + w / 2),
-                top - 5,
-                size=TEXT_PT + 1,
-                bold=True,
-            )
-        ]
-        x = width * (left + w) + 8.0
-        for n, (code, line) in enumerate(self._lines.items()):
-            y = top + 12.0 + 1.5 * TEXT_PT * n
-            dash: dict[object, str] = {"-": "", "--": "4,2", "-.": "4,2,1,2", ":": "1,2"}
-            parts.append(
-                f'<line x1="{x:.1f}" y1="{y - 3.5:.1f}" x2="{x + 14:.1f}" y2="{y - 3.5:.1f}" '
-                f'stroke="{line.get_color()}" stroke-width="2" '
-                f'stroke-dasharray="{dash.get(line.get_linestyle(), "")}"/>'
-            )
-            score = float(now[model.iso3.index(code)])
-            parts.append(_svg_label(f"{code} {score:.1f}", x + 18, y, size=TEXT_PT, anchor="start"))
-        return "".join(parts)
-
-
-def score_figure(model: SoftPowerModel, nations: tuple[str, ...] | list[str]) -> bytes:
-    """Draw the score chart once as SVG bytes (see `ScoreChart` to redraw step after step)."""
-    return ScoreChart().draw(model, nations)
 
 
 def perception_by_region(
@@ -731,7 +568,7 @@ def inspect_nation(
     i = model.iso3.index(iso3)
     nation = model.nations[i]
     step = model.steps
-    now = model.attraction()[i]
+    now = attraction_now(model)[i]
     attraction = now.copy()
     attraction[i] = -np.inf
     order = [int(k) for k in np.argsort(-attraction, kind="stable")[:top]]

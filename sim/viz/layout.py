@@ -48,7 +48,7 @@ SIDE_BY_SIDE_PX = 840
 #: The map and the score chart side by side where the main area is `SIDE_BY_SIDE_PX` or wider
 #: (a CSS container query on the main area's width, not the window's), one above the other
 #: below it: both on the first screen at 1280x800 and 1024x768 (issue 24). The chart's column
-#: is never narrower than 340 px, where its text is still 12 px (`sim.viz.figures.ScoreChart`).
+#: is never narrower than 340 px, where its text is still 12 px (`sim.viz.scorechart.ScoreChart`).
 FIRST_SCREEN_CSS = f"""
 .softpower-first {{ container-type: inline-size; }}
 .softpower-first-grid {{ display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; }}
