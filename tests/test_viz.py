@@ -361,6 +361,21 @@ def test_score_chart_is_svg_with_a_line_and_legend_per_nation(stepped):
         figures.ScoreChart().draw(model, nations, measure="fame")
 
 
+def test_score_chart_tells_eight_nations_apart_without_colour(stepped):
+    import xml.etree.ElementTree as ET
+
+    nations = ["USA", "CHN", "DEU", "GBR", "JPN", "IND", "FRA", "BRA"]
+    root = ET.fromstring(figures.ScoreChart().draw(stepped, nations, measure="reputation"))
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = [x for x in root.findall(f"{ns}polyline") if x.get("stroke-width") == "1.6"]
+    assert len(lines) == 8
+    styles = {(x.get("stroke"), x.get("stroke-dasharray")) for x in lines}
+    assert len(styles) == 8  # the eighth has the first's colour, dashed
+    shapes = root.findall(f"{ns}circle") + root.findall(f"{ns}polygon")
+    assert len(shapes) == 2 * 8  # a marker at each line's end and in its legend entry
+    assert "reputation (0–100)" in [t.text for t in root.iter(f"{ns}text")]
+
+
 def test_perception_by_region_covers_every_region_and_starts_unchanged(fresh, stepped):
     model = fresh
     regions, now, change = figures.perception_by_region(model, "USA")
