@@ -11,7 +11,8 @@ assets and its websocket stay in one process for the page's whole life.
 Only servers that accept connections are sent students (the front door answers "starting, this
 page reloads itself" until the first one does). A server that exits is dropped from the turn with
 one line on stderr; when none is left the front door stops too (exit code 1). SIGINT, SIGTERM
-and SIGHUP stop the front door and every server's process group.
+and SIGHUP stop the front door and every server's process group; on Linux a server also gets
+SIGTERM if the front door is killed outright (``prctl(PR_SET_PDEATHSIG)``).
 """
 
 from __future__ import annotations
@@ -244,6 +245,16 @@ def _stop_processes(processes: Sequence[subprocess.Popen[bytes]], grace: float =
         process.wait()
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to SIGTERM this process when its parent, the front door, dies however it dies
+    (``prctl(PR_SET_PDEATHSIG)``; kept across exec).
+    """
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
 class _Stop(Exception):
     """Raised in the main thread by SIGINT, SIGTERM or SIGHUP."""
 
@@ -287,7 +298,14 @@ def run_servers(
     code = 0
     try:
         for command in commands:
-            processes.append(subprocess.Popen(list(command), env=dict(env), start_new_session=True))
+            processes.append(
+                subprocess.Popen(
+                    list(command),
+                    env=dict(env),
+                    start_new_session=True,  # its own group: stopped with its children
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                )
+            )
         door.start()
         print(
             f"softpower app: {len(ports)} servers on ports {port_range(ports)}; students open "

@@ -287,13 +287,15 @@ class AppServer:
         return self.log.read()
 
     def stop(self) -> None:
-        """Stop the server's process group: SIGTERM, then SIGKILL after 10 s."""
+        """Stop the server's process group: SIGTERM, then SIGKILL after 10 s (25 s for a front
+        door, which stops its servers first).
+        """
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
         try:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
+            process.wait(timeout=10 if self.servers == 1 else 25)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
