@@ -41,8 +41,17 @@ _WORLD_HELP = (
     help="Folder of scenario files to offer (default: the bundled scenarios/).",
 )
 @world_option(_WORLD_HELP)
-def app(port: int, host: str, scenarios_dir: Path | None, world: str | None) -> None:
+@click.option(
+    "--servers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Server processes, for a class on one machine: about one per CPU core (at most twice "
+    "the cores). Above 1 they listen on ports PORT+1 … PORT+N and PORT sends each new page to "
+    "them in turn (docs/app.md, 'A class on one laptop').",
+)
+def app(port: int, host: str, scenarios_dir: Path | None, world: str | None, servers: int) -> None:
     """Serve the visual model in the browser at http://HOST:PORT/ (offline; Ctrl-C stops it)."""
     from sim.viz.server import serve
 
-    serve(host=host, port=port, scenarios=scenarios_dir, world=world)
+    serve(host=host, port=port, scenarios=scenarios_dir, world=world, servers=servers)

@@ -102,8 +102,9 @@ def serve(
     port: int = 8765,
     scenarios: str | Path | None = None,
     world: str | None = None,
+    servers: int = 1,
 ) -> None:
-    """Serve the app until interrupted (replaces the current process on POSIX).
+    """Serve the app until interrupted (one server: replaces the current process on POSIX).
 
     Args:
         host: Interface to listen on; the loopback by default (``0.0.0.0`` exposes the app).
@@ -112,13 +113,32 @@ def serve(
         world: Bundled world the app opens with (``un193``, ``core60``; default: the project's,
             ``un193``, `sim.world.bundled.DEFAULT_WORLD`). The app's World input switches at
             Reset.
+        servers: Server processes (1 to `sim.viz.frontdoor.max_servers`). Above 1 they listen
+            on ports port+1 … port+N and a front door on ``port`` sends each new page to them in
+            turn (`sim.viz.frontdoor`); with ``port`` 0 every port is a free one.
 
     Raises:
-        SoftPowerError: The port is taken, the scenario folder holds no scenario file, or the
-            world is unknown.
+        SoftPowerError: A port is taken, ``servers`` is out of range, the scenario folder holds
+            no scenario file, or the world is unknown.
 
     """
+    from sim.viz.frontdoor import max_servers
     from sim.world.bundled import world_name
+
+    most = max_servers()
+    if not 1 <= servers <= most:
+        raise SoftPowerError(
+            f"{servers} servers refused",
+            key="--servers",
+            expected=f"1 to {most} (twice this machine's {most // 2} CPUs)",
+            suggestion="about one server per CPU core",
+        )
+    if port and port + servers - 1 > 65535:
+        raise SoftPowerError(
+            f"ports {port}-{port + servers - 1} go past 65535",
+            key="--port",
+            expected=f"a port up to {65535 - servers + 1} with --servers {servers}",
+        )
 
     if world is not None:
         world = world_name(world, key="--world")
@@ -131,6 +151,8 @@ def serve(
             suggestion="leave out --scenarios to use the bundled scenarios",
         )
     env = server_env(scenarios, world)
+    if servers > 1:
+        raise SystemExit(_serve_many(host, port, servers, env))
     if port:
         _check_port(host, port)
     command = server_command(host, port)
@@ -139,6 +161,26 @@ def serve(
     if os.name == "posix":
         os.execve(sys.executable, command, env)
     raise SystemExit(subprocess.call(command, env=env))  # pragma: no cover - not POSIX
+
+
+def _serve_many(host: str, port: int, servers: int, env: dict[str, str]) -> int:
+    """Serve the app from ``servers`` processes behind a front door on ``port``; return the exit
+    code (`sim.viz.frontdoor.run_servers`).
+    """
+    from sim.viz.frontdoor import run_servers
+
+    if port:
+        ports = list(range(port + 1, port + servers + 1))
+        for each in (port, *ports):
+            _check_port(host, each)
+    else:
+        ports = []
+        while len(ports) < servers:
+            candidate = free_port(host)
+            if candidate not in ports:
+                ports.append(candidate)
+    commands = [server_command(host, each) for each in ports]
+    return run_servers(host, port, ports, commands, env)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -157,6 +199,8 @@ class AppServer:
         timeout: Seconds to wait for the first page.
         scenarios: Folder of scenario files (default: the bundled ones).
         world: Bundled world the app opens with (default: the project's, ``un193``).
+        servers: Server processes behind a front door on ``port`` (``--servers``); above 1 the
+            servers take the ports port+1 … port+N and `url` is the front door's.
 
     Example:
         >>> with AppServer() as server:  # doctest: +SKIP
@@ -171,9 +215,11 @@ class AppServer:
         timeout: float = 90.0,
         scenarios: str | Path | None = None,
         world: str | None = None,
+        servers: int = 1,
     ) -> None:
         self.host = host
         self.world = world
+        self.servers = servers
         self.port = port or free_port(host)
         self.timeout = timeout
         self.scenarios = scenarios
@@ -191,6 +237,8 @@ class AppServer:
             tail += ["--scenarios", str(self.scenarios)]
         if self.world is not None:
             tail += ["--world", self.world]
+        if self.servers != 1:
+            tail += ["--servers", str(self.servers)]
         return head + tail
 
     def start(self) -> AppServer:
@@ -239,13 +287,15 @@ class AppServer:
         return self.log.read()
 
     def stop(self) -> None:
-        """Stop the server's process group: SIGTERM, then SIGKILL after 10 s."""
+        """Stop the server's process group: SIGTERM, then SIGKILL after 10 s (25 s for a front
+        door, which stops its servers first).
+        """
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
         try:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
+            process.wait(timeout=10 if self.servers == 1 else 25)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
