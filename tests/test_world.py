@@ -230,7 +230,8 @@ def _load_error(folder: Path) -> str:
 
 def test_loader_rejects_a_non_numeric_value_naming_file_and_line(data_copy):
     path = data_copy / "indicators_long.csv"
-    rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
     header = rows[0]
     # A row of a modelled nation in the middle of the file; file line = row index + 1.
     index = next(i for i, r in enumerate(rows) if i > 100 and r[header.index("iso3")] == "DEU")
@@ -246,7 +247,8 @@ def test_loader_rejects_a_non_numeric_value_naming_file_and_line(data_copy):
 
 def test_loader_rejects_an_unknown_iso3_code_with_a_suggestion(data_copy):
     path = data_copy / "capitals.csv"
-    rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
     index = next(i for i, r in enumerate(rows) if r[0] == "CHN")
 
     def corrupt(rows):
