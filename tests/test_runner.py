@@ -222,6 +222,24 @@ def test_failing_run_is_recorded_batch_continues_and_retry_reruns_it(
     assert_same_results(reference, out)
 
 
+def _lock_released(root: Path, seconds: float = 10.0) -> bool:
+    """Whether the lock of result directory ``root`` can be taken within ``seconds``."""
+    import fcntl
+
+    deadline = time.monotonic() + seconds
+    with (root / ".lock").open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+                continue
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return True
+
+
 def _processes_mentioning(text: str) -> list[int]:
     pids = []
     for proc in Path("/proc").iterdir():
@@ -267,6 +285,9 @@ def test_resume_after_sigkill_gives_exactly_the_uninterrupted_results(
         while _processes_mentioning(str(out)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _processes_mentioning(str(out)) == []
+        # A killed worker's command line reads empty while it still closes its files: give
+        # the last one a moment to let go of the directory's lock.
+        assert _lock_released(out), "a killed batch's process still holds the directory"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
