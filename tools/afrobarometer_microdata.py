@@ -31,15 +31,14 @@ This script is a data-preparation tool; the package never imports it.
 from __future__ import annotations
 
 import csv
-import math
 import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "tools" / "opinion_sources" / "afrobarometer_microdata.csv"
-COLUMNS = ("survey", "question", "observer", "target", "year", "value", "source_url")
-LAST_YEAR = 2024
+# The panel's columns, its last fieldwork year and its rounding rule: the sibling script's.
+from build_opinion_panel import AFROBAROMETER as OUT
+from build_opinion_panel import COLUMNS, LAST_YEAR, ROOT, half_up
+
 POSITIVE = {"somewhat positive", "very positive", "quelque peu positive", "très positive"}
 
 # (repository, commit, path in it, round, observer, weight, {target: variable})
@@ -61,10 +60,6 @@ SOURCE = (
     "(afrobarometer.org), via github.com/{repo}@{commit} {path}, variable {var}; fieldwork "
     "{first} to {last} (DATEINTR), {n} asked"
 )
-
-
-def _half_up(x: float) -> int:
-    return math.floor(x + 0.5)
 
 
 def compute(folder: Path) -> list[tuple]:
@@ -96,7 +91,7 @@ def compute(folder: Path) -> list[tuple]:
             if not set(asked[var].unique()) <= set(labels):
                 raise SystemExit(f"{path} {var}: a code without a label")
             w = asked[weight].astype(float)
-            value = _half_up(100.0 * w[asked[var].isin(positive)].sum() / w.sum())
+            value = half_up(100.0 * w[asked[var].isin(positive)].sum() / w.sum())
             source = SOURCE.format(
                 weight=weight, rnd=rnd, observer=observer, repo=repo, commit=commit, path=path,
                 var=var, first=dates.min().date(), last=dates.max().date(), n=len(asked),

@@ -71,8 +71,10 @@ MICRODATA_SOURCE = (
 PAGE_OVERRIDDEN = {(PEW, FAVOURABLE, "SGP", "CHN", 2022)}
 
 
-def _half_up(x: float) -> int:
-    """Round as published tables do (0.5 up), not to even."""
+def half_up(x: float) -> int:
+    """Round as published tables do (0.5 up), not to even (also for
+    ``tools/afrobarometer_microdata.py``).
+    """
     return math.floor(x + 0.5)
 
 
@@ -99,7 +101,7 @@ def microdata(rds: Path) -> None:
             observer = RDS_OBSERVER_FIX.get(str(sta), str(sta))
             if observer == target or (target, year) in RDS_BAD or year > LAST_YEAR:
                 continue
-            value = _half_up(100.0 * total["f"] / total["w"])
+            value = half_up(100.0 * total["f"] / total["w"])
             rows.append(
                 (PEW, FAVOURABLE, observer, target, year, value, MICRODATA_SOURCE.format(year=year))
             )
