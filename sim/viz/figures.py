@@ -465,8 +465,10 @@ def _edge_lines(
     lines = []
     for seg in maps.edge_segments((lon_a, lat_a), (lon_b, lat_b)):
         (x1, x2), (y1, y2) = svgmap.to_svg(seg[:, 0], seg[:, 1])
-        lines.append(tuple(round(float(v), 1) for v in (x1, y1, x2, y2)))
-    return tuple(lines)  # type: ignore[arg-type]
+        lines.append(
+            (round(float(x1), 1), round(float(y1), 1), round(float(x2), 1), round(float(y2), 1))
+        )
+    return tuple(lines)
 
 
 def _map_edges(
